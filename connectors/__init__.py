@@ -1,0 +1,1 @@
+"""Connectors: pull provider usage and billing, request logs and other COGS sources."""

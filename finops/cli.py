@@ -1,0 +1,92 @@
+"""The `finops` command line: a typer app whose commands live in finops/commands/.
+
+Each module in finops/commands defines `register(app: typer.Typer) -> None` and adds its
+commands or sub-apps; command bodies import their heavy code lazily so `finops --help`
+stays fast. Errors derived from FinopsError print as one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from finops.errors import FinopsError
+
+app = typer.Typer(
+    name="finops",
+    help="FinOps console for AI spend: sync, reconcile, COGS, forecast, carbon, export.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class GlobalOptions:
+    """Options shared by every command, set by the root callback."""
+
+    data_dir: Path | None = None
+    config: Path | None = None
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--data-dir", help="Data directory (default: $FINOPS_HOME or the user data dir)."),
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", help="finops.toml to use (default: $FINOPS_CONFIG, ./finops.toml, ...)."),
+    ] = None,
+) -> None:
+    GlobalOptions.data_dir = data_dir
+    GlobalOptions.config = config
+    if ctx.invoked_subcommand is None:
+        dashboard = ctx.command.get_command(ctx, "dashboard") if isinstance(ctx.command, typer.core.TyperGroup) else None
+        if dashboard is not None:
+            ctx.invoke(dashboard)
+        else:
+            typer.echo(ctx.get_help())
+
+
+def settings():  # type: ignore[no-untyped-def]
+    """The resolved Settings for this invocation (data dir + config file)."""
+    from finops.config import Settings
+
+    return Settings.resolve(GlobalOptions.data_dir, GlobalOptions.config)
+
+
+def _register_commands() -> None:
+    import finops.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"finops.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    try:
+        app()
+    except FinopsError as exc:
+        typer.echo(exc.one_line(), err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,313 @@
+"""The canonical tables: typed polars schemas, natural keys and enumerations.
+
+Every table the store holds is declared here once. docs/schema.md documents each
+column, its unit and its meaning; keep the two in step.
+
+Conventions:
+- Times are UTC, microsecond precision (`Datetime("us", "UTC")`). Charge periods are
+  half-open: start inclusive, end exclusive (as providers and FOCUS define them).
+- Dimension columns that take part in a natural key are never null: an empty string
+  means "not reported by the source" (a provider that does not group by API key, say),
+  so that keys compare equal across loads.
+- Money is Float64 in the row's currency, parsed from the provider's decimal strings
+  with `decimal.Decimal` and rounded only when shown.
+- Every row says where its figure comes from in a provenance column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import polars as pl
+
+SCHEMA_VERSION: Final = 1
+
+UTC_TS = pl.Datetime("us", "UTC")
+
+
+class Provenance:
+    """Where a figure comes from; shown next to every number."""
+
+    BILLED: Final = "billed"  # an invoice or a provider cost API
+    METERED: Final = "metered"  # a provider usage API (token and request meters)
+    LOGGED: Final = "logged"  # the team's own request logs
+    ESTIMATED: Final = "estimated"  # computed by one of our models
+
+    ALL: Final = (BILLED, METERED, LOGGED, ESTIMATED)
+
+
+class TokenClass:
+    """What a quantity of usage measures. Token classes first, other meters after."""
+
+    INPUT_UNCACHED: Final = "input_uncached"
+    INPUT_CACHE_READ: Final = "input_cache_read"
+    INPUT_CACHE_WRITE_5M: Final = "input_cache_write_5m"
+    INPUT_CACHE_WRITE_1H: Final = "input_cache_write_1h"
+    OUTPUT: Final = "output"  # includes reasoning where the provider does not split it
+    REASONING: Final = "reasoning"  # billed as output; only where reported separately
+    INPUT_AUDIO: Final = "input_audio"
+    OUTPUT_AUDIO: Final = "output_audio"
+    INPUT_IMAGE: Final = "input_image"
+    OUTPUT_IMAGE: Final = "output_image"
+    EMBEDDING: Final = "embedding"
+    # Non-token meters, with their unit in the `unit` column.
+    REQUESTS: Final = "requests"
+    IMAGES: Final = "images"
+    WEB_SEARCH_CALLS: Final = "web_search_calls"
+    FILE_SEARCH_CALLS: Final = "file_search_calls"
+    CODE_INTERPRETER_SESSIONS: Final = "code_interpreter_sessions"
+    VECTOR_STORE_BYTES: Final = "vector_store_bytes"
+    AUDIO_CHARACTERS: Final = "audio_characters"
+    AUDIO_SECONDS: Final = "audio_seconds"
+
+    TOKENS: Final = (
+        INPUT_UNCACHED,
+        INPUT_CACHE_READ,
+        INPUT_CACHE_WRITE_5M,
+        INPUT_CACHE_WRITE_1H,
+        OUTPUT,
+        REASONING,
+        INPUT_AUDIO,
+        OUTPUT_AUDIO,
+        INPUT_IMAGE,
+        OUTPUT_IMAGE,
+        EMBEDDING,
+    )
+    INPUT: Final = (
+        INPUT_UNCACHED,
+        INPUT_CACHE_READ,
+        INPUT_CACHE_WRITE_5M,
+        INPUT_CACHE_WRITE_1H,
+        INPUT_AUDIO,
+        INPUT_IMAGE,
+        EMBEDDING,
+    )
+
+
+UNIT_FOR_CLASS: Final[dict[str, str]] = {
+    **{c: "tokens" for c in TokenClass.TOKENS},
+    TokenClass.REQUESTS: "requests",
+    TokenClass.IMAGES: "images",
+    TokenClass.WEB_SEARCH_CALLS: "calls",
+    TokenClass.FILE_SEARCH_CALLS: "calls",
+    TokenClass.CODE_INTERPRETER_SESSIONS: "sessions",
+    TokenClass.VECTOR_STORE_BYTES: "bytes",
+    TokenClass.AUDIO_CHARACTERS: "characters",
+    TokenClass.AUDIO_SECONDS: "seconds",
+}
+
+
+class StreamOutcome:
+    """How a request ended, as the team's own client saw it."""
+
+    COMPLETED: Final = "completed"  # the full response arrived
+    DROPPED: Final = "dropped"  # the connection or proxy dropped the stream mid-way
+    ABORTED: Final = "aborted"  # our client cancelled (user left, timeout)
+    ERROR: Final = "error"  # the provider answered with an error
+    UNKNOWN: Final = "unknown"
+
+    ALL: Final = (COMPLETED, DROPPED, ABORTED, ERROR, UNKNOWN)
+
+
+class CostSource:
+    """Which part of COGS a cost line belongs to (x_CostSource)."""
+
+    INFERENCE: Final = "inference"
+    EMBEDDINGS: Final = "embeddings"
+    VECTOR_DB: Final = "vector_db"
+    OBSERVABILITY: Final = "observability"
+    HUMAN_REVIEW: Final = "human_review"
+    STORAGE: Final = "storage"
+    CONTRACT: Final = "contract"
+
+    ALL: Final = (INFERENCE, EMBEDDINGS, VECTOR_DB, OBSERVABILITY, HUMAN_REVIEW, STORAGE, CONTRACT)
+
+
+class AllocationDriver:
+    """How a shared cost line is spread over features (x_AllocationDriver)."""
+
+    DIRECT: Final = "direct"  # the line carries its feature tag
+    REQUESTS: Final = "requests"
+    TOKENS: Final = "tokens"
+    RETRIEVAL_CALLS: Final = "retrieval_calls"
+    STORED_VECTORS: Final = "stored_vectors"
+    REVIEWED_ITEMS: Final = "reviewed_items"
+    FIXED: Final = "fixed"  # fixed shares declared in finops.toml
+
+    ALL: Final = (DIRECT, REQUESTS, TOKENS, RETRIEVAL_CALLS, STORED_VECTORS, REVIEWED_ITEMS, FIXED)
+
+
+BILLED_USAGE: Final = pl.Schema(
+    {
+        "charge_period_start": UTC_TS,
+        "charge_period_end": UTC_TS,
+        "provider": pl.String,
+        "model": pl.String,
+        "project_id": pl.String,
+        "api_key_id": pl.String,
+        "service_tier": pl.String,
+        "context_window": pl.String,
+        "region": pl.String,
+        "token_class": pl.String,
+        "unit": pl.String,
+        "quantity": pl.Int64,
+        "source": pl.String,
+        "provenance": pl.String,
+        "ingested_at": UTC_TS,
+    }
+)
+
+REQUESTS: Final = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "request_id": pl.String,
+        "attempt": pl.Int32,
+        "stream_outcome": pl.String,
+        "provider": pl.String,
+        "model": pl.String,
+        "project_id": pl.String,
+        "api_key_id": pl.String,
+        "feature": pl.String,
+        "task_id": pl.String,
+        "region": pl.String,
+        "language": pl.String,
+        "service_tier": pl.String,
+        "input_tokens": pl.Int64,
+        "cached_input_tokens": pl.Int64,
+        "cache_write_tokens": pl.Int64,
+        "output_tokens": pl.Int64,
+        "reasoning_tokens": pl.Int64,
+        "latency_ms": pl.Int64,
+        "source": pl.String,
+        "provenance": pl.String,
+    }
+)
+
+COST_LINES: Final = pl.Schema(
+    {
+        # FOCUS columns (names and meanings from FOCUS 1.2/1.3).
+        "BillingAccountId": pl.String,
+        "BillingCurrency": pl.String,
+        "BilledCost": pl.Float64,
+        "EffectiveCost": pl.Float64,
+        "ListCost": pl.Float64,
+        "ContractedCost": pl.Float64,
+        "ChargeCategory": pl.String,
+        "ChargeClass": pl.String,
+        "ChargeDescription": pl.String,
+        "ChargeFrequency": pl.String,
+        "ChargePeriodStart": UTC_TS,
+        "ChargePeriodEnd": UTC_TS,
+        "BillingPeriodStart": UTC_TS,
+        "BillingPeriodEnd": UTC_TS,
+        "ServiceProviderName": pl.String,
+        "HostProviderName": pl.String,
+        "InvoiceIssuerName": pl.String,
+        "InvoiceId": pl.String,
+        "ServiceName": pl.String,
+        "ServiceCategory": pl.String,
+        "ServiceSubcategory": pl.String,
+        "SkuId": pl.String,
+        "SkuMeter": pl.String,
+        "ConsumedQuantity": pl.Float64,
+        "ConsumedUnit": pl.String,
+        "PricingQuantity": pl.Float64,
+        "PricingUnit": pl.String,
+        "ListUnitPrice": pl.Float64,
+        "ContractedUnitPrice": pl.Float64,
+        "SubAccountId": pl.String,
+        "SubAccountName": pl.String,
+        "ResourceId": pl.String,
+        "RegionId": pl.String,
+        "Tags": pl.String,  # JSON object text
+        # Our extensions, x_-prefixed as FOCUS requires.
+        "x_LineId": pl.String,
+        "x_Source": pl.String,
+        "x_Provenance": pl.String,
+        "x_CostSource": pl.String,
+        "x_AllocationDriver": pl.String,
+        "x_Feature": pl.String,
+        "x_Model": pl.String,
+        "x_TokenClass": pl.String,
+        "x_IngestedAt": UTC_TS,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A stored table: its name, schema, natural key and the column it is partitioned by."""
+
+    name: str
+    schema: pl.Schema
+    key: tuple[str, ...]
+    time_column: str  # partition month = this column's UTC month
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=self.schema)
+
+    def conform(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+        """Select and cast a frame to this table's schema; missing columns become null.
+
+        Raises SchemaError naming the column when a non-null key column is missing.
+        """
+        from finops.errors import SchemaError
+
+        lf = frame.lazy()
+        present = lf.collect_schema().names()
+        missing_keys = [k for k in self.key if k not in present]
+        if missing_keys:
+            raise SchemaError(f"table {self.name}: missing key column(s) {', '.join(missing_keys)}")
+        exprs = [
+            (pl.col(c) if c in present else pl.lit(None)).cast(t).alias(c)
+            for c, t in self.schema.items()
+        ]
+        return lf.select(exprs)
+
+
+BILLED_USAGE_TABLE: Final = Table(
+    name="billed_usage",
+    schema=BILLED_USAGE,
+    key=(
+        "charge_period_start",
+        "provider",
+        "model",
+        "project_id",
+        "api_key_id",
+        "service_tier",
+        "context_window",
+        "region",
+        "token_class",
+    ),
+    time_column="charge_period_start",
+)
+
+REQUESTS_TABLE: Final = Table(
+    name="requests",
+    schema=REQUESTS,
+    key=("request_id",),
+    time_column="ts",
+)
+
+COST_LINES_TABLE: Final = Table(
+    name="cost_lines",
+    schema=COST_LINES,
+    key=("x_Source", "x_LineId"),
+    time_column="ChargePeriodStart",
+)
+
+TABLES: Final[dict[str, Table]] = {
+    t.name: t for t in (BILLED_USAGE_TABLE, REQUESTS_TABLE, COST_LINES_TABLE)
+}
+
+
+def line_id(*columns: str) -> pl.Expr:
+    """A deterministic cost-line id from the columns that identify a line.
+
+    Used as x_LineId so that re-loading the same line upserts it instead of adding a
+    second copy. Nulls are spelled out so that (a, null) and (null, a) differ.
+    """
+    return pl.concat_str(
+        [pl.col(c).cast(pl.String).fill_null("\u2205") for c in columns], separator="|"
+    ).alias("x_LineId")

@@ -1,0 +1,226 @@
+"""The local store: lazy reads and idempotent, atomic upserts by natural key.
+
+Upsert works one month partition at a time. Rows whose values equal the stored row are
+left alone (their ingestion time too), so loading the same data twice rewrites nothing;
+a month with new or changed rows is rewritten to a temp file and renamed into place.
+A crash therefore leaves each month either as it was or fully updated, and re-running
+the same load converges. Callers advance a sync watermark only after upsert returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from finops.errors import InputError, StoreError
+from finops.schema import SCHEMA_VERSION, TABLES, Table
+from finops.store import atomic, layout
+
+INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
+_MONTH = "__month"
+
+
+@dataclass
+class UpsertResult:
+    table: str
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    months_written: list[str] = field(default_factory=list)
+
+    def __add__(self, other: "UpsertResult") -> "UpsertResult":
+        return UpsertResult(
+            self.table,
+            self.added + other.added,
+            self.changed + other.changed,
+            self.unchanged + other.unchanged,
+            sorted(set(self.months_written) | set(other.months_written)),
+        )
+
+
+def _table(table: Table | str) -> Table:
+    if isinstance(table, Table):
+        return table
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise StoreError(f"unknown table {table!r}; known: {', '.join(TABLES)}") from None
+
+
+class Store:
+    """A Hive-partitioned Parquet store rooted at one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._check_version()
+
+    # -- metadata -----------------------------------------------------------------
+    def _check_version(self) -> None:
+        meta = layout.meta_file(self.root)
+        if not meta.is_file():
+            return
+        try:
+            version = json.loads(meta.read_text())["schema_version"]
+        except (ValueError, KeyError) as exc:
+            raise StoreError(f"{meta}: unreadable store metadata ({exc})") from None
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.root}: store has schema version {version}, this finops reads "
+                f"{SCHEMA_VERSION}; run `finops sample load` into a new --data-dir or migrate"
+            )
+
+    def _ensure_meta(self) -> None:
+        meta = layout.meta_file(self.root)
+        if not meta.is_file():
+            atomic.write_text(meta, json.dumps({"schema_version": SCHEMA_VERSION}, indent=2) + "\n")
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """An exclusive writer lock, so two syncs never interleave their writes."""
+        path = self.root / "_state" / "lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    # -- reads --------------------------------------------------------------------
+    def months(self, table: Table | str) -> list[str]:
+        return layout.months(self.root, _table(table).name)
+
+    def scan(self, table: Table | str) -> pl.LazyFrame:
+        """A lazy frame over the whole table with exactly the table's schema."""
+        t = _table(table)
+        if not self.months(t):
+            return t.empty().lazy()
+        pattern = str(layout.table_dir(self.root, t.name) / "*" / layout.PART_FILE)
+        return pl.scan_parquet(
+            pattern,
+            hive_partitioning=True,
+            hive_schema={layout.PARTITION_KEY: pl.String},
+        ).select(list(t.schema.names()))
+
+    def read(self, table: Table | str) -> pl.DataFrame:
+        return self.scan(table).collect()
+
+    def _scan_month(self, t: Table, month: str) -> pl.LazyFrame | None:
+        path = layout.partition_file(self.root, t.name, month)
+        return pl.scan_parquet(path) if path.is_file() else None
+
+    # -- writes -------------------------------------------------------------------
+    def upsert(self, table: Table | str, frame: pl.DataFrame | pl.LazyFrame) -> UpsertResult:
+        """Insert new rows and replace changed ones, keyed on the table's natural key.
+
+        Within `frame`, a later row wins over an earlier one with the same key. Key
+        columns must not be null: the error names the column and the first bad row.
+        """
+        t = _table(table)
+        with self.lock():
+            atomic.remove_stale_temps(layout.table_dir(self.root, t.name))
+            self._ensure_meta()
+            with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as stage:
+                staged = self._stage(t, frame, Path(stage))
+                result = UpsertResult(t.name)
+                month_list = (
+                    staged.select(pl.col(_MONTH).unique().sort()).collect().to_series().to_list()
+                )
+                for month in month_list:
+                    result = result + self._upsert_month(t, month, staged.filter(pl.col(_MONTH) == month))
+                return result
+
+    def _stage(self, t: Table, frame: pl.DataFrame | pl.LazyFrame, stage: Path) -> pl.LazyFrame:
+        lf = t.conform(frame).with_columns(
+            pl.col(t.time_column).dt.strftime("%Y-%m").alias(_MONTH)
+        )
+        if isinstance(frame, pl.LazyFrame):
+            # Materialise once to Parquet (streaming) so each month reads only its rows.
+            path = stage / "stage.parquet"
+            lf.sink_parquet(path)
+            lf = pl.scan_parquet(path)
+        else:
+            lf = lf.collect().lazy()
+        nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in (*t.key, t.time_column)]).collect()
+        for col in nulls.columns:
+            if nulls[col][0]:
+                first = (
+                    lf.with_row_index("__row")
+                    .filter(pl.col(col).is_null())
+                    .select("__row")
+                    .head(1)
+                    .collect()["__row"][0]
+                )
+                raise InputError(
+                    f"table {t.name}: row {first + 1}: field {col!r} is empty "
+                    f"({nulls[col][0]} row(s)); it is part of the key"
+                )
+        return lf
+
+    def _upsert_month(self, t: Table, month: str, new: pl.LazyFrame) -> UpsertResult:
+        key = list(t.key)
+        new = new.drop(_MONTH).unique(subset=key, keep="last", maintain_order=True)
+        existing = self._scan_month(t, month)
+        value_cols = [c for c in t.schema.names() if c not in INGEST_TIME_COLUMNS]
+        if existing is None:
+            fresh = new.collect(engine="streaming")
+            if fresh.height == 0:
+                return UpsertResult(t.name)
+            self._write_month(t, month, fresh.lazy())
+            return UpsertResult(t.name, added=fresh.height, months_written=[month])
+        existing = existing.select(list(t.schema.names()))
+        effective = new.join(
+            existing.select(value_cols), on=value_cols, how="anti", nulls_equal=True
+        ).collect(engine="streaming")
+        n_new = new.select(pl.len()).collect().item()
+        if effective.height == 0:
+            return UpsertResult(t.name, unchanged=n_new)
+        added = effective.lazy().join(existing.select(key), on=key, how="anti").select(pl.len()).collect().item()
+        merged = pl.concat(
+            [existing.join(effective.lazy().select(key), on=key, how="anti"), effective.lazy()],
+            how="vertical",
+        ).sort([t.time_column, *key])
+        self._write_month(t, month, merged)
+        return UpsertResult(
+            t.name,
+            added=added,
+            changed=effective.height - added,
+            unchanged=n_new - effective.height,
+            months_written=[month],
+        )
+
+    def _write_month(self, t: Table, month: str, frame: pl.LazyFrame) -> None:
+        target = layout.partition_file(self.root, t.name, month)
+        # Streams to a temp file; the old file stays readable until the rename.
+        atomic.write_parquet(
+            target,
+            frame.sort([t.time_column, *t.key]), metadata={"finops_schema_version": str(SCHEMA_VERSION), "finops_table": t.name}
+        )
+
+    def delete_where(self, table: Table | str, predicate: pl.Expr) -> int:
+        """Remove rows matching a predicate (used to replace a source's whole period)."""
+        t = _table(table)
+        removed = 0
+        with self.lock():
+            for month in self.months(t):
+                lf = self._scan_month(t, month)
+                assert lf is not None
+                n_before = lf.select(pl.len()).collect().item()
+                kept = lf.filter(~predicate.fill_null(False)).collect()
+                if kept.height == n_before:
+                    continue
+                removed += n_before - kept.height
+                target = layout.partition_file(self.root, t.name, month)
+                if kept.height == 0:
+                    os.remove(target)
+                else:
+                    self._write_month(t, month, kept.lazy())
+        return removed

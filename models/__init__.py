@@ -1,0 +1,1 @@
+"""Analytic models: pricing, forecasting, energy and carbon, cost allocation."""

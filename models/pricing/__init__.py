@@ -1,0 +1,1 @@
+"""The price catalog: effective-dated prices per provider, model and token class."""
