@@ -1,0 +1,47 @@
+"""Helpers every command module shares: settings, the store, a progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from finops.config import Settings
+    from finops.store import Store
+
+
+def get_settings() -> "Settings":
+    from finops.cli import GlobalOptions
+    from finops.config import Settings
+
+    return Settings.resolve(GlobalOptions.data_dir, GlobalOptions.config)
+
+
+def get_store(settings: "Settings | None" = None) -> "Store":
+    from finops.store import Store
+
+    return Store((settings or get_settings()).store_dir)
+
+
+@contextmanager
+def progress() -> Iterator["Progress"]:
+    """A rich progress bar on stderr (hidden when stderr is not a terminal)."""
+    import sys
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not sys.stderr.isatty(),
+        transient=False,
+    ) as bar:
+        yield bar
