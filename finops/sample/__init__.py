@@ -1,0 +1,1 @@
+"""The embedded sample: a deterministic generator with planted anomalies, and its loader."""
