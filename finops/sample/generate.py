@@ -158,8 +158,8 @@ def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "feature": _single(drifting, "feature"),
         "language": _single(drifting, "language"), "models": sorted(drifting["model"].unique().to_list()),
         "start": start, "end": end,
-        "ratio": float((drifting["input_tokens"] + drifting["_drift_extra"]).sum() / drifting["input_tokens"].sum()),
-        "ratio_sd": float(ratio.std()),  # type: ignore[arg-type]
+        "ratio": round(float((drifting["input_tokens"] + drifting["_drift_extra"]).sum() / drifting["input_tokens"].sum()), 6),
+        "ratio_sd": round(float(ratio.std()), 6),  # type: ignore[arg-type]
         "extra_tokens": _tokens_by_class(extra), "dollar_impact": _dollars(extra, prices),
     }, drifting))
 
@@ -186,7 +186,10 @@ def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "tokens": int(changed["quantity"].sum()),
         "dollar_impact": float((changed["quantity"] * (changed["billed_usd_per_million"] - changed["catalog_usd_per_million"]) / 1e6).sum()),
     }, changed))
-    totals = s.priced.group_by("provider").agg(pl.col("billed_usd").sum()).sort("provider")
+    for a in anomalies:
+        # Parallel float sums differ in the last bits between runs; micro-dollars keep bytes stable.
+        a["dollar_impact"] = round(a["dollar_impact"], 6)
+    totals = s.priced.group_by("provider").agg(pl.col("billed_usd").sum().round(6)).sort("provider")
     return {
         "generator_version": GENERATOR_VERSION,
         "config": {**asdict(s.config), "end": s.config.end.isoformat()},
