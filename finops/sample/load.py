@@ -111,11 +111,23 @@ def cogs_frames(sample_dir: Path) -> dict[str, tuple[str, pl.DataFrame]]:
     return out
 
 
+def install_sample_config(store: Store, sample_dir: Path) -> None:
+    """Copy the sample's finops.toml and rate file beside the store, never over the user's."""
+    from finops.store import atomic
+
+    data_dir = store.root.parent
+    for name in ("finops.toml", "fx_rates.csv"):
+        src, dest = sample_dir / name, data_dir / name
+        if src.is_file() and not dest.exists():
+            atomic.write_bytes(dest, src.read_bytes())
+
+
 def load_sample(store: Store, sample_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> LoadReport:
     sample_dir = sample_dir or default_sample_dir()
     if not (sample_dir / "manifest.json").is_file():
         raise InputError(f"{sample_dir}: not a sample data directory (no manifest.json); run `finops sample generate`")
     report = LoadReport()
+    install_sample_config(store, sample_dir)
     requests_path = sample_dir / "requests" / "requests.parquet"
     if progress:
         progress("requests/requests.parquet")
