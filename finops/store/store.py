@@ -149,7 +149,7 @@ class Store:
             lf = pl.scan_parquet(path)
         else:
             lf = lf.collect().lazy()
-        nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in (*t.key, t.time_column)]).collect()
+        nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in dict.fromkeys((*t.key, t.time_column))]).collect()
         for col in nulls.columns:
             if nulls[col][0]:
                 first = (

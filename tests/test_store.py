@@ -1,0 +1,179 @@
+"""The store: schema round-trip, idempotent upserts, atomic writes under a crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finops.errors import InputError, StoreError
+from finops.schema import BILLED_USAGE, COST_LINES, REQUESTS, TABLES
+from finops.store import SourceState, Store, Watermarks, atomic, layout
+
+
+def _example(schema: pl.Schema, n: int = 3) -> pl.DataFrame:
+    """A frame with a value of the right type in every column, distinct keys per row."""
+    cols = {}
+    for name, dtype in schema.items():
+        if dtype == pl.String:
+            cols[name] = [f"{name}-{i}" for i in range(n)]
+        elif dtype == pl.Int64 or dtype == pl.Int32:
+            cols[name] = [10 * i + 1 for i in range(n)]
+        elif dtype == pl.Float64:
+            cols[name] = [1.25 * (i + 1) for i in range(n)]
+        else:
+            cols[name] = [datetime(2026, 1 + i, 15, 12, tzinfo=timezone.utc) for i in range(n)]
+    return pl.DataFrame(cols, schema=schema)
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_schema_round_trip(tmp_path: Path, name: str) -> None:
+    table = TABLES[name]
+    frame = _example(table.schema)
+    store = Store(tmp_path)
+    result = store.upsert(name, frame)
+    assert result.added == frame.height
+    back = store.read(name).sort(table.time_column)
+    assert back.schema == table.schema
+    assert back.equals(frame.sort(table.time_column))
+    # One Hive partition per month, readable as plain Parquet.
+    assert store.months(name) == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_upsert_is_idempotent_and_keeps_files(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    frame = _example(REQUESTS, 5)
+    store.upsert("requests", frame)
+    files = sorted(p for p in tmp_path.rglob("*.parquet"))
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    again = store.upsert("requests", frame.lazy())
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 5)
+    assert again.months_written == []
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+
+
+def test_upsert_replaces_changed_rows_by_key(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    frame = _example(BILLED_USAGE, 4)
+    store.upsert("billed_usage", frame)
+    changed = frame.head(1).with_columns(pl.lit(999).cast(pl.Int64).alias("quantity"))
+    result = store.upsert("billed_usage", changed)
+    assert (result.added, result.changed) == (0, 1)
+    stored = store.read("billed_usage")
+    assert stored.height == 4
+    assert stored["quantity"].sum() == frame["quantity"].sum() - frame["quantity"][0] + 999
+
+
+def test_later_duplicate_in_one_load_wins(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    frame = _example(REQUESTS, 1)
+    twice = pl.concat([frame, frame.with_columns(pl.lit(7).cast(pl.Int64).alias("input_tokens"))])
+    store.upsert("requests", twice)
+    stored = store.read("requests")
+    assert stored.height == 1 and stored["input_tokens"][0] == 7
+
+
+def test_null_key_is_rejected_with_row_and_field(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    frame = _example(REQUESTS, 3).with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col("request_id")).alias("request_id")
+    )
+    with pytest.raises(InputError, match=r"row 2: field 'request_id'"):
+        store.upsert("requests", frame)
+    assert store.read("requests").height == 0
+
+
+def test_crash_before_rename_keeps_previous_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path)
+    frame = _example(COST_LINES, 2)
+    store.upsert("cost_lines", frame)
+    before = store.read("cost_lines")
+
+    def crash(*_a: object, **_k: object) -> None:
+        raise OSError("simulated crash during write")
+
+    monkeypatch.setattr(atomic.os, "replace", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        store.upsert("cost_lines", frame.with_columns(pl.col("BilledCost") * 2))
+    monkeypatch.undo()
+    assert Store(tmp_path).read("cost_lines").equals(before)
+    assert not list(tmp_path.rglob(f"{atomic.TMP_PREFIX}*"))
+
+
+def test_killed_writer_leaves_store_readable(tmp_path: Path) -> None:
+    """SIGKILL a process in the middle of rewriting a big partition: old or new, never partial."""
+    store = Store(tmp_path)
+    n = 400_000
+    base = pl.DataFrame({
+        "ts": pl.datetime_range(datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 3, 28, tzinfo=timezone.utc),
+                                interval="1s", eager=True, time_zone="UTC").head(n),
+        "request_id": [f"r{i}" for i in range(n)],
+        "input_tokens": 1,
+    })
+    store.upsert("requests", base)
+    script = textwrap.dedent(f"""
+        import polars as pl
+        from finops.store import Store
+        s = Store({str(tmp_path)!r})
+        lf = s.scan("requests").with_columns(pl.col("input_tokens") + 1)
+        while True:
+            s.upsert("requests", lf.collect())
+            lf = s.scan("requests").with_columns(pl.col("input_tokens") + 1)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        time.sleep(2.5)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    reread = Store(tmp_path).read("requests")
+    assert reread.height == n
+    assert reread["input_tokens"].n_unique() == 1  # one consistent version of the partition
+    assert reread["request_id"].n_unique() == n
+
+
+def test_watermarks_round_trip(tmp_path: Path) -> None:
+    marks = Watermarks(tmp_path)
+    state = SourceState("openai", datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 11, 2, 3, tzinfo=timezone.utc), 42)
+    marks.put(state)
+    marks.put(SourceState("anthropic"))
+    assert Watermarks(tmp_path).get("openai") == state
+    assert set(Watermarks(tmp_path).all()) == {"openai", "anthropic"}
+
+
+def test_schema_version_mismatch_is_refused(tmp_path: Path) -> None:
+    Store(tmp_path).upsert("requests", _example(REQUESTS, 1))
+    layout.meta_file(tmp_path).write_text('{"schema_version": 999}')
+    with pytest.raises(StoreError, match="schema version 999"):
+        Store(tmp_path)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 10**9)), min_size=1, max_size=40))
+def test_upsert_matches_a_dict_model(tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[int, int]]) -> None:
+    """Any sequence of loads ends with exactly one row per key holding the last value loaded."""
+    store = Store(tmp_path_factory.mktemp("prop"))
+    model: dict[str, int] = {}
+    for chunk in (ops[: len(ops) // 2], ops[len(ops) // 2 :]):
+        if not chunk:
+            continue
+        frame = pl.DataFrame({
+            "ts": [datetime(2026, 1 + k % 3, 1 + k % 27, tzinfo=timezone.utc) for k, _ in chunk],
+            "request_id": [f"id{k}" for k, _ in chunk],
+            "input_tokens": [v for _, v in chunk],
+        })
+        store.upsert("requests", frame)
+        for k, v in chunk:
+            model[f"id{k}"] = v
+    stored = dict(store.read("requests").select("request_id", "input_tokens").iter_rows())
+    assert stored == model
