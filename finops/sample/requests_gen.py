@@ -75,7 +75,9 @@ def _feature_rows(
         "output": np.zeros(n, np.int64),
         "reasoning": np.zeros(n, np.int64),
     }
-    model = np.empty(n, dtype=object)
+    # Strings are built from small integer codes: object arrays would cost GBs at 10M+ rows.
+    names = sorted({m for c in f.components for _, m in c.models})
+    model_code = np.zeros(n, dtype=np.int32)
     for ci, comp in enumerate(f.components):
         m = comp_idx == ci
         k = int(m.sum())
@@ -88,10 +90,13 @@ def _feature_rows(
         out = _lognormal(rng, comp.output_mean, comp.output_sigma, k) + reasoning
         cols["input"][m], cols["cached"][m], cols["cache_write"][m] = inp, cached, write
         cols["output"][m], cols["reasoning"][m] = out, reasoning
-        per_day = np.array([comp.model_on(d) for d in days], dtype=object)
-        model[m] = per_day[day_idx[m]]
-    comp_attr = lambda attr: np.array([getattr(c, attr) for c in f.components], dtype=object)[comp_idx]  # noqa: E731
-    provider = comp_attr("provider")
+        per_day = np.array([names.index(comp.model_on(d)) for d in days], dtype=np.int32)
+        model_code[m] = per_day[day_idx[m]]
+
+    def by_component(attr: str) -> pl.Series:
+        mapping = {i: getattr(c, attr) for i, c in enumerate(f.components)}
+        return pl.Series(comp_idx).replace_strict(mapping, return_dtype=pl.String)
+
     day_start = np.array(
         [int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp() * 1_000_000) for d in days]
     )
@@ -99,11 +104,11 @@ def _feature_rows(
         {
             "ts_us": day_start[day_idx] + micros,
             "day_idx": day_idx.astype(np.int32),
-            "provider": provider.astype(str),
-            "model": model.astype(str),
-            "project_id": comp_attr("project_id").astype(str),
-            "api_key_id": comp_attr("api_key_id").astype(str),
-            "region": comp_attr("region").astype(str),
+            "provider": by_component("provider"),
+            "model": pl.Series(model_code).replace_strict(dict(enumerate(names)), return_dtype=pl.String),
+            "project_id": by_component("project_id"),
+            "api_key_id": by_component("api_key_id"),
+            "region": by_component("region"),
             "input_tokens": cols["input"],
             "cached_input_tokens": cols["cached"],
             "cache_write_tokens": cols["cache_write"],
@@ -117,7 +122,7 @@ def _feature_rows(
         pl.lit(f.logged).alias("logged"),
         pl.lit(fi).alias("_feature_idx"),
     )
-    frame = frame.sort("ts_us").with_columns(
+    frame = frame.sort("ts_us", maintain_order=True).with_columns(
         (pl.int_range(pl.len()).over("day_idx") // f.calls_per_task).alias("_task_no"),
         (pl.int_range(pl.len()) + id_offset).alias("_row"),
     )
@@ -175,7 +180,7 @@ def generate_requests(
     rows = _plant_retries(rows, days, plan, windows, rng)
     return rows.with_columns(
         pl.from_epoch("ts_us", time_unit="us").dt.replace_time_zone("UTC").alias("ts")
-    ).sort("ts_us")
+    ).sort("ts_us", maintain_order=True)
 
 
 def _day_mask(days: list[date], window: tuple[date, date]) -> pl.Expr:
