@@ -1,0 +1,27 @@
+"""`finops dashboard`: the interactive terminal dashboard (also what `finops` alone runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("dashboard")
+    def dashboard(
+        theme: Annotated[Optional[str], typer.Option(help="dark or light (default: [dashboard] theme, else dark).")] = None,
+        today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD (default: $FINOPS_TODAY).")] = None,
+    ) -> None:
+        """Open the interactive dashboard: overview, sources, reconcile, COGS, forecast, carbon."""
+        from datetime import date
+
+        from finops.commands._common import get_settings
+        from finops.errors import InputError
+        from finops.tui.app import FinopsApp
+
+        try:
+            pinned = date.fromisoformat(today) if today else None
+        except ValueError:
+            raise InputError(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
+        FinopsApp(get_settings(), today=pinned, theme=theme).run()

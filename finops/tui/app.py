@@ -1,0 +1,207 @@
+"""The FinOps dashboard app: screens as modes, global filters, themes, workers, errors.
+
+Six screens are Textual modes switched with the number keys; each keeps its own stack,
+so a drill-down on Reconcile survives a trip to Overview. The store is opened in a
+thread worker; until it answers, screens show loading indicators.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.worker import Worker, WorkerState
+
+from finops.config import Settings
+from finops.tui.commands import DashboardCommands
+from finops.tui.filters import Filters, preset_range
+from finops.tui.messages import ContextLoaded
+from finops.tui.screens.base import DashboardScreen
+from finops.tui.screens.carbon import CarbonScreen
+from finops.tui.screens.cogs import CogsScreen
+from finops.tui.screens.forecast import ForecastScreen
+from finops.tui.screens.overview import OverviewScreen
+from finops.tui.screens.reconcile import ReconcileScreen
+from finops.tui.screens.sources import SourcesScreen
+
+SCREENS_IN_ORDER: tuple[tuple[str, str, type[DashboardScreen]], ...] = (
+    ("1", "overview", OverviewScreen),
+    ("2", "sources", SourcesScreen),
+    ("3", "reconcile", ReconcileScreen),
+    ("4", "cogs", CogsScreen),
+    ("5", "forecast", ForecastScreen),
+    ("6", "carbon", CarbonScreen),
+)
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+DEFAULT_PERIOD = "90d"
+_SCREENS = Binding.Group("Screens", compact=True)
+
+
+def _screen_bindings() -> list[BindingType]:
+    return [
+        Binding(key, f"show('{mode}')", cls.SCREEN_TITLE, id=f"screen.{mode}", group=_SCREENS,
+                tooltip=f"Show the {cls.SCREEN_TITLE} screen")
+        for key, mode, cls in SCREENS_IN_ORDER
+    ]
+
+
+class FinopsApp(App[None]):
+    """A FinOps lead's all-day view of AI spend."""
+
+    TITLE = "FinOps console"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, Any]] = {mode: cls for _, mode, cls in SCREENS_IN_ORDER}
+    DEFAULT_MODE = "overview"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_screen_bindings(),
+        Binding("f", "filters", "Filters", id="filters.open", tooltip="Date range, provider, project, feature"),
+        Binding("r", "refresh", "Refresh", id="data.refresh", tooltip="Re-read the store"),
+        Binding("t", "toggle_theme", "Theme", id="theme.toggle", tooltip="Switch light and dark"),
+        Binding("e", "export", "Export", id="view.export", show=False, tooltip="Write this view's table as CSV"),
+        Binding("question_mark,f1", "help", "Help", id="help", key_display="?", tooltip="All key bindings"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the dashboard"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        today: date | None = None,
+        theme: str | None = None,
+        filters: Filters | None = None,
+        exit_when_painted: bool = False,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.pinned_today = today
+        self.ctx: Any = None  # DashboardContext once the store is open
+        self.generation = 0  # bumped each time the store is re-read (after a sync)
+        self.filters = filters or Filters()
+        self._explicit_filters = filters is not None
+        self.exit_when_painted = exit_when_painted  # for bench/dashboard_cold_start.py
+        section = settings.config.section("dashboard")
+        wanted = theme or str(section.get("theme", "dark"))
+        self.theme = THEMES.get(wanted, wanted if wanted in self.available_themes else THEMES["dark"])
+        keys = section.get("keys")
+        if isinstance(keys, dict):
+            self.set_keymap({str(k): str(v) for k, v in keys.items()})
+
+    # -- start-up -------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.load_context()
+
+    @work(thread=True, exclusive=True, group="context", exit_on_error=False)
+    def load_context(self) -> None:
+        from finops.tui.data.context import DashboardContext
+
+        self.post_message(ContextLoaded(DashboardContext.open(self.settings, self.pinned_today)))
+
+    def on_context_loaded(self, message: ContextLoaded) -> None:
+        self.ctx = message.ctx
+        self.generation += 1
+        if not self._explicit_filters and self.filters.start is None and self.filters.end is None:
+            start, end = preset_range(DEFAULT_PERIOD, self.ctx.today, self.ctx.dims.first_day)
+            self.filters = self.filters.with_(start=start, end=end)
+        self.refresh_active()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group == "context":
+            self.report_error(event.worker.error, where="opening the store")
+
+    # -- shared state ----------------------------------------------------------------
+    def set_filters(self, filters: Filters) -> None:
+        self._explicit_filters = True
+        if filters != self.filters:
+            self.filters = filters
+            self.refresh_active()
+
+    def refresh_active(self) -> None:
+        screen = self.screen
+        for s in self.screen_stack:
+            if isinstance(s, DashboardScreen):
+                s.refresh_topbar()
+        if isinstance(screen, DashboardScreen):
+            screen.maybe_reload()
+
+    def reload_store(self) -> None:
+        """Re-read the store (after a sync); every screen reloads when next shown."""
+        self.load_context()
+
+    def report_error(self, error: BaseException | None, where: str = "") -> None:
+        title = getattr(error, "title", None) or type(error).__name__
+        message = " ".join(str(error).split()) or repr(error)
+        self.notify(message, title=f"{title} ({where})" if where else title, severity="error", timeout=10)
+
+    # -- actions ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Screen switching and global keys stay quiet while a dialog is open.
+        if isinstance(self.screen, ModalScreen) and action in {"show", "filters", "refresh", "export", "toggle_theme"}:
+            return False
+        return True
+
+    def action_show(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def action_refresh(self) -> None:
+        self.reload_store()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = THEMES["light"] if self.theme == THEMES["dark"] else THEMES["dark"]
+
+    def action_filters(self) -> None:
+        from finops.tui.screens.filters import FilterDialog
+
+        if self.ctx is None:
+            self.notify("the store is still opening", severity="warning")
+            return
+
+        def done(result: Filters | None) -> None:
+            if result is not None:
+                self.set_filters(result)
+
+        self.push_screen(FilterDialog(self.filters, self.ctx), done)
+
+    def action_period(self, preset: str) -> None:
+        if self.ctx is None:
+            return
+        start, end = preset_range(preset, self.ctx.today, self.ctx.dims.first_day)
+        self.set_filters(self.filters.with_(start=start, end=end))
+
+    def action_set_filter(self, name: str, value: str) -> None:
+        self.set_filters(self.filters.with_(**{name: value or None}))
+
+    def action_clear_filters(self) -> None:
+        self.set_filters(self.filters.with_(provider=None, project=None, feature=None))
+
+    def action_help(self) -> None:
+        from finops.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_export(self) -> None:
+        from finops.tui.export import export_view
+
+        screen = self.screen
+        frame = screen.export_frame() if isinstance(screen, DashboardScreen) else None
+        if frame is None or self.ctx is None:
+            self.notify("this view has no table to export yet", severity="warning")
+            return
+        try:
+            path = export_view(frame, self.settings.data_dir, type(screen).__name__.removesuffix("Screen").lower(), self.ctx.today)
+        except OSError as exc:
+            self.report_error(exc, where="export")
+            return
+        self.notify(f"wrote {frame.height:,} rows to {path}", title="Exported")
+
+    def action_sync(self) -> None:
+        self.action_show("sources")
+        self.call_after_refresh(lambda: getattr(self.screen, "action_sync_all", lambda: None)())

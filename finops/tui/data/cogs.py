@@ -1,0 +1,11 @@
+"""COGS figures for the dashboard (placeholder until its analytics land)."""
+
+from __future__ import annotations
+
+from finops.tui.data.availability import NotAvailable, Unavailable
+from finops.tui.data.context import DashboardContext
+from finops.tui.filters import Filters
+
+
+def load_cogs(ctx: DashboardContext, filters: Filters) -> object:
+    raise Unavailable(NotAvailable("COGS", "this analysis is not available in this build yet"))

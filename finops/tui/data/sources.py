@@ -1,0 +1,55 @@
+"""The Sources screen's table: per (table, source) rows, date range, sync state, rows in the filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from finops.status import SOURCE_COLUMN
+from finops.tui.data.context import DashboardContext
+from finops.tui.filters import Filters, apply
+
+
+@dataclass(frozen=True)
+class SourcesData:
+    frame: pl.DataFrame  # table, source, rows, rows_in_filter, first_day, last_day, provenance, watermark, last_sync, last_error
+    configured: tuple[str, ...]  # sources named in finops.toml [sources.*]
+
+
+def rows_in_filter(ctx: DashboardContext, filters: Filters) -> pl.DataFrame:
+    frames = []
+    for table, column in SOURCE_COLUMN.items():
+        lf = apply(ctx.store.scan(table), table, filters, ctx.dims.feature_projects)
+        frames.append(
+            lf.group_by(pl.col(column).fill_null("?").alias("source"))
+            .agg(pl.len().alias("rows_in_filter"))
+            .with_columns(pl.lit(table).alias("table"))
+            .collect()
+        )
+    return pl.concat(frames).select("table", "source", "rows_in_filter")
+
+
+def configured_sources(ctx: DashboardContext) -> tuple[str, ...]:
+    sources = ctx.section("sources")
+    return tuple(sorted(k for k, v in sources.items() if isinstance(v, dict)))
+
+
+def load_sources(ctx: DashboardContext, filters: Filters) -> SourcesData:
+    from finops.status import source_status
+    from finops.store import Watermarks
+
+    status = source_status(ctx.store)
+    errors = pl.DataFrame(
+        [(k, v.last_error) for k, v in Watermarks(ctx.store.root).all().items()],
+        schema={"source": pl.String, "last_error": pl.String},
+        orient="row",
+    )
+    frame = (
+        status.join(rows_in_filter(ctx, filters), on=["table", "source"], how="left")
+        .join(errors, on="source", how="left")
+        .with_columns(pl.col("rows_in_filter").fill_null(0))
+        .select("table", "source", "rows", "rows_in_filter", "first_day", "last_day", "provenance",
+                "watermark", "last_sync", "last_error")
+    )
+    return SourcesData(frame, configured_sources(ctx))

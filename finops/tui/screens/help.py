@@ -1,0 +1,50 @@
+"""The help screen (? or F1): every binding active on the screen it was opened from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+ABOUT = (
+    "Numbers carry their provenance: billed (invoice / cost API), metered (usage API), "
+    "logged (your request logs), estimated (our models). Ctrl+P opens the command palette."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,f1,q", "dismiss_help", "Close", id="help.close")]
+
+    def __init__(self, origin: Screen) -> None:
+        super().__init__()
+        self.origin = origin
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for key, active in self.origin.active_bindings.items():
+            b = active.binding
+            if b.system or not b.description or (b.action, b.description) in seen and b.key == key:
+                continue
+            seen.add((b.action, key))
+            where = type(active.node).__name__
+            out.append((self.app.get_key_display(b), b.description, b.id or "", where))
+        return out
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-dialog"):
+            yield Static("Key bindings", classes="dialog-title")
+            yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            yield Static(ABOUT, classes="notes")
+            yield Static("Remap any binding by id in finops.toml: [dashboard.keys] \"filters.open\" = \"ctrl+f\"", classes="notes")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("key", "action", "id", "from")
+        for row in self.rows():
+            table.add_row(*row)
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,40 @@
+"""Reconcile screen (placeholder until its analytics land)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from finops.tui.messages import ReconcileLoaded
+from finops.tui.screens.base import DashboardScreen
+
+if TYPE_CHECKING:
+    from finops.tui.data.context import DashboardContext
+    from finops.tui.filters import Filters
+
+
+class ReconcileScreen(DashboardScreen):
+    SCREEN_TITLE = "Reconcile"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="reconcile-body", classes="body-part loads")
+
+    def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        self.load(ctx, filters, generation)
+
+    @work(thread=True, exclusive=True, group="reconcile", exit_on_error=False)
+    def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.reconcile import load_reconcile
+
+        data = load_reconcile(ctx, filters)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ReconcileLoaded(data, filters, generation))
+
+    @on(ReconcileLoaded)
+    def show_data(self, message: ReconcileLoaded) -> None:
+        if self.accept(message):
+            self.query_one("#reconcile-body", Static).update(str(message.data))

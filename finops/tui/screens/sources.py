@@ -1,0 +1,171 @@
+"""Sources: what each source holds, its last sync and watermark; "sync now" in a worker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, ProgressBar, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from finops.tui.messages import SourcesLoaded, SyncFailed, SyncFinished, SyncProgress
+from finops.tui.screens.base import DashboardScreen
+from finops.tui.widgets.figure import provenance_tag
+
+if TYPE_CHECKING:
+    from finops.tui.data.context import DashboardContext
+    from finops.tui.data.sources import SourcesData
+    from finops.tui.filters import Filters
+
+COLUMNS = (
+    ("table", "table"), ("source", "source"), ("rows", "rows"), ("rows_in_filter", "in filter"),
+    ("first_day", "first day"), ("last_day", "last day"), ("provenance", "provenance"),
+    ("watermark", "watermark"), ("last_sync", "last sync"), ("last_error", "last error"),
+)
+
+
+class SourcesScreen(DashboardScreen):
+    SCREEN_TITLE = "Sources"
+    NEEDS_DATA = False  # an empty store is exactly when you want to sync
+    BINDINGS = [
+        Binding("s", "sync_all", "Sync now", id="sources.sync", tooltip="Pull new data from every configured source"),
+        Binding("enter", "sync_selected", "Sync source", id="sources.sync_one", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: SourcesData | None = None
+        self.syncing = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="sources-summary", classes="body-part section-title")
+        yield DataTable(id="sources", classes="body-part loads", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="sync-box"):
+            yield Static("", id="sync-label")
+            yield ProgressBar(id="sync-progress", total=100, show_eta=False)
+        yield Static("", id="sources-notes", classes="body-part notes")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one("#sources", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.query_one("#sync-box").display = False
+
+    def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        self.load(ctx, filters, generation)
+
+    @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
+    def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.sources import load_sources
+
+        data = load_sources(ctx, filters)
+        if not get_current_worker().is_cancelled:
+            self.post_message(SourcesLoaded(data, filters, generation))
+
+    @on(SourcesLoaded)
+    def show_data(self, message: SourcesLoaded) -> None:
+        if not self.accept(message):
+            return
+        d: SourcesData = message.data
+        self.data = d
+        table = self.query_one("#sources", DataTable)
+        table.clear()
+        for row in d.frame.iter_rows(named=True):
+            cells = []
+            for key, _ in COLUMNS:
+                value = row[key]
+                if key == "provenance":
+                    cells.append(provenance_tag(tuple(str(value or "").split(","))))
+                elif key in ("rows", "rows_in_filter"):
+                    cells.append(Text(f"{value:,}", justify="right"))
+                elif key == "last_error" and value:
+                    cells.append(Text(str(value), style="red"))
+                else:
+                    cells.append("—" if value in (None, "") else str(value))
+            table.add_row(*cells, key=f"{row['table']}|{row['source']}")
+        stored = sorted(set(d.frame["source"].to_list()))
+        summary = Text(f"{len(stored)} source(s) in the store", style="bold")
+        if d.configured:
+            summary.append(f" · configured in finops.toml: {', '.join(d.configured)}")
+        else:
+            summary.append(" · no [sources.*] configured in finops.toml", style="yellow")
+        self.query_one("#sources-summary", Static).update(summary)
+        notes = Text("s: sync every configured source · Enter: sync the selected one · ", style="dim")
+        notes.append("rows = stored; in filter = rows inside the current filters.", style="dim")
+        if not stored:
+            notes.append("\nThe store is empty: run `finops sample load` for the sample, or configure sources and press s.", style="yellow")
+        self.query_one("#sources-notes", Static).update(notes)
+
+    def export_frame(self):  # type: ignore[no-untyped-def]
+        return None if self.data is None else self.data.frame
+
+    # -- sync ------------------------------------------------------------------------
+    def action_sync_all(self) -> None:
+        self._start_sync(None)
+
+    def action_sync_selected(self) -> None:
+        table = self.query_one("#sources", DataTable)
+        if table.row_count == 0:
+            self._start_sync(None)
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        source = key.split("|", 1)[-1]
+        self._start_sync([source])
+
+    def _start_sync(self, sources: list[str] | None) -> None:
+        ctx = self.fapp.ctx
+        if ctx is None or self.syncing:
+            return
+        self.syncing = True
+        self.query_one("#sync-box").display = True
+        self.query_one("#sync-label", Static).update("sync: starting…")
+        self.query_one("#sync-progress", ProgressBar).update(total=None, progress=0)
+        self.sync(ctx, sources)
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def sync(self, ctx: "DashboardContext", sources: list[str] | None) -> None:
+        from finops.tui.data.sync_link import run_sync
+
+        def progress(source: str, done: int, total: int, note: str) -> None:
+            self.post_message(SyncProgress(source, done, total, note))
+
+        for outcome in run_sync(ctx, sources, progress):
+            if outcome.ok:
+                self.post_message(SyncFinished(outcome.source, outcome.rows, outcome.detail))
+            else:
+                self.post_message(SyncFailed(outcome.source, outcome.error_title or "sync failed", outcome.error))
+
+    def on_sync_progress(self, message: SyncProgress) -> None:
+        bar = self.query_one("#sync-progress", ProgressBar)
+        bar.update(total=message.total or None, progress=message.done)
+        self.query_one("#sync-label", Static).update(f"sync {message.source}: {message.note or ''}")
+
+    def on_sync_finished(self, message: SyncFinished) -> None:
+        self.app.notify(f"{message.source}: {message.rows:,} row(s) added or changed. {message.detail}".strip(), title="Synced")
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        self.app.notify(message.message, title=f"{message.title}: {message.source}", severity="error", timeout=15)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "sync":
+            super().on_worker_state_changed(event)
+            return
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        event.stop()
+        self.syncing = False
+        self.query_one("#sync-box").display = False
+        if event.state == WorkerState.ERROR:
+            from finops.tui.data.availability import Unavailable
+
+            error = event.worker.error
+            if isinstance(error, Unavailable):
+                self.app.notify(error.info.text(), title="Sync not available", severity="warning", timeout=10)
+            else:
+                self.fapp.report_error(error, where="sync")
+        self.fapp.reload_store()

@@ -1,0 +1,88 @@
+"""The one chart widget: draws a `ChartSpec` with plotext (the only module that calls it).
+
+textual-plotext is small and unmaintained (it pins plotext < 6), so everything that
+touches it lives here; screens hand over plain `ChartSpec` data built by pure functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from finops.tui.data.series import ChartSpec
+
+PALETTE = ("cyan", "orange", "green", "magenta", "blue", "yellow", "red", "white")
+MARK_COLOR = "red"
+BAND_COLOR = "gray"
+
+
+def _ticks(days: list[date], width: int) -> tuple[list[int], list[str]]:
+    if not days:
+        return [], []
+    slots = max(2, min(8, width // 12))
+    step = max(1, (len(days) - 1) // (slots - 1)) if len(days) > 1 else 1
+    idx = list(range(0, len(days), step))
+    fmt = "%b %d" if (days[-1] - days[0]).days < 200 else "%Y-%m"
+    return idx, [days[i].strftime(fmt) for i in idx]
+
+
+class Chart(PlotextPlot):
+    """A line, band or bar chart over days or categories, with holiday marks."""
+
+    DEFAULT_CSS = """
+    Chart { height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, spec: ChartSpec | None = None, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.spec = spec or ChartSpec("")
+
+    def show(self, spec: ChartSpec) -> None:
+        self.spec = spec
+        self.refresh()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        spec = self.spec
+        plt.title(spec.title)
+        if spec.empty:
+            plt.title(f"{spec.title} — no data for this selection")
+            return
+        if spec.x_categories:
+            self._draw_bars(spec)
+            return
+        days = sorted({d for s in spec.series for d in s.x})
+        index = {d: i for i, d in enumerate(days)}
+        colors = iter(PALETTE)
+        for s in spec.series:
+            xs = [index[d] for d in s.x]
+            if s.style == "band":
+                plt.plot(xs, list(s.y), color=BAND_COLOR, marker="dot")
+            else:
+                color = next(colors, "white")
+                plt.plot(xs, list(s.y), label=s.label, color=color, marker="hd" if s.style == "dashed" else "braille")
+        for m in spec.marks:
+            if m.day in index:
+                plt.vertical_line(index[m.day], color=MARK_COLOR)
+        ticks, labels = _ticks(days, self.size.width)
+        plt.xticks(ticks, labels)
+        if spec.y_label:
+            plt.ylabel(spec.y_label)
+
+    def _draw_bars(self, spec: ChartSpec) -> None:
+        plt = self.plt
+        cats = list(spec.x_categories)
+        values = [list(s.y) for s in spec.series]
+        labels = [s.label for s in spec.series]
+        colors = list(PALETTE[: len(values)])
+        if spec.stacked and len(values) > 1:
+            plt.stacked_bar(cats, values, labels=labels, color=colors, orientation="horizontal", width=0.6)
+        else:
+            plt.bar(cats, values[0], label=labels[0], color=colors[0], orientation="horizontal", width=0.6)
+
+    def render(self) -> RenderResult:
+        self._draw()
+        return super().render()

@@ -1,0 +1,65 @@
+"""A headline figure with its provenance tag (billed / metered / logged / estimated)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+PROVENANCE_STYLE = {
+    "billed": "bold green",
+    "metered": "bold cyan",
+    "logged": "bold yellow",
+    "estimated": "bold magenta",
+}
+
+
+def money(amount: float | None, currency: str = "USD") -> str:
+    """Cents, thousands separated; None is "unpriced", never $0."""
+    if amount is None:
+        return "unpriced"
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount):,.2f}" if symbol else f"{sign}{abs(amount):,.2f} {currency}"
+
+
+def provenance_tag(provenance: str | tuple[str, ...]) -> Text:
+    names = (provenance,) if isinstance(provenance, str) else provenance
+    out = Text()
+    for i, name in enumerate(names):
+        if i:
+            out.append("+", style="dim")
+        out.append(name or "?", style=PROVENANCE_STYLE.get(name, "bold"))
+    return out
+
+
+class Figure(Static):
+    """Label on top, value and provenance below, an optional note underneath."""
+
+    DEFAULT_CSS = """
+    Figure { width: 1fr; height: auto; min-height: 3; padding: 0 1; border: round $primary 40%; }
+    Figure.warning { border: round $warning; }
+    """
+
+    def __init__(self, label: str, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.label = label
+        self.value = ""
+        self.provenance: str | tuple[str, ...] = ()
+        self.note = ""
+
+    def set(self, value: str, provenance: str | tuple[str, ...], note: str = "") -> None:
+        self.value, self.provenance, self.note = value, provenance, note
+        self.update(self._text())
+
+    def _text(self) -> Text:
+        text = Text(self.label + "\n", style="dim")
+        text.append(self.value, style="bold")
+        if self.provenance:
+            text.append("  ")
+            text.append_text(provenance_tag(self.provenance))
+        if self.note:
+            text.append("\n" + self.note, style="dim italic")
+        return text
+
+    def on_mount(self) -> None:
+        self.update(self._text())
