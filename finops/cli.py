@@ -50,7 +50,9 @@ def _root(
     if ctx.invoked_subcommand is None:
         dashboard = ctx.command.get_command(ctx, "dashboard") if isinstance(ctx.command, typer.core.TyperGroup) else None
         if dashboard is not None:
-            ctx.invoke(dashboard)
+            # Parse no arguments (the root options were consumed above), so defaults apply.
+            with dashboard.make_context("dashboard", [], parent=ctx) as sub:
+                dashboard.invoke(sub)
         else:
             typer.echo(ctx.get_help())
 

@@ -57,7 +57,7 @@ class FinopsApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {mode: cls for _, mode, cls in SCREENS_IN_ORDER}
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {DashboardCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (160, "-huge")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         *_screen_bindings(),

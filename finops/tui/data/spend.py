@@ -14,6 +14,12 @@ import polars as pl
 from finops.tui.filters import Filters, apply
 
 UNATTRIBUTED = "(unattributed)"
+_SNAPSHOT_SUFFIX = r"-(\d{8}|\d{4}-\d{2}-\d{2})$"
+
+
+def short_model(name: pl.Expr) -> pl.Expr:
+    """A model snapshot without its date suffix (gpt-4.1-2025-04-14 -> gpt-4.1), for display."""
+    return name.str.replace(_SNAPSHOT_SUFFIX, "")
 
 
 def project_feature_map(feature_projects: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -97,7 +103,7 @@ def movers(
     out = pl.concat(parts).collect() if parts else pl.DataFrame()
     if out.height == 0:
         return pl.DataFrame(
-            schema={"dimension": pl.String, "key": pl.String, "current": pl.Float64, "previous": pl.Float64,
+            schema={"dimension": pl.String, "key": pl.String, "label": pl.String, "current": pl.Float64, "previous": pl.Float64,
                     "delta": pl.Float64, "pct": pl.Float64}
         )
     return (
@@ -108,5 +114,8 @@ def movers(
         .filter(pl.col("key").fill_null("") != "")
         .sort(pl.col("delta").abs(), "dimension", "key", descending=[True, False, False])
         .head(top)
-        .select("dimension", "key", "current", "previous", "delta", "pct")
+        .with_columns(
+            pl.when(pl.col("dimension") == "model").then(short_model(pl.col("key"))).otherwise(pl.col("key")).alias("label")
+        )
+        .select("dimension", "key", "label", "current", "previous", "delta", "pct")
     )

@@ -19,18 +19,17 @@ class HelpScreen(ModalScreen[None]):
 
     def __init__(self, origin: Screen) -> None:
         super().__init__()
-        self.origin = origin
+        # Read now: once this screen is on top, the origin's bindings are no longer active.
+        self._rows = self.rows_of(origin)
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        seen: set[tuple[str, str]] = set()
+    @staticmethod
+    def rows_of(origin: Screen) -> list[tuple[str, str, str, str]]:
         out = []
-        for key, active in self.origin.active_bindings.items():
+        for key, active in origin.active_bindings.items():
             b = active.binding
-            if b.system or not b.description or (b.action, b.description) in seen and b.key == key:
+            if b.system or not b.description:
                 continue
-            seen.add((b.action, key))
-            where = type(active.node).__name__
-            out.append((self.app.get_key_display(b), b.description, b.id or "", where))
+            out.append((origin.app.get_key_display(b), b.description, b.id or "", type(active.node).__name__))
         return out
 
     def compose(self) -> ComposeResult:
@@ -43,7 +42,7 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("key", "action", "id", "from")
-        for row in self.rows():
+        for row in self._rows:
             table.add_row(*row)
 
     def action_dismiss_help(self) -> None:

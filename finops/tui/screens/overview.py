@@ -8,22 +8,21 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from finops.tui.messages import OverviewLoaded
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import Figure, money, provenance_tag
+from finops.tui.widgets.table import Column, FrameTable
+
+from finops.tui.data.overview import BURN_DAYS
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
     from finops.tui.data.overview import OverviewData
     from finops.tui.filters import Filters
-
-
-def _pct(value: float | None) -> str:
-    return "new" if value is None else f"{value:+.0f}%"
 
 
 class OverviewScreen(DashboardScreen):
@@ -37,26 +36,16 @@ class OverviewScreen(DashboardScreen):
         with Grid(id="figures", classes="body-part loads"):
             yield Figure("Period total", id="fig-period")
             yield Figure("Month to date", id="fig-mtd")
-            yield Figure("Burn rate (7-day mean)", id="fig-burn")
-            yield Figure("Month-end outlook", id="fig-month-end")
+            yield Figure("Burn rate", id="fig-burn")
+            yield Figure("Month end", id="fig-month-end")
             yield Figure("Budget", id="fig-budget")
-            yield Figure("Quota headroom", id="fig-quota")
+            yield Figure("Quota", id="fig-quota")
         with Horizontal(id="main", classes="body-part"):
             yield Chart(id="spend-chart", classes="loads")
             with Vertical(id="movers-box"):
                 yield Static("Top movers · last 7 days vs the 7 before", id="movers-title", classes="section-title")
-                yield DataTable(id="movers", classes="loads", cursor_type="row", zebra_stripes=True)
+                yield FrameTable(id="movers", classes="loads")
         yield Static("", id="notes", classes="body-part notes")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        table = self.query_one("#movers", DataTable)
-        table.add_column("by", key="dimension")
-        table.add_column("name", key="key")
-        table.add_column("last 7d", key="current")
-        table.add_column("prior 7d", key="previous")
-        table.add_column("Δ billed", key="delta")
-        table.add_column("Δ%", key="pct")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.load(ctx, filters, generation)
@@ -78,12 +67,12 @@ class OverviewScreen(DashboardScreen):
         cur = d.currency
         prov = d.provenance or ("billed",)
         self.query_one("#fig-period", Figure).set(
-            money(d.period_total, cur), prov, f"{d.start:%b %d %Y} – {d.end:%b %d}"
+            money(d.period_total, cur), prov, f"{d.start:%b %d} – {d.end:%b %d}"
         )
         self.query_one("#fig-mtd", Figure).set(money(d.mtd_total, cur), prov, f"{d.mtd_start:%b %d} – {d.end:%b %d}")
-        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"to {d.end:%b %d}")
+        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"{BURN_DAYS}-day mean")
         self.query_one("#fig-month-end", Figure).set(
-            money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left} days left"
+            money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left}d"
         )
         for extra in d.extras:
             target = {"Budget": "#fig-budget", "Quota headroom": "#fig-quota", "Month-end forecast": "#fig-month-end"}.get(extra.title)
@@ -92,18 +81,16 @@ class OverviewScreen(DashboardScreen):
             fig = self.query_one(target, Figure)
             if extra.missing is not None:
                 if target != "#fig-month-end":
-                    fig.set("not available", (), extra.missing.reason)
+                    fig.set("not available", (), "see below")
                 continue
             fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]))
             fig.set_class(bool(extra.warning), "warning")
         self.query_one("#spend-chart", Chart).show(d.chart)
-        table = self.query_one("#movers", DataTable)
-        table.clear()
-        for dim, key, current, previous, delta, pct in d.movers.iter_rows():
-            style = "red" if delta > 0 else "green"
-            table.add_row(
-                dim, key, money(current, cur), money(previous, cur), Text(money(delta, cur), style=style), _pct(pct)
-            )
+        columns = (
+            Column("dimension", "by"), Column("label", "name"), Column("delta", "Δ billed", "money", cur),
+            Column("pct", "Δ%", "pct"), Column("current", "last 7d", "money", cur),
+        )
+        self.query_one("#movers", FrameTable).show(d.movers, columns)
         self.query_one("#notes", Static).update(self._notes(d))
 
     def _notes(self, d: "OverviewData") -> Text:
@@ -115,9 +102,9 @@ class OverviewScreen(DashboardScreen):
             text.append(f" Red lines: public holidays ({len(d.chart.marks)}).")
         for currency, amount in d.other_currencies.items():
             text.append(f" Also {money(amount, currency)} billed in {currency}, not converted to {d.currency}.")
-        missing = [e.missing for e in d.extras if e.missing is not None]
-        for info in missing:
-            text.append(f"\n{info.text()}", style="dim")
+        missing = [e for e in d.extras if e.missing is not None]
+        if missing:
+            text.append("\nNot available yet: " + "; ".join(f"{e.title.lower()} ({e.missing.reason})" for e in missing), style="dim")
         return text
 
     def export_frame(self):  # type: ignore[no-untyped-def]

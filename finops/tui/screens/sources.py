@@ -9,12 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops.tui.messages import SourcesLoaded, SyncFailed, SyncFinished, SyncProgress
 from finops.tui.screens.base import DashboardScreen
-from finops.tui.widgets.figure import provenance_tag
+from finops.tui.widgets.table import Column, FrameTable
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from finops.tui.filters import Filters
 
 COLUMNS = (
-    ("table", "table"), ("source", "source"), ("rows", "rows"), ("rows_in_filter", "in filter"),
-    ("first_day", "first day"), ("last_day", "last day"), ("provenance", "provenance"),
-    ("watermark", "watermark"), ("last_sync", "last sync"), ("last_error", "last error"),
+    Column("table", "table"), Column("source", "source"), Column("rows", "rows", "int"),
+    Column("rows_in_filter", "in filter", "int"), Column("first_day", "first day"), Column("last_day", "last day"),
+    Column("provenance", "provenance", "provenance"), Column("watermark", "watermark"),
+    Column("last_sync", "last sync"), Column("last_error", "last error"),
 )
 
 
@@ -33,7 +34,6 @@ class SourcesScreen(DashboardScreen):
     NEEDS_DATA = False  # an empty store is exactly when you want to sync
     BINDINGS = [
         Binding("s", "sync_all", "Sync now", id="sources.sync", tooltip="Pull new data from every configured source"),
-        Binding("enter", "sync_selected", "Sync source", id="sources.sync_one", show=False),
     ]
 
     def __init__(self) -> None:
@@ -43,7 +43,7 @@ class SourcesScreen(DashboardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="sources-summary", classes="body-part section-title")
-        yield DataTable(id="sources", classes="body-part loads", cursor_type="row", zebra_stripes=True)
+        yield FrameTable(id="sources", classes="body-part loads")
         with Horizontal(id="sync-box"):
             yield Static("", id="sync-label")
             yield ProgressBar(id="sync-progress", total=100, show_eta=False)
@@ -51,9 +51,6 @@ class SourcesScreen(DashboardScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        table = self.query_one("#sources", DataTable)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
         self.query_one("#sync-box").display = False
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -73,21 +70,7 @@ class SourcesScreen(DashboardScreen):
             return
         d: SourcesData = message.data
         self.data = d
-        table = self.query_one("#sources", DataTable)
-        table.clear()
-        for row in d.frame.iter_rows(named=True):
-            cells = []
-            for key, _ in COLUMNS:
-                value = row[key]
-                if key == "provenance":
-                    cells.append(provenance_tag(tuple(str(value or "").split(","))))
-                elif key in ("rows", "rows_in_filter"):
-                    cells.append(Text(f"{value:,}", justify="right"))
-                elif key == "last_error" and value:
-                    cells.append(Text(str(value), style="red"))
-                else:
-                    cells.append("—" if value in (None, "") else str(value))
-            table.add_row(*cells, key=f"{row['table']}|{row['source']}")
+        self.query_one("#sources", FrameTable).show(d.frame, COLUMNS)
         stored = sorted(set(d.frame["source"].to_list()))
         summary = Text(f"{len(stored)} source(s) in the store", style="bold")
         if d.configured:
@@ -108,14 +91,10 @@ class SourcesScreen(DashboardScreen):
     def action_sync_all(self) -> None:
         self._start_sync(None)
 
+    @on(FrameTable.RowSelected, "#sources")
     def action_sync_selected(self) -> None:
-        table = self.query_one("#sources", DataTable)
-        if table.row_count == 0:
-            self._start_sync(None)
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        source = key.split("|", 1)[-1]
-        self._start_sync([source])
+        row = self.query_one("#sources", FrameTable).row_data()
+        self._start_sync([row["source"]] if row else None)
 
     def _start_sync(self, sources: list[str] | None) -> None:
         ctx = self.fapp.ctx

@@ -69,8 +69,6 @@ class Chart(PlotextPlot):
                 plt.vertical_line(index[m.day], color=MARK_COLOR)
         ticks, labels = _ticks(days, self.size.width)
         plt.xticks(ticks, labels)
-        if spec.y_label:
-            plt.ylabel(spec.y_label)
 
     def _draw_bars(self, spec: ChartSpec) -> None:
         plt = self.plt

@@ -33,7 +33,7 @@ def provenance_tag(provenance: str | tuple[str, ...]) -> Text:
 
 
 class Figure(Static):
-    """Label on top, value and provenance below, an optional note underneath."""
+    """Label and provenance on top, the value below, an optional note underneath."""
 
     DEFAULT_CSS = """
     Figure { width: 1fr; height: auto; min-height: 3; padding: 0 1; border: round $primary 40%; }
@@ -52,11 +52,12 @@ class Figure(Static):
         self.update(self._text())
 
     def _text(self) -> Text:
-        text = Text(self.label + "\n", style="dim")
-        text.append(self.value, style="bold")
+        # Provenance sits on the label line so the value never wraps in a narrow column.
+        text = Text(self.label, style="dim")
         if self.provenance:
-            text.append("  ")
+            text.append(" · ", style="dim")
             text.append_text(provenance_tag(self.provenance))
+        text.append("\n" + self.value, style="bold")
         if self.note:
             text.append("\n" + self.note, style="dim italic")
         return text

@@ -1,0 +1,257 @@
+"""The dashboard driven with Textual's Pilot on the loaded sample: screens, filters, tables, errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from test_tui_support import SAMPLE_TODAY, anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+
+
+def billed(home: Path, start: date, end: date, provider: str | None = None, project: str | None = None) -> float:
+    """Billed USD from the stored cost lines, computed here independently of the app."""
+    lf = pl.scan_parquet(str(home / "store" / "cost_lines" / "*" / "*.parquet"))
+    lf = lf.filter(
+        (pl.col("ChargePeriodStart").dt.date() >= start)
+        & (pl.col("ChargePeriodStart").dt.date() <= end)
+        & (pl.col("BillingCurrency").str.to_uppercase() == "USD")
+    )
+    if provider:
+        lf = lf.filter(pl.col("ServiceProviderName").str.to_lowercase() == provider)
+    if project:
+        lf = lf.filter(pl.col("SubAccountId") == project)
+    return float(lf.select(pl.col("BilledCost").sum()).collect().item())
+
+
+def figure_text(app, fig_id: str) -> str:  # type: ignore[no-untyped-def]
+    return str(app.screen.query_one(f"#{fig_id}").render())
+
+
+async def test_opens_on_overview_with_store_figures(dash_home: Path) -> None:
+    from finops.tui.screens.overview import OverviewScreen
+    from finops.tui.widgets.figure import money
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        end = SAMPLE_TODAY - timedelta(days=1)
+        assert app.filters.end == end and app.filters.start == end - timedelta(days=89)
+        mtd = billed(dash_home, end.replace(day=1), end)
+        assert mtd > 0
+        assert app.screen.data.mtd_total == pytest.approx(mtd, rel=1e-9)
+        assert money(mtd) in figure_text(app, "fig-mtd")
+        assert "billed" in figure_text(app, "fig-mtd")
+        assert "estimated" in figure_text(app, "fig-month-end")
+        assert app.screen.query_one("#badge").has_class("on")  # SAMPLE DATA is visible
+
+
+async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
+    from finops.tui.app import SCREENS_IN_ORDER
+    from finops.tui.widgets.notice import Notice
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key, mode, cls in [*SCREENS_IN_ORDER[1:], SCREENS_IN_ORDER[0]]:
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.current_mode == mode and isinstance(app.screen, cls)
+            screen = app.screen
+            # Loaded: nothing spins, and the screen shows either its data or a plain panel.
+            assert not any(w.loading for w in screen.busy_widgets())
+            notice = screen.query_one("#notice", Notice)
+            if notice.display:
+                assert notice.info is not None and notice.info.reason
+
+
+async def test_filter_by_provider_from_the_palette_changes_figures_to_filtered_sums(dash_home: Path) -> None:
+    from finops.tui.widgets.figure import money
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        end = app.filters.end
+        total_all = app.screen.data.mtd_total
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Filter provider: openai")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.provider == "openai"
+        expected = billed(dash_home, end.replace(day=1), end, provider="openai")
+        assert 0 < expected < total_all
+        assert app.screen.data.mtd_total == pytest.approx(expected, rel=1e-9)
+        assert money(expected) in figure_text(app, "fig-mtd")
+        assert "provider: openai" in str(app.screen.query_one("#filters").render())
+
+
+async def test_filter_dialog_date_range_and_project(dash_home: Path) -> None:
+    from textual.widgets import Select
+
+    from finops.tui.screens.filters import FilterDialog
+    from finops.tui.widgets.figure import money
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterDialog)
+        await pilot.press("ctrl+a", "ctrl+k", *"2026-06-01", "tab", "ctrl+a", "ctrl+k", *"2026-06-30")
+        project = app.screen.query_one("#project", Select)
+        project.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        # Options: "all projects" first, then the sorted project ids.
+        target = sorted(app.ctx.dims.projects).index("proj_search") + 1
+        await pilot.press(*(["down"] * target), "enter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.filters.start == date(2026, 6, 1) and app.filters.end == date(2026, 6, 30)
+        assert app.filters.project == "proj_search"
+        expected = billed(dash_home, date(2026, 6, 1), date(2026, 6, 30), project="proj_search")
+        assert app.screen.data.period_total == pytest.approx(expected, rel=1e-9)
+        assert money(expected) in figure_text(app, "fig-period")
+
+
+async def test_filter_dialog_rejects_a_bad_date_and_cancels(dash_home: Path) -> None:
+    from finops.tui.screens.filters import FilterDialog
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = app.filters
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"2026-13-01", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterDialog)
+        assert "not a date" in str(app.screen.query_one("#filter-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.filters == before
+
+
+async def test_sort_sources_table_from_the_keyboard(dash_home: Path) -> None:
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#sources", FrameTable)
+        table.focus()
+        await pilot.press("o", "o", "o")  # table -> source -> rows
+        assert table.sort_column == "rows" and table.sort_descending
+        rows = [table.row_data(i)["rows"] for i in range(table.row_count)]
+        assert rows == sorted(rows, reverse=True) and len(rows) >= 3
+        await pilot.press("O")
+        rows = [table.row_data(i)["rows"] for i in range(table.row_count)]
+        assert rows == sorted(rows)
+        assert "▲" in str(table.columns["rows"].label)
+
+
+async def test_help_lists_bindings_with_ids_and_theme_toggles(dash_home: Path) -> None:
+    from textual.widgets import DataTable
+
+    from finops.tui.screens.help import HelpScreen
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        ids = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        assert {"filters.open", "theme.toggle", "screen.overview", "screen.carbon", "help"} <= ids
+        await pilot.press("escape")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.theme == "textual-dark"
+        await pilot.press("t")
+        assert app.theme == "textual-light"
+
+
+async def test_empty_store_says_how_to_load_the_sample(tmp_path: Path) -> None:
+    from finops.tui.widgets.notice import Notice
+
+    app = make_app(tmp_path / "empty-home", today=date(2026, 1, 15))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        notice = app.screen.query_one("#notice", Notice)
+        assert notice.display
+        assert "finops sample load" in notice.info.hint
+        assert not app.screen.query_one("#badge").has_class("on")
+
+
+async def test_a_failing_load_is_a_notification_and_a_panel_not_a_crash(dash_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from finops.errors import StoreError
+    from finops.tui.data import overview
+    from finops.tui.widgets.notice import Notice
+
+    def broken(ctx, filters):  # type: ignore[no-untyped-def]
+        raise StoreError(f"{ctx.store.root}/cost_lines: unreadable partition month=2026-11")
+
+    monkeypatch.setattr(overview, "load_overview", broken)
+    app = make_app(dash_home)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        notice = app.screen.query_one("#notice", Notice)
+        assert notice.display and notice.has_class("error")
+        assert "unreadable partition" in notice.info.reason
+        assert any("unreadable partition" in n.message and n.severity == "error" for n in app._notifications)
+        await pilot.press("2")  # the app is still responsive
+        await settle(pilot)
+        assert app.current_mode == "sources"
+
+
+async def test_missing_analytics_module_shows_a_plain_panel(dash_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from finops.tui.widgets.notice import Notice
+
+    for name in ("models.forecast", "finops.reconcile", "models.cogs", "models.energy"):
+        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
+    app = make_app(dash_home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key in "3456":
+            await pilot.press(key)
+            await settle(pilot)
+            notice = app.screen.query_one("#notice", Notice)
+            assert notice.display, app.current_mode
+            assert "not available" in notice.info.reason
+
+
+def test_finops_without_a_command_opens_the_dashboard(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from finops.cli import app as cli
+    from finops.tui.app import FinopsApp
+
+    ran: list[FinopsApp] = []
+    monkeypatch.setattr(FinopsApp, "run", lambda self, **kw: ran.append(self))
+    monkeypatch.setenv("FINOPS_HOME", str(tmp_path / "elsewhere"))
+    monkeypatch.chdir(tmp_path)
+    # No subcommand, only a root option: the dashboard runs on that data dir.
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["dashboard", "--theme", "light", "--today", "2026-02-03"])
+    assert result.exit_code == 0, result.output
+    assert len(ran) == 2
+    assert ran[0].settings.data_dir == tmp_path
+    assert ran[1].settings.data_dir == tmp_path / "elsewhere"
+    assert ran[1].theme == "textual-light" and ran[1].pinned_today == date(2026, 2, 3)
+    bad = CliRunner().invoke(cli, ["dashboard", "--today", "soon"])
+    assert bad.exit_code != 0
