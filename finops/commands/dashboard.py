@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
         today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD (default: $FINOPS_TODAY).")] = None,
     ) -> None:
         """Open the interactive dashboard: overview, sources, reconcile, COGS, forecast, carbon."""
+        import os
         from datetime import date
 
         from finops.commands._common import get_settings
@@ -24,4 +25,8 @@ def register(app: typer.Typer) -> None:
             pinned = date.fromisoformat(today) if today else None
         except ValueError:
             raise InputError(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
-        FinopsApp(get_settings(), today=pinned, theme=theme).run()
+        bench_t0 = os.environ.get("FINOPS_BENCH_T0")  # set by bench/dashboard_cold_start.py
+        app = FinopsApp(get_settings(), today=pinned, theme=theme, exit_when_painted=bench_t0 is not None)
+        painted = app.run(headless=bench_t0 is not None)
+        if bench_t0 is not None and painted is not None:
+            typer.echo(f"painted_after_s={painted - float(bench_t0):.3f}")

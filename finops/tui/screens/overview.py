@@ -92,6 +92,7 @@ class OverviewScreen(DashboardScreen):
         )
         self.query_one("#movers", FrameTable).show(d.movers, columns)
         self.query_one("#notes", Static).update(self._notes(d))
+        self.fapp.overview_painted()
 
     def _notes(self, d: "OverviewData") -> Text:
         text = Text()
