@@ -116,5 +116,23 @@ class DashboardContext:
     @classmethod
     def open(cls, settings: Settings, today: date | None = None) -> "DashboardContext":
         store = Store(settings.store_dir)
-        dims = read_dimensions(store)
+        dims = with_configured_features(read_dimensions(store), settings)
         return cls(settings, store, resolve_today(dims, today), dims)
+
+
+def with_configured_features(dims: Dimensions, settings: Settings) -> Dimensions:
+    """Add the sub-accounts `[cogs.features]` assigns to a feature (vendor projects, say)."""
+    from dataclasses import replace
+
+    mapping = settings.config.section("cogs").get("features", {})
+    if not isinstance(mapping, dict) or not mapping:
+        return dims
+    merged = {k: set(v) for k, v in dims.feature_projects.items()}
+    for project, feature in mapping.items():
+        if isinstance(feature, str):
+            merged.setdefault(feature, set()).add(str(project))
+    return replace(
+        dims,
+        feature_projects={k: tuple(sorted(v)) for k, v in sorted(merged.items())},
+        features=tuple(sorted(set(dims.features) | set(merged))),
+    )
