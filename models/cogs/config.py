@@ -1,0 +1,218 @@
+"""The `[cogs]` rules of finops.toml, parsed into dataclasses and validated.
+
+Every problem is a one-line ConfigError naming the file, line and dotted key (via
+ConfigFile.fail). docs/cogs.md documents each key; the defaults below apply when the
+file says nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from finops.config import ConfigFile
+from finops.schema import AllocationDriver, CostSource
+
+# Drivers measured from the requests table; `token_cost` weighs each feature's tokens by
+# their catalog price (an output token of a large model counts more than a cached read).
+REQUEST_DRIVERS: Final = ("requests", "tasks", "tokens", "token_cost")
+# Drivers measured from the metered quantity of cost lines already attributed to a feature.
+LINE_DRIVERS: Final = (AllocationDriver.RETRIEVAL_CALLS, AllocationDriver.STORED_VECTORS, AllocationDriver.REVIEWED_ITEMS)
+DRIVERS: Final = (*REQUEST_DRIVERS, *LINE_DRIVERS, AllocationDriver.FIXED)
+
+DEFAULT_DRIVERS: Final[dict[str, str]] = {
+    CostSource.INFERENCE: "token_cost",
+    CostSource.EMBEDDINGS: "token_cost",
+    CostSource.VECTOR_DB: AllocationDriver.RETRIEVAL_CALLS,
+    CostSource.OBSERVABILITY: "requests",
+    CostSource.HUMAN_REVIEW: AllocationDriver.REVIEWED_ITEMS,
+    CostSource.STORAGE: AllocationDriver.STORED_VECTORS,
+    CostSource.CONTRACT: "requests",
+}
+
+# Which metered lines measure a line driver: the cost source of the lines and the names
+# their SkuMeter, ConsumedUnit or SkuId may carry (case-insensitive).
+DEFAULT_METERS: Final[dict[str, tuple[str, ...]]] = {
+    AllocationDriver.RETRIEVAL_CALLS: ("Read Units", "read_units", "queries", "retrieval_calls"),
+    AllocationDriver.STORED_VECTORS: ("Storage", "stored_vectors", "GB-month", "vectors"),
+    AllocationDriver.REVIEWED_ITEMS: ("items", "item", "reviewed_items", "Items Reviewed"),
+}
+METER_SOURCE: Final[dict[str, str]] = {
+    AllocationDriver.RETRIEVAL_CALLS: CostSource.VECTOR_DB,
+    AllocationDriver.STORED_VECTORS: CostSource.VECTOR_DB,
+    AllocationDriver.REVIEWED_ITEMS: CostSource.HUMAN_REVIEW,
+}
+
+COST_COLUMNS: Final = ("BilledCost", "EffectiveCost")
+TOP_KEYS: Final = ("cost_column", "drivers", "features", "fixed_shares", "teams", "revenue", "meters", "contracts")
+UNALLOCATED: Final = "unallocated"
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """Revenue of one feature, in the reporting currency: per task, or per seat and month."""
+
+    per_task: float | None = None
+    per_seat: float | None = None
+    seats: int | None = None
+
+    def monthly_fixed(self) -> float | None:
+        """Seat revenue for a month, or None when the feature earns per task."""
+        if self.per_seat is None or self.seats is None:
+            return None
+        return self.per_seat * self.seats
+
+
+@dataclass(frozen=True)
+class CogsRules:
+    """How cost lines become feature costs, and what a task earns."""
+
+    cost_column: str = "BilledCost"
+    drivers: dict[str, str] = field(default_factory=dict)  # explicit [cogs.drivers] only
+    features: dict[str, str] = field(default_factory=dict)  # sub-account -> feature (direct)
+    fixed_shares: dict[str, dict[str, float]] = field(default_factory=dict)  # cost source -> feature -> weight
+    teams: dict[str, tuple[str, ...]] = field(default_factory=dict)  # team -> features
+    revenue: dict[str, Revenue] = field(default_factory=dict)
+    meters: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_METERS))
+
+    def driver_for(self, cost_source: str | None, line_driver: str | None = None) -> str | None:
+        """[cogs.drivers] first, then the driver the ingester put on the line, then the default."""
+        configured = self.drivers.get(cost_source or "")
+        if configured:
+            return configured
+        if line_driver in DRIVERS:
+            return line_driver
+        return DEFAULT_DRIVERS.get(cost_source or "")
+
+    def team_of(self, feature: str) -> str | None:
+        return next((t for t, feats in self.teams.items() if feature in feats), None)
+
+
+def _number(cfg: ConfigFile, key: str, value: Any, *, positive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        cfg.fail(key, f"must be a number, got {value!r}")
+    if positive and not value > 0:
+        cfg.fail(key, f"must be greater than 0, got {value!r}")
+    elif not positive and value < 0:
+        cfg.fail(key, f"must not be negative, got {value!r}")
+    return float(value)
+
+
+def _name(cfg: ConfigFile, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        cfg.fail(key, f"must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _table(cfg: ConfigFile, key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        cfg.fail(key, "must be a table")
+    return value
+
+
+def _parse_drivers(cfg: ConfigFile, raw: dict[str, Any]) -> dict[str, str]:
+    drivers: dict[str, str] = {}
+    for source, driver in _table(cfg, "cogs.drivers", raw).items():
+        key = f"cogs.drivers.{source}"
+        if source not in CostSource.ALL:
+            cfg.fail(key, f"unknown cost source; expected one of {', '.join(CostSource.ALL)}")
+        if driver not in DRIVERS:
+            cfg.fail(key, f"unknown driver {driver!r}; expected one of {', '.join(DRIVERS)}")
+        drivers[source] = driver
+    return drivers
+
+
+def _parse_fixed(cfg: ConfigFile, raw: dict[str, Any]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for source, shares in _table(cfg, "cogs.fixed_shares", raw).items():
+        key = f"cogs.fixed_shares.{source}"
+        if source not in CostSource.ALL:
+            cfg.fail(key, f"unknown cost source; expected one of {', '.join(CostSource.ALL)}")
+        shares = _table(cfg, key, shares)
+        if not shares:
+            cfg.fail(key, "needs at least one feature = share")
+        out[source] = {_name(cfg, f"{key}.{f}", f): _number(cfg, f"{key}.{f}", w) for f, w in shares.items()}
+    return out
+
+
+def _parse_revenue(cfg: ConfigFile, raw: dict[str, Any]) -> dict[str, Revenue]:
+    out: dict[str, Revenue] = {}
+    for feature, spec in _table(cfg, "cogs.revenue", raw).items():
+        key = f"cogs.revenue.{feature}"
+        spec = _table(cfg, key, spec)
+        unknown = set(spec) - {"per_task", "per_seat", "seats"}
+        if unknown:
+            cfg.fail(f"{key}.{sorted(unknown)[0]}", "unknown key; expected per_task, or per_seat with seats")
+        if ("per_task" in spec) == ("per_seat" in spec):
+            cfg.fail(key, "set exactly one of per_task or per_seat")
+        if "per_task" in spec:
+            if "seats" in spec:
+                cfg.fail(f"{key}.seats", "seats goes with per_seat, not per_task")
+            out[feature] = Revenue(per_task=_number(cfg, f"{key}.per_task", spec["per_task"], positive=False))
+            continue
+        if "seats" not in spec:
+            cfg.fail(key, "per_seat needs seats (seats billed per month)")
+        seats = spec["seats"]
+        if isinstance(seats, bool) or not isinstance(seats, int) or seats <= 0:
+            cfg.fail(f"{key}.seats", f"must be a whole number greater than 0, got {seats!r}")
+        out[feature] = Revenue(per_seat=_number(cfg, f"{key}.per_seat", spec["per_seat"], positive=False), seats=seats)
+    return out
+
+
+def _parse_teams(cfg: ConfigFile, raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for team, feats in _table(cfg, "cogs.teams", raw).items():
+        key = f"cogs.teams.{team}"
+        if not isinstance(feats, list) or not feats:
+            cfg.fail(key, "must be a non-empty list of feature names")
+        names = tuple(_name(cfg, key, f) for f in feats)
+        for f in names:
+            if f in seen:
+                cfg.fail(key, f"feature {f!r} already belongs to team {seen[f]!r}")
+            seen[f] = team
+        out[team] = names
+    return out
+
+
+def _parse_meters(cfg: ConfigFile, raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    meters = dict(DEFAULT_METERS)
+    for driver, names in _table(cfg, "cogs.meters", raw).items():
+        key = f"cogs.meters.{driver}"
+        if driver not in LINE_DRIVERS:
+            cfg.fail(key, f"unknown metered driver; expected one of {', '.join(LINE_DRIVERS)}")
+        if not isinstance(names, list) or not names:
+            cfg.fail(key, "must be a non-empty list of meter names")
+        meters[driver] = tuple(_name(cfg, key, n) for n in names)
+    return meters
+
+
+def parse_rules(cfg: ConfigFile) -> CogsRules:
+    """Read and validate `[cogs]`; raises a one-line ConfigError on the first problem."""
+    raw = cfg.section("cogs")
+    for key in raw:
+        if key not in TOP_KEYS:
+            cfg.fail(f"cogs.{key}", f"unknown key; expected one of {', '.join(TOP_KEYS)}")
+    cost_column = raw.get("cost_column", "BilledCost")
+    if cost_column not in COST_COLUMNS:
+        cfg.fail("cogs.cost_column", f"must be one of {', '.join(COST_COLUMNS)}, got {cost_column!r}")
+    features = {
+        _name(cfg, f"cogs.features.{k}", k): _name(cfg, f"cogs.features.{k}", v)
+        for k, v in _table(cfg, "cogs.features", raw.get("features", {})).items()
+    }
+    for account, feature in features.items():
+        if feature == UNALLOCATED:
+            cfg.fail(f"cogs.features.{account}", f"{UNALLOCATED!r} is reserved for costs no rule can place")
+    rules = CogsRules(
+        cost_column=cost_column,
+        drivers=_parse_drivers(cfg, raw.get("drivers", {})),
+        features=features,
+        fixed_shares=_parse_fixed(cfg, raw.get("fixed_shares", {})),
+        teams=_parse_teams(cfg, raw.get("teams", {})),
+        revenue=_parse_revenue(cfg, raw.get("revenue", {})),
+        meters=_parse_meters(cfg, raw.get("meters", {})),
+    )
+    for source, driver in rules.drivers.items():
+        if driver == AllocationDriver.FIXED and source not in rules.fixed_shares:
+            cfg.fail(f"cogs.drivers.{source}", f"driver is 'fixed' but [cogs.fixed_shares.{source}] is missing")
+    return rules
