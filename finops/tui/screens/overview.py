@@ -15,7 +15,8 @@ from finops.tui.messages import OverviewLoaded
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import Figure, money, provenance_tag
-from finops.tui.widgets.table import Column, FrameTable
+from finops.tui.data.columns import Column
+from finops.tui.widgets.table import FrameTable
 
 from finops.tui.data.overview import BURN_DAYS
 

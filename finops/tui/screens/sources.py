@@ -14,7 +14,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops.tui.messages import SourcesLoaded, SyncFailed, SyncFinished, SyncProgress
 from finops.tui.screens.base import DashboardScreen
-from finops.tui.widgets.table import Column, FrameTable
+from finops.tui.data.columns import Column
+from finops.tui.widgets.table import FrameTable
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext

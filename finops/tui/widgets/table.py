@@ -7,7 +7,6 @@ by that column. Row keys are frame row positions, so `row_data` returns the type
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -16,15 +15,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from finops.tui.data.columns import Column
 from finops.tui.widgets.figure import money, provenance_tag
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    kind: str = "text"  # text | money | int | float | pct | provenance | date
-    currency: str = "USD"
+__all__ = ["Column", "FrameTable", "format_cell"]
 
 
 def format_cell(value: Any, column: Column) -> Any:
