@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-KINDS = ("text", "money", "int", "float", "pct", "provenance", "date")
+# money: null is "unpriced"; unit_money: per-unit money with 4 decimals, null is "—" (no units);
+# pct: a signed change; share: an unsigned part of a whole, in percent.
+KINDS = ("text", "money", "unit_money", "int", "float", "pct", "share", "provenance", "date")
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ class DashboardScreen(Screen):
             self.show_body(False)
             self.show_notice(error.info)
             return
+        self.show_body(False)
         self.fapp.report_error(error, where=self.SCREEN_TITLE)
         title = getattr(error, "title", type(error).__name__)
         self.show_notice(NotAvailable(f"{self.SCREEN_TITLE}: {title}", str(error), "press r to retry"), error=True)

@@ -1,18 +1,25 @@
-"""COGS screen (placeholder until its analytics land)."""
+"""COGS: cost per task by feature, inference vs the rest, stacked by cost source."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from finops.tui.data.columns import columns_for
 from finops.tui.messages import CogsLoaded
 from finops.tui.screens.base import DashboardScreen
+from finops.tui.widgets.chart import Chart
+from finops.tui.widgets.figure import money, provenance_tag
+from finops.tui.widgets.table import FrameTable
 
 if TYPE_CHECKING:
+    from finops.tui.data.cogs import CogsData
     from finops.tui.data.context import DashboardContext
     from finops.tui.filters import Filters
 
@@ -20,8 +27,16 @@ if TYPE_CHECKING:
 class CogsScreen(DashboardScreen):
     SCREEN_TITLE = "COGS"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: CogsData | None = None
+
     def compose_body(self) -> ComposeResult:
-        yield Static("", id="cogs-body", classes="body-part loads")
+        yield Static("", id="cogs-summary", classes="body-part section-title")
+        yield FrameTable(id="cogs-table", classes="body-part loads")
+        with Horizontal(id="cogs-main", classes="body-part"):
+            yield Chart(id="cogs-chart", classes="loads")
+        yield Static("", id="cogs-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.load(ctx, filters, generation)
@@ -36,5 +51,23 @@ class CogsScreen(DashboardScreen):
 
     @on(CogsLoaded)
     def show_data(self, message: CogsLoaded) -> None:
-        if self.accept(message):
-            self.query_one("#cogs-body", Static).update(str(message.data))
+        if not self.accept(message):
+            return
+        from finops.tui.data.cogs import KINDS, LABELS
+
+        d: CogsData = message.data
+        self.data = d
+        provenance = sorted({p for v in d.features["provenance"].to_list() if v for p in v.split(",")})
+        summary = Text(f"COGS {d.months[0]} … {d.months[-1]}: {money(d.total, d.currency)} ")
+        summary.append_text(provenance_tag(tuple(provenance)))
+        summary.append(" allocated to features")
+        self.query_one("#cogs-summary", Static).update(summary)
+        table = self.query_one("#cogs-table", FrameTable)
+        hidden = ("inference", "non_inference")
+        table.show(d.features, columns_for(d.features, KINDS, d.currency, LABELS, hidden=hidden))
+        self.query_one("#cogs-chart", Chart).show(d.chart)
+        notes = " ".join(d.notes) + " Per-task figures divide by distinct logged tasks; features without logged tasks have none."
+        self.query_one("#cogs-notes", Static).update(Text(notes, style="dim"))
+
+    def export_frame(self):  # type: ignore[no-untyped-def]
+        return None if self.data is None else self.data.features

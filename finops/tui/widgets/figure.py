@@ -13,13 +13,14 @@ PROVENANCE_STYLE = {
 }
 
 
-def money(amount: float | None, currency: str = "USD") -> str:
-    """Cents, thousands separated; None is "unpriced", never $0."""
+def money(amount: float | None, currency: str = "USD", decimals: int = 2) -> str:
+    """Cents (or `decimals`), thousands separated; None is "unpriced", never $0."""
     if amount is None:
         return "unpriced"
     symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency)
     sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{abs(amount):,.2f}" if symbol else f"{sign}{abs(amount):,.2f} {currency}"
+    number = f"{abs(amount):,.{decimals}f}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
 
 
 def provenance_tag(provenance: str | tuple[str, ...]) -> Text:

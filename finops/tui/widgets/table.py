@@ -30,12 +30,16 @@ def format_cell(value: Any, column: Column) -> Any:
         return Text(text, justify="right", style=style)
     if value is None:
         return Text("—", justify="right" if column.kind != "text" else "left", style="dim")
+    if column.kind == "unit_money":
+        return Text(money(value, column.currency, decimals=4 if abs(value) < 1 else 2), justify="right")
     if column.kind == "int":
         return Text(f"{int(value):,}", justify="right")
     if column.kind == "float":
         return Text(f"{float(value):,.3g}" if abs(float(value)) < 100 else f"{float(value):,.0f}", justify="right")
     if column.kind == "pct":
         return Text(f"{float(value):+.1f}%", justify="right")
+    if column.kind == "share":
+        return Text(f"{float(value):.1f}%", justify="right")
     return str(value)
 
 
