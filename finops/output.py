@@ -39,6 +39,7 @@ def render_table(
     money_columns: Sequence[str] = (),
     caption: str | None = None,
 ) -> "object":
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, caption=caption, show_lines=False)
@@ -46,7 +47,8 @@ def render_table(
         justify = "right" if dtype.is_numeric() else "left"
         table.add_column(col, justify=justify)
     for row in frame.iter_rows():
-        table.add_row(*(_fmt_cell(v, c in money_columns) for c, v in zip(frame.columns, row)))
+        # Cells are data, not markup: "[cogs.features]" in a reason must print as written.
+        table.add_row(*(escape(_fmt_cell(v, c in money_columns)) for c, v in zip(frame.columns, row)))
     return table
 
 

@@ -67,7 +67,9 @@ def prepare_lines(lines: pl.DataFrame, rules: CogsRules, rates: Rates, currency:
     df = df.join(fx, left_on=["BillingCurrency", "rate_date"], right_on=["currency", "rate_date"], how="left")
     df = df.with_columns((pl.col("amount") * pl.col("fx_rate")).alias("reporting_amount"))
     df = bill_cents(df, "amount", ROUNDING_GROUP, LINE_ORDER, "cents")
-    df = bill_cents(df, "reporting_amount", ["month"], ["BillingCurrency", *LINE_ORDER], "reporting_cents")
+    # Same grouping in the reporting currency: a line billed in it keeps its exact cents,
+    # and each currency's month converts to the cent.
+    df = bill_cents(df, "reporting_amount", ROUNDING_GROUP, LINE_ORDER, "reporting_cents")
     return df.with_row_index("__line").with_columns(pl.col("__line").cast(pl.Int64))
 
 

@@ -16,6 +16,7 @@ from finops.errors import InputError
 from finops.store import Store
 from models.cogs import allocate as _allocate
 from models.cogs import drivers as _drivers
+from models.cogs import review as _review
 from models.cogs import statement as _statement
 from models.cogs import unit_economics as _ue
 from models.cogs import whatif as _whatif
@@ -113,6 +114,15 @@ def unit_economics(store: Store, config: ConfigFile | CogsSetup, month: str | No
 def statement(store: Store, setup: CogsSetup, month: str, kind: str, owner: str) -> _statement.Statement:
     alloc = allocation(store, setup, [month])
     return _statement.statement(alloc, month, kind, owner, setup.rules)
+
+
+def review(store: Store, setup: CogsSetup, month: str | None = None) -> pl.DataFrame:
+    """Human review per feature: items, cost, cost per item and the share of tasks sent to review."""
+    months = resolve_months(store, [month] if month else None)
+    alloc = allocation(store, setup, months)
+    if alloc.height == 0:
+        return alloc
+    return _review.review_summary(alloc, load_lines(store, months), tasks(store, months), setup.rules)
 
 
 def billed_usage(store: Store, months: list[str]) -> pl.DataFrame:

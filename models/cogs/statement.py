@@ -20,8 +20,6 @@ import polars as pl
 from finops.errors import InputError
 from models.cogs.config import UNALLOCATED, CogsRules
 from models.cogs.unit_economics import with_team
-
-NO_TEAM = "(no team)"
 NO_PROJECT = "(no project)"
 INVOICE = ["ServiceProviderName", "x_Source", "InvoiceId", "BillingCurrency"]
 
@@ -43,10 +41,7 @@ def owner_column(alloc: pl.DataFrame, kind: str, rules: CogsRules) -> pl.DataFra
     """Add `owner`: the team (or project) each allocated part is charged to."""
     if kind == "team":
         alloc = with_team(alloc, rules)
-        owner = (
-            pl.when(pl.col("feature") == UNALLOCATED).then(pl.lit(UNALLOCATED))
-            .when(pl.col("team") == "").then(pl.lit(NO_TEAM)).otherwise(pl.col("team"))
-        )
+        owner = pl.col("team")
     elif kind == "project":
         owner = pl.when(pl.col("project_id").fill_null("") == "").then(
             pl.when(pl.col("feature") == UNALLOCATED).then(pl.lit(UNALLOCATED)).otherwise(pl.lit(NO_PROJECT))

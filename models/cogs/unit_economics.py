@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from finops.schema import CostSource
-from models.cogs.config import CogsRules
+from models.cogs.config import UNALLOCATED, CogsRules
 
 GROUPINGS = {
     "feature": ["feature"],
@@ -21,10 +21,15 @@ GROUPINGS = {
 }
 
 
+NO_TEAM = "(no team)"
+
+
 def with_team(alloc: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
-    """Add `team` from `[cogs.teams]` ("" when the feature has none)."""
+    """Add `team` from `[cogs.teams]`: "(no team)" for features no team lists, "unallocated" stays."""
     mapping = {f: t for t, feats in rules.teams.items() for f in feats}
-    return alloc.with_columns(pl.col("feature").replace_strict(mapping, default="", return_dtype=pl.String).alias("team"))
+    mapping[UNALLOCATED] = UNALLOCATED
+    team = pl.col("feature").replace_strict(mapping, default=NO_TEAM, return_dtype=pl.String)
+    return alloc.with_columns(team.alias("team"))
 
 
 def costs(alloc: pl.DataFrame, by: list[str]) -> pl.DataFrame:
