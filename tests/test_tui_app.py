@@ -221,7 +221,10 @@ async def test_missing_analytics_module_shows_a_plain_panel(dash_home: Path, mon
 
     from finops.tui.widgets.notice import Notice
 
-    for name in ("models.forecast", "finops.reconcile", "models.cogs", "models.energy"):
+    for name in list(sys.modules):
+        if name.startswith(("models.forecast", "finops.reconcile", "models.cogs", "models.energy")):
+            monkeypatch.delitem(sys.modules, name)
+    for name in ("models.forecast", "finops.reconcile", "models.cogs", "models.cogs.report", "models.energy"):
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
     app = make_app(dash_home)
     async with app.run_test(size=(100, 30)) as pilot:
