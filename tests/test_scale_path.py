@@ -32,7 +32,7 @@ def test_duckdb_reads_the_store_as_it_is(sample_store: Store) -> None:
 
 def test_sql_rollup_equals_polars_rollup(sample_store: Store) -> None:
     ours = daily_rollup(sample_store.scan("requests")).collect()
-    theirs = pl.from_arrow(_duckdb(sample_store).execute(rollup_sql()).arrow())
+    theirs = _duckdb(sample_store).sql(rollup_sql()).pl()
     assert isinstance(theirs, pl.DataFrame)
     theirs = theirs.with_columns(pl.col(c).cast(pl.Int64) for c in theirs.columns if c not in ROLLUP_KEYS)
     keys = list(ROLLUP_KEYS)

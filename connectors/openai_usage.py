@@ -1,0 +1,194 @@
+"""Parse OpenAI organization Usage API and Costs API pages into canonical rows.
+
+Pure functions: a page (the decoded JSON of one response) in, a polars frame out.
+Shapes and pitfalls are in ../shared/providers.md section 1:
+- completions fields changed meaning on 2026-07-15: `input_tokens` now covers every
+  modality including cached and cache-write tokens, and `input_audio_tokens` is uncached
+  audio only; before, `input_tokens` was text input (incl. cached) and
+  `input_audio_tokens` audio input (incl. cached). We detect the shape per result by the
+  presence of `input_uncached_tokens` and never count audio twice;
+- `amount.value` is documented as a number but arrives as a numeric string too;
+- buckets are UTC, start inclusive, end exclusive; empty buckets carry no rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+
+from finops.errors import InputError
+from finops.schema import BILLED_USAGE_TABLE, COST_LINES_TABLE, UNIT_FOR_CLASS, CostSource, Provenance, TokenClass, line_id
+
+ENDPOINT_METERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "embeddings": (("input_tokens", TokenClass.EMBEDDING), ("num_model_requests", TokenClass.REQUESTS)),
+    "moderations": (("input_tokens", TokenClass.INPUT_UNCACHED), ("num_model_requests", TokenClass.REQUESTS)),
+    "images": (("images", TokenClass.IMAGES), ("num_model_requests", TokenClass.REQUESTS)),
+    "audio_speeches": (("characters", TokenClass.AUDIO_CHARACTERS), ("num_model_requests", TokenClass.REQUESTS)),
+    "audio_transcriptions": (("seconds", TokenClass.AUDIO_SECONDS), ("num_model_requests", TokenClass.REQUESTS)),
+    "vector_stores": (("usage_bytes", TokenClass.VECTOR_STORE_BYTES),),
+    "code_interpreter_sessions": (("num_sessions", TokenClass.CODE_INTERPRETER_SESSIONS),),
+    "file_search_calls": (("num_requests", TokenClass.FILE_SEARCH_CALLS),),
+    "web_search_calls": (("num_requests", TokenClass.WEB_SEARCH_CALLS), ("num_model_requests", TokenClass.REQUESTS)),
+}
+ENDPOINTS = ("completions", *ENDPOINT_METERS)
+LINE_KIND_CLASS = {
+    "input": TokenClass.INPUT_UNCACHED,
+    "cached input": TokenClass.INPUT_CACHE_READ,
+    "output": TokenClass.OUTPUT,
+    "cache write": TokenClass.INPUT_CACHE_WRITE_5M,
+}
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc)
+
+
+def _int(result: dict[str, Any], name: str) -> int:
+    value = result.get(name)
+    return int(value) if value is not None else 0
+
+
+def completions_classes(result: dict[str, Any]) -> dict[str, int]:
+    """Token classes of one completions result, in either field meaning, without double counting."""
+    cached = _int(result, "input_cached_tokens")
+    out = {TokenClass.INPUT_CACHE_READ: cached, TokenClass.OUTPUT: _int(result, "output_tokens")}
+    if "input_uncached_tokens" in result:  # July 2026 meaning: every modality in input_tokens
+        cache_write = _int(result, "input_cache_write_tokens")
+        out[TokenClass.INPUT_CACHE_WRITE_5M] = cache_write
+        audio_uncached = _int(result, "input_audio_tokens")
+        image_uncached = _int(result, "input_image_tokens")
+        uncached = _int(result, "input_uncached_tokens")
+        # input_uncached_tokens spans modalities; split audio and image out of it.
+        out[TokenClass.INPUT_UNCACHED] = uncached - audio_uncached - image_uncached
+        out[TokenClass.INPUT_AUDIO] = audio_uncached
+        out[TokenClass.INPUT_IMAGE] = image_uncached
+        out[TokenClass.OUTPUT] = _int(result, "output_tokens") - _int(result, "output_audio_tokens") - _int(result, "output_image_tokens")
+        out[TokenClass.OUTPUT_AUDIO] = _int(result, "output_audio_tokens")
+        out[TokenClass.OUTPUT_IMAGE] = _int(result, "output_image_tokens")
+    else:  # older meaning: input_tokens = text incl. cached; audio counted separately
+        out[TokenClass.INPUT_UNCACHED] = _int(result, "input_tokens") - cached
+        out[TokenClass.INPUT_AUDIO] = _int(result, "input_audio_tokens")
+        out[TokenClass.OUTPUT_AUDIO] = _int(result, "output_audio_tokens")
+    out[TokenClass.REQUESTS] = _int(result, "num_model_requests")
+    return out
+
+
+def _buckets(page: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    data = page.get("data")
+    if not isinstance(data, list):
+        raise InputError("OpenAI page: field 'data' missing or not a list")
+    return data
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def parse_usage_page(page: dict[str, Any], endpoint: str, *, source: str = "openai") -> pl.DataFrame:
+    """Rows of billed_usage from one page of /organization/usage/<endpoint>. Zero meters are dropped."""
+    if endpoint not in ENDPOINTS:
+        raise InputError(f"OpenAI usage: unknown endpoint {endpoint!r}; known: {', '.join(ENDPOINTS)}")
+    rows: list[dict[str, Any]] = []
+    for b_i, bucket in enumerate(_buckets(page)):
+        start, end = _utc(bucket["start_time"]), _utc(bucket["end_time"])
+        for r_i, result in enumerate(bucket.get("results") or []):
+            if endpoint == "completions":
+                meters = completions_classes(result)
+            else:
+                meters = {cls: _int(result, field) for field, cls in ENDPOINT_METERS[endpoint]}
+            tier = "batch" if result.get("batch") is True else _s(result.get("service_tier"))
+            dims = {
+                "charge_period_start": start,
+                "charge_period_end": end,
+                "provider": "openai",
+                "model": _s(result.get("model")),
+                "project_id": _s(result.get("project_id")),
+                "api_key_id": _s(result.get("api_key_id")),
+                "service_tier": tier,
+                "context_window": "",
+                "region": "",
+            }
+            for cls, qty in meters.items():
+                if qty < 0:
+                    raise InputError(f"OpenAI {endpoint} page: bucket {b_i}, result {r_i}: negative {cls} ({qty})")
+                if qty:
+                    rows.append({**dims, "token_class": cls, "unit": UNIT_FOR_CLASS[cls], "quantity": qty})
+    frame = pl.DataFrame(rows, schema_overrides={k: v for k, v in BILLED_USAGE_TABLE.schema.items() if k in ("charge_period_start", "charge_period_end", "quantity")}) if rows else BILLED_USAGE_TABLE.empty()
+    now = datetime.now(timezone.utc)
+    return BILLED_USAGE_TABLE.conform(
+        frame.with_columns(pl.lit(source).alias("source"), pl.lit(Provenance.METERED).alias("provenance"), pl.lit(now).alias("ingested_at"))
+    ).collect()
+
+
+def parse_amount(value: Any, where: str) -> Decimal:
+    """amount.value as a Decimal, whether the API sent a number or a numeric string."""
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InputError(f"{where}: field 'amount.value' is not a number ({value!r})") from None
+
+
+def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
+    """Best-effort (model, token class) from an opaque line_item like 'gpt-4o-2024-08-06, input'."""
+    if not line_item or ", " not in line_item:
+        return None, None
+    model, kind = line_item.rsplit(", ", 1)
+    cls = LINE_KIND_CLASS.get(kind.strip().lower())
+    if cls == TokenClass.INPUT_UNCACHED and "embedding" in model:
+        cls = TokenClass.EMBEDDING
+    return model, cls
+
+
+def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.DataFrame:
+    """Rows of cost_lines from one page of /organization/costs (amounts in dollars)."""
+    rows: list[dict[str, Any]] = []
+    for b_i, bucket in enumerate(_buckets(page)):
+        start, end = _utc(bucket["start_time"]), _utc(bucket["end_time"])
+        month_start = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        month_end = month_start.replace(year=month_start.year + (month_start.month == 12), month=month_start.month % 12 + 1)
+        for r_i, result in enumerate(bucket.get("results") or []):
+            where = f"OpenAI costs page: bucket {b_i}, result {r_i}"
+            amount = result.get("amount") or {}
+            value = float(parse_amount(amount.get("value"), where))
+            currency = _s(amount.get("currency")).upper()
+            if not currency:
+                raise InputError(f"{where}: field 'amount.currency' is empty")
+            line_item = result.get("line_item")
+            model, cls = split_line_item(line_item)
+            rows.append({
+                "BillingCurrency": currency,
+                "BilledCost": value,
+                "EffectiveCost": value,
+                "ChargeCategory": "Usage",
+                "ChargeDescription": line_item or "OpenAI API usage",
+                "ChargeFrequency": "Usage-Based",
+                "ChargePeriodStart": start,
+                "ChargePeriodEnd": end,
+                "BillingPeriodStart": month_start,
+                "BillingPeriodEnd": month_end,
+                "ServiceProviderName": "OpenAI",
+                "HostProviderName": "OpenAI",
+                "InvoiceIssuerName": "OpenAI",
+                "ServiceName": "OpenAI API",
+                "ServiceCategory": "AI and Machine Learning",
+                "ServiceSubcategory": "Generative AI",
+                "SkuId": line_item,
+                "SubAccountId": _s(result.get("project_id")),
+                "ResourceId": _s(result.get("api_key_id")) or None,
+                "x_CostSource": CostSource.EMBEDDINGS if model and "embedding" in model else CostSource.INFERENCE,
+                "x_AllocationDriver": "tokens",
+                "x_Model": model,
+                "x_TokenClass": cls,
+            })
+    if not rows:
+        return COST_LINES_TABLE.empty()
+    now = datetime.now(timezone.utc)
+    frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
+        pl.lit(source).alias("x_Source"), pl.lit("").alias("x_LineId"), pl.lit(Provenance.BILLED).alias("x_Provenance"), pl.lit(now).alias("x_IngestedAt")
+    )
+    frame = COST_LINES_TABLE.conform(frame).collect()
+    return frame.with_columns(line_id("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"))
