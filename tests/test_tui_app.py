@@ -14,18 +14,29 @@ pytestmark = pytest.mark.anyio
 
 
 def billed(home: Path, start: date, end: date, provider: str | None = None, project: str | None = None) -> float:
-    """Billed USD from the stored cost lines, computed here independently of the app."""
+    """Billed USD from the stored cost lines, computed here independently of the app.
+
+    Lines in another currency convert at the last rate in the data dir's fx_rates.csv on
+    or before the last day their charge period covers.
+    """
     lf = pl.scan_parquet(str(home / "store" / "cost_lines" / "*" / "*.parquet"))
-    lf = lf.filter(
-        (pl.col("ChargePeriodStart").dt.date() >= start)
-        & (pl.col("ChargePeriodStart").dt.date() <= end)
-        & (pl.col("BillingCurrency").str.to_uppercase() == "USD")
-    )
+    lf = lf.filter((pl.col("ChargePeriodStart").dt.date() >= start) & (pl.col("ChargePeriodStart").dt.date() <= end))
     if provider:
         lf = lf.filter(pl.col("ServiceProviderName").str.to_lowercase() == provider)
     if project:
         lf = lf.filter(pl.col("SubAccountId") == project)
-    return float(lf.select(pl.col("BilledCost").sum()).collect().item())
+    lines = lf.select(
+        pl.col("BillingCurrency").str.to_uppercase().alias("cur"), "BilledCost",
+        (pl.col("ChargePeriodEnd") - pl.duration(microseconds=1)).dt.date().alias("day"),
+    ).collect()
+    usd = float(lines.filter(pl.col("cur") == "USD")["BilledCost"].sum())
+    other = lines.filter(pl.col("cur") != "USD").sort("day")
+    if other.height:
+        rates = pl.read_csv(home / "fx_rates.csv", try_parse_dates=True).filter(pl.col("quote") == "USD").sort("date")
+        joined = other.join_asof(rates, left_on="day", right_on="date", by_left="cur", by_right="base", strategy="backward")
+        assert joined["rate"].null_count() == 0
+        usd += float((joined["BilledCost"] * joined["rate"]).sum())
+    return usd
 
 
 def figure_text(app, fig_id: str) -> str:  # type: ignore[no-untyped-def]

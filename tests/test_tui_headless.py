@@ -91,7 +91,7 @@ def lines() -> pl.LazyFrame:
             "x_Provenance": ["billed"] * 5,
             "x_CostSource": ["inference"] * 4 + ["vector_db"],
         }
-    ).lazy()
+    ).lazy().with_columns((pl.col("ChargePeriodStart") + pl.duration(days=1)).alias("ChargePeriodEnd"))
 
 
 def test_filters_select_provider_case_insensitively_and_dates_inclusive(lines: pl.LazyFrame) -> None:
@@ -171,3 +171,19 @@ def test_holiday_marks_name_the_country() -> None:
     assert "US: Christmas Day" in by_day[date(2026, 12, 25)]
     assert "DE:" in by_day[date(2026, 12, 26)]
     assert series.holiday_marks(date(2026, 1, 2), date(2026, 1, 1), ("US",)) == ()
+
+
+def test_other_currencies_convert_at_the_rate_of_the_lines_last_day(lines: pl.LazyFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from finops.config import ConfigFile
+
+    (tmp_path / "rates.csv").write_text("date,base,quote,rate\n2026-01-02,EUR,USD,1.5\n2026-01-03,EUR,USD,2.0\n")
+    (tmp_path / "finops.toml").write_text('[display]\nreporting_currency = "USD"\nfx_rates = "rates.csv"\n')
+    config = ConfigFile.load(tmp_path / "finops.toml")
+    frame = lines
+    converted, note = spend.to_reporting(spend.cost_frame(frame, Filters(), {}), config, "USD")
+    assert spend.totals(converted, None, None) == {"USD": 15.0 + 16.0 * 2.0}
+    assert "EUR" in note and "rates.csv" in note
+    (tmp_path / "rates.csv").write_text("date,base,quote,rate\n2025-01-02,EUR,USD,1.5\n")
+    unconverted, note = spend.to_reporting(spend.cost_frame(frame, Filters(), {}), ConfigFile.load(tmp_path / "finops.toml"), "USD")
+    assert spend.totals(unconverted, None, None) == {"EUR": 16.0, "USD": 15.0}  # never 1:1
+    assert "not converted" in note and "EUR" in note

@@ -50,6 +50,7 @@ class OverviewData:
     chart: ChartSpec
     extras: tuple[Extra, ...] = field(default_factory=tuple)
     rows: int = 0
+    fx_note: str = ""
 
 
 def holiday_countries(ctx: DashboardContext) -> tuple[str, ...]:
@@ -71,7 +72,9 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
     currency = ctx.reporting_currency
     scan = ctx.store.scan("cost_lines")
     # Month-to-date and burn use every day they need, whatever the period's start.
-    frame = spend.cost_frame(scan, filters.with_(start=None), ctx.dims.feature_projects).cache()
+    frame = spend.cost_frame(scan, filters.with_(start=None), ctx.dims.feature_projects)
+    frame, fx_note = spend.to_reporting(frame, ctx.settings.config, currency)
+    frame = frame.cache()
     in_period = frame.filter((pl.col("day") >= start) & (pl.col("day") <= end))
     period = spend.totals(in_period, None, None)
     mtd_start = end.replace(day=1)
@@ -103,6 +106,7 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
         chart=chart,
         extras=tuple(forecast_extras(ctx, filters, end, mtd)),
         rows=in_period.select(pl.len()).collect().item(),
+        fx_note=fx_note,
     )
 
 

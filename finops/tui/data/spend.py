@@ -56,7 +56,50 @@ def cost_frame(
         pl.col("BilledCost").alias("cost"),
         pl.col("x_Provenance").fill_null("billed").alias("provenance"),
         pl.col("x_CostSource").fill_null("inference").alias("cost_source"),
+        _rate_date().alias("rate_date"),
     )
+
+
+def _rate_date() -> pl.Expr:
+    """The day whose exchange rate converts a line: the last day its charge period covers."""
+    start, end = pl.col("ChargePeriodStart"), pl.col("ChargePeriodEnd")
+    last = (end - pl.duration(microseconds=1)).dt.date()
+    return pl.when(end.is_not_null() & (end > start)).then(last).otherwise(start.dt.date())
+
+
+def to_reporting(frame: pl.LazyFrame, config: object, target: str) -> tuple[pl.LazyFrame, str]:
+    """Convert lines in other currencies into `target` at dated rates (models.cogs.fx).
+
+    Returns the frame and a note. When rates are missing or the FX code is absent, the
+    frame is returned unconverted and the note says why (amounts are never taken 1:1).
+    """
+    needs = (
+        frame.filter(pl.col("currency") != target)
+        .select("currency", "rate_date").unique().collect()
+    )
+    if needs.height == 0:
+        return frame, ""
+    try:
+        from models.cogs.fx import CurrencySettings, Rates
+    except ImportError:
+        return frame, f"{', '.join(sorted(set(needs['currency'])))} lines not converted: no FX code in this build"
+    from finops.errors import FinopsError
+
+    try:
+        rates = Rates.load(CurrencySettings.from_config(config))  # type: ignore[arg-type]
+        table = rates.rates_for(needs, target)
+    except FinopsError as exc:
+        return frame, f"not converted to {target}: {exc}"
+    converted = (
+        frame.join(table.lazy(), on=["currency", "rate_date"], how="left")
+        .with_columns(
+            pl.when(pl.col("fx_rate").is_not_null()).then(pl.col("cost") * pl.col("fx_rate")).otherwise(pl.col("cost")).alias("cost"),
+            pl.when(pl.col("fx_rate").is_not_null()).then(pl.lit(target)).otherwise(pl.col("currency")).alias("currency"),
+        )
+        .drop("fx_rate")
+    )
+    names = ", ".join(sorted(set(needs["currency"])))
+    return converted, f"{names} lines converted to {target} at dated rates ({rates.source})"
 
 
 def totals(frame: pl.LazyFrame, start: date | None, end: date | None) -> dict[str, float]:

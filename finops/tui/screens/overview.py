@@ -102,6 +102,8 @@ class OverviewScreen(DashboardScreen):
         text.append(f" cost lines ({d.rows:,} in period) · estimated = our projection.")
         if d.chart.marks:
             text.append(f" Red lines: public holidays ({len(d.chart.marks)}).")
+        if d.fx_note:
+            text.append(f" {d.fx_note}.")
         for currency, amount in d.other_currencies.items():
             text.append(f" Also {money(amount, currency)} billed in {currency}, not converted to {d.currency}.")
         missing = [e for e in d.extras if e.missing is not None]
