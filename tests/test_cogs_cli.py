@@ -73,6 +73,11 @@ def test_default_month_is_the_latest(home):
     assert {r["month"] for r in rows} == {latest}
 
 
+def test_all_months(home):
+    rows = json.loads(invoke("cogs", "--month", "all", "--by", "source", "--format", "json"))
+    assert sorted({r["month"] for r in rows}) == report.months_with_costs(Store(home / "store"))
+
+
 def test_statement_json_reconciles_to_the_invoices(home):
     doc = json.loads(invoke("cogs", "statement", "--team", "support", "--month", MONTH, "--format", "json"))
     assert doc["invoices_total"] == pytest.approx(month_total(home))

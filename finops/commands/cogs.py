@@ -48,7 +48,7 @@ def _month(store: object, month: str | None) -> str:
 
 
 TABLE_COLUMNS = {  # table view: column -> header; per-task figures keep 4 significant digits
-    "feature": "feature", "project_id": "project", "team": "team", "x_CostSource": "cost source",
+    "month": "month", "feature": "feature", "project_id": "project", "team": "team", "x_CostSource": "cost source",
     "tasks": "tasks", "cost": "cost", "cost_per_task": "cost/task", "cost_per_1k_tasks": "per 1k tasks",
     "inference": "inference", "non_inference": "other", "inference_share": "inf %",
     "billed_in": "billed in", "revenue_per_task": "rev/task", "margin_per_task": "margin/task",
@@ -60,21 +60,23 @@ TABLE_MONEY = ["cost", "inference", "other"]
 def _table_view(frame: "pl.DataFrame") -> "pl.DataFrame":
     import polars as pl
 
+    if frame["month"].n_unique() == 1:
+        frame = frame.drop("month")  # the title names it
     shares = [pl.col(c) * 100 for c in ("inference_share", "gross_margin") if c in frame.columns]
     frame = frame.with_columns(s.round(1) for s in shares)
     cols = [c for c in TABLE_COLUMNS if c in frame.columns]
     return frame.select(cols).rename({c: TABLE_COLUMNS[c] for c in cols})
 
 
-def _overview(store: object, setup: "CogsSetup", month: str, by: By) -> tuple["pl.DataFrame", str]:
+def _overview(store: object, setup: "CogsSetup", months: list[str], by: By) -> tuple["pl.DataFrame", str]:
     import polars as pl
 
     from models.cogs import report
     from models.cogs import unit_economics as ue
 
-    alloc = report.allocation(store, setup, [month])  # type: ignore[arg-type]
+    alloc = report.allocation(store, setup, months)  # type: ignore[arg-type]
     if by is By.feature:
-        frame = ue.unit_economics(alloc, report.tasks(store, [month]), setup.rules)  # type: ignore[arg-type]
+        frame = ue.unit_economics(alloc, report.tasks(store, months), setup.rules)  # type: ignore[arg-type]
     elif by is By.project:
         frame = ue.costs(alloc, ["month", "project_id"])
     elif by is By.team:
@@ -91,7 +93,8 @@ def _overview(store: object, setup: "CogsSetup", month: str, by: By) -> tuple["p
     unalloc = alloc.filter(pl.col("feature") == "unallocated")
     reasons = unalloc.group_by("reason").agg(pl.col("reporting_cents").sum()).sort("reporting_cents", descending=True)
     cur = setup.reporting_currency
-    notes = [f"total {cur} {alloc['reporting_cents'].sum() / 100:,.2f} = every cost line of {month} ({alloc['__line'].n_unique()} lines)"]
+    span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+    notes = [f"total {cur} {alloc['reporting_cents'].sum() / 100:,.2f} = every cost line of {span} ({alloc['__line'].n_unique()} lines)"]
     notes += [f"unallocated {cur} {c / 100:,.2f}: {r}" for r, c in reasons.iter_rows()]
     foreign = sorted(set(alloc["BillingCurrency"]) - {cur})
     if foreign:
@@ -106,7 +109,8 @@ def register(app: typer.Typer) -> None:
     @cogs_app.callback(invoke_without_command=True)
     def cogs(
         ctx: typer.Context,
-        month: MonthOpt = None,
+        month: Annotated[Optional[str], typer.Option(
+            "--month", help="Month YYYY-MM, or 'all' for every month (default: the latest with cost lines).")] = None,
         by: Annotated[By, typer.Option("--by", help="feature, project, source or team")] = By.feature,
         fmt: FormatOpt = Format.table,
     ) -> None:
@@ -114,14 +118,18 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from finops.output import emit
+        from models.cogs.report import months_with_costs
 
         store, setup = _open()
-        m = _month(store, month)
-        frame, caption = _overview(store, setup, m, by)
+        months = months_with_costs(store) if month == "all" else [_month(store, month)]  # type: ignore[arg-type]
+        if not months:
+            _month(store, None)  # says the store is empty and exits
+        frame, caption = _overview(store, setup, months, by)
+        span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
         if fmt is Format.table:
             from rich.markup import escape
 
-            emit(_table_view(frame), fmt, title=f"COGS by {by.value}, {m} ({setup.reporting_currency})",
+            emit(_table_view(frame), fmt, title=f"COGS by {by.value}, {span} ({setup.reporting_currency})",
                  money_columns=TABLE_MONEY, caption=escape(caption))
         else:
             emit(frame, fmt)
