@@ -65,7 +65,10 @@ class CogsScreen(DashboardScreen):
         table = self.query_one("#cogs-table", FrameTable)
         hidden = ("inference", "non_inference")
         table.show(d.features, columns_for(d.features, KINDS, d.currency, LABELS, hidden=hidden))
-        self.query_one("#cogs-chart", Chart).show(d.chart)
+        chart = self.query_one("#cogs-chart", Chart)
+        # Two rows per bar plus axes and legend, so every feature keeps its label.
+        chart.styles.height = max(10, 2 * len(d.chart.x_categories) + 6)
+        chart.show(d.chart)
         notes = " ".join(d.notes) + " Per-task figures divide by distinct logged tasks; features without logged tasks have none."
         self.query_one("#cogs-notes", Static).update(Text(notes, style="dim"))
 
