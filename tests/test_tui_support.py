@@ -6,7 +6,6 @@ by name so pytest registers them there).
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -34,11 +33,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def tui_store_path(request: pytest.FixtureRequest) -> Path:
-    override = os.environ.get("FINOPS_TUI_DEV_STORE")
-    if override:  # local development before the connectors' parsers land
-        return Path(override)
-    return request.getfixturevalue("sample_store_path")
+def tui_store_path(sample_store_path: Path) -> Path:
+    """The sample loaded once per session by tests/conftest.py (read-only)."""
+    return sample_store_path
 
 
 @pytest.fixture(scope="module")
