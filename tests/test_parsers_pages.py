@@ -1,0 +1,98 @@
+"""Provider page parsers: exact tokens and cents from hand-written pages in both field meanings."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from connectors import anthropic_usage, openai_usage
+from finops.errors import InputError
+
+DAY = 1763942400  # 2025-11-24T00:00:00Z
+
+
+def _oa_page(results: list[dict]) -> dict:
+    return {"object": "page", "has_more": False, "next_page": None,
+            "data": [{"object": "bucket", "start_time": DAY, "end_time": DAY + 86400, "results": results}]}
+
+
+def _classes(frame: pl.DataFrame) -> dict[str, int]:
+    return dict(frame.select("token_class", "quantity").iter_rows())
+
+
+def test_openai_completions_new_meaning_does_not_double_count_audio() -> None:
+    page = _oa_page([{
+        "object": "organization.usage.completions.result", "input_tokens": 120_000, "input_cached_tokens": 30_000,
+        "input_cache_write_tokens": 1_000, "input_uncached_tokens": 89_000, "input_audio_tokens": 4_000,
+        "output_tokens": 8_000, "output_audio_tokens": 500, "num_model_requests": 42,
+        "project_id": "proj_x", "api_key_id": None, "model": "gpt-4.1-mini-2025-04-14", "batch": True, "service_tier": None,
+    }])
+    frame = openai_usage.parse_usage_page(page, "completions")
+    got = _classes(frame)
+    assert got == {"input_cache_read": 30_000, "input_cache_write_5m": 1_000, "input_uncached": 85_000, "input_audio": 4_000,
+                   "output": 7_500, "output_audio": 500, "requests": 42}
+    tokens = sum(v for k, v in got.items() if k.startswith("input"))
+    assert tokens == 120_000  # every input token once
+    row = frame.row(0, named=True)
+    assert row["service_tier"] == "batch" and row["api_key_id"] == "" and row["provenance"] == "metered"
+
+
+def test_openai_completions_old_meaning() -> None:
+    page = _oa_page([{"object": "organization.usage.completions.result", "input_tokens": 1000, "input_cached_tokens": 400,
+                      "input_audio_tokens": 50, "output_tokens": 70, "output_audio_tokens": 0, "num_model_requests": 3,
+                      "model": "gpt-4o-2024-08-06", "project_id": "proj_a"}])
+    assert _classes(openai_usage.parse_usage_page(page, "completions")) == {
+        "input_cache_read": 400, "input_uncached": 600, "input_audio": 50, "output": 70, "requests": 3}
+
+
+def test_openai_costs_number_or_string_amounts() -> None:
+    page = _oa_page([
+        {"object": "organization.costs.result", "amount": {"value": "12.50", "currency": "usd"},
+         "line_item": "gpt-4o-2024-08-06, input", "project_id": "proj_a"},
+        {"object": "organization.costs.result", "amount": {"value": 0.895874, "currency": "usd"},
+         "line_item": "text-embedding-3-small, input", "project_id": "proj_a"},
+        {"object": "organization.costs.result", "amount": {"value": "0.1", "currency": "usd"},
+         "line_item": "Text tokens", "project_id": None},
+    ])
+    frame = openai_usage.parse_costs_page(page)
+    assert frame["BilledCost"].to_list() == [12.5, 0.895874, 0.1]
+    assert frame["BillingCurrency"].unique().to_list() == ["USD"]
+    assert frame["x_TokenClass"].to_list() == ["input_uncached", "embedding", None]
+    assert frame["x_Model"].to_list() == ["gpt-4o-2024-08-06", "text-embedding-3-small", None]
+    assert frame["x_LineId"].n_unique() == 3
+
+
+def test_openai_bad_amount_names_the_field() -> None:
+    page = _oa_page([{"amount": {"value": "12,5", "currency": "usd"}, "line_item": "x, input"}])
+    with pytest.raises(InputError, match=r"bucket 0, result 0: field 'amount.value'"):
+        openai_usage.parse_costs_page(page)
+
+
+def _an_page(results: list[dict]) -> dict:
+    return {"has_more": False, "next_page": None,
+            "data": [{"starting_at": "2026-11-24T00:00:00Z", "ending_at": "2026-11-25T00:00:00Z", "results": results}]}
+
+
+def test_anthropic_usage_classes_and_default_workspace() -> None:
+    page = _an_page([{"model": "claude-sonnet-4-5-20250929", "workspace_id": None, "api_key_id": None,
+                      "service_tier": "standard", "context_window": "0-200k", "inference_geo": None,
+                      "uncached_input_tokens": 52_000,
+                      "cache_creation": {"ephemeral_5m_input_tokens": 4_000, "ephemeral_1h_input_tokens": 100},
+                      "cache_read_input_tokens": 180_000, "output_tokens": 9_100,
+                      "server_tool_use": {"web_search_requests": 2}}])
+    frame = anthropic_usage.parse_usage_page(page)
+    assert _classes(frame) == {"input_uncached": 52_000, "input_cache_write_5m": 4_000, "input_cache_write_1h": 100,
+                               "input_cache_read": 180_000, "output": 9_100, "web_search_calls": 2}
+    assert set(frame["project_id"]) == {"default"}
+    assert "requests" not in set(frame["token_class"])  # the usage report has no request count
+
+
+def test_anthropic_cost_cents_to_dollars() -> None:
+    page = _an_page([{"amount": "2871.5", "currency": "USD", "workspace_id": "wrkspc_a",
+                      "description": "Claude Sonnet 4.5 Usage - Output Tokens", "cost_type": "tokens",
+                      "token_type": "output_tokens", "model": "claude-sonnet-4-5", "service_tier": "standard"}])
+    frame = anthropic_usage.parse_cost_page(page)
+    assert frame["BilledCost"].to_list() == [28.715]
+    assert frame.row(0, named=True)["x_TokenClass"] == "output"
+    with pytest.raises(InputError, match="field 'amount'"):
+        anthropic_usage.parse_cost_page(_an_page([{"amount": "n/a", "currency": "USD"}]))
