@@ -269,3 +269,26 @@ def test_finops_without_a_command_opens_the_dashboard(monkeypatch: pytest.Monkey
     assert ran[1].theme == "textual-light" and ran[1].pinned_today == date(2026, 2, 3)
     bad = CliRunner().invoke(cli, ["dashboard", "--today", "soon"])
     assert bad.exit_code != 0
+
+
+async def test_export_writes_the_views_table_and_keys_remap_from_config(dash_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from finops.tui.screens.filters import FilterDialog
+
+    home = tmp_path / "home"
+    shutil.copytree(dash_home, home)
+    with open(home / "finops.toml", "a") as fh:
+        fh.write('\n[dashboard.keys]\n"filters.open" = "g"\n')
+    app = make_app(home)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        out = home / "exports" / f"overview-{SAMPLE_TODAY.isoformat()}.csv"
+        exported = pl.read_csv(out)
+        assert exported.columns[:3] == ["dimension", "key", "label"]
+        assert exported.height == app.screen.data.movers.height > 0
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterDialog)

@@ -28,6 +28,9 @@ def _parse_day(text: str, field: str) -> date | None:
         raise ValueError(f"{field}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+SHORT = {"mtd": "MTD", "30d": "30 days", "90d": "90 days", "ytd": "YTD", "all": "all data"}
+
+
 class FilterDialog(ModalScreen[Filters | None]):
     """Returns the new Filters, or None when cancelled."""
 
@@ -47,9 +50,9 @@ class FilterDialog(ModalScreen[Filters | None]):
             yield Static("Filters — every screen honours them", classes="dialog-title")
             with Grid(id="filter-grid"):
                 yield Label("From")
-                yield Input(str(self.current.start or ""), placeholder="YYYY-MM-DD", id="start")
+                yield Input(str(self.current.start or ""), placeholder="YYYY-MM-DD", id="start", compact=True)
                 yield Label("To (incl.)")
-                yield Input(str(self.current.end or ""), placeholder="YYYY-MM-DD", id="end")
+                yield Input(str(self.current.end or ""), placeholder="YYYY-MM-DD", id="end", compact=True)
                 for name, values in (("provider", dims.providers), ("project", dims.projects), ("feature", dims.features)):
                     yield Label(name.capitalize())
                     current = getattr(self.current, name)
@@ -59,15 +62,17 @@ class FilterDialog(ModalScreen[Filters | None]):
                         allow_blank=True,
                         value=current if current in values else Select.NULL,
                         id=name,
+                        compact=True,
                     )
+            yield Label("Presets", classes="dim")
             with Horizontal(id="presets"):
-                for key, label in PRESETS.items():
-                    yield Button(label, id=f"preset-{key}", compact=True)
+                for key in PRESETS:
+                    yield Button(SHORT.get(key, key), id=f"preset-{key}", compact=True, tooltip=PRESETS[key])
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Clear", id="clear")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply (Ctrl+S)", variant="primary", id="apply", compact=True)
+                yield Button("Clear", id="clear", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def _value(self, name: str) -> str | None:
         value = self.query_one(f"#{name}", Select).value

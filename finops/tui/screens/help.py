@@ -24,12 +24,13 @@ class HelpScreen(ModalScreen[None]):
 
     @staticmethod
     def rows_of(origin: Screen) -> list[tuple[str, str, str, str]]:
-        out = []
+        out = [("ctrl+p", "Command palette", "", "App")]
         for key, active in origin.active_bindings.items():
             b = active.binding
-            if b.system or not b.description:
+            # Scrolling keys of containers are standard; list the dashboard's own bindings.
+            if b.system or not b.description or not b.id:
                 continue
-            out.append((origin.app.get_key_display(b), b.description, b.id or "", type(active.node).__name__))
+            out.append((origin.app.get_key_display(b), b.description, b.id, type(active.node).__name__))
         return out
 
     def compose(self) -> ComposeResult:
