@@ -130,6 +130,11 @@ async def test_filter_dialog_date_range_and_project(dash_home: Path) -> None:
         expected = billed(dash_home, date(2026, 6, 1), date(2026, 6, 30), project="proj_search")
         assert app.screen.data.period_total == pytest.approx(expected, rel=1e-9)
         assert money(expected) in figure_text(app, "fig-period")
+        await pilot.press("left_square_bracket")  # the 30 days before
+        await settle(pilot)
+        assert (app.filters.start, app.filters.end) == (date(2026, 5, 2), date(2026, 5, 31))
+        expected = billed(dash_home, date(2026, 5, 2), date(2026, 5, 31), project="proj_search")
+        assert app.screen.data.period_total == pytest.approx(expected, rel=1e-9)
 
 
 async def test_filter_dialog_rejects_a_bad_date_and_cancels(dash_home: Path) -> None:

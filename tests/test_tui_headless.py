@@ -187,3 +187,12 @@ def test_other_currencies_convert_at_the_rate_of_the_lines_last_day(lines: pl.La
     unconverted, note = spend.to_reporting(spend.cost_frame(frame, Filters(), {}), ConfigFile.load(tmp_path / "finops.toml"), "USD")
     assert spend.totals(unconverted, None, None) == {"EUR": 16.0, "USD": 15.0}  # never 1:1
     assert "not converted" in note and "EUR" in note
+
+
+def test_shift_period_keeps_the_length_and_stops_at_yesterday() -> None:
+    from finops.tui.filters import shift_period
+
+    today = date(2026, 11, 25)
+    assert shift_period(date(2026, 11, 1), date(2026, 11, 10), -1, today) == (date(2026, 10, 22), date(2026, 10, 31))
+    assert shift_period(date(2026, 11, 1), date(2026, 11, 10), 1, today) == (date(2026, 11, 11), date(2026, 11, 20))
+    assert shift_period(date(2026, 11, 11), date(2026, 11, 20), 1, today) == (date(2026, 11, 15), date(2026, 11, 24))

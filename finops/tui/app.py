@@ -63,6 +63,10 @@ class FinopsApp(App[float | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *_screen_bindings(),
         Binding("f", "filters", "Filters", id="filters.open", tooltip="Date range, provider, project, feature"),
+        Binding("left_square_bracket", "shift_period(-1)", "Earlier", id="period.earlier", show=False,
+                key_display="[", tooltip="Move the date range back by its length"),
+        Binding("right_square_bracket", "shift_period(1)", "Later", id="period.later", show=False,
+                key_display="]", tooltip="Move the date range forward by its length"),
         Binding("r", "refresh", "Refresh", id="data.refresh", tooltip="Re-read the store"),
         Binding("t", "toggle_theme", "Theme", id="theme.toggle", tooltip="Switch light and dark"),
         Binding("e", "export", "Export", id="view.export", show=False, tooltip="Write this view's table as CSV"),
@@ -148,7 +152,7 @@ class FinopsApp(App[float | None]):
     # -- actions ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Screen switching and global keys stay quiet while a dialog is open.
-        if isinstance(self.screen, ModalScreen) and action in {"show", "filters", "refresh", "export", "toggle_theme"}:
+        if isinstance(self.screen, ModalScreen) and action in {"show", "filters", "refresh", "export", "toggle_theme", "shift_period"}:
             return False
         return True
 
@@ -179,6 +183,14 @@ class FinopsApp(App[float | None]):
         if self.ctx is None:
             return
         start, end = preset_range(preset, self.ctx.today, self.ctx.dims.first_day)
+        self.set_filters(self.filters.with_(start=start, end=end))
+
+    def action_shift_period(self, direction: int) -> None:
+        if self.ctx is None or self.filters.start is None or self.filters.end is None:
+            return
+        from finops.tui.filters import shift_period
+
+        start, end = shift_period(self.filters.start, self.filters.end, direction, self.ctx.today)
         self.set_filters(self.filters.with_(start=start, end=end))
 
     def action_set_filter(self, name: str, value: str) -> None:

@@ -36,12 +36,14 @@ class Filters:
         return any((self.provider, self.project, self.feature))
 
     def describe(self) -> str:
-        """A short one-line summary for the filter bar."""
-        period = f"{self.start or '…'} → {self.end or '…'}"
-        parts = [period]
+        """A short one-line summary for the filter bar: the period, then only what narrows it."""
+        parts = [f"{self.start or '…'} → {self.end or '…'}"]
         for name in ("provider", "project", "feature"):
             value = getattr(self, name)
-            parts.append(f"{name}: {value or 'all'}")
+            if value:
+                parts.append(f"{name}: {value}")
+        if len(parts) == 1:
+            parts.append("all providers, projects, features")
         return "  ·  ".join(parts)
 
     # -- predicates ---------------------------------------------------------------
@@ -131,3 +133,13 @@ def preset_range(name: str, today: date, first_day: date | None = None) -> tuple
     if name == "all":
         return first_day, end
     raise ValueError(f"unknown period preset {name!r}; known: {', '.join(PRESETS)}")
+
+
+def shift_period(start: date, end: date, direction: int, today: date) -> tuple[date, date]:
+    """The range of the same length just before (-1) or after (+1); never past yesterday."""
+    length = end - start + timedelta(days=1)
+    new_start, new_end = start + direction * length, end + direction * length
+    last = today - timedelta(days=1)
+    if new_end > last:
+        new_start, new_end = last - (end - start), last
+    return new_start, new_end

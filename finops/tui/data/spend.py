@@ -123,7 +123,7 @@ def provenances(frame: pl.LazyFrame) -> tuple[str, ...]:
 
 
 def movers(
-    frame: pl.LazyFrame, end: date, currency: str, window: int = 7, top: int = 8
+    frame: pl.LazyFrame, end: date, currency: str, window: int = 7, top: int = 12
 ) -> pl.DataFrame:
     """Biggest changes in spend: the last `window` days up to `end` vs the window before.
 

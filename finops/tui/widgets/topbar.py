@@ -13,7 +13,7 @@ class TopBar(Horizontal):
     DEFAULT_CSS = """
     TopBar { height: 1; background: $panel; }
     TopBar #title { width: auto; padding: 0 1; text-style: bold; background: $primary; color: $text; }
-    TopBar #badge { width: auto; padding: 0 1; background: $warning; color: black; text-style: bold; display: none; }
+    TopBar #badge { width: auto; padding: 0 1; margin-left: 1; background: $warning; color: black; text-style: bold; display: none; }
     TopBar #badge.on { display: block; }
     TopBar #filters { width: 1fr; padding: 0 1; color: $text-muted; text-overflow: ellipsis; text-wrap: nowrap; }
     TopBar #today { width: auto; padding: 0 1; color: $text-muted; }
