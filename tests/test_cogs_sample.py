@@ -195,3 +195,49 @@ def test_price_change_moves_cost_by_metered_quantity(store, setup):
     base = run(store, setup, PriceChange("gpt-4.1", "output", 8.0, "rag-search"))
     up = run(store, setup, PriceChange("gpt-4.1", "output", 9.0, "rag-search"))
     assert up["delta"] - base["delta"] == pytest.approx(qty / 1e6, rel=1e-6)
+
+
+# -- the shared COGS bills, checked against the sample's own files -------------------
+
+
+def test_shared_vector_db_minimum_follows_read_units(alloc, sample_dir):
+    usage = pl.read_csv(sample_dir / "cogs" / "pinecone_usage.csv", try_parse_dates=True)
+    reads = usage.filter(pl.col("sku") == "Read Units").group_by(
+        pl.col("start_date").dt.strftime("%Y-%m").alias("month"), "project_name"
+    ).agg(pl.col("quantity").sum())
+    minimum = alloc.filter((pl.col("x_CostSource") == "vector_db") & (pl.col("method") == "driver"))
+    assert minimum.height and set(minimum["driver"]) == {"retrieval_calls"}
+    for (month,), part in minimum.group_by("month"):
+        ru = dict(reads.filter(pl.col("month") == month).select("project_name", "quantity").iter_rows())
+        total = part["cents"].sum()
+        for project, got in part.group_by("project_id").agg(pl.col("cents").sum()).iter_rows():
+            assert abs(got - total * ru[project] / sum(ru.values())) < 1, (month, project)
+
+
+def test_observability_follows_each_feature_requests(alloc, store):
+    counts = store.scan("requests").group_by(
+        pl.col("ts").dt.strftime("%Y-%m").alias("month"), "feature"
+    ).agg(pl.len().alias("n")).collect()
+    obs = alloc.filter(pl.col("x_CostSource") == "observability")
+    assert obs.height and set(obs["method"]) == {"driver"} and set(obs["BillingCurrency"]) == {"EUR"}
+    for (line,), part in obs.group_by("__line"):
+        month = part["month"][0]
+        n = dict(counts.filter(pl.col("month") == month).select("feature", "n").iter_rows())
+        per_feature = dict(part.group_by("feature").agg(pl.col("cents").sum()).iter_rows())
+        total = part["cents"].sum()
+        for feature, got in per_feature.items():
+            assert abs(got - total * n[feature] / sum(n.values())) < len(part), (month, feature)
+
+
+def test_review_items_and_share_match_the_review_file(store, setup, sample_dir):
+    review = pl.read_csv(sample_dir / "cogs" / "human_review.csv", try_parse_dates=True).filter(
+        pl.col("date").dt.strftime("%Y-%m") == MONTH
+    )
+    expected = dict(review.group_by("feature").agg(pl.col("items_reviewed").sum()).iter_rows())
+    cost = dict(review.group_by("feature").agg((pl.col("reviewer_minutes") / 60 * pl.col("hourly_rate")).sum()).iter_rows())
+    out = report.review(store, setup, MONTH)
+    assert set(out["feature"]) == set(expected)
+    for row in out.iter_rows(named=True):
+        assert row["items_reviewed"] == expected[row["feature"]]
+        assert row["review_cost"] == pytest.approx(cost[row["feature"]], abs=0.01 * 31)
+        assert row["review_share"] == pytest.approx(row["items_reviewed"] / row["tasks"])

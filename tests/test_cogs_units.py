@@ -99,9 +99,10 @@ def test_statement_for_unknown_owner_names_the_known_ones(small):
 
 def test_review_share_and_cost_per_item(small):
     alloc, rules = small
-    cost = lines({"BilledCost": 5.0, "x_CostSource": "human_review", "x_Feature": "b", "ConsumedUnit": "items", "ConsumedQuantity": 2.0})
+    cost = lines({"BilledCost": 5.0, "x_CostSource": "human_review", "x_Feature": "b", "ConsumedUnit": "items", "ConsumedQuantity": 2.0,
+                  "PricingQuantity": 0.125, "PricingUnit": "hours"})
     out = review_summary(alloc, cost, tasks(b=40), rules).row(0, named=True)
-    assert (out["feature"], out["items_reviewed"], out["review_cost"]) == ("b", 2.0, 5.0)
+    assert (out["feature"], out["items_reviewed"], out["review_cost"], out["reviewer_hours"]) == ("b", 2.0, 5.0, 0.125)
     assert out["cost_per_item"] == 2.5 and out["review_share"] == pytest.approx(0.05)
 
 

@@ -200,6 +200,7 @@ def register(app: typer.Typer) -> None:
 
             view = frame.select("feature", "tasks", pl.col("items_reviewed").alias("items reviewed"),
                                 (pl.col("review_share") * 100).round(2).alias("review %"),
+                                pl.col("reviewer_hours").round(1).alias("hours"),
                                 pl.col("review_cost").alias("cost"), pl.col("cost_per_item").alias("cost/item"))
             emit(view, fmt, title=f"Human review, {m} ({setup.reporting_currency})", money_columns=["cost", "cost/item"])
         else:

@@ -1,8 +1,9 @@
 """Human review per feature and month: items reviewed, their cost, and the share of tasks sent to review.
 
 Review bills arrive as cost lines (x_CostSource = human_review) from the review CSV the
-user provides; their metered quantity (ConsumedQuantity, meters in
-`[cogs.meters] reviewed_items`) counts reviewed items. The cost is what the allocation
+user provides, priced by reviewer time x hourly rate or items x cost per item; their
+metered quantity (ConsumedQuantity, meters in `[cogs.meters] reviewed_items`) counts
+reviewed items, and reviewer time shows as PricingQuantity in hours. The cost is what the allocation
 placed on the feature, shared review charges included.
 """
 
@@ -16,7 +17,7 @@ from models.cogs.drivers import attributed
 
 
 def reviewed_items(lines: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
-    """Reviewed items per (month, feature) from the attributed human-review lines."""
+    """Reviewed items (and reviewer hours, when priced by the hour) per (month, feature)."""
     names = [n.lower() for n in rules.meters.get(AllocationDriver.REVIEWED_ITEMS, ())]
     meter = pl.any_horizontal(
         pl.col(c).fill_null("").str.to_lowercase().is_in(names) for c in ("SkuMeter", "ConsumedUnit", "SkuId")
@@ -24,8 +25,10 @@ def reviewed_items(lines: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
     review = attributed(lines, rules).filter(
         (pl.col("x_CostSource") == CostSource.HUMAN_REVIEW) & meter & pl.col("feature").is_not_null()
     )
+    hours = pl.col("PricingQuantity").filter(pl.col("PricingUnit").fill_null("").str.to_lowercase().is_in(["hours", "hour"]))
     return review.group_by(pl.col("ChargePeriodStart").dt.strftime("%Y-%m").alias("month"), "feature").agg(
-        pl.col("ConsumedQuantity").sum().alias("items_reviewed")
+        pl.col("ConsumedQuantity").sum().alias("items_reviewed"),
+        pl.when(hours.count() > 0).then(hours.sum()).alias("reviewer_hours"),
     )
 
 
@@ -45,5 +48,6 @@ def review_summary(alloc: pl.DataFrame, lines: pl.DataFrame, tasks: pl.DataFrame
         pl.when(pl.col("items_reviewed") > 0).then(pl.col("review_cost") / pl.col("items_reviewed")).alias("cost_per_item"),
         pl.when(pl.col("tasks") > 0).then(pl.col("items_reviewed") / pl.col("tasks")).alias("review_share"),
     ).select(
-        "month", "feature", "tasks", "items_reviewed", "review_share", "review_cost", "cost_per_item", "currency"
+        "month", "feature", "tasks", "items_reviewed", "review_share", "reviewer_hours", "review_cost", "cost_per_item",
+        "currency",
     ).sort("month", "feature")
