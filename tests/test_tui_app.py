@@ -33,7 +33,7 @@ def billed(home: Path, start: date, end: date, provider: str | None = None, proj
     other = lines.filter(pl.col("cur") != "USD").sort("day")
     if other.height:
         rates = pl.read_csv(home / "fx_rates.csv", try_parse_dates=True).filter(pl.col("quote") == "USD").sort("date")
-        joined = other.join_asof(rates, left_on="day", right_on="date", by_left="cur", by_right="base", strategy="backward")
+        joined = other.join_asof(rates, left_on="day", right_on="date", by_left="cur", by_right="base", strategy="backward", check_sortedness=False)
         assert joined["rate"].null_count() == 0
         usd += float((joined["BilledCost"] * joined["rate"]).sum())
     return usd
