@@ -53,3 +53,17 @@ def test_bad_row_names_file_line_and_field(tmp_path: Path) -> None:
     bad.write_text(HEADER + "openai,gpt-4.1,output,8.0,2025-04-14,,u,2026-01-01\nopenai,gpt-4.1,input_uncached,two,2025-04-14,,u,2026-01-01\n")
     with pytest.raises(PricingError, match=r"bad.csv:3: field 'usd_per_million'"):
         read_catalog(bad)
+
+
+def test_reprice_shows_the_diff_and_changes_nothing(sample_store, tmp_path: Path) -> None:
+    from finops.reprice import reprice
+
+    other = tmp_path / "neg.csv"
+    other.write_text(HEADER + "anthropic,claude-sonnet-4-5,output,12.00,2025-09-29,,negotiated,2026-11-01\n")
+    files = {p: p.stat().st_mtime_ns for p in sample_store.root.rglob("*.parquet")}
+    frame = reprice(sample_store, other)
+    tokens = sample_store.scan("billed_usage").filter(
+        pl.col("model").str.starts_with("claude-sonnet-4-5") & (pl.col("token_class") == "output")
+    ).select(pl.col("quantity").sum()).collect().item()
+    assert frame["diff_usd"].sum() == pytest.approx(tokens * (12.0 - 15.0) / 1e6)
+    assert {p: p.stat().st_mtime_ns for p in sample_store.root.rglob("*.parquet")} == files
