@@ -1,0 +1,1 @@
+"""Holiday-aware daily forecasting of AI spend and tokens, budgets and quota exhaustion."""
