@@ -99,7 +99,9 @@ def to_reporting(frame: pl.LazyFrame, config: object, target: str) -> tuple[pl.L
         .drop("fx_rate")
     )
     names = ", ".join(sorted(set(needs["currency"])))
-    return converted, f"{names} lines converted to {target} at dated rates ({rates.source})"
+    from pathlib import Path
+
+    return converted, f"{names} lines converted to {target} at dated rates ({Path(rates.source).name})"
 
 
 def totals(frame: pl.LazyFrame, start: date | None, end: date | None) -> dict[str, float]:
