@@ -65,6 +65,9 @@ def _fit(days: list[date], y: np.ndarray, spec: CalendarSpec, horizon_days: list
     xw = x * w[:, None]
     beta = np.linalg.solve(xw.T @ x + penalty, xw.T @ z)
     resid = z - x @ beta
+    # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
+    mad = float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    resid = np.clip(resid, -4 * 1.4826 * mad, 4 * 1.4826 * mad)
     ar = np.zeros(AR_LAGS)
     if len(resid) > 4 * AR_LAGS:
         lagged = np.column_stack([resid[AR_LAGS - k - 1: len(resid) - k - 1] for k in range(AR_LAGS)])
