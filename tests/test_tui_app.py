@@ -297,3 +297,76 @@ async def test_export_writes_the_views_table_and_keys_remap_from_config(dash_hom
         await pilot.press("g")
         await pilot.pause()
         assert isinstance(app.screen, FilterDialog)
+
+
+async def test_reconcile_sorts_drills_into_a_group_and_back(dash_home: Path) -> None:
+    from finops.reconcile import reconcile
+    from finops.store import Store
+    from finops.tui.screens.reconcile import DrillScreen, ReconcileScreen
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReconcileScreen)
+        drift = screen.query_one("#drift", FrameTable)
+        assert app.focused is drift
+        # Default order: biggest estimated dollar drift first.
+        usd = [drift.row_data(i)["delta_usd"] for i in range(drift.row_count)]
+        assert usd[0] == max(u for u in usd if u is not None)
+        # Sort by another column from the keyboard, then back to dollars ascending.
+        while drift.sort_column != "local":
+            await pilot.press("o")
+        logged = [drift.row_data(i)["local"] for i in range(drift.row_count)]
+        assert logged == sorted(logged, reverse=True)
+        while drift.sort_column != "delta_usd":
+            await pilot.press("o")
+        await pilot.press("O")
+        usd = [drift.row_data(i)["delta_usd"] for i in range(drift.row_count)]
+        assert usd == sorted(usd) and not drift.sort_descending
+        await pilot.press("end")  # the biggest drift is last now
+        group = drift.row_data()
+        await pilot.press("enter")
+        await settle(pilot)
+        drill = app.screen
+        assert isinstance(drill, DrillScreen)
+        days = drill.data.days
+        # Independently: the reconciler's own daily rows for that group over the period.
+        independent = reconcile(Store(dash_home / "store"), app.filters.start, app.filters.end).groups.filter(
+            (pl.col("provider") == group["provider"]) & (pl.col("project_id") == group["project_id"])
+            & (pl.col("model") == group["model"]) & (pl.col("token_class") == group["token_class"])
+        )
+        assert days.height == independent.height > 1
+        assert int(days["delta"].sum()) == int(independent["delta"].sum()) == group["delta"]
+        assert days["day"].to_list() == sorted(independent["day"].to_list())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and app.current_mode == "reconcile"
+
+
+async def test_reconcile_finding_drill_shows_the_days_behind_it(dash_home: Path) -> None:
+    from finops.tui.screens.reconcile import DrillScreen
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        findings = app.screen.query_one("#findings", FrameTable)
+        findings.focus()
+        causes = [findings.row_data(i)["cause"] for i in range(findings.row_count)]
+        assert "unlogged_traffic" in causes  # the sample's eval-batch traffic is never logged
+        row = causes.index("unlogged_traffic")
+        await pilot.press(*(["down"] * row), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillScreen)
+        days = app.screen.data.days
+        assert days.height > 0 and set(days["causes"].str.split(",").explode()) >= {"unlogged_traffic"}
+        assert int(days["local"].sum()) == 0  # nothing of it was logged
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#findings", FrameTable) is findings

@@ -1,56 +1,174 @@
-"""Reconcile figures for the dashboard: the drift table and one group's daily detail.
+"""Reconcile figures for the dashboard: findings, the drift table and one group's daily detail.
 
-A thin adapter over finops.reconcile (imported lazily): it shapes that package's result
-into a groups frame and a per-day detail frame under the global filters.
+A thin adapter over finops.reconcile (imported lazily). The drift table rolls the
+reconciler's daily rows up over the period per (provider, project, model, token class);
+a drill-down is a pure filter of the same daily rows, so it needs no second run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 import polars as pl
 
 from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
 from finops.tui.data.context import DashboardContext
+from finops.tui.data.overview import period_of
+from finops.tui.data.series import ChartSpec, Series
+from finops.tui.data.spend import short_model
 from finops.tui.filters import Filters
+
+KEY = ("provider", "project_id", "model", "token_class")
+KINDS = {
+    "local": "int", "billed": "int", "delta": "int", "delta_pct": "pct", "delta_usd": "money",
+    "unexplained_usd": "money", "tokens": "int", "dollar_impact": "money", "provenance": "text",
+}
+LABELS = {
+    "project_id": "project", "token_class": "token class", "local": "logged", "billed": "metered",
+    "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $ estimated", "unexplained_usd": "unexplained $",
+    "dollar_impact": "$ impact", "projects": "projects", "model_name": "model",
+}
 
 
 @dataclass(frozen=True)
 class ReconcileData:
-    groups: pl.DataFrame  # one row per drift group; `key_columns` identify it
-    key_columns: tuple[str, ...]
-    currency: str
-    kinds: dict[str, str] = field(default_factory=dict)  # column -> money | int | pct | provenance
-    labels: dict[str, str] = field(default_factory=dict)
+    groups: pl.DataFrame  # one row per drift group over the period; KEY identifies it
+    findings: pl.DataFrame  # one row per cause finding
+    daily: pl.DataFrame  # the reconciler's rows per UTC day (for drill-downs)
+    summary: Mapping[str, float]
+    currency: str = "USD"
+    start: date | None = None
+    end: date | None = None
+    key_columns: tuple[str, ...] = KEY
+    kinds: dict[str, str] = field(default_factory=lambda: dict(KINDS))
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
     hidden: tuple[str, ...] = ()
-    sort: str | None = None
-    summary: str = ""
+    sort: str | None = "delta_usd"
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def summary_line(self) -> str:
+        s = self.summary
+        return (
+            f"Billed ${s.get('billed_usd', 0):,.2f} (billed) · at catalog ${s.get('billed_usd_at_catalog', 0):,.2f} (estimated)"
+            f" · explained ${s.get('explained_usd', 0):,.2f} · unexplained ${s.get('unexplained_usd', 0):,.2f}"
+            f" ({s.get('unexplained_pct', 0):.1f}%)"
+        )
 
 
 @dataclass(frozen=True)
 class DrillData:
     title: str
-    days: pl.DataFrame  # one row per UTC day of the group
-    currency: str
-    kinds: dict[str, str] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    days: pl.DataFrame  # one row per UTC day (and grain row) of the selection
+    chart: ChartSpec
+    currency: str = "USD"
+    kinds: dict[str, str] = field(default_factory=lambda: dict(KINDS))
+    labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
     sort: str | None = "day"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _module():  # type: ignore[no-untyped-def]
-    module = optional_module("finops.reconcile", "Reconcile", "the reconcile engine is not installed in this build yet")
-    if isinstance(module, NotAvailable):
-        raise Unavailable(module)
-    return module
+def _sum_or_null(col: str) -> pl.Expr:
+    """A dollar sum that stays null (unpriced) when any row has no price."""
+    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(pl.col(col).sum()).alias(col)
+
+
+def _causes_text(col: str = "causes") -> pl.Expr:
+    return pl.col(col).list.join(",").fill_null("")
+
+
+def roll_up(daily: pl.DataFrame) -> pl.DataFrame:
+    """The drift table: daily rows summed over the period per KEY, causes merged."""
+    if daily.height == 0:
+        return pl.DataFrame(schema={**{k: pl.String for k in KEY}, "local": pl.Int64, "billed": pl.Int64})
+    return (
+        daily.group_by(list(KEY))
+        .agg(
+            pl.col("local").sum(), pl.col("billed").sum(), pl.col("delta").sum(),
+            _sum_or_null("delta_usd"), _sum_or_null("unexplained_usd"),
+            pl.col("causes").explode().drop_nulls().unique().sort().str.join(",").alias("causes"),
+            pl.col("day").min().alias("first_day"), pl.col("day").max().alias("last_day"),
+        )
+        .with_columns(pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"))
+        .with_columns(short_model(pl.col("model")).alias("model_name"))
+        .select("provider", "project_id", "model_name", "token_class", "delta_usd", "delta_pct", "causes",
+                "local", "billed", "delta", "unexplained_usd", "model", "first_day", "last_day")
+        .sort(pl.col("delta_usd").abs(), *KEY, descending=[True, False, False, False, False], nulls_last=True)
+    )
+
+
+def _restrict(daily: pl.DataFrame, findings: pl.DataFrame, filters: Filters,
+              feature_projects: Mapping[str, Sequence[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Feature filter: the reconciler knows projects, so keep the feature's projects."""
+    if not filters.feature:
+        return daily, findings
+    projects = list(feature_projects.get(filters.feature, ()))
+    daily = daily.filter(pl.col("project_id").is_in(projects))
+    findings = findings.filter(pl.col("projects").str.split(",").list.eval(pl.element().is_in(projects)).list.any())
+    return daily, findings
 
 
 def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
-    _module()
-    raise Unavailable(NotAvailable("Reconcile", "the reconcile engine is not wired into the dashboard yet"))
+    module = optional_module("finops.reconcile", "Reconcile", "the reconcile engine is not installed in this build yet")
+    if isinstance(module, NotAvailable):
+        raise Unavailable(module)
+    start, end = period_of(ctx, filters)
+    result = module.reconcile(ctx.store, start, end, filters.provider, filters.project)
+    daily, findings = _restrict(result.groups, result.causes, filters, ctx.dims.feature_projects)
+    if daily.height == 0:
+        raise Unavailable(NotAvailable(
+            "Reconcile", f"no logged or metered usage between {start} and {end} for these filters",
+            "widen the date range or clear filters (f)"))
+    findings = findings.select(
+        "cause", "dollar_impact", "provenance", "provider", "projects", "models", "start", "end", "tokens", "evidence"
+    ).sort("dollar_impact", descending=True)
+    notes = ["Δ = metered − logged tokens, priced at the catalog (estimated)."]
+    if result.summary.get("unpriced_rows"):
+        notes.append(f"{int(result.summary['unpriced_rows'])} row(s) unpriced (no catalog price): their $ is blank, not 0.")
+    return ReconcileData(
+        groups=roll_up(daily), findings=findings, daily=daily, summary=dict(result.summary),
+        start=start, end=end, hidden=("provider", "model", "first_day", "last_day"), notes=tuple(notes),
+    )
 
 
-def load_drill(ctx: DashboardContext, filters: Filters, group: dict) -> DrillData:
-    _module()
-    raise Unavailable(NotAvailable("Reconcile detail", "the reconcile engine is not wired into the dashboard yet"))
+def _model_match(models: Sequence[str]) -> pl.Expr:
+    """Exact snapshot names, or base names matching their snapshots (gpt-4.1 -> gpt-4.1-2025-04-14)."""
+    expr = pl.lit(False)
+    for m in models:
+        expr = expr | (pl.col("model") == m) | pl.col("model").str.starts_with(m + "-")
+    return expr
+
+
+def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
+    """Daily rows of a drift group (KEY values) or of a finding (provider, projects, models, days)."""
+    daily = data.daily
+    if "cause" in selection:
+        projects = str(selection["projects"]).split(",")
+        rows = daily.filter(
+            (pl.col("provider") == selection["provider"]) & pl.col("project_id").is_in(projects)
+            & _model_match(str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
+        )
+        title = (f"{selection['cause']} · {selection['provider']} {selection['projects']} {selection['models']}"
+                 f" · {selection['start']} → {selection['end']}")
+    else:
+        rows = daily
+        for k in KEY:
+            rows = rows.filter(pl.col(k) == selection[k])
+        title = " · ".join(str(selection[k]) for k in KEY)
+    days = rows.select(
+        "day", "project_id", short_model(pl.col("model")).alias("model_name"), "token_class", "delta_usd", "delta_pct",
+        "local", "billed", "delta", "unexplained_usd", _causes_text().alias("causes"),
+    ).sort("day", "project_id", "model_name", "token_class")
+    per_day = days.group_by("day").agg(pl.col("local").sum(), pl.col("billed").sum()).sort("day")
+    xs = tuple(per_day["day"].to_list())
+    chart = ChartSpec(
+        "Tokens per day: logged vs metered",
+        (Series("logged", xs, tuple(float(v) for v in per_day["local"])),
+         Series("metered", xs, tuple(float(v) for v in per_day["billed"]))),
+    )
+    total = days["delta_usd"].sum() if days["delta_usd"].null_count() == 0 else None
+    note = f"{days.height} day row(s); Δ $ over them: " + (f"${total:,.2f} (estimated)" if total is not None else "unpriced")
+    return DrillData(title=title, days=days, chart=chart, currency=data.currency, notes=(note,))

@@ -1,4 +1,4 @@
-"""Reconcile: the drift table (sortable) with causes and dollar impact; Enter drills into a group."""
+"""Reconcile: findings with causes and dollar impact, the sortable drift table, daily drill-downs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from finops.tui.data.columns import columns_for
 from finops.tui.messages import DrillLoaded, ReconcileLoaded
 from finops.tui.screens.base import DashboardScreen
-from finops.tui.data.columns import Column, columns_for
+from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.table import FrameTable
 
 if TYPE_CHECKING:
@@ -29,9 +30,13 @@ class ReconcileScreen(DashboardScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data: ReconcileData | None = None
+        self.data_key: tuple[int, Any] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="drift-summary", classes="body-part section-title")
+        yield Static("Findings · Enter for the days behind one", classes="body-part section-title")
+        yield FrameTable(id="findings", classes="body-part loads")
+        yield Static("Drift per provider · project · model · token class · Enter for daily detail", classes="body-part section-title")
         yield FrameTable(id="drift", classes="body-part loads")
         yield Static("", id="drift-notes", classes="body-part notes")
 
@@ -51,56 +56,60 @@ class ReconcileScreen(DashboardScreen):
         if not self.accept(message):
             return
         d: ReconcileData = message.data
-        self.data = d
-        table = self.query_one("#drift", FrameTable)
-        table.show(d.groups, self.columns(d), sort=table.sort_column or self.default_sort(d))
-        self.query_one("#drift-summary", Static).update(Text(d.summary, style="bold"))
-        notes = "Enter: daily detail of the selected group · o/O: sort · " + " ".join(d.notes)
+        self.data, self.data_key = d, (message.generation, message.filters)
+        self.query_one("#drift-summary", Static).update(Text(d.summary_line, style="bold"))
+        findings = self.query_one("#findings", FrameTable)
+        findings.show(d.findings, columns_for(d.findings, d.kinds, d.currency, d.labels, hidden=("evidence",)),
+                      sort=findings.sort_column or "dollar_impact")
+        drift = self.query_one("#drift", FrameTable)
+        drift.show(d.groups, columns_for(d.groups, d.kinds, d.currency, d.labels, hidden=d.hidden),
+                   sort=drift.sort_column or d.sort)
+        notes = "o/O: sort the focused table · Tab: other table · e: export the drift table. " + " ".join(d.notes)
         self.query_one("#drift-notes", Static).update(Text(notes, style="dim"))
-        table.focus()
+        if not isinstance(self.focused, FrameTable):
+            drift.focus()
 
-    def columns(self, d: "ReconcileData") -> tuple[Column, ...]:
-        return columns_for(d.groups, d.kinds, d.currency, d.labels, hidden=d.hidden)
-
-    def default_sort(self, d: "ReconcileData") -> str | None:
-        return d.sort if d.sort in d.groups.columns else None
-
-    @on(FrameTable.RowSelected, "#drift")
+    @on(FrameTable.RowSelected)
     def action_drill(self) -> None:
-        row = self.query_one("#drift", FrameTable).row_data()
+        table = self.focused if isinstance(self.focused, FrameTable) else self.query_one("#drift", FrameTable)
+        row = table.row_data()
         if row is None or self.data is None:
             return
-        group = {k: row[k] for k in self.data.key_columns if k in row}
-        self.app.push_screen(DrillScreen(group))
+        self.app.push_screen(DrillScreen(row, self))
 
     def export_frame(self):  # type: ignore[no-untyped-def]
         return None if self.data is None else self.data.groups
 
 
 class DrillScreen(DashboardScreen):
-    """One drift group's daily detail; Escape returns to the drift table."""
+    """The days behind one drift group or finding; Escape returns to the tables."""
 
-    SCREEN_TITLE = "Reconcile › detail"
+    SCREEN_TITLE = "Reconcile › daily detail"
     BINDINGS = [Binding("escape", "back", "Back", id="reconcile.back")]
 
-    def __init__(self, group: dict[str, Any]) -> None:
+    def __init__(self, selection: dict[str, Any], parent: ReconcileScreen) -> None:
         super().__init__()
-        self.group = group
+        self.selection = selection
+        self.parent_screen = parent
         self.data: DrillData | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="drill-title", classes="body-part section-title")
+        yield Chart(id="drill-chart", classes="body-part loads")
         yield FrameTable(id="drill-table", classes="body-part loads")
         yield Static("", id="drill-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        parent = self.parent_screen
+        # The parent's rows answer the same filters: reuse them instead of reconciling again.
+        cached = parent.data if parent.data_key == (generation, filters) else None
+        self.load(ctx, filters, generation, cached)
 
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
-    def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        from finops.tui.data.reconcile import load_drill
+    def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, cached: "ReconcileData | None") -> None:
+        from finops.tui.data.reconcile import drill, load_reconcile
 
-        data = load_drill(ctx, filters, self.group)
+        data = drill(cached or load_reconcile(ctx, filters), self.selection)
         if not get_current_worker().is_cancelled:
             self.post_message(DrillLoaded(data, filters, generation))
 
@@ -111,10 +120,11 @@ class DrillScreen(DashboardScreen):
         d: DrillData = message.data
         self.data = d
         self.query_one("#drill-title", Static).update(Text(d.title, style="bold"))
+        self.query_one("#drill-chart", Chart).show(d.chart)
         table = self.query_one("#drill-table", FrameTable)
         table.show(d.days, columns_for(d.days, d.kinds, d.currency, d.labels), sort=table.sort_column or d.sort,
                    descending=False)
-        self.query_one("#drill-notes", Static).update(Text("Escape: back to the drift table · " + " ".join(d.notes), style="dim"))
+        self.query_one("#drill-notes", Static).update(Text("Escape: back · " + " ".join(d.notes), style="dim"))
         table.focus()
 
     def action_back(self) -> None:
