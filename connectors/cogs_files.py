@@ -66,12 +66,12 @@ def _utc(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
-def _finish(frame: pl.DataFrame, source: str, key: tuple[str, ...]) -> pl.DataFrame:
+def _finish(frame: pl.DataFrame, source: str, key: tuple[str, ...], category: str, subcategory: str) -> pl.DataFrame:
     now = datetime.now(timezone.utc)
     frame = frame.with_columns(
         pl.lit(source).alias("x_Source"), pl.lit(Provenance.BILLED).alias("x_Provenance"), pl.lit(now).alias("x_IngestedAt"),
-        pl.col("BilledCost").alias("EffectiveCost"), pl.lit("AI and Machine Learning").alias("ServiceCategory"),
-        pl.lit("").alias("x_LineId"),
+        pl.col("BilledCost").alias("EffectiveCost"), pl.lit(category).alias("ServiceCategory"),
+        pl.lit(subcategory).alias("ServiceSubcategory"), pl.lit("").alias("x_LineId"),
     )
     return COST_LINES_TABLE.conform(frame).collect().with_columns(line_id(*key))
 
@@ -85,7 +85,7 @@ def read_pinecone(path: Path, source: str = "cogs:pinecone") -> pl.DataFrame:
         pl.lit("Usage").alias("ChargeCategory"), pl.lit("Usage-Based").alias("ChargeFrequency"),
         pl.format("Pinecone {} {}", "index_name", "sku").str.strip_chars().alias("ChargeDescription"),
         pl.lit("Pinecone").alias("ServiceProviderName"), pl.lit("Pinecone").alias("ServiceName"),
-        pl.lit("Pinecone").alias("InvoiceIssuerName"), pl.lit("Other (AI and Machine Learning)").alias("ServiceSubcategory"),
+        pl.lit("Pinecone").alias("InvoiceIssuerName"),
         pl.col("sku").alias("SkuId"), pl.col("sku").alias("SkuMeter"),
         pl.col("quantity").alias("ConsumedQuantity"), pl.col("unit").alias("ConsumedUnit"),
         pl.col("project_name").alias("SubAccountId"), pl.col("index_name").alias("ResourceId"),
@@ -93,7 +93,7 @@ def read_pinecone(path: Path, source: str = "cogs:pinecone") -> pl.DataFrame:
         pl.lit(CostSource.VECTOR_DB).alias("x_CostSource"),
         pl.col("sku").replace_strict(PINECONE_DRIVER, default=AllocationDriver.RETRIEVAL_CALLS).alias("x_AllocationDriver"),
     ).with_columns(pl.col("ChargePeriodStart").alias("BillingPeriodStart"), pl.col("ChargePeriodEnd").alias("BillingPeriodEnd"))
-    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"))
+    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"), "Databases", "Other (Databases)")
 
 
 def read_datadog(path: Path, source: str = "cogs:datadog") -> pl.DataFrame:
@@ -110,11 +110,11 @@ def read_datadog(path: Path, source: str = "cogs:datadog") -> pl.DataFrame:
         pl.when(pl.col("charge_type") == "committed").then(pl.lit("Recurring")).otherwise(pl.lit("Usage-Based")).alias("ChargeFrequency"),
         pl.format("Datadog {} ({})", "product_name", "charge_type").alias("ChargeDescription"),
         pl.lit("Datadog").alias("ServiceProviderName"), pl.lit("Datadog").alias("ServiceName"),
-        pl.lit("Datadog").alias("InvoiceIssuerName"), pl.lit("Other (AI and Machine Learning)").alias("ServiceSubcategory"),
+        pl.lit("Datadog").alias("InvoiceIssuerName"),
         pl.col("product_name").alias("SkuId"), pl.col("org_name").alias("SubAccountId"),
         pl.lit(CostSource.OBSERVABILITY).alias("x_CostSource"), pl.lit(AllocationDriver.REQUESTS).alias("x_AllocationDriver"),
     ).with_columns(pl.col("ChargePeriodStart").alias("BillingPeriodStart"), pl.col("ChargePeriodEnd").alias("BillingPeriodEnd"))
-    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "SkuId"))
+    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "SkuId"), "Management and Governance", "Observability")
 
 
 def read_review(path: Path, source: str = "cogs:review") -> pl.DataFrame:
@@ -126,7 +126,6 @@ def read_review(path: Path, source: str = "cogs:review") -> pl.DataFrame:
         pl.lit("Usage").alias("ChargeCategory"), pl.lit("Usage-Based").alias("ChargeFrequency"),
         pl.format("Human review: {} items for {}", "items_reviewed", "feature").alias("ChargeDescription"),
         pl.lit("Human review").alias("ServiceProviderName"), pl.lit("Human review").alias("ServiceName"),
-        pl.lit("Other (AI and Machine Learning)").alias("ServiceSubcategory"),
         pl.lit("reviewer-hours").alias("SkuId"),
         pl.col("items_reviewed").cast(pl.Float64).alias("ConsumedQuantity"), pl.lit("items").alias("ConsumedUnit"),
         (pl.col("reviewer_minutes") / 60).alias("PricingQuantity"), pl.lit("hours").alias("PricingUnit"),
@@ -138,7 +137,7 @@ def read_review(path: Path, source: str = "cogs:review") -> pl.DataFrame:
         pl.col("ChargePeriodStart").dt.truncate("1mo").alias("BillingPeriodStart"),
         pl.col("ChargePeriodStart").dt.truncate("1mo").dt.offset_by("1mo").alias("BillingPeriodEnd"),
     )
-    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "x_Feature"))
+    return _finish(frame, source, ("ChargePeriodStart", "SubAccountId", "x_Feature"), "Other", "Other (Other)")
 
 
 READERS: dict[str, Callable[[Path, str], pl.DataFrame]] = {
