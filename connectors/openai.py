@@ -18,7 +18,7 @@ USAGE_GROUPS = {
     "completions": ("model", "project_id", "api_key_id", "batch", "service_tier"),
     "embeddings": ("model", "project_id", "api_key_id"),
     "moderations": ("model", "project_id", "api_key_id"),
-    "images": ("model", "project_id", "api_key_id", "size", "source"),
+    "images": ("model", "project_id", "api_key_id"),  # size/source are not key columns: let the API sum them
     "audio_speeches": ("model", "project_id", "api_key_id"),
     "audio_transcriptions": ("model", "project_id", "api_key_id"),
     "vector_stores": ("project_id",),
