@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
@@ -370,3 +371,48 @@ async def test_reconcile_finding_drill_shows_the_days_behind_it(dash_home: Path)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#findings", FrameTable) is findings
+
+
+def inference_usd(home: Path, day: date, provider: str | None = None, project: str | None = None) -> float:
+    lf = pl.scan_parquet(str(home / "store" / "cost_lines" / "*" / "*.parquet")).filter(
+        (pl.col("ChargePeriodStart").dt.date() == day) & pl.col("x_CostSource").is_in(["inference", "embeddings"])
+        & (pl.col("BillingCurrency") == "USD")
+    )
+    if provider:
+        lf = lf.filter(pl.col("ServiceProviderName").str.to_lowercase() == provider)
+    if project:
+        lf = lf.filter(pl.col("SubAccountId") == project)
+    return float(lf.select(pl.col("BilledCost").sum()).collect().item())
+
+
+async def test_budget_figure_follows_the_filters_and_the_budget_timezone(dash_home: Path) -> None:
+    from finops.tui.widgets.figure import money
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        end = app.filters.end
+        # "AI inference (all providers)" resets at midnight in Los Angeles: 07:00 or 08:00 UTC on the 1st.
+        first = end.replace(day=1)
+        start_utc = datetime(first.year, first.month, 1, tzinfo=ZoneInfo("America/Los_Angeles")).astimezone(timezone.utc)
+        la_hours = 24 - start_utc.hour  # hours of the 1st (UTC) inside the LA month
+        spent = inference_usd(dash_home, first) * la_hours / 24 + sum(
+            inference_usd(dash_home, first + timedelta(days=i)) for i in range(1, (end - first).days + 1)
+        )
+        assert money(spent) in figure_text(app, "fig-budget")
+        assert "AI inference (all providers)" in figure_text(app, "fig-budget")
+        for command in ("Filter provider: anthropic", "Filter project: wrkspc_agents"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*command)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+        # "Anthropic agents workspace" resets in Berlin: 23:00 UTC the day before the 1st.
+        spent = inference_usd(dash_home, first - timedelta(days=1), "anthropic", "wrkspc_agents") / 24 + sum(
+            inference_usd(dash_home, first + timedelta(days=i), "anthropic", "wrkspc_agents")
+            for i in range((end - first).days + 1)
+        )
+        assert money(spent) in figure_text(app, "fig-budget")
+        assert "Anthropic agents workspace" in figure_text(app, "fig-budget")
+        assert "estimated" in figure_text(app, "fig-month-end")

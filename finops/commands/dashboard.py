@@ -29,4 +29,4 @@ def register(app: typer.Typer) -> None:
         app = FinopsApp(get_settings(), today=pinned, theme=theme, exit_when_painted=bench_t0 is not None)
         painted = app.run(headless=bench_t0 is not None)
         if bench_t0 is not None and painted is not None:
-            typer.echo(f"painted_after_s={painted - float(bench_t0):.3f}")
+            typer.echo(f"painted_after_s={painted[0] - float(bench_t0):.3f} cpu_s={painted[1]:.3f}")

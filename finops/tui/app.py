@@ -50,7 +50,7 @@ def _screen_bindings() -> list[BindingType]:
     ]
 
 
-class FinopsApp(App[float | None]):
+class FinopsApp(App[tuple[float, float] | None]):
     """A FinOps lead's all-day view of AI spend."""
 
     TITLE = "FinOps console"
@@ -142,7 +142,8 @@ class FinopsApp(App[float | None]):
     def overview_painted(self) -> None:
         """Called by the Overview after its first data is on screen (cold-start benchmark)."""
         if self.exit_when_painted:
-            self.call_after_refresh(lambda: self.exit(time.time()))
+            # Wall time and this process's CPU time (all threads) at the first paint.
+            self.call_after_refresh(lambda: self.exit((time.time(), time.process_time())))
 
     def report_error(self, error: BaseException | None, where: str = "") -> None:
         title = getattr(error, "title", None) or type(error).__name__

@@ -36,6 +36,10 @@ class OverviewLoaded(Loaded):
     """`data` is an OverviewData."""
 
 
+class OverviewExtrasLoaded(Loaded):
+    """`data` is an OverviewExtras (budget, month-end forecast, quota), fitted after the first paint."""
+
+
 class SourcesLoaded(Loaded):
     """`data` is a SourcesData."""
 

@@ -54,10 +54,11 @@ class OverviewData:
 
 
 def holiday_countries(ctx: DashboardContext) -> tuple[str, ...]:
-    for section, key in (("dashboard", "holiday_countries"), ("forecast", "holiday_countries"), ("forecast", "countries")):
+    """[dashboard] holiday_countries, else the countries of [forecast] countries, else US."""
+    for section, key in (("dashboard", "holiday_countries"), ("forecast", "countries")):
         value = ctx.section(section).get(key)
         if value:
-            return tuple(str(v).upper() for v in value)
+            return tuple(str(v).upper() for v in value)  # a list, or the keys of {US = 0.55, ...}
     return DEFAULT_HOLIDAY_COUNTRIES
 
 
@@ -104,14 +105,6 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
         provenance=spend.provenances(in_period),
         movers=spend.movers(frame, end, currency),
         chart=chart,
-        extras=tuple(forecast_extras(ctx, filters, end, mtd)),
         rows=in_period.select(pl.len()).collect().item(),
         fx_note=fx_note,
     )
-
-
-def forecast_extras(ctx: DashboardContext, filters: Filters, end: date, mtd: float) -> list[Extra]:
-    """Budget, end-of-month forecast and quota from models/forecast, when it exists."""
-    from finops.tui.data.forecast_link import overview_extras
-
-    return overview_extras(ctx, filters, end, mtd)

@@ -11,7 +11,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from finops.tui.messages import OverviewLoaded
+from finops.tui.messages import OverviewExtrasLoaded, OverviewLoaded
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import Figure, money, provenance_tag
@@ -26,12 +26,16 @@ if TYPE_CHECKING:
     from finops.tui.filters import Filters
 
 
+EXTRA_FIGURES = {"Budget": "#fig-budget", "Quota headroom": "#fig-quota", "Month-end forecast": "#fig-month-end"}
+
+
 class OverviewScreen(DashboardScreen):
     SCREEN_TITLE = "Overview"
 
     def __init__(self) -> None:
         super().__init__()
         self.data: OverviewData | None = None
+        self.extras: tuple = ()
 
     def compose_body(self) -> ComposeResult:
         with Grid(id="figures", classes="body-part loads"):
@@ -59,10 +63,23 @@ class OverviewScreen(DashboardScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(OverviewLoaded(data, filters, generation))
 
+    @work(thread=True, exclusive=True, group="overview-extras", exit_on_error=False)
+    def load_extras(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.forecast_link import overview_extras
+
+        data = overview_extras(ctx, filters)
+        if not get_current_worker().is_cancelled:
+            self.post_message(OverviewExtrasLoaded(data, filters, generation))
+
     @on(OverviewLoaded)
     def show_data(self, message: OverviewLoaded) -> None:
         if not self.accept(message):
             return
+        # Budgets and the month-end forecast fit models: fetch them after this paint.
+        for fid in EXTRA_FIGURES.values():
+            self.query_one(fid).loading = True
+        ctx, filters, generation = self.fapp.ctx, message.filters, message.generation
+        self.call_after_refresh(lambda: self.load_extras(ctx, filters, generation))
         d: OverviewData = message.data
         self.data = d
         cur = d.currency
@@ -75,17 +92,6 @@ class OverviewScreen(DashboardScreen):
         self.query_one("#fig-month-end", Figure).set(
             money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left}d"
         )
-        for extra in d.extras:
-            target = {"Budget": "#fig-budget", "Quota headroom": "#fig-quota", "Month-end forecast": "#fig-month-end"}.get(extra.title)
-            if target is None:
-                continue
-            fig = self.query_one(target, Figure)
-            if extra.missing is not None:
-                if target != "#fig-month-end":
-                    fig.set("not available", (), "see below")
-                continue
-            fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]))
-            fig.set_class(bool(extra.warning), "warning")
         self.query_one("#spend-chart", Chart).show(d.chart)
         columns = (
             Column("dimension", "by"), Column("label", "name"), Column("delta", "Δ billed", "money", cur),
@@ -94,6 +100,29 @@ class OverviewScreen(DashboardScreen):
         self.query_one("#movers", FrameTable).show(d.movers, columns)
         self.query_one("#notes", Static).update(self._notes(d))
         self.fapp.overview_painted()
+
+    @on(OverviewExtrasLoaded)
+    def show_extras(self, message: OverviewExtrasLoaded) -> None:
+        message.stop()
+        if (message.generation, message.filters) != (self.fapp.generation, self.fapp.filters):
+            return
+        self.extras = message.data.extras
+        for extra in self.extras:
+            target = EXTRA_FIGURES.get(extra.title)
+            if target is None:
+                continue
+            fig = self.query_one(target, Figure)
+            fig.loading = False
+            if extra.missing is not None:
+                if target != "#fig-month-end":  # keeps the naive projection
+                    fig.set("not available", (), extra.missing.reason)
+                continue
+            fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]))
+            fig.set_class(bool(extra.warning), "warning")
+        for fid in EXTRA_FIGURES.values():
+            self.query_one(fid).loading = False
+        if self.data is not None:
+            self.query_one("#notes", Static).update(self._notes(self.data))
 
     def _notes(self, d: "OverviewData") -> Text:
         text = Text()
@@ -106,7 +135,7 @@ class OverviewScreen(DashboardScreen):
             text.append(f" {d.fx_note}.")
         for currency, amount in d.other_currencies.items():
             text.append(f" Also {money(amount, currency)} billed in {currency}, not converted to {d.currency}.")
-        missing = [e for e in d.extras if e.missing is not None]
+        missing = [e for e in self.extras if e.missing is not None]
         if missing:
             text.append("\nNot available yet: " + "; ".join(f"{e.title.lower()} ({e.missing.reason})" for e in missing), style="dim")
         return text
