@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -129,26 +130,37 @@ class Store:
             atomic.remove_stale_temps(layout.table_dir(self.root, t.name))
             self._ensure_meta()
             with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as stage:
-                staged = self._stage(t, frame, Path(stage))
+                parts = self._stage(t, frame, Path(stage))
                 result = UpsertResult(t.name)
-                month_list = (
-                    staged.select(pl.col(_MONTH).unique().sort()).collect().to_series().to_list()
-                )
-                for month in month_list:
-                    result = result + self._upsert_month(t, month, staged.filter(pl.col(_MONTH) == month))
+                for month in sorted(parts):
+                    result = result + self._upsert_month(t, month, parts[month])
                 return result
 
-    def _stage(self, t: Table, frame: pl.DataFrame | pl.LazyFrame, stage: Path) -> pl.LazyFrame:
+    def _stage(self, t: Table, frame: pl.DataFrame | pl.LazyFrame, stage: Path) -> dict[str, pl.LazyFrame]:
+        """The new rows, conformed and split by month; a LazyFrame is streamed to Parquet first.
+
+        Streaming into one Parquet folder per month reads the input once and lets each month
+        read only its own rows, so memory stays bounded by a month however large the input.
+        """
         lf = t.conform(frame).with_columns(
             pl.col(t.time_column).dt.strftime("%Y-%m").alias(_MONTH)
         )
         if isinstance(frame, pl.LazyFrame):
-            # Materialise once to Parquet (streaming) so each month reads only its rows.
-            path = stage / "stage.parquet"
-            lf.sink_parquet(path)
-            lf = pl.scan_parquet(path)
+            lf.sink_parquet(pl.PartitionBy(stage / "parts", key=_MONTH, include_key=True), mkdir=True)
+            folders = sorted(p for p in (stage / "parts").glob(f"{_MONTH}=*") if p.is_dir()) if (stage / "parts").is_dir() else []
+            parts = {p.name.split("=", 1)[1]: pl.scan_parquet(p / "*.parquet") for p in folders}
+            bad = [m for m in parts if not re.fullmatch(r"\d{4}-\d{2}", m)]
+            if bad:
+                raise InputError(f"table {t.name}: field {t.time_column!r} is empty in some rows; it is part of the key")
+            for lf_part in parts.values():
+                self._check_keys(t, lf_part)
         else:
-            lf = lf.collect().lazy()
+            df = lf.collect()
+            self._check_keys(t, df.lazy())  # row numbers of the caller's frame
+            parts = {str(m): g.lazy() for (m,), g in df.group_by(_MONTH)}
+        return parts
+
+    def _check_keys(self, t: Table, lf: pl.LazyFrame) -> None:
         nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in dict.fromkeys((*t.key, t.time_column))]).collect()
         for col in nulls.columns:
             if nulls[col][0]:
@@ -163,7 +175,6 @@ class Store:
                     f"table {t.name}: row {first + 1}: field {col!r} is empty "
                     f"({nulls[col][0]} row(s)); it is part of the key"
                 )
-        return lf
 
     def _upsert_month(self, t: Table, month: str, new: pl.LazyFrame) -> UpsertResult:
         key = list(t.key)
