@@ -24,12 +24,13 @@ from bench._measure import Measurement, print_table, run_step
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "50M": 50_000_000}
 
 
-def _prepare(rows: int, work: Path) -> dict[str, Path]:
+def _prepare(rows: int, work: Path, steps: list[str]) -> dict[str, Path]:
     from bench._data import write_requests
 
     paths = {"parquet": work / "parquet", "jsonl": work / "jsonl"}
     write_requests(rows, paths["parquet"], "parquet")
-    write_requests(rows, paths["jsonl"], "jsonl")
+    if "ingest-jsonl" in steps:  # 50M rows of JSON text is ~20 GB: only when asked for
+        write_requests(rows, paths["jsonl"], "jsonl")
     return paths
 
 
@@ -107,7 +108,7 @@ def main() -> None:
     for label in args.rows.split(","):
         rows = SIZES.get(label) or int(label)
         work = args.work or Path(tempfile.mkdtemp(prefix=f"finops-bench-{label}-"))
-        data = _prepare(rows, work)
+        data = _prepare(rows, work, args.steps)
         for step in args.steps:
             try:
                 if step == "ingest-jsonl":
