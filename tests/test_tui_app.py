@@ -416,3 +416,31 @@ async def test_budget_figure_follows_the_filters_and_the_budget_timezone(dash_ho
         assert money(spent) in figure_text(app, "fig-budget")
         assert "Anthropic agents workspace" in figure_text(app, "fig-budget")
         assert "estimated" in figure_text(app, "fig-month-end")
+
+
+async def test_carbon_per_task_follows_the_feature_filter(dash_home: Path) -> None:
+    from finops.tui.screens.carbon import CarbonScreen
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        assert isinstance(app.screen, CarbonScreen)
+        table = app.screen.query_one("#carbon-table", FrameTable)
+        assert table.row_count >= 5
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Filter feature: support-chat")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        rows = [table.row_data(i) for i in range(table.row_count)]
+        assert [r["feature"] for r in rows] == ["support-chat"]
+        start, end = app.filters.start, app.filters.end
+        tasks = pl.scan_parquet(str(dash_home / "store" / "requests" / "*" / "*.parquet")).filter(
+            (pl.col("feature") == "support-chat") & (pl.col("ts").dt.date() >= start) & (pl.col("ts").dt.date() <= end)
+        ).select(pl.col("task_id").n_unique()).collect().item()
+        assert rows[0]["tasks"] == tasks
+        assert rows[0]["provenance"] == "estimated" and rows[0]["wh_per_task"] > 0
