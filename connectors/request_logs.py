@@ -28,7 +28,7 @@ from finops.store import Store, UpsertResult
 
 REQUIRED = ("ts", "request_id", "provider", "model")
 INT_COLUMNS = ("attempt", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "latency_ms")
-FORMATS = ("auto", "generic", "otel", "litellm")
+FORMATS = ("auto", "generic", "otel", "litellm", "langfuse", "claude-code", "codex")
 
 
 @dataclass
@@ -73,10 +73,31 @@ def _ts_expr(col: str, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(aware, naive)
 
 
+def _count_text(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Logs with prompt/completion text but no counts: count locally, mark the rows estimated."""
+    from connectors import token_count
+
+    names = lf.collect_schema().names()
+    if "model" not in names:
+        return lf  # the missing-column check names it next
+    pairs = [(text, col) for text, col in (("prompt", "input_tokens"), ("completion", "output_tokens")) if text in names and col not in names]
+    if not pairs:
+        return lf
+    df = lf.collect()
+    for text, col in pairs:
+        counts = []
+        for model, part in df.with_row_index("__i").group_by("model", maintain_order=True):
+            n, _ = token_count.count(part[text].cast(pl.String), str(model[0]))
+            counts.append(part.select("__i").with_columns(n.alias(col)))
+        df = df.with_row_index("__i").join(pl.concat(counts), on="__i", how="left").drop("__i")
+    return df.with_columns(pl.lit(Provenance.ESTIMATED).alias("provenance")).drop([t for t, _ in pairs]).lazy()
+
+
 def generic_frame(lf: pl.LazyFrame, mapping: dict[str, str] | None = None) -> pl.LazyFrame:
     """Rename mapped columns and cast to the requests schema; invalid values become null + flags."""
     if mapping:
         lf = lf.rename({a: b for a, b in mapping.items() if a in lf.collect_schema().names()})
+    lf = _count_text(lf)
     schema = lf.collect_schema()
     missing = [c for c in REQUIRED if c not in schema.names()]
     if missing:
@@ -134,6 +155,92 @@ def _otel_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _json_lines(path: Path):  # type: ignore[no-untyped-def]
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if line.strip():
+                try:
+                    yield lineno, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+
+
+def _provider_of(model: str | None) -> str | None:
+    m = (model or "").lower()
+    return "anthropic" if m.startswith("claude") else "openai" if m.startswith(("gpt", "o1", "o3", "o4", "text-embedding")) else None
+
+
+def _claude_code_rows(path: Path) -> list[dict[str, Any]]:
+    """Claude Code session logs (~/.claude/projects/**/*.jsonl), read as ccusage reads them:
+    assistant messages with usage, deduplicated on message id."""
+    rows = []
+    for lineno, doc in _json_lines(path):
+        msg = doc.get("message") if isinstance(doc.get("message"), dict) else None
+        usage = (msg or {}).get("usage")
+        if doc.get("type") != "assistant" or not usage:
+            continue
+        cache_read = int(usage.get("cache_read_input_tokens") or 0)
+        cache_write = int(usage.get("cache_creation_input_tokens") or 0)
+        rows.append({
+            "__line": lineno, "ts": doc.get("timestamp"), "request_id": msg.get("id") or doc.get("requestId"),
+            "provider": "anthropic", "model": msg.get("model"),
+            "input_tokens": int(usage.get("input_tokens") or 0) + cache_read + cache_write,
+            "cached_input_tokens": cache_read, "cache_write_tokens": cache_write,
+            "output_tokens": usage.get("output_tokens"), "task_id": doc.get("sessionId"), "feature": "claude-code",
+            "stream_outcome": StreamOutcome.COMPLETED,
+        })
+    return rows
+
+
+def _codex_rows(path: Path) -> list[dict[str, Any]]:
+    """Codex CLI session logs (~/.codex/sessions/**/*.jsonl), read as ccusage reads them: each
+    token_count event's last_token_usage is one model call; the model comes from turn_context."""
+    rows, model, session = [], None, path.stem
+    for lineno, doc in _json_lines(path):
+        payload = doc.get("payload") or {}
+        if doc.get("type") == "session_meta":
+            session = payload.get("id") or session
+        if doc.get("type") == "turn_context":
+            model = payload.get("model") or model
+        info = payload.get("info") if payload.get("type") == "token_count" else None
+        usage = (info or {}).get("last_token_usage")
+        if not usage:
+            continue
+        rows.append({
+            "__line": lineno, "ts": doc.get("timestamp"), "request_id": f"codex:{session}:{doc.get('timestamp')}",
+            "provider": "openai", "model": model or "gpt-5-codex",
+            "input_tokens": usage.get("input_tokens"), "cached_input_tokens": usage.get("cached_input_tokens"),
+            "output_tokens": usage.get("output_tokens"), "reasoning_tokens": usage.get("reasoning_output_tokens"),
+            "task_id": session, "feature": "codex", "stream_outcome": StreamOutcome.COMPLETED,
+        })
+    return rows
+
+
+def _langfuse_rows(path: Path) -> list[dict[str, Any]]:
+    """Langfuse observation exports (JSON lines): GENERATION observations with their usage."""
+    rows = []
+    for lineno, doc in _json_lines(path):
+        if doc.get("type") not in ("GENERATION", None):
+            continue
+        details = doc.get("usageDetails") or {}
+        usage = doc.get("usage") or {}
+        model = doc.get("providedModelName") or doc.get("model")
+        cache_read = details.get("cache_read_input_tokens", details.get("input_cached_tokens"))
+        rows.append({
+            "__line": lineno, "ts": doc.get("startTime"), "request_id": doc.get("id"),
+            "provider": (doc.get("metadata") or {}).get("provider") or _provider_of(model), "model": model,
+            "input_tokens": details.get("input", usage.get("input", doc.get("promptTokens"))),
+            "output_tokens": details.get("output", usage.get("output", doc.get("completionTokens"))),
+            "cached_input_tokens": cache_read, "task_id": doc.get("traceId"), "feature": doc.get("name"),
+            "stream_outcome": StreamOutcome.ERROR if doc.get("level") == "ERROR" else StreamOutcome.COMPLETED,
+            "latency_ms": None,
+        })
+    return rows
+
+
+ROW_READERS = {"otel": "_otel_rows", "claude-code": "_claude_code_rows", "codex": "_codex_rows", "langfuse": "_langfuse_rows"}
+
+
 def _litellm(lf: pl.LazyFrame) -> pl.LazyFrame:
     """LiteLLM SpendLogs: request_id, startTime, model, custom_llm_provider, prompt/completion tokens, team_id."""
     names = lf.collect_schema().names()
@@ -157,6 +264,12 @@ def detect_format(path: Path) -> str:
             return "otel"
         if '"startTime"' in head and '"spend"' in head:
             return "litellm"
+        if '"sessionId"' in head and ('"message"' in head or '"type"' in head):
+            return "claude-code"
+        if '"payload"' in head and '"timestamp"' in head:
+            return "codex"
+        if '"traceId"' in head and ('"GENERATION"' in head or '"usageDetails"' in head):
+            return "langfuse"
     elif path.suffix.lower() == ".csv":
         with open(path, encoding="utf-8") as fh:
             head = fh.readline()
@@ -170,8 +283,8 @@ def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None 
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise InputError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    if fmt == "otel":
-        rows = _otel_rows(path)
+    if fmt in ROW_READERS:
+        rows = globals()[ROW_READERS[fmt]](path)
         lf = pl.DataFrame(rows, infer_schema_length=None).lazy() if rows else pl.DataFrame(schema={"__line": pl.Int64, "ts": pl.Datetime("us", "UTC"), "request_id": pl.String, "provider": pl.String, "model": pl.String}).lazy()
         first = 0
     else:

@@ -102,3 +102,34 @@ def test_cli_ingest_cogs_bad_row_leaves_store_unchanged(finops_home: Path, sampl
     assert result.exit_code != 0
     assert isinstance(result.exception, InputError) and "review.csv:6: field 'reviewer_minutes'" in str(result.exception)
     assert {p: p.read_bytes() for p in (finops_home / "store").rglob("*.parquet")} == before
+
+
+def test_coding_agent_and_langfuse_logs_join_the_ledger(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s")
+    for name in ("claude_code_session.jsonl", "codex_session.jsonl", "langfuse_observations.jsonl"):
+        ingest_request_files(store, [DATA / name])
+    rows = store.read("requests").sort("ts")
+    cc = rows.filter(pl.col("feature") == "claude-code")
+    assert cc.height == 2 and cc["input_tokens"].to_list() == [12 + 4200 + 15000, 8 + 600 + 19200]
+    assert cc["cached_input_tokens"].sum() == 34200 and cc["cache_write_tokens"].sum() == 4800 and set(cc["provider"]) == {"anthropic"}
+    codex = rows.filter(pl.col("feature") == "codex")
+    assert codex["input_tokens"].to_list() == [9000, 10500] and codex["reasoning_tokens"].sum() == 500  # last, not total, usage
+    assert set(codex["model"]) == {"gpt-5-codex"}
+    lf = rows.filter(pl.col("request_id").str.starts_with("obs-lf"))
+    assert lf.height == 2 and lf["input_tokens"].sum() == 10500 and set(lf["provider"]) == {"openai", "anthropic"}
+    assert lf.filter(pl.col("request_id") == "obs-lf-003")["stream_outcome"][0] == "error"
+
+
+def test_text_only_logs_are_counted_and_marked_estimated(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "no-cache"))  # nothing cached: the estimate is used
+    from connectors import token_count
+
+    token_count._encoder.cache_clear()
+    store = Store(tmp_path / "s")
+    ingest_request_files(store, [DATA / "text_only.csv"])
+    rows = store.read("requests").sort("request_id")
+    assert set(rows["provenance"]) == {"estimated"}
+    ja = rows.filter(pl.col("request_id") == "txt-1").row(0, named=True)
+    assert ja["input_tokens"] == 28 + 1  # 28 kana/kanji at one token each, two "。" at a quarter each, rounded up
+    en = rows.filter(pl.col("request_id") == "txt-2").row(0, named=True)
+    assert en["input_tokens"] == (len("Summarise the attached contract in three bullet points please.") + 3) // 4
