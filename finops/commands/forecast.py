@@ -8,14 +8,47 @@ import typer
 
 from finops.output import Format
 
+BY_HELP = "total, provider, model or project"
+
 
 def _horizon(text: str) -> int:
     from finops.errors import InputError
 
     t = text.strip().lower().removesuffix("d")
-    if not t.isdigit() or int(t) < 1:
-        raise InputError(f"--horizon: {text!r} is not a number of days such as 90d")
+    if not t.isdigit() or not 1 <= int(t) <= 730:
+        raise InputError(f"--horizon: {text!r} is not a number of days from 1d to 730d, such as 90d")
     return int(t)
+
+
+def _check(by: str, metric: str) -> None:
+    from finops.errors import InputError
+    from models.forecast.series import BY_VALUES
+
+    if by not in BY_VALUES:
+        raise InputError(f"--by: {by!r} is not one of {', '.join(BY_VALUES)}")
+    if metric not in ("dollars", "tokens"):
+        raise InputError(f"--metric: {metric!r} is not dollars or tokens")
+
+
+def _print_budgets(store, settings, spec) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from models.forecast.service import budget_statuses
+
+    user_tz = settings.config.section("display").get("timezone", "UTC")
+    for st in budget_statuses(store, settings.config, spec=spec):
+        b = st.budget
+        month = st.window_start.astimezone(ZoneInfo(b.reset_timezone)).strftime("%Y-%m")
+        source = "metered" if b.unit == "tokens" else "billed"
+        line = (f"budget {b.name}: {b.fmt(st.spent)} of {b.fmt(b.cap)} used ({source}) in the {month} window "
+                f"(resets {b.reset_timezone}); month end {b.fmt(st.expected)} (80%: {b.fmt(st.lo80)} to {b.fmt(st.hi80)}, estimated); ")
+        if st.already_hit:
+            line += f"cap reached {st.hit_in(b.reset_timezone)} = {st.hit_in(user_tz)}"
+        else:
+            line += f"P(cap hit before reset) {st.probability_hit:.1%}"
+            if st.hit_at and st.probability_hit >= 0.05:
+                line += f"; if hit, most likely ~{st.hit_in(b.reset_timezone)} = {st.hit_in(user_tz)}"
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,83 +59,85 @@ def register(app: typer.Typer) -> None:
     def forecast_cmd(
         ctx: typer.Context,
         horizon: Annotated[str, typer.Option(help="Days ahead, e.g. 90d.")] = "90d",
-        by: Annotated[str, typer.Option(help="total, provider, model or project")] = "total",
+        by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars (billed) or tokens (metered)")] = "dollars",
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
         daily: Annotated[bool, typer.Option(help="Print every forecast day instead of monthly totals.")] = False,
     ) -> None:
-        """Daily forecast with 80% and 95% intervals, summed by month unless --daily."""
+        """Forecast with 80% and 95% intervals: monthly totals (actual so far + forecast), or --daily."""
         if ctx.invoked_subcommand is not None:
             return
         import polars as pl
 
         from finops.commands._common import get_settings, get_store
         from finops.output import emit
-        from zoneinfo import ZoneInfo
+        from models.forecast.monthly import monthly_totals
+        from models.forecast.service import calendar_spec, forecast_series
+        from models.forecast.series import daily_series
 
-        from models.forecast.service import budget_statuses, calendar_spec, forecast_series
-
+        _check(by, metric)
+        days = _horizon(horizon)
         settings = get_settings()
         spec = calendar_spec(settings.config)
         store = get_store(settings)
-        result = forecast_series(store, metric, by, _horizon(horizon), spec)
-        frame = result.frame.filter(pl.col("kind") == "forecast")
-        if frame.height == 0:
-            typer.echo("nothing to forecast: the store has no billed cost lines (run `finops sample load` or `finops sync`)")
+        result = forecast_series(store, metric, by, days, spec)
+        if not result.forecasts:
+            what = "billed cost lines" if metric == "dollars" else "metered token usage"
+            typer.echo(f"nothing to forecast: the store has no {what} (run `finops sample load` or `finops sync`)", err=True)
             raise typer.Exit(1)
-        if not daily:
-            # Interval bounds of a monthly sum are not sums of daily bounds; show the point sum only
-            # and say so, rather than print a misleadingly wide or narrow band.
-            frame = frame.group_by(pl.col("day").dt.strftime("%Y-%m").alias("month"), "series").agg(
-                pl.col("value").sum().alias("forecast"), pl.len().alias("days")
-            ).sort("series", "month")
-        unit = "USD (estimated from billed history)" if metric == "dollars" else "tokens (estimated from metered history)"
-        if fmt is Format.table:
-            money = ["forecast", "value", "lo80", "hi80", "lo95", "hi95"] if metric == "dollars" else []
-            emit(frame, fmt, title=f"Forecast by {by}, {unit}", money_columns=money)
-            for name, notes in result.notes.items():
-                for n in notes:
-                    typer.echo(f"note [{name}]: {n}")
-            for name, w in result.warnings.items():
-                typer.echo(f"holiday trough [{name}]: {w.message()}")
-            for st in budget_statuses(store, settings.config, spec=spec):
-                tz = settings.config.section("display").get("timezone", "UTC")
-                hit = st.hit_in(st.budget.reset_timezone)
-                typer.echo(
-                    f"budget {st.budget.name}: ${st.spent_usd:,.2f} of ${st.budget.monthly_usd:,.2f} spent (billed) in "
-                    f"the {st.window_start.astimezone(ZoneInfo(st.budget.reset_timezone)).strftime('%Y-%m')} window "
-                    f"({st.budget.reset_timezone}); month end ${st.forecast_usd:,.2f} "
-                    f"(80%: ${st.forecast_lo80:,.2f}-${st.forecast_hi80:,.2f}, estimated); "
-                    + ("already over the cap" if st.spent_usd >= st.budget.monthly_usd else f"P(hit before reset) {st.probability_hit:.1%}")
-                    + (f"; if hit, most likely ~{hit} = {st.hit_in(tz)}" if hit and st.probability_hit >= 0.01 else "")
-                )
+        if daily:
+            frame = result.frame.filter(pl.col("kind") == "forecast").drop("kind").rename({"value": "forecast"})
         else:
+            frame = monthly_totals(result.forecasts, daily_series(store, metric, by))
+        unit = "USD (billed history, estimated ahead)" if metric == "dollars" else "tokens (metered history, estimated ahead)"
+        if fmt is not Format.table:
             emit(frame, fmt)
+            return
+        money = [c for c in ("forecast", "actual", "expected", "lo80", "hi80", "lo95", "hi95") if c in frame.columns] if metric == "dollars" else []
+        caption = None if daily else "expected = actual so far + mean of 2,000 simulated paths; intervals from the same paths"
+        emit(frame, fmt, title=f"Forecast by {by}, {unit}", money_columns=money, caption=caption)
+        for name, notes in result.notes.items():
+            for n in notes:
+                typer.echo(f"note [{name}]: {n}")
+        for name, w in result.warnings.items():
+            typer.echo(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
+        _print_budgets(store, settings, spec)
 
     @fc.command("backtest")
     def backtest_cmd(
-        by: Annotated[str, typer.Option(help="total, provider, model or project")] = "total",
+        by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars or tokens")] = "dollars",
-        horizon: Annotated[int, typer.Option(help="Days per origin.")] = 28,
-        origins: Annotated[int, typer.Option(help="Rolling origins.")] = 10,
+        horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = 28,
+        origins: Annotated[int, typer.Option(help="Rolling origins.", min=1, max=60)] = 10,
+        step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = 14,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
     ) -> None:
         """Rolling-origin backtest: MASE, sMAPE and interval coverage against the planner's baselines."""
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store
+        from finops.commands._common import get_settings, get_store, progress
         from finops.output import emit
         from models.forecast.backtest import backtest
         from models.forecast.service import calendar_spec
         from models.forecast.series import daily_series
 
+        _check(by, metric)
         settings = get_settings()
         spec = calendar_spec(settings.config)
         data = daily_series(get_store(settings), metric, by)
+        names = sorted(data["series"].unique().to_list()) if data.height else []
         rows = []
-        for name in sorted(data["series"].unique().to_list()) if data.height else []:
-            s = data.filter(pl.col("series") == name).sort("day")
-            for sc in backtest(s["day"].to_list(), s["value"].to_numpy(), horizon, origins, spec=spec):
-                rows.append({"series": name, "model": sc.model, "mase": sc.mase, "smape_pct": sc.smape,
-                             "coverage80": sc.coverage80, "coverage95": sc.coverage95, "origins": sc.origins})
-        emit(pl.DataFrame(rows), fmt, title=f"Backtest ({metric} by {by}, {horizon}-day horizon)")
+        with progress() as bar:
+            task = bar.add_task("backtest", total=len(names))
+            for name in names:
+                s = data.filter(pl.col("series") == name).sort("day")
+                for sc in backtest(s["day"].to_list(), s["value"].to_numpy(), horizon, origins, step, spec=spec):
+                    rows.append({"series": name, "model": sc.model, "mase": sc.mase, "smape_pct": sc.smape,
+                                 "coverage80": sc.coverage80, "coverage95": sc.coverage95,
+                                 "total_coverage80": sc.total_coverage80, "origins": sc.origins})
+                bar.advance(task)
+        if not rows:
+            typer.echo("nothing to backtest: the store has no usable history", err=True)
+            raise typer.Exit(1)
+        emit(pl.DataFrame(rows), fmt, title=f"Backtest ({metric} by {by}, {horizon}-day horizon, every {step} days)",
+             caption="MASE < 1 beats the in-sample seasonal naive; coverage = share of actuals inside the interval")

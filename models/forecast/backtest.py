@@ -1,19 +1,26 @@
 """Rolling-origin backtest of our model against the baselines a planner would otherwise use.
 
 Baselines: the trailing 28-day mean carried forward, and the seasonal naive (same weekday
-last week). Metrics: MASE (scaled by the in-sample seasonal-naive MAE, m = 7), sMAPE and
-the empirical coverage of the 80% and 95% intervals.
+last week). Metrics: MASE (scaled by the in-sample seasonal-naive MAE, m = 7), sMAPE, the
+empirical coverage of the 80% and 95% daily intervals, and the coverage of the 80%
+interval of each origin's horizon total (from simulated paths). Other forecasters (the
+SARIMAX reference in bench/) plug in through the same `Forecaster` signature.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
 from models.forecast.calendar import CalendarSpec
 from models.forecast.model import forecast
+
+Forecaster = Callable[[list[date], np.ndarray, int, CalendarSpec], Any]  # returns an object with .yhat (and bands)
 
 
 @dataclass
@@ -24,48 +31,77 @@ class Score:
     coverage80: float | None
     coverage95: float | None
     origins: int
+    seconds_per_fit: float = 0.0
+    total_coverage80: float | None = None  # share of origins whose horizon total fell in its 80% interval
 
 
-def _mase_scale(y: np.ndarray) -> float:
+@dataclass
+class _Naive:
+    yhat: np.ndarray
+
+
+def trailing_mean(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec) -> _Naive:
+    """The planner's run rate: the mean of the last 28 days, carried forward."""
+    return _Naive(np.full(horizon, float(np.mean(y[-28:]))))
+
+
+def seasonal_naive(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec) -> _Naive:
+    """Same weekday last week."""
+    return _Naive(np.array([y[-7 + (i % 7)] for i in range(horizon)], dtype=float))
+
+
+BASELINES: dict[str, Forecaster] = {"trailing_28d_mean": trailing_mean, "seasonal_naive_7": seasonal_naive}
+
+
+def mase_scale(y: np.ndarray) -> float:
+    """In-sample MAE of the seasonal naive (m = 7): the MASE denominator."""
     return float(np.mean(np.abs(y[7:] - y[:-7]))) if len(y) > 7 else float("nan")
 
 
-def _smape(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def smape(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
     denom = (np.abs(actual) + np.abs(pred)) / 2
     return np.where(denom > 0, np.abs(actual - pred) / np.where(denom > 0, denom, 1), 0.0)
 
 
 def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, origins: int = 10, step: int = 14,
-             spec: CalendarSpec | None = None) -> list[Score]:
-    """Scores of our model and the two baselines over `origins` rolling cut-offs ending at the last day."""
+             spec: CalendarSpec | None = None, forecasters: dict[str, Forecaster] | None = None,
+             min_train: int = 120) -> list[Score]:
+    """Scores of each forecaster over `origins` rolling cut-offs, the latest ending at the last day.
+
+    Default forecasters: our model ("model") and the two baselines.
+    """
+    spec = spec or CalendarSpec()
     y = np.asarray(y, dtype=float)
-    errs: dict[str, list[float]] = {"model": [], "trailing_28d_mean": [], "seasonal_naive_7": []}
-    smapes: dict[str, list[float]] = {k: [] for k in errs}
-    inside80: list[bool] = []
-    inside95: list[bool] = []
+    fcs = forecasters or {"model": lambda d, v, h, s: forecast(d, v, h, s), **BASELINES}
+    errs: dict[str, list[float]] = {k: [] for k in fcs}
+    smapes: dict[str, list[float]] = {k: [] for k in fcs}
+    in80: dict[str, list[bool]] = {k: [] for k in fcs}
+    in95: dict[str, list[bool]] = {k: [] for k in fcs}
+    total80: dict[str, list[bool]] = {k: [] for k in fcs}
+    seconds: dict[str, float] = {k: 0.0 for k in fcs}
     used = 0
     for k in range(origins):
         cut = len(y) - horizon - k * step
-        if cut < 120:
+        if cut < min_train:
             break
         used += 1
         train, actual = y[:cut], y[cut: cut + horizon]
-        scale = _mase_scale(train) or 1.0
-        fc = forecast(days[:cut], train, horizon, spec)
-        preds = {
-            "model": fc.yhat,
-            "trailing_28d_mean": np.full(horizon, train[-28:].mean()),
-            "seasonal_naive_7": np.array([train[-7 + (i % 7)] for i in range(horizon)]),
-        }
-        for name, p in preds.items():
-            errs[name] += list(np.abs(actual - p) / scale)
-            smapes[name] += list(_smape(actual, p))
-        inside80 += list((actual >= fc.lo80) & (actual <= fc.hi80))
-        inside95 += list((actual >= fc.lo95) & (actual <= fc.hi95))
-    out = []
-    for name in errs:
-        is_model = name == "model"
-        out.append(Score(name, float(np.mean(errs[name])), float(np.mean(smapes[name])) * 100,
-                         float(np.mean(inside80)) if is_model and inside80 else None,
-                         float(np.mean(inside95)) if is_model and inside95 else None, used))
-    return out
+        scale = mase_scale(train) or 1.0
+        for name, fn in fcs.items():
+            t0 = time.perf_counter()
+            p = fn(days[:cut], train, horizon, spec)
+            seconds[name] += time.perf_counter() - t0
+            errs[name] += list(np.abs(actual - p.yhat) / scale)
+            smapes[name] += list(smape(actual, p.yhat))
+            if getattr(p, "lo80", None) is not None:
+                in80[name] += list((actual >= p.lo80) & (actual <= p.hi80))
+                in95[name] += list((actual >= p.lo95) & (actual <= p.hi95))
+            if hasattr(p, "simulate"):
+                sums = p.simulate(1000, seed=k).sum(axis=1)
+                lo, hi = np.percentile(sums, [10, 90])
+                total80[name].append(bool(lo <= actual.sum() <= hi))
+    share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
+    return [Score(name, float(np.mean(errs[name])) if errs[name] else float("nan"),
+                  float(np.mean(smapes[name])) * 100 if smapes[name] else float("nan"),
+                  share(in80[name]), share(in95[name]), used, seconds[name] / max(used, 1), share(total80[name]))
+            for name in fcs]

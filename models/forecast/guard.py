@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 
-from models.forecast.calendar import CalendarSpec, holiday_names, holiday_terms
+from models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, holiday_names, holiday_terms
 from models.forecast.model import holiday_free
 
 MIN_UNDERSTATEMENT_PCT = 1.0
@@ -25,21 +25,27 @@ class TroughWarning:
     window_end: date
     holidays: list[str]
     understatement_pct: float  # how far the window's mean sits below its holiday-free level
+    window_mean: float  # what a trailing-mean baseline would carry forward, per day
+    holiday_free_mean: float  # the same window with the holiday effects taken out, per day
 
-    def message(self) -> str:
+    def message(self, unit: str = "") -> str:
         names = ", ".join(self.holidays[:4]) + (" ..." if len(self.holidays) > 4 else "")
-        return (f"the last {(self.window_end - self.window_start).days + 1} days ({self.window_start} to {self.window_end}) "
-                f"include holidays ({names}); a trailing average understates demand by {self.understatement_pct:.1f}%")
+        days = (self.window_end - self.window_start).days + 1
+        per_30 = (self.holiday_free_mean - self.window_mean) * 30
+        size = f" ({unit}{per_30:,.2f} per 30 days)" if unit else ""
+        return (f"the last {days} days ({self.window_start} to {self.window_end}) include holidays ({names}); "
+                f"a trailing average understates demand by {self.understatement_pct:.1f}%{size}")
 
 
 def trough_guard(days: list[date], y: np.ndarray | list[float], window: int = 28, spec: CalendarSpec | None = None) -> TroughWarning | None:
+    """A warning when the last `window` days hold holiday effects worth at least 1% of demand, else None."""
     spec = spec or CalendarSpec()
     y = np.asarray(y, dtype=float)
     recent = days[-window:]
     weights = holiday_terms(recent, spec.countries)
-    if not any(v.any() for v in weights.values()):
+    if not any(weights[k].any() for k in HOLIDAY_COLUMNS):
         return None
-    free = holiday_free(days, y, spec)[-window:]
+    free = holiday_free(days, y, spec, window)
     actual = y[-window:]
     if free.mean() <= 0:
         return None
@@ -47,4 +53,5 @@ def trough_guard(days: list[date], y: np.ndarray | list[float], window: int = 28
     if under < MIN_UNDERSTATEMENT_PCT:
         return None
     names = sorted(set(holiday_names(recent, spec.countries).values()))
-    return TroughWarning(recent[0], recent[-1], names or ["year-end / Golden Week period"], float(under))
+    return TroughWarning(recent[0], recent[-1], names or ["year-end / Golden Week period"], float(under),
+                         float(actual.mean()), float(free.mean()))

@@ -5,26 +5,33 @@ with volume), so we fit on a log scale; calendar regressors carry weekly and yea
 seasonality and holidays; an AR(7) on the residuals picks up short-lived deviations; the
 prediction intervals come from the model's own out-of-sample errors on recent origins
 (split conformal by horizon), which keeps 80% intervals near 80% coverage instead of
-trusting Gaussian assumptions. Every fit is a few least-squares solves: milliseconds.
+trusting Gaussian assumptions. Every fit is two least-squares solves on a design matrix
+built once per call: milliseconds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
-from models.forecast.calendar import CalendarSpec, design
+from models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, design, future_days
+from models.forecast.paths import ErrorModel
 
 AR_LAGS = 7
 RIDGE = 1.0
 HALF_LIFE_DAYS = 150.0  # recent days weigh more: price changes and new projects shift the level
 MIN_DAYS_YEARLY = 400  # below this, no yearly seasonality (it would be extrapolated from < 1 cycle)
 MIN_DAYS_MODEL = 56
-CALIBRATION_ORIGINS = 8
+MIN_DAYS_CALIBRATION_FIT = 28
+INACTIVE_DAYS = 28
+CALIBRATION_ORIGINS = 16
 CALIBRATION_STEP = 7
-HORIZON_BUCKETS = (7, 14, 28, 60, 120, 400)
+CALIBRATION_HORIZON = 28
+TRANSIENT_WEIGHT = 1.0
+HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
+METHOD = "log-linear calendar regression + AR(7), conformal intervals"
 
 
 @dataclass
@@ -37,6 +44,13 @@ class Forecast:
     hi95: np.ndarray
     method: str
     notes: list[str] = field(default_factory=list)
+    errors: ErrorModel | None = None  # log-scale error distribution, for simulating whole paths
+
+    def simulate(self, n: int = 2000, seed: int = 0) -> np.ndarray:
+        """(n, horizon) sample paths of daily values, with the day-to-day correlation of real errors."""
+        if self.errors is None:
+            return np.tile(self.yhat, (n, 1))
+        return self.errors.simulate(n, seed)
 
 
 @dataclass
@@ -45,135 +59,161 @@ class _Fit:
     keep: np.ndarray
     ar: np.ndarray
     resid_tail: np.ndarray
-    offset: float
-    origin: date
-    spec: CalendarSpec
 
 
-def _fit(days: list[date], y: np.ndarray, spec: CalendarSpec, horizon_days: list[date]) -> tuple[_Fit, np.ndarray]:
-    """Fit on (days, y) and return the fit and the design rows of the horizon."""
-    offset = max(1e-6, 0.01 * float(np.median(y[y > 0])) if (y > 0).any() else 1.0)
-    z = np.log(np.clip(y, 0, None) + offset)
-    x_all, _ = design(days + horizon_days, days[0], spec)
-    x, x_future = x_all[: len(days)], x_all[len(days):]
+def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None) -> _Fit:
+    """Robust weighted ridge regression of z on x, then a stationary AR(7) on the cleaned residuals.
+
+    `transient` marks days (holidays and their neighbours) whose deviations from the calendar
+    fit do not persist: they are left out of the AR's memory.
+    """
+    n = len(z)
     keep = x.std(axis=0) > 0
     keep[0] = True
-    x, x_future = x[:, keep], x_future[:, keep]
+    x = x[:, keep]
     penalty = np.eye(x.shape[1]) * RIDGE
     penalty[0, 0] = 0.0
-    w = 0.5 ** ((len(days) - 1 - np.arange(len(days))) / HALF_LIFE_DAYS)
-    xw = x * w[:, None]
-    beta = np.linalg.solve(xw.T @ x + penalty, xw.T @ z)
+    w = 0.5 ** ((n - 1 - np.arange(n)) / HALF_LIFE_DAYS)
+    if transient is not None:
+        w = np.where(transient, w * TRANSIENT_WEIGHT, w)
+    beta = np.linalg.solve((x * w[:, None]).T @ x + penalty, (x * w[:, None]).T @ z)
     resid = z - x @ beta
+    mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    if HUBER > 0:
+        # One Huber re-weighting: an anomalous week (or an unusually deep holiday) must not move the level.
+        robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12))
+        beta = np.linalg.solve((x * robust[:, None]).T @ x + penalty, (x * robust[:, None]).T @ z)
+        resid = z - x @ beta
     # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
-    mad = float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
-    resid = np.clip(resid, -4 * 1.4826 * mad, 4 * 1.4826 * mad)
+    resid = np.clip(resid, -4 * mad, 4 * mad)
+    if transient is not None:
+        resid = np.where(transient, 0.0, resid)
     ar = np.zeros(AR_LAGS)
-    if len(resid) > 4 * AR_LAGS:
-        lagged = np.column_stack([resid[AR_LAGS - k - 1: len(resid) - k - 1] for k in range(AR_LAGS)])
-        target = resid[AR_LAGS:]
-        ar = np.linalg.lstsq(lagged, target, rcond=None)[0]
+    if n > 4 * AR_LAGS:
+        lagged = np.column_stack([resid[AR_LAGS - k - 1: n - k - 1] for k in range(AR_LAGS)])
+        ar = np.linalg.lstsq(lagged, resid[AR_LAGS:], rcond=None)[0]
         # Keep the error process stationary: shrink until the companion roots are inside the unit circle.
+        companion = np.zeros((AR_LAGS, AR_LAGS))
+        companion[1:, :-1] = np.eye(AR_LAGS - 1)
         for _ in range(20):
-            companion = np.zeros((AR_LAGS, AR_LAGS))
             companion[0] = ar
-            companion[1:, :-1] = np.eye(AR_LAGS - 1)
             if np.max(np.abs(np.linalg.eigvals(companion))) < 0.98:
                 break
-            ar *= 0.8
-    return _Fit(beta, keep, ar, resid[-AR_LAGS:].copy(), offset, days[0], spec), x_future
+            ar = ar * 0.8
+    return _Fit(beta, keep, ar, resid[-AR_LAGS:].copy())
 
 
-def _predict_log(fit: _Fit, x_future: np.ndarray) -> np.ndarray:
-    det = x_future @ fit.beta
+def _predict(fit: _Fit, x_future: np.ndarray) -> np.ndarray:
+    det = x_future[:, fit.keep] @ fit.beta
     hist = list(fit.resid_tail)
     out = np.empty(len(det))
     for i in range(len(det)):
-        e = float(np.dot(fit.ar, hist[::-1][:AR_LAGS]))
+        e = float(np.dot(fit.ar, hist[: -AR_LAGS - 1: -1]))
         hist.append(e)
         out[i] = det[i] + e
     return out
 
 
+def _transient(x: np.ndarray, names: list[str]) -> np.ndarray:
+    """Days touched by any holiday term."""
+    return (x[:, [names.index(c) for c in HOLIDAY_COLUMNS]] != 0).any(axis=1)
+
+
 def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
     if n_days < MIN_DAYS_YEARLY and spec.yearly:
         return CalendarSpec(spec.countries, spec.fourier_order, yearly=False), [
-            f"only {n_days} days of history: yearly seasonality left out (needs {MIN_DAYS_YEARLY}+)"
+            f"only {n_days} days of history: yearly seasonality left out (needs {MIN_DAYS_YEARLY}+), "
+            "weekly, trend and holiday terms kept"
         ]
     return spec, []
 
 
-def _bucket(h: int) -> int:
-    return next(i for i, b in enumerate(HORIZON_BUCKETS) if h <= b) if h <= HORIZON_BUCKETS[-1] else len(HORIZON_BUCKETS) - 1
+def _offset(y: np.ndarray) -> float:
+    # log(y + offset): 1% of the typical day keeps zero days finite without flattening small ones.
+    return max(1e-6, 0.01 * float(np.median(y[y > 0]))) if (y > 0).any() else 1.0
 
 
-def _calibration_errors(days: list[date], y: np.ndarray, spec: CalendarSpec, horizon: int) -> dict[int, np.ndarray]:
-    """Log-scale out-of-sample errors by horizon bucket from recent rolling origins."""
-    errors: dict[int, list[float]] = {}
-    h = min(horizon, 28)
+def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np.ndarray | None = None) -> np.ndarray:
+    """(origins, h) log-scale out-of-sample errors of fits on rolling prefixes of (x, z)."""
+    rows = []
+    n = len(z)
     for k in range(CALIBRATION_ORIGINS):
-        cut = len(days) - h - k * CALIBRATION_STEP
-        if cut < MIN_DAYS_MODEL:
+        cut = n - horizon - k * CALIBRATION_STEP
+        if cut < MIN_DAYS_CALIBRATION_FIT:
             break
-        fit, x_future = _fit(days[:cut], y[:cut], spec, days[cut: cut + h])
-        pred = _predict_log(fit, x_future)
-        actual = np.log(np.clip(y[cut: cut + h], 0, None) + fit.offset)
-        for i, err in enumerate(actual - pred, start=1):
-            errors.setdefault(_bucket(i), []).append(float(err))
-    return {b: np.array(v) for b, v in errors.items()}
+        pred = _predict(_fit(x[:cut], z[:cut], None if transient is None else transient[:cut]), x[cut: cut + horizon])
+        rows.append(z[cut: cut + horizon] - pred)
+    return np.array(rows).reshape(len(rows), horizon)
 
 
 def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec | None = None) -> Forecast:
     """Forecast `horizon` days after `days` (consecutive UTC days) with 80% and 95% intervals."""
     spec = spec or CalendarSpec()
-    y = np.asarray(y, dtype=float)
-    future = [days[-1] + timedelta(days=i) for i in range(1, horizon + 1)]
+    y = np.clip(np.asarray(y, dtype=float), 0, None)
+    future = future_days(days[-1], horizon)
+    if len(days) >= INACTIVE_DAYS and not y[-INACTIVE_DAYS:].any():
+        zero = np.zeros(horizon)
+        return Forecast(future, zero, zero, zero, zero, zero, "inactive series",
+                        [f"nothing in the last {INACTIVE_DAYS} days: forecast 0 until it starts again"])
     if len(days) < MIN_DAYS_MODEL:
         return _weekday_mean(days, y, future)
     spec, notes = _spec_for(len(days), spec)
-    fit, x_future = _fit(days, y, spec, future)
-    mu = _predict_log(fit, x_future)
-    errors = _calibration_errors(days, y, spec, horizon)
-    pooled = np.concatenate(list(errors.values())) if errors else np.array([0.0])
-    q = {p: np.empty(horizon) for p in (2.5, 10, 90, 97.5)}
-    for i in range(horizon):
-        b = _bucket(i + 1)
-        err = errors.get(b)
-        if err is None or len(err) < 20:
-            # Beyond the calibrated horizons, widen the longest bucket's spread with sqrt(h).
-            base = errors[max(errors)] if errors else pooled
-            scale = np.sqrt((i + 1) / min(HORIZON_BUCKETS[max(errors)] if errors else 28, i + 1))
-            err = base * scale
-        for p in q:
-            q[p][i] = np.percentile(err, p)
-    back = lambda v: np.clip(np.exp(v) - fit.offset, 0, None)  # noqa: E731
-    return Forecast(future, back(mu), back(mu + q[10]), back(mu + q[90]), back(mu + q[2.5]), back(mu + q[97.5]),
-                    "log-linear calendar regression + AR(7), conformal intervals", notes)
+    offset = _offset(y)
+    z = np.log(y + offset)
+    x_all, names = design(days + future, days[0], spec)
+    x, x_future = x_all[: len(days)], x_all[len(days):]
+    transient = _transient(x, names)
+    mu = _predict(_fit(x, z, transient), x_future)
+    cal = calibration_errors(x, z, min(CALIBRATION_HORIZON, max(7, len(days) // 4)), transient)
+    if cal.shape[0] < 5:
+        notes.append(f"only {cal.shape[0]} back-test origins behind the intervals: treat them as rough")
+    errors = ErrorModel.from_calibration(mu, offset, cal)
+    lo80, hi80, lo95, hi95 = errors.bands()
+    return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, METHOD, notes, errors)
 
 
 def _weekday_mean(days: list[date], y: np.ndarray, future: list[date]) -> Forecast:
-    """Too little history for a model: weekday means of the last weeks, with empirical spread."""
+    """Too little history for a model: weekday means of the last weeks, with their empirical spread."""
+    recent_days, recent = days[-28:], y[-28:]
     by_dow: dict[int, list[float]] = {}
-    for d, v in zip(days[-28:], y[-28:]):
+    for d, v in zip(recent_days, recent):
         by_dow.setdefault(d.weekday(), []).append(float(v))
-    mean = np.array([np.mean(by_dow.get(d.weekday(), [float(np.mean(y))])) for d in future])
-    spread = float(np.std(y[-28:])) if len(y) > 1 else 0.0
-    return Forecast(future, mean, np.clip(mean - 1.28 * spread, 0, None), mean + 1.28 * spread,
-                    np.clip(mean - 1.96 * spread, 0, None), mean + 1.96 * spread, "weekday mean (short series)",
-                    [f"only {len(days)} days of history: weekday means of the last 4 weeks, no trend or holidays"])
+    overall = float(np.mean(recent))
+    offset = _offset(y)
+    mean = np.array([np.mean(by_dow.get(d.weekday(), [overall])) for d in future])
+    fitted = np.array([np.mean(by_dow.get(d.weekday(), [overall])) for d in recent_days])
+    resid = np.log(recent + offset) - np.log(fitted + offset)
+    # Residuals around in-sample means understate out-of-sample error: widen by the usual sqrt(1 + 1/k).
+    resid = resid * np.sqrt(1 + 7 / max(len(recent), 7))
+    errors = ErrorModel.from_calibration(np.log(mean + offset), offset, np.tile(resid, (1, 1)), rho=0.5)
+    lo80, hi80, lo95, hi95 = errors.bands()
+    return Forecast(future, mean, lo80, hi80, lo95, hi95, "weekday mean (short series)",
+                    [f"only {len(days)} days of history: weekday means of the last 4 weeks, no trend or holidays"], errors)
 
 
-def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = None) -> np.ndarray:
-    """The fitted series with holiday effects removed: what the days would have been without holidays."""
+def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = None, window: int = 28) -> np.ndarray:
+    """The last `window` days as they would have been without holidays.
+
+    Days touched by a holiday term (the holiday, its shoulders, year-end, Golden Week) are
+    replaced by the model's calendar value without holiday effects, moved to the level the
+    window's ordinary days show; ordinary days keep their actual value. So the depth of the
+    trough is the one in the data, not the average holiday effect the model learned.
+    """
     spec = spec or CalendarSpec()
     spec, _ = _spec_for(len(days), spec)
-    fit, _ = _fit(days, y, spec, [])
+    y = np.clip(np.asarray(y, dtype=float), 0, None)
+    offset = _offset(y)
+    z = np.log(y + offset)
     x, names = design(days, days[0], spec)
-    x = x[:, fit.keep]
+    fit = _fit(x, z, _transient(x, names))
+    xk = x[:, fit.keep]
     kept = [n for n, k in zip(names, fit.keep) if k]
-    with_h = x @ fit.beta
-    without = x.copy()
-    for i, n in enumerate(kept):
-        if n in ("holiday", "shoulder", "year_end", "golden_week"):
-            without[:, i] = 0.0
-    return np.exp(without @ fit.beta) / np.exp(with_h) * np.clip(y, 0, None)
+    hol = np.array([n in HOLIDAY_COLUMNS for n in kept])
+    fitted = xk @ fit.beta
+    plain = xk[:, ~hol] @ fit.beta[~hol]
+    affected = _transient(x, names)[-window:]
+    resid = (z - fitted)[-window:]
+    level = float(np.mean(resid[~affected])) if (~affected).any() else 0.0
+    out = y[-window:].copy()
+    out[affected] = np.clip(np.exp(plain[-window:][affected] + level) - offset, 0, None)
+    return out

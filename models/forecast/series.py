@@ -1,54 +1,164 @@
-"""Daily series from the store: dollars from the bills, tokens from the usage meters."""
+"""Daily series from the store: dollars from the bills, tokens from the usage meters, tasks from the log.
+
+dollars = inference and embedding cost lines in USD (BilledCost, provenance billed). Lines
+that do not name a model are split over the models of the same day, provider and project
+in proportion to their catalog-priced metered tokens (provenance estimated); with no
+metered usage to go by they stay "(unattributed)".
+tokens = metered token classes from billed_usage (provenance metered).
+tasks = distinct task ids in the request log per UTC day (provenance logged).
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from finops.store import Store
 
-BY_COLUMNS = {
-    "dollars": {"provider": pl.col("ServiceProviderName").str.to_lowercase(), "project": pl.col("SubAccountId"), "model": pl.col("x_Model")},
-    "tokens": {"provider": pl.col("provider"), "project": pl.col("project_id"), "model": pl.col("model")},
-}
+BY_VALUES = ("total", "provider", "model", "project")
+UNATTRIBUTED = "(unattributed)"
+_USAGE_DIMS = {"provider": "provider", "project": "project_id", "model": "model"}
 
 
-def daily_series(store: Store, metric: str = "dollars", by: str = "total") -> pl.DataFrame:
+def _cost_lines(store: Store, provider: str | None, project: str | None) -> pl.LazyFrame:
+    lf = store.scan("cost_lines").filter(
+        pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD")
+    ).select(
+        pl.col("ChargePeriodStart").dt.date().alias("day"),
+        pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
+        pl.col("SubAccountId").alias("project"),
+        pl.col("x_Model").alias("model"),
+        pl.col("BilledCost").alias("value"),
+    )
+    return _scope(lf, provider, project)
+
+
+def _scope(lf: pl.LazyFrame, provider: str | None, project: str | None) -> pl.LazyFrame:
+    if provider:
+        lf = lf.filter(pl.col("provider") == provider.lower())
+    if project:
+        lf = lf.filter(pl.col("project") == project)
+    return lf
+
+
+def _usage(store: Store, provider: str | None, project: str | None) -> pl.LazyFrame:
+    lf = store.scan("billed_usage").filter(pl.col("unit") == "tokens").select(
+        pl.col("charge_period_start").dt.date().alias("day"),
+        pl.col("provider").str.to_lowercase().alias("provider"),
+        pl.col("project_id").alias("project"),
+        "model", "token_class",
+        pl.col("quantity").cast(pl.Float64).alias("value"),
+    )
+    return _scope(lf, provider, project)
+
+
+def _split_unnamed(unnamed: pl.DataFrame, store: Store, provider: str | None, project: str | None) -> pl.DataFrame:
+    """Dollar lines without a model, split by catalog-priced token share (day, provider, project)."""
+    from models.pricing.catalog import load_catalog, price
+
+    usage = _usage(store, provider, project).group_by("day", "provider", "project", "model", "token_class").agg(
+        pl.col("value").sum()).collect()
+    priced = price(usage, load_catalog()).with_columns((pl.col("value") * pl.col("usd_per_million") / 1e6).alias("usd"))
+    weights = priced.group_by("day", "provider", "project", "model").agg(pl.col("usd").sum())
+    weights = weights.filter(pl.col("usd") > 0).with_columns(
+        (pl.col("usd") / pl.col("usd").sum().over("day", "provider", "project")).alias("share"))
+    joined = unnamed.join(weights.select("day", "provider", "project", pl.col("model").alias("w_model"), "share"),
+                          on=["day", "provider", "project"], how="left")
+    return joined.select(
+        "day", "provider", "project",
+        pl.coalesce("w_model", pl.lit(UNATTRIBUTED)).alias("model"),
+        (pl.col("value") * pl.col("share").fill_null(1.0)).alias("value"),
+    )
+
+
+def _dollar_rows(store: Store, by: str, provider: str | None, project: str | None) -> pl.DataFrame:
+    lines = _cost_lines(store, provider, project)
+    if by != "model":
+        return lines.collect()
+    named = lines.filter(pl.col("model").is_not_null()).collect()
+    unnamed = lines.filter(pl.col("model").is_null()).group_by("day", "provider", "project").agg(pl.col("value").sum()).collect()
+    if unnamed.height == 0:
+        return named
+    return pl.concat([named, _split_unnamed(unnamed, store, provider, project).select(named.columns)])
+
+
+def estimated_share(store: Store) -> float:
+    """Share of inference dollars whose model is estimated from tokens (lines that name none)."""
+    t = _cost_lines(store, None, None).select(pl.col("value").sum().alias("all"),
+                                              pl.col("value").filter(pl.col("model").is_null()).sum().alias("unnamed")).collect()
+    total = float(t["all"][0] or 0.0)
+    return float(t["unnamed"][0] or 0.0) / total if total else 0.0
+
+
+def daily_series(store: Store, metric: str = "dollars", by: str = "total", provider: str | None = None,
+                 project: str | None = None, until: date | None = None) -> pl.DataFrame:
     """Columns day, series, value: one row per UTC day for every series, gaps filled with 0.
 
-    dollars = inference and embedding cost lines in USD (provenance billed);
-    tokens = metered token classes (provenance metered).
+    `provider`/`project` narrow the data first (budgets); `until` cuts it (as-of reports).
     """
+    if by not in BY_VALUES:
+        raise ValueError(f"unknown --by {by!r}: use one of {', '.join(BY_VALUES)}")
     if metric == "dollars":
-        lf = store.scan("cost_lines").filter(
-            pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD")
-        ).with_columns(pl.col("ChargePeriodStart").dt.date().alias("day"), pl.col("BilledCost").alias("value"))
+        rows = _dollar_rows(store, by, provider, project)
     elif metric == "tokens":
-        lf = store.scan("billed_usage").filter(pl.col("unit") == "tokens").with_columns(
-            pl.col("charge_period_start").dt.date().alias("day"), pl.col("quantity").cast(pl.Float64).alias("value")
-        )
+        rows = _usage(store, provider, project).collect()
     else:
         raise ValueError(f"unknown metric {metric!r}")
-    series = pl.lit("total") if by == "total" else BY_COLUMNS[metric][by].fill_null("(unknown)")
-    daily = lf.group_by("day", series.alias("series")).agg(pl.col("value").sum()).collect()
+    if until is not None:
+        rows = rows.filter(pl.col("day") <= until)
+    key = pl.lit("total") if by == "total" else pl.col(by).fill_null(UNATTRIBUTED if by == "model" else "(unknown)")
+    daily = rows.group_by("day", key.alias("series")).agg(pl.col("value").sum())
+    return fill_days(daily)
+
+
+def fill_days(daily: pl.DataFrame) -> pl.DataFrame:
+    """Zero-fill each series from its first day to the last day of any series.
+
+    Never past the data: a day after the last bill is unknown, not zero.
+    """
     if daily.height == 0:
-        return daily
-    first, last = daily["day"].min(), daily["day"].max()
-    grid = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})  # type: ignore[arg-type]
+        return daily.select(pl.col("day").cast(pl.Date), pl.col("series").cast(pl.String), pl.col("value").cast(pl.Float64))
+    last = daily["day"].max()
     parts = []
     for name in sorted(daily["series"].unique().to_list()):
         s = daily.filter(pl.col("series") == name)
-        start = s["day"].min()
-        g = grid.filter(pl.col("day") >= start).join(s, on="day", how="left").with_columns(
-            pl.lit(name).alias("series"), pl.col("value").fill_null(0.0)
-        )
-        parts.append(g.select("day", "series", "value"))
-    return pl.concat(parts)
+        grid = pl.DataFrame({"day": pl.date_range(s["day"].min(), last, "1d", eager=True)})
+        parts.append(grid.join(s, on="day", how="left").select(
+            "day", pl.lit(name).alias("series"), pl.col("value").fill_null(0.0).cast(pl.Float64)))
+    return pl.concat(parts).sort("series", "day")
 
 
-def as_arrays(frame: pl.DataFrame) -> tuple[list[date], list[float]]:
-    return frame["day"].to_list(), frame["value"].to_list()
+def daily_tasks(store: Store, by: str = "total", provider: str | None = None, project: str | None = None,
+                until: date | None = None) -> pl.DataFrame:
+    """Columns day, series, tasks: distinct logged task ids per UTC day of their first request."""
+    lf = store.scan("requests").select(
+        pl.col("ts"), pl.col("provider").str.to_lowercase().alias("provider"), pl.col("project_id").alias("project"),
+        "model", "task_id").filter(pl.col("task_id").is_not_null())
+    lf = _scope(lf, provider, project)
+    key = pl.lit("total") if by == "total" else pl.col(by)
+    first = lf.group_by("task_id", key.alias("series")).agg(pl.col("ts").min().dt.date().alias("day"))
+    out = first.group_by("day", "series").agg(pl.len().cast(pl.Float64).alias("tasks")).collect()
+    return out.filter(pl.col("day") <= until) if until is not None else out
+
+
+def hour_profile(store: Store, provider: str | None = None, project: str | None = None) -> np.ndarray | None:
+    """Share of logged requests by UTC hour of day (24 values), or None with no log to go by."""
+    lf = _scope(store.scan("requests").select(
+        pl.col("ts").dt.hour().alias("hour"), pl.col("provider").str.to_lowercase().alias("provider"),
+        pl.col("project_id").alias("project")), provider, project)
+    counts = lf.group_by("hour").agg(pl.len().alias("n")).collect()
+    if counts.height == 0:
+        return None
+    out = np.zeros(24)
+    for h, n in counts.iter_rows():
+        out[int(h)] = n
+    return out / out.sum()
+
+
+def as_arrays(frame: pl.DataFrame) -> tuple[list[date], np.ndarray]:
+    return frame["day"].to_list(), frame["value"].to_numpy()
 
 
 def month_days(month: str) -> list[date]:

@@ -1,0 +1,78 @@
+"""Anomalous days: spend, or cost per task, outside the 95% interval of a forecast made before them.
+
+Each block of days is judged by a forecast fitted only on the days before it, so an anomaly
+cannot hide by pulling the fit towards itself. Every flag carries its size in dollars: for
+spend, the actual minus the forecast; for cost per task, that difference times the day's
+tasks (what the day cost beyond the usual cost per task).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from finops.store import Store
+from models.forecast.calendar import CalendarSpec
+from models.forecast.model import forecast
+from models.forecast.series import daily_series, daily_tasks
+
+BLOCK_DAYS = 14
+MIN_HISTORY = 120
+
+ANOMALY_SCHEMA = {"day": pl.Date, "series": pl.String, "measure": pl.String, "actual": pl.Float64,
+                  "expected": pl.Float64, "lo95": pl.Float64, "hi95": pl.Float64, "outside_by": pl.Float64,
+                  "excess_usd": pl.Float64}
+
+
+def outside_interval(days: list[date], y: np.ndarray, name: str, lookback: int = 60, spec: CalendarSpec | None = None,
+                     weights: np.ndarray | None = None, measure: str = "spend") -> list[tuple]:
+    """Rows (ANOMALY_SCHEMA order) for the last `lookback` days that fell outside a prior forecast's 95% band.
+
+    `weights` turn a difference into dollars (tasks per day for cost per task; 1 for spend);
+    measure "tokens" has no dollar size.
+    """
+    rows: list[tuple] = []
+    y = np.asarray(y, dtype=float)
+    first = max(MIN_HISTORY, len(days) - lookback)
+    for start in range(first, len(days), BLOCK_DAYS):
+        h = min(BLOCK_DAYS, len(days) - start)
+        fc = forecast(days[:start], y[:start], h, spec)
+        for i in range(h):
+            v = float(y[start + i])
+            if v > fc.hi95[i] or v < fc.lo95[i]:
+                edge = fc.hi95[i] if v > fc.hi95[i] else fc.lo95[i]
+                w = 1.0 if weights is None else float(weights[start + i])
+                usd = None if measure == "tokens" else (v - float(fc.yhat[i])) * w
+                rows.append((days[start + i], name, measure, v, float(fc.yhat[i]), float(fc.lo95[i]), float(fc.hi95[i]),
+                             v - float(edge), usd))
+    return rows
+
+
+def _cost_per_task(store: Store, by: str, until: date | None) -> dict[str, tuple[list[date], np.ndarray, np.ndarray]]:
+    """Per series: days, dollars per logged task, tasks (days without tasks carry the last ratio forward)."""
+    dollars = daily_series(store, "dollars", by, until=until)
+    tasks = daily_tasks(store, by, until=until)
+    out = {}
+    for name in sorted(set(dollars["series"].to_list()) & set(tasks["series"].to_list())):
+        s = dollars.filter(pl.col("series") == name).join(tasks, on=["day", "series"], how="left").sort("day")
+        s = s.filter(pl.col("day") >= s.filter(pl.col("tasks") > 0)["day"].min())
+        ratio = (s["value"] / s["tasks"]).fill_nan(None).forward_fill().fill_null(0.0)
+        out[name] = (s["day"].to_list(), ratio.to_numpy(), s["tasks"].fill_null(0.0).to_numpy())
+    return out
+
+
+def anomalies(store: Store, metric: str = "dollars", by: str = "total", lookback: int = 60,
+              spec: CalendarSpec | None = None, until: date | None = None, cost_per_task: bool = True) -> pl.DataFrame:
+    """Anomalous days of the last `lookback` (up to `until`): spend (or tokens) and cost per task."""
+    data = daily_series(store, metric, by, until=until)
+    rows: list[tuple] = []
+    for name in sorted(data["series"].unique().to_list()) if data.height else []:
+        s = data.filter(pl.col("series") == name).sort("day")
+        rows += outside_interval(s["day"].to_list(), s["value"].to_numpy(), name, lookback, spec,
+                                 measure="spend" if metric == "dollars" else "tokens")
+    if cost_per_task and metric == "dollars" and by in ("total", "provider", "project"):
+        for name, (days, ratio, tasks) in _cost_per_task(store, by, until).items():
+            rows += outside_interval(days, ratio, name, lookback, spec, weights=tasks, measure="cost_per_task")
+    return pl.DataFrame(rows, schema=ANOMALY_SCHEMA, orient="row").sort("day", "series", "measure")

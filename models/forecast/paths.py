@@ -1,0 +1,100 @@
+"""Forecast error distributions from back-test errors: interval bands and simulated paths.
+
+The errors are the model's own out-of-sample log-scale errors at recent origins (split
+conformal), pooled by horizon bucket. Bands are their empirical quantiles. Sums over
+days (a month's spend, a budget window) need joint paths: errors of one forecast are
+correlated across days (a level error persists), so a path draws one shared shock and
+one shock per day, mixed so that path totals err as much as the back-test's totals did
+(see `path_correlation`), and maps them through the empirical quantiles. Independent days would make monthly intervals far too narrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr
+
+BUCKET_EDGES = (7, 14, 28, 56, 91)
+MAX_RHO = 0.95
+
+
+def _buckets(horizon: int) -> list[tuple[int, int]]:
+    out, lo = [], 0
+    for edge in BUCKET_EDGES:
+        if lo >= horizon:
+            break
+        out.append((lo, min(edge, horizon)))
+        lo = edge
+    if lo < horizon:
+        out.append((lo, horizon))
+    return out
+
+
+def path_correlation(cal: np.ndarray) -> float:
+    """Equicorrelation of a path's daily errors that reproduces the back-test's errors of path totals.
+
+    For h days with mean-square error s2 and correlation r, the total's mean-square error is
+    h * s2 * (1 + (h - 1) * r); solved for r from the (origins, h) errors. Mean squares, not
+    variances, so a shared bias counts as shared error.
+    """
+    n, h = cal.shape
+    if n < 2 or h < 2:
+        return 0.5
+    s2 = float(np.mean(cal**2))
+    if s2 <= 0:
+        return 0.5
+    totals = float(np.mean(cal.sum(axis=1) ** 2))
+    return float(np.clip((totals / (h * s2) - 1) / (h - 1), 0.0, MAX_RHO))
+
+
+@dataclass
+class ErrorModel:
+    mu: np.ndarray  # log-scale centre per forecast day
+    offset: float  # the model works on log(y + offset)
+    samples: list[np.ndarray]  # per forecast day, the sorted log-scale error sample
+    rho: float  # correlation of any two days' errors within a path
+
+    @classmethod
+    def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None) -> "ErrorModel":
+        """Per-day error samples for len(mu) days from (origins, h) back-test errors."""
+        horizon, h = len(mu), cal.shape[1]
+        pooled = {b: np.sort(cal[:, b[0]: b[1]].ravel()) for b in _buckets(h)}
+        last = pooled[max(pooled)]
+        samples = []
+        for i in range(horizon):
+            b = next((b for b in pooled if b[0] <= i < b[1]), None)
+            if b is not None:
+                samples.append(pooled[b])
+            else:
+                # Past the calibrated horizon: widen the last bucket's errors as sqrt(h), a random-walk level.
+                samples.append(last * np.sqrt((i + 1) / h))
+        return cls(np.asarray(mu, dtype=float), offset, samples, path_correlation(cal) if rho is None else rho)
+
+    def _back(self, log_values: np.ndarray) -> np.ndarray:
+        return np.clip(np.exp(log_values) - self.offset, 0, None)
+
+    def quantile(self, p: float) -> np.ndarray:
+        return self._back(self.mu + np.array([np.quantile(s, p) for s in self.samples]))
+
+    def point(self) -> np.ndarray:
+        # The model's own centre, not shifted by the median back-test error: that median moves
+        # with the few recent origins and, in the back-test, costs accuracy (MASE 0.818 vs 0.835).
+        return self._back(self.mu)
+
+    def bands(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """lo80, hi80, lo95, hi95, nested around the point forecast."""
+        yhat = self.point()
+        lo80, hi80 = np.minimum(self.quantile(0.10), yhat), np.maximum(self.quantile(0.90), yhat)
+        return lo80, hi80, np.minimum(self.quantile(0.025), lo80), np.maximum(self.quantile(0.975), hi80)
+
+    def simulate(self, n: int = 2000, seed: int = 0) -> np.ndarray:
+        """(n, horizon) sample paths of daily values."""
+        rng = np.random.default_rng(seed)
+        shared = rng.standard_normal((n, 1))
+        daily = rng.standard_normal((n, len(self.mu)))
+        u = ndtr(np.sqrt(self.rho) * shared + np.sqrt(1 - self.rho) * daily)
+        out = np.empty_like(u)
+        for i, s in enumerate(self.samples):
+            out[:, i] = np.quantile(s, u[:, i])
+        return self._back(self.mu[None, :] + out)
