@@ -17,8 +17,9 @@ from typing import Any
 
 import polars as pl
 
+from connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
 from finops.errors import InputError
-from finops.schema import BILLED_USAGE_TABLE, COST_LINES_TABLE, UNIT_FOR_CLASS, CostSource, Provenance, TokenClass, line_id
+from finops.schema import CostSource, TokenClass
 
 DEFAULT_WORKSPACE = "default"
 TOKEN_TYPE_CLASS = {
@@ -75,18 +76,8 @@ def parse_usage_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.D
                 "context_window": _s(result.get("context_window")),
                 "region": _s(result.get("inference_geo")),
             }
-            for cls, qty in usage_classes(result).items():
-                if qty < 0:
-                    raise InputError(f"Anthropic usage page: bucket {b_i}, result {r_i}: negative {cls} ({qty})")
-                if qty:
-                    rows.append({**dims, "token_class": cls, "unit": UNIT_FOR_CLASS[cls], "quantity": qty})
-    if not rows:
-        return BILLED_USAGE_TABLE.empty()
-    now = datetime.now(timezone.utc)
-    frame = pl.DataFrame(rows).with_columns(
-        pl.lit(source).alias("source"), pl.lit(Provenance.METERED).alias("provenance"), pl.lit(now).alias("ingested_at")
-    )
-    return BILLED_USAGE_TABLE.conform(frame).collect()
+            rows += meter_rows(dims, usage_classes(result), f"Anthropic usage page: bucket {b_i}, result {r_i}")
+    return usage_frame(rows, source)
 
 
 def cents_to_dollars(amount: Any, where: str) -> Decimal:
@@ -101,8 +92,7 @@ def parse_cost_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.Da
     rows: list[dict[str, Any]] = []
     for b_i, bucket in enumerate(_buckets(page)):
         start, end = _utc(bucket["starting_at"]), _utc(bucket["ending_at"])
-        month_start = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        month_end = month_start.replace(year=month_start.year + (month_start.month == 12), month=month_start.month % 12 + 1)
+        month_start, month_end = billing_month(start)
         for r_i, result in enumerate(bucket.get("results") or []):
             where = f"Anthropic cost page: bucket {b_i}, result {r_i}"
             dollars = float(cents_to_dollars(result.get("amount"), where))
@@ -135,14 +125,7 @@ def parse_cost_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.Da
                 "x_TokenClass": TOKEN_TYPE_CLASS.get(token_type or ""),
                 "Tags": _tags(result),
             })
-    if not rows:
-        return COST_LINES_TABLE.empty()
-    now = datetime.now(timezone.utc)
-    frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.lit(source).alias("x_Source"), pl.lit("").alias("x_LineId"), pl.lit(Provenance.BILLED).alias("x_Provenance"), pl.lit(now).alias("x_IngestedAt")
-    )
-    frame = COST_LINES_TABLE.conform(frame).collect()
-    return frame.with_columns(line_id("ChargePeriodStart", "SubAccountId", "SkuId", "SkuMeter", "x_Model", "RegionId"))
+    return cost_frame(rows, source, ("ChargePeriodStart", "SubAccountId", "SkuId", "SkuMeter", "x_Model", "RegionId"))
 
 
 def _tags(result: dict[str, Any]) -> str | None:

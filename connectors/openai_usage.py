@@ -20,8 +20,9 @@ from typing import Any
 
 import polars as pl
 
+from connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
 from finops.errors import InputError
-from finops.schema import BILLED_USAGE_TABLE, COST_LINES_TABLE, UNIT_FOR_CLASS, CostSource, Provenance, TokenClass, line_id
+from finops.schema import CostSource, TokenClass
 
 ENDPOINT_METERS: dict[str, tuple[tuple[str, str], ...]] = {
     "embeddings": (("input_tokens", TokenClass.EMBEDDING), ("num_model_requests", TokenClass.REQUESTS)),
@@ -112,16 +113,8 @@ def parse_usage_page(page: dict[str, Any], endpoint: str, *, source: str = "open
                 "context_window": "",
                 "region": "",
             }
-            for cls, qty in meters.items():
-                if qty < 0:
-                    raise InputError(f"OpenAI {endpoint} page: bucket {b_i}, result {r_i}: negative {cls} ({qty})")
-                if qty:
-                    rows.append({**dims, "token_class": cls, "unit": UNIT_FOR_CLASS[cls], "quantity": qty})
-    frame = pl.DataFrame(rows, schema_overrides={k: v for k, v in BILLED_USAGE_TABLE.schema.items() if k in ("charge_period_start", "charge_period_end", "quantity")}) if rows else BILLED_USAGE_TABLE.empty()
-    now = datetime.now(timezone.utc)
-    return BILLED_USAGE_TABLE.conform(
-        frame.with_columns(pl.lit(source).alias("source"), pl.lit(Provenance.METERED).alias("provenance"), pl.lit(now).alias("ingested_at"))
-    ).collect()
+            rows += meter_rows(dims, meters, f"OpenAI {endpoint} page: bucket {b_i}, result {r_i}")
+    return usage_frame(rows, source)
 
 
 def parse_amount(value: Any, where: str) -> Decimal:
@@ -148,8 +141,7 @@ def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.Data
     rows: list[dict[str, Any]] = []
     for b_i, bucket in enumerate(_buckets(page)):
         start, end = _utc(bucket["start_time"]), _utc(bucket["end_time"])
-        month_start = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        month_end = month_start.replace(year=month_start.year + (month_start.month == 12), month=month_start.month % 12 + 1)
+        month_start, month_end = billing_month(start)
         for r_i, result in enumerate(bucket.get("results") or []):
             where = f"OpenAI costs page: bucket {b_i}, result {r_i}"
             amount = result.get("amount") or {}
@@ -184,11 +176,4 @@ def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.Data
                 "x_Model": model,
                 "x_TokenClass": cls,
             })
-    if not rows:
-        return COST_LINES_TABLE.empty()
-    now = datetime.now(timezone.utc)
-    frame = pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.lit(source).alias("x_Source"), pl.lit("").alias("x_LineId"), pl.lit(Provenance.BILLED).alias("x_Provenance"), pl.lit(now).alias("x_IngestedAt")
-    )
-    frame = COST_LINES_TABLE.conform(frame).collect()
-    return frame.with_columns(line_id("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"))
+    return cost_frame(rows, source, ("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"))
