@@ -1,11 +1,183 @@
-"""Forecast figures for the dashboard (placeholder until its analytics land)."""
+"""Forecast figures for the dashboard: history and forecast with intervals per series.
+
+Series come from the store under the global filters (dollars: billed inference and
+embedding lines in USD; tokens: metered usage), split by total, provider, project or
+model, and are forecast "as of" the filter's last day with models.forecast (imported
+lazily). The holiday-trough guard runs on each series.
+"""
 
 from __future__ import annotations
 
-from finops.tui.data.availability import NotAvailable, Unavailable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import polars as pl
+
+from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
 from finops.tui.data.context import DashboardContext
-from finops.tui.filters import Filters
+from finops.tui.data.overview import holiday_countries, period_of
+from finops.tui.data.series import ChartSpec, Mark, Series, band_series, holiday_marks
+from finops.tui.filters import Filters, apply
+
+METRICS = ("dollars", "tokens")
+BREAKDOWNS = ("total", "provider", "project", "model")
+HORIZONS = (30, 90)
+MAX_SERIES = 6
+KINDS = {"history": "money", "mean_28d": "money", "next": "money", "next_lo80": "money", "next_hi80": "money"}
+TOKEN_KINDS = {"history": "int", "mean_28d": "int", "next": "int", "next_lo80": "int", "next_hi80": "int"}
+LABELS = {"history": "in period", "mean_28d": "28-day mean/day", "next": "next N days", "next_lo80": "80% low",
+          "next_hi80": "80% high", "warning": "holiday trough"}
 
 
-def load_forecast(ctx: DashboardContext, filters: Filters) -> object:
-    raise Unavailable(NotAvailable("Forecast", "this analysis is not available in this build yet"))
+@dataclass(frozen=True)
+class Trough:
+    """The holiday-trough guard's finding for one series."""
+
+    window: tuple[date, date]
+    holidays: tuple[str, ...]
+    understatement_pct: float
+    message: str
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    history: pl.DataFrame  # day, value (filter start .. end)
+    forecast: pl.DataFrame  # day, yhat, lo80, hi80, lo95, hi95
+    method: str
+    trough: Trough | None = None
+
+    @property
+    def warning(self) -> str:
+        return self.trough.message if self.trough else ""
+
+
+@dataclass(frozen=True)
+class ForecastData:
+    metric: str
+    by: str
+    horizon: int
+    end: date
+    table: pl.DataFrame  # one row per series
+    series: Mapping[str, SeriesForecast]
+    marks: tuple[Mark, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def provenance(self) -> str:
+        return "billed" if self.metric == "dollars" else "metered"
+
+    def kinds(self) -> dict[str, str]:
+        return dict(KINDS if self.metric == "dollars" else TOKEN_KINDS)
+
+    def labels(self) -> dict[str, str]:
+        return {**LABELS, "next": f"next {self.horizon} days"}
+
+
+def daily_values(ctx: DashboardContext, filters: Filters, metric: str, by: str, end: date) -> pl.DataFrame:
+    """(day, series, value) up to `end`, each series zero-filled from its first day."""
+    if metric == "dollars":
+        lf = apply(ctx.store.scan("cost_lines"), "cost_lines", filters.with_(start=None, end=end), ctx.dims.feature_projects)
+        lf = lf.filter(pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD"))
+        cols = {"provider": pl.col("ServiceProviderName").str.to_lowercase(), "project": pl.col("SubAccountId"),
+                "model": pl.col("x_Model")}
+        day, value = pl.col("ChargePeriodStart").dt.date(), pl.col("BilledCost")
+    else:
+        lf = apply(ctx.store.scan("billed_usage"), "billed_usage", filters.with_(start=None, end=end), ctx.dims.feature_projects)
+        lf = lf.filter(pl.col("unit") == "tokens")
+        cols = {"provider": pl.col("provider"), "project": pl.col("project_id"), "model": pl.col("model")}
+        day, value = pl.col("charge_period_start").dt.date(), pl.col("quantity").cast(pl.Float64)
+    key = pl.lit("total") if by == "total" else cols[by].fill_null("(unknown)")
+    daily = lf.group_by(day.alias("day"), key.alias("series")).agg(value.sum().alias("value")).collect()
+    if daily.height == 0:
+        return daily
+    parts = []
+    for name in daily["series"].unique().sort().to_list():
+        s = daily.filter(pl.col("series") == name)
+        grid = pl.DataFrame({"day": pl.date_range(s["day"].min(), end, "1d", eager=True)})
+        parts.append(grid.join(s, on="day", how="left").with_columns(
+            pl.lit(name).alias("series"), pl.col("value").fill_null(0.0)).select("day", "series", "value"))
+    return pl.concat(parts)
+
+
+def _interval_of_sum(fc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """80% interval of the horizon's total, from sample paths when the model offers them."""
+    import numpy as np
+
+    simulate = getattr(fc, "simulate", None)
+    if simulate is None:
+        return float(np.sum(fc.lo80)), float(np.sum(fc.hi80))
+    totals = np.asarray(simulate(2000, 0)).sum(axis=1)
+    return float(np.percentile(totals, 10)), float(np.percentile(totals, 90))
+
+
+def load_forecast(ctx: DashboardContext, filters: Filters, metric: str = "dollars", by: str = "provider",
+                  horizon: int = 30) -> ForecastData:
+    service = optional_module("models.forecast.service", "Forecast", "the forecast model is not installed in this build yet")
+    if isinstance(service, NotAvailable):
+        raise Unavailable(service)
+    from models.forecast.guard import trough_guard
+    from models.forecast.model import forecast
+
+    spec = service.calendar_spec(ctx.settings.config)
+    start, end = period_of(ctx, filters)
+    data = daily_values(ctx, filters, metric, by, end)
+    if data.height == 0:
+        raise Unavailable(NotAvailable("Forecast", f"no {metric} up to {end} under these filters", "widen the filters (f)"))
+    ranking = data.group_by("series").agg(pl.col("value").sum()).sort("value", "series", descending=[True, False])
+    names = [n for n, v in ranking.iter_rows() if v > 0]
+    shown, hidden = names[:MAX_SERIES], names[MAX_SERIES:]
+    rows, out = [], {}
+    for name in shown:
+        s = data.filter(pl.col("series") == name).sort("day")
+        days, y = s["day"].to_list(), s["value"].to_numpy()
+        fc = forecast(days, y, horizon, spec)
+        warning = trough_guard(days, y, 28, spec) if len(days) >= 56 else None
+        lo, hi = _interval_of_sum(fc)
+        hist = s.filter(pl.col("day") >= start).select("day", "value")
+        frame = pl.DataFrame({"day": fc.days, "yhat": fc.yhat, "lo80": fc.lo80, "hi80": fc.hi80, "lo95": fc.lo95, "hi95": fc.hi95})
+        trough = (Trough((warning.window_start, warning.window_end), tuple(warning.holidays),
+                         float(warning.understatement_pct), warning.message()) if warning else None)
+        out[name] = SeriesForecast(hist, frame, fc.method, trough)
+        rows.append({
+            "series": name, "history": float(hist["value"].sum()), "mean_28d": float(y[-28:].mean()),
+            "next": float(frame["yhat"].sum()), "next_lo80": lo, "next_hi80": hi,
+            "warning": f"−{warning.understatement_pct:.0f}%" if warning else "", "method": fc.method,
+        })
+    table = pl.DataFrame(rows, schema={"series": pl.String, "history": pl.Float64, "mean_28d": pl.Float64,
+                                       "next": pl.Float64, "next_lo80": pl.Float64, "next_hi80": pl.Float64,
+                                       "warning": pl.String, "method": pl.String})
+    notes = [f"Forecast as of {end} (the filter's last day), {horizon} days ahead; intervals are 80% and 95%."]
+    if hidden:
+        notes.append(f"{len(hidden)} smaller series not shown ({', '.join(hidden[:3])}{'…' if len(hidden) > 3 else ''}).")
+    marks = holiday_marks(start, end + timedelta(days=horizon), holiday_countries(ctx))
+    return ForecastData(metric, by, horizon, end, table, out, marks, tuple(notes))
+
+
+def trough_lines(data: ForecastData) -> list[str]:
+    """One warning line per holiday window, naming each series it affects and by how much."""
+    by_window: dict[tuple, list[tuple[str, float]]] = {}
+    for name, sf in data.series.items():
+        if sf.trough:
+            by_window.setdefault((sf.trough.window, sf.trough.holidays), []).append((name, sf.trough.understatement_pct))
+    lines = []
+    for ((start, end), names), hits in by_window.items():
+        shown = ", ".join(names[:4]) + (" …" if len(names) > 4 else "")
+        who = ", ".join(f"{n} by {p:.1f}%" for n, p in hits)
+        lines.append(f"Holiday trough: {start} to {end} includes {shown}; a trailing average of it understates {who}.")
+    return lines
+
+
+def chart_for(data: ForecastData, name: str) -> ChartSpec:
+    """History, forecast and its 80% band for one series, with holidays and "today" marked."""
+    sf = data.series[name]
+    unit = "USD" if data.metric == "dollars" else "tokens"
+    fc = sf.forecast
+    xs = tuple(fc["day"].to_list())
+    series = (
+        Series("actual", tuple(sf.history["day"].to_list()), tuple(float(v) for v in sf.history["value"])),
+        Series("forecast", xs, tuple(float(v) for v in fc["yhat"]), "dashed"),
+        *band_series("80%", xs, fc["lo80"].to_list(), fc["hi80"].to_list()),
+    )
+    marks = (*data.marks, Mark(data.end, "last actual day", "today"))
+    return ChartSpec(f"{name}: daily {data.metric} ({unit}), {data.provenance} history and estimated forecast", series, marks)

@@ -45,35 +45,44 @@ def inference_daily(ctx: DashboardContext, filters: Filters, end: date) -> pl.Da
 
 
 def _as_of(end: date) -> datetime:
-    # The last instant of the filter's last day: its month is the window, the days after it are forecast.
-    return datetime.combine(end, time(23, 59, 59), timezone.utc)
+    # Midnight after the filter's last day: that day is complete, the days after it are forecast.
+    return datetime.combine(end + timedelta(days=1), time(), timezone.utc)
 
 
-def _matching_budget(budgets: list, filters: Filters):  # type: ignore[no-untyped-def]
+def _matching_status(statuses: list, filters: Filters):  # type: ignore[no-untyped-def]
+    """The budget whose provider and project are exactly the filters' (none = the all-spend budget)."""
     def norm(v: str | None) -> str | None:
         return v.lower() if v else None
 
-    for b in budgets:
+    for s in statuses:
+        b = s.budget
         if norm(b.provider) == norm(filters.provider) and b.project == filters.project:
-            return b
+            return s
     return None
 
 
-def _status(ctx: DashboardContext, filters: Filters, budget, end: date, spec):  # type: ignore[no-untyped-def]
-    """A budget's status as of `end`, on the series the budget itself covers (its provider/project)."""
-    from models.forecast import budgets as budget_mod
+def month_end(ctx: DashboardContext, filters: Filters, end: date, spec) -> tuple[float, float, float] | None:  # type: ignore[no-untyped-def]
+    """Inference spend of the filter end's UTC month: actual to `end` plus the forecast rest (mean, p10, p90)."""
+    import numpy as np
+
     from models.forecast.model import forecast
 
-    scope = Filters(provider=budget.provider, project=budget.project, feature=filters.feature)
-    daily = inference_daily(ctx, scope, end)
+    daily = inference_daily(ctx, filters, end)
     if daily.height == 0:
         return None
-    days, y = daily["day"].to_list(), daily["value"].to_numpy()
-    now = _as_of(end)
-    _, window_end = budget_mod.window(now, budget.reset_timezone)
-    horizon = max(1, (window_end.date() - days[-1]).days + 1)
-    fc = forecast(days, y, horizon, spec)
-    return budget_mod.status(budget, days, y, fc.days, fc.yhat, fc.lo80, fc.hi80, now)
+    first = end.replace(day=1)
+    actual = float(daily.filter(pl.col("day") >= first)["value"].sum())
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    horizon = (next_month - end).days - 1
+    if horizon <= 0:
+        return actual, actual, actual
+    fc = forecast(daily["day"].to_list(), daily["value"].to_numpy(), horizon, spec)
+    simulate = getattr(fc, "simulate", None)
+    if simulate is not None:
+        totals = actual + np.asarray(simulate(2000, 0)).sum(axis=1)
+        return float(totals.mean()), float(np.percentile(totals, 10)), float(np.percentile(totals, 90))
+    # Older models.forecast without sample paths: sums of the daily bounds are a wider, safe band.
+    return actual + float(np.sum(fc.yhat)), actual + float(np.sum(fc.lo80)), actual + float(np.sum(fc.hi80))
 
 
 def overview_extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
@@ -84,49 +93,60 @@ def overview_extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
             Extra("Month-end forecast", missing=service),
             Extra("Quota headroom", missing=NotAvailable("Quota", "quota tracking is not available in this build")),
         ))
-    from models.forecast import budgets as budget_mod
-
     spec = service.calendar_spec(ctx.settings.config)
     _, end = period_of(ctx, filters)
     extras: list[Extra] = []
 
-    # Month-end forecast of inference spend: an uncapped "budget" over the UTC month is a pure projection.
-    projection = budget_mod.Budget("month end", float("inf"), "UTC", filters.provider, filters.project)
-    status = _status(ctx, filters, projection, end, spec)
-    if status is None:
+    projection = month_end(ctx, filters, end, spec)
+    if projection is None:
         extras.append(Extra("Month-end forecast", missing=NotAvailable("Month-end forecast", "no inference spend under these filters")))
     else:
-        extras.append(Extra(
-            "Month-end forecast",
-            (_money(status.forecast_usd), f"inference; 80%: {_money(status.forecast_lo80)}–{_money(status.forecast_hi80)}"),
-            "estimated",
-        ))
+        mean, lo, hi = projection
+        extras.append(Extra("Month-end forecast", (_money(mean), f"inference; 80%: {_money(lo)}–{_money(hi)}"), "estimated"))
 
-    budgets = budget_mod.load_budgets(ctx.settings.config)
-    if not budgets:
+    from models.forecast import budgets as budget_mod
+
+    if not budget_mod.load_budgets(ctx.settings.config):
         missing = NotAvailable("Budget", "no budgets configured", "add [[budgets]] (name, monthly_usd, reset_timezone) to finops.toml")
         extras += [Extra("Budget", missing=missing), Extra("Quota headroom", missing=missing)]
         return OverviewExtras(tuple(extras))
-    statuses = [s for s in (_status(ctx, filters, b, end, spec) for b in budgets) if s is not None]
-    chosen = _matching_budget([s.budget for s in statuses], filters)
+    # As of the filter's last day: history is cut there and the window is the month it falls in.
+    statuses = service.budget_statuses(ctx.store, ctx.settings.config, _as_of(end), spec)
+    chosen = _matching_status(statuses, filters)
     if chosen is None:
         extras.append(Extra("Budget", missing=NotAvailable("Budget", "no budget for this provider/project", "see [[budgets]] in finops.toml")))
     else:
-        s = next(s for s in statuses if s.budget is chosen)
-        used = s.spent_usd / s.budget.monthly_usd * 100
+        cap = _cap(chosen.budget)
+        used = chosen.spent_usd / cap * 100
         extras.append(Extra(
             "Budget",
-            (f"{_money(s.spent_usd)} of {_money(s.budget.monthly_usd)}",
-             f"{used:.0f}% · {s.budget.name}", f"→ {_money(s.forecast_usd)} at month end (est.)"),
-            "billed", warning="over" if s.forecast_usd > s.budget.monthly_usd else "",
+            (f"{_amount(chosen.spent_usd, chosen.budget)} of {_amount(cap, chosen.budget)}",
+             f"{used:.0f}% · {chosen.budget.name}", f"→ {_amount(chosen.forecast_usd, chosen.budget)} at month end (est.)"),
+            _provenance(chosen.budget), warning="over" if chosen.forecast_usd > cap else "",
         ))
     if statuses:
-        risk = max(statuses, key=lambda s: (s.probability_hit, s.spent_usd / s.budget.monthly_usd))
-        left = risk.budget.monthly_usd - risk.spent_usd
+        risk = max(statuses, key=lambda s: (s.probability_hit, s.spent_usd / _cap(s.budget)))
+        left = _cap(risk.budget) - risk.spent_usd
         when = risk.hit_in(risk.budget.reset_timezone)
         # The median exhaustion time among simulated paths only means something when many paths hit.
         odds = f"P(exhausted) {risk.probability_hit:.1%}"
-        lines = (f"{_money(max(left, 0.0))} left of {_money(risk.budget.monthly_usd)}",
+        lines = (f"{_amount(max(left, 0.0), risk.budget)} left of {_amount(_cap(risk.budget), risk.budget)}",
                  f"{odds}, ~{when}" if when and risk.probability_hit >= 0.05 else f"{odds} this month", risk.budget.name)
         extras.append(Extra("Quota headroom", lines, "estimated", warning="risk" if risk.probability_hit >= 0.2 else ""))
     return OverviewExtras(tuple(extras))
+
+
+def _cap(budget) -> float:  # type: ignore[no-untyped-def]
+    return float(getattr(budget, "cap", None) or budget.monthly_usd)
+
+
+def _is_tokens(budget) -> bool:  # type: ignore[no-untyped-def]
+    return getattr(budget, "unit", "usd") == "tokens"
+
+
+def _amount(value: float, budget) -> str:  # type: ignore[no-untyped-def]
+    return f"{value:,.0f} tokens" if _is_tokens(budget) else _money(value)
+
+
+def _provenance(budget) -> str:  # type: ignore[no-untyped-def]
+    return "metered" if _is_tokens(budget) else "billed"

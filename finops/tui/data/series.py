@@ -28,6 +28,7 @@ class Mark:
 
     day: date
     label: str
+    kind: str = "holiday"  # holiday | today
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from textual_plotext import PlotextPlot
 from finops.tui.data.series import ChartSpec
 
 PALETTE = ("cyan", "orange", "green", "magenta", "blue", "yellow", "red", "white")
-MARK_COLOR = "red"
+MARK_COLOR = {"holiday": "red", "today": "green"}
 BAND_COLOR = "gray"
 
 
@@ -66,7 +66,7 @@ class Chart(PlotextPlot):
                 plt.plot(xs, list(s.y), label=s.label, color=color, marker="hd" if s.style == "dashed" else "braille")
         for m in spec.marks:
             if m.day in index:
-                plt.vertical_line(index[m.day], color=MARK_COLOR)
+                plt.vertical_line(index[m.day], color=MARK_COLOR.get(m.kind, "red"))
         ticks, labels = _ticks(days, self.size.width)
         plt.xticks(ticks, labels)
 
