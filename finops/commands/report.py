@@ -1,37 +1,41 @@
-"""`finops report monthly`: the monthly forecast report as Markdown or self-contained HTML."""
+"""`finops report monthly`: the monthly forecast report as Markdown or one self-contained HTML file."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    report = typer.Typer(help="Reports.", no_args_is_help=True)
-    app.add_typer(report, name="report")
+    rep = typer.Typer(help="Reports built from the store.", no_args_is_help=True)
+    app.add_typer(rep, name="report")
 
-    @report.command("monthly")
-    def monthly(
-        month: Annotated[Optional[str], typer.Option(help="YYYY-MM (default: the latest month with data).")] = None,
-        out: Annotated[Path, typer.Option(help="Directory to write the report to.")] = Path("."),
-        fmt: Annotated[str, typer.Option("--format", help="md or html")] = "md",
+    @rep.command("monthly")
+    def monthly_cmd(
+        month: Annotated[str | None, typer.Option(help="YYYY-MM; default: the latest month with billed data.")] = None,
+        out: Annotated[Path, typer.Option(help="Directory to write the report into.")] = Path("."),
+        fmt: Annotated[str, typer.Option("--format", help="md (text charts) or html (SVG charts, one file)")] = "md",
     ) -> None:
-        """MTD actuals, month-end and next-month forecasts, accuracy, budgets, movers, reconcile, COGS, carbon."""
+        """Month-to-date actuals, month-end and next-month forecasts, last month's accuracy, budgets,
+        movers, anomalies, and reconciliation, COGS and carbon summaries."""
         from finops.commands._common import get_settings, get_store, progress
         from finops.errors import InputError
-        from finops.report.monthly import build, to_html, to_markdown
-        from finops.store import atomic
+        from finops.report.build import FORMATS, SECTIONS, build_monthly, write_monthly
 
-        if fmt not in ("md", "html"):
+        if fmt not in FORMATS:
             raise InputError(f"--format: {fmt!r} is not md or html")
         settings = get_settings()
+        store = get_store(settings)
         with progress() as bar:
-            task = bar.add_task("building the report", total=None)
-            rep = build(get_store(settings), settings.config, month)
-            bar.update(task, completed=1, total=1)
-        text = to_markdown(rep) if fmt == "md" else to_html(rep)
-        target = out / f"finops-report-{rep.month}.{fmt}"
-        atomic.write_text(target, text)
-        typer.echo(f"wrote {target}")
+            task = bar.add_task("report", total=len(SECTIONS) + 1)
+
+            def step(name: str) -> None:
+                bar.update(task, advance=1, description=f"report: {name}")
+
+            report = build_monthly(store, settings.config, month, on_section=step)
+            bar.update(task, description="report: writing")
+            doc, data = write_monthly(report, out, fmt)
+            bar.update(task, advance=1, description="report: done")
+        typer.echo(f"wrote {doc} (figures: {data.name})")

@@ -1,1 +1,4 @@
-"""The monthly forecast report, in Markdown (terminal charts) or self-contained HTML (SVG charts)."""
+"""The monthly forecast report: figures from the store, rendered as Markdown or self-contained HTML.
+
+Entry points: `finops.report.build.build_monthly` (figures) and `write_monthly` (files).
+"""

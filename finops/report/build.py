@@ -1,0 +1,87 @@
+"""Build the monthly report: sections computed by worker threads, then written atomically.
+
+`build_monthly` gathers the figures (each section is independent, so they run on a small
+thread pool and report progress as they finish); `write_monthly` renders and writes the
+document and its figures file with atomic replaces, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from finops.config import ConfigFile
+from finops.errors import InputError
+from finops.report import extras, sections
+from finops.report.contents import MonthlyReport, figures
+from finops.report.figures import core_figures, last_month_accuracy, period_for
+from finops.store import Store, atomic
+
+FORMATS = ("md", "html")
+SECTIONS = ("forecasts", "last month's accuracy", "budgets", "cost movers", "anomalies", "holiday troughs",
+            "reconciliation", "COGS", "carbon")
+
+
+def display_timezone(config: ConfigFile) -> str:
+    tz = config.section("display").get("timezone", "UTC")
+    try:
+        ZoneInfo(str(tz))
+    except Exception:
+        config.fail("display.timezone", f"unknown timezone {tz!r}")
+    return str(tz)
+
+
+def build_monthly(store: Store, config: ConfigFile, month: str | None = None, *,
+                  on_section: Callable[[str], None] | None = None, workers: int = 2) -> MonthlyReport:
+    """All figures of the report for `month` (default: the latest month with billed data)."""
+    from models.forecast.service import calendar_spec
+
+    spec = calendar_spec(config)
+    tz = display_timezone(config)
+    period = period_for(store, month)
+    jobs: dict[str, Callable[[], Any]] = {
+        "forecasts": lambda: core_figures(store, period, spec),
+        "last month's accuracy": lambda: last_month_accuracy(store, period, spec),
+        "budgets": lambda: sections.budgets(store, config, period, spec),
+        "cost movers": lambda: sections.movers(store, period),
+        "anomalies": lambda: sections.anomalies(store, period, spec),
+        "holiday troughs": lambda: sections.trough_notes(store, period, spec),
+        "reconciliation": lambda: extras.reconciliation(store, period),
+        "COGS": lambda: extras.cogs(store, config, period),
+        "carbon": lambda: extras.carbon(store, period),
+    }
+    done: dict[str, Any] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="report") as pool:
+        futures = {pool.submit(fn): name for name, fn in jobs.items()}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if on_section:
+                on_section(futures[future])
+    return MonthlyReport(period, done["forecasts"], done["last month's accuracy"], done["budgets"], done["cost movers"],
+                         done["anomalies"], done["holiday troughs"],
+                         [done["reconciliation"], done["COGS"], done["carbon"]], tz, dict(spec.countries))
+
+
+def render(report: MonthlyReport, fmt: str) -> str:
+    from finops.report.document import build_blocks
+    from finops.report.render import to_html, to_markdown
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format: {fmt!r} is not md or html")
+    blocks = build_blocks(report)
+    return to_markdown(blocks) if fmt == "md" else to_html(blocks)
+
+
+def write_monthly(report: MonthlyReport, out_dir: Path, fmt: str = "md") -> tuple[Path, Path]:
+    """Write finops-report-YYYY-MM.<md|html> and its .json figures into `out_dir`; returns both paths."""
+    text = render(report, fmt)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"finops-report-{report.period.month}"
+    doc, data = out_dir / f"{stem}.{fmt}", out_dir / f"{stem}.json"
+    atomic.write_text(data, json.dumps(figures(report), indent=2, default=str, sort_keys=True) + "\n")
+    atomic.write_text(doc, text)
+    return doc, data
