@@ -15,6 +15,7 @@ from finops.tui.filters import Filters, apply
 class SourcesData:
     frame: pl.DataFrame  # table, source, rows, rows_in_filter, first_day, last_day, provenance, watermark, last_sync, last_error
     configured: tuple[str, ...]  # sources named in finops.toml [sources.*]
+    live: tuple[str, ...] = ()  # sources "sync now" pulls (empty when the connectors are absent)
 
 
 def rows_in_filter(ctx: DashboardContext, filters: Filters) -> pl.DataFrame:
@@ -52,4 +53,6 @@ def load_sources(ctx: DashboardContext, filters: Filters) -> SourcesData:
         .select("table", "source", "rows", "rows_in_filter", "first_day", "last_day", "provenance",
                 "watermark", "last_sync", "last_error")
     )
-    return SourcesData(frame, configured_sources(ctx))
+    from finops.tui.data.sync_link import syncable
+
+    return SourcesData(frame, configured_sources(ctx), syncable(ctx))

@@ -1,4 +1,8 @@
-"""The bridge to the connectors' sync: imported lazily, absent until connectors/sync lands."""
+"""The bridge to the connectors' sync (connectors/sync.py), imported lazily.
+
+Runs one source at a time so the dashboard can report each source's outcome as it
+lands; a failing source never stops the others (as in `finops sync`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from dataclasses import dataclass
 from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
 from finops.tui.data.context import DashboardContext
 
-Progress = Callable[[str, int, int, str], None]  # (source, done, total, note)
+# (source, sources done, sources total, note)
+Progress = Callable[[str, int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,39 @@ def sync_module():  # type: ignore[no-untyped-def]
     return optional_module("connectors.sync", "Sync", "the connectors' sync is not installed in this build yet")
 
 
+def syncable(ctx: DashboardContext) -> tuple[str, ...]:
+    """Sources `finops sync` can pull: those configured in [sources.*], else every known one."""
+    module = sync_module()
+    if isinstance(module, NotAvailable):
+        return ()
+    known = tuple(module.SOURCES)
+    configured = tuple(k for k, v in ctx.section("sources").items() if isinstance(v, dict) and k in known)
+    return configured or known
+
+
 def run_sync(ctx: DashboardContext, sources: list[str] | None, progress: Progress) -> list[SyncOutcome]:
     module = sync_module()
     if isinstance(module, NotAvailable):
         raise Unavailable(module)
-    raise Unavailable(NotAvailable("Sync", "the connectors' sync API is not wired into the dashboard yet"))
+    names = list(sources or syncable(ctx))
+    unknown = [n for n in names if n not in module.SOURCES]
+    if unknown:
+        raise Unavailable(NotAvailable(
+            "Sync", f"{', '.join(unknown)} is not a live source (it is loaded from files)",
+            "re-load files with `finops sample load` or `finops ingest`; press s to sync the live sources"))
+    out = []
+    for i, name in enumerate(names):
+        progress(name, i, len(names), "starting")
+
+        def on_page(source: str, path: str, pages: int, i: int = i) -> None:
+            progress(source, i, len(names), f"{path} · page {pages}")
+
+        (result,) = module.sync_all(ctx.settings, [name], progress=on_page)
+        if result.error:
+            out.append(SyncOutcome(name, 0, error_title="sync failed", error=f"{name}: {result.error}"))
+        else:
+            span = f"{result.start:%Y-%m-%d} → {result.end:%Y-%m-%d}"
+            out.append(SyncOutcome(name, result.added + result.changed,
+                                   f"{result.pages} page(s), {result.added} added, {result.changed} changed, {span}"))
+        progress(name, i + 1, len(names), "done" if not result.error else "failed")
+    return out

@@ -74,10 +74,12 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sources", FrameTable).show(d.frame, COLUMNS)
         stored = sorted(set(d.frame["source"].to_list()))
         summary = Text(f"{len(stored)} source(s) in the store", style="bold")
-        if d.configured:
-            summary.append(f" · configured in finops.toml: {', '.join(d.configured)}")
+        if d.live:
+            summary.append(f" · live sources (s syncs): {', '.join(d.live)}")
         else:
-            summary.append(" · no [sources.*] configured in finops.toml", style="yellow")
+            summary.append(" · sync is not available in this build", style="yellow")
+        if not d.configured:
+            summary.append(" · no [sources.*] in finops.toml (defaults apply)", style="dim")
         self.query_one("#sources-summary", Static).update(summary)
         notes = Text("s: sync every configured source · Enter: sync the selected one · ", style="dim")
         notes.append("rows = stored; in filter = rows inside the current filters.", style="dim")
@@ -123,7 +125,7 @@ class SourcesScreen(DashboardScreen):
     def on_sync_progress(self, message: SyncProgress) -> None:
         bar = self.query_one("#sync-progress", ProgressBar)
         bar.update(total=message.total or None, progress=message.done)
-        self.query_one("#sync-label", Static).update(f"sync {message.source}: {message.note or ''}")
+        self.query_one("#sync-label", Static).update(f"sync {message.source} ({message.done}/{message.total}): {message.note}")
 
     def on_sync_finished(self, message: SyncFinished) -> None:
         self.app.notify(f"{message.source}: {message.rows:,} row(s) added or changed. {message.detail}".strip(), title="Synced")

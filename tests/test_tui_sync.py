@@ -1,0 +1,104 @@
+"""'Sync now' from the dashboard against the local fake provider server (real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from test_tui_support import anyio_backend, make_app, settle  # noqa: F401
+from tests.support.fake_provider import FakeProvider, sample_data
+
+pytestmark = pytest.mark.anyio
+OA_KEY, AN_KEY = "sk-admin-TUITEST-0123456789", "sk-ant-admin01-TUITEST-abcdef"
+
+
+@pytest.fixture(scope="module")
+def server():  # type: ignore[no-untyped-def]
+    # Data up to yesterday (UTC): a sync "now" pulls every complete day of it.
+    yesterday = datetime.now(timezone.utc).date() - timedelta(days=1)
+    fake = FakeProvider(sample_data(yesterday, days=12, requests=1500), OA_KEY, AN_KEY)
+    url = fake.start()
+    yield fake, url
+    fake.stop()
+
+
+@pytest.fixture()
+def live_env(server, monkeypatch: pytest.MonkeyPatch) -> FakeProvider:  # type: ignore[no-untyped-def]
+    fake, url = server
+    monkeypatch.setenv("FINOPS_OPENAI_BASE_URL", url + "/v1")
+    monkeypatch.setenv("FINOPS_ANTHROPIC_BASE_URL", url)
+    monkeypatch.setenv("FINOPS_OPENAI_ADMIN_KEY", OA_KEY)
+    monkeypatch.setenv("FINOPS_ANTHROPIC_ADMIN_KEY", AN_KEY)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("FINOPS_TODAY", raising=False)
+    return fake
+
+
+def _stored(home: Path, table: str, source: str) -> int:
+    col = "x_Source" if table == "cost_lines" else "source"
+    files = list((home / "store" / table).glob("*/*.parquet"))
+    if not files:
+        return 0
+    return pl.scan_parquet([str(f) for f in files]).filter(pl.col(col) == source).select(pl.len()).collect().item()
+
+
+async def test_sync_now_pulls_new_rows_with_progress_and_shows_them(live_env: FakeProvider, tmp_path: Path) -> None:
+    from finops.tui.messages import SyncFinished, SyncProgress
+    from finops.tui.screens.sources import SourcesScreen
+    from finops.tui.widgets.table import FrameTable
+
+    home = tmp_path / "home"
+    seen: list[object] = []
+    app = make_app(home, today=None)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SourcesScreen)
+        table = screen.query_one("#sources", FrameTable)
+        assert table.row_count == 0  # an empty store
+        assert "openai" in screen.data.live and "anthropic" in screen.data.live
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.query_one("#sync-box").display  # the progress bar is up while it runs
+        await settle(pilot, rounds=8)
+        assert not screen.query_one("#sync-box").display
+        finished = {m.source: m for m in seen if isinstance(m, SyncFinished)}
+        assert set(finished) == {"openai", "anthropic"}
+        assert any(isinstance(m, SyncProgress) and "page" in m.note for m in seen)
+        # The table now shows what the sync stored, counted here straight from the Parquet files.
+        rows = {(table.row_data(i)["table"], table.row_data(i)["source"]): table.row_data(i) for i in range(table.row_count)}
+        for source in ("openai", "anthropic"):
+            for t in ("billed_usage", "cost_lines"):
+                stored = _stored(home, t, source)
+                assert stored > 0 and rows[(t, source)]["rows"] == stored
+            assert rows[("cost_lines", source)]["watermark"] is not None
+            assert finished[source].rows == _stored(home, "billed_usage", source) + _stored(home, "cost_lines", source)
+        assert any(n.title == "Synced" for n in app._notifications)
+        # The store was re-read: the Overview now has figures instead of the empty-store panel.
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen.data is not None and app.screen.data.period_total > 0
+
+
+async def test_sync_failure_is_a_notification_naming_the_source_and_what_to_do(
+    live_env: FakeProvider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FINOPS_ANTHROPIC_ADMIN_KEY")
+    home = tmp_path / "home"
+    app = make_app(home, today=None)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot, rounds=8)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert len(errors) == 1
+        assert "anthropic" in errors[0].title and "FINOPS_ANTHROPIC_ADMIN_KEY" in errors[0].message
+        assert AN_KEY not in errors[0].message and OA_KEY not in errors[0].message
+        assert _stored(home, "cost_lines", "openai") > 0  # the other source still synced
