@@ -98,6 +98,9 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1)
             month = month or have[-1]
             frame = what_if(store, month, model=what_if_model, region=what_if_region, by=by, gpu=gpu, catalog=prices)
+            if frame.height == 0:
+                typer.echo(f"no requests in the store for {month}")
+                raise typer.Exit(1)
             label = " and ".join(x for x in (what_if_model and f"model {what_if_model}", what_if_region and f"region {what_if_region}") if x)
             shown = frame if fmt is not Format.table else _what_if_table(frame, keys)
             emit(shown, fmt, title=f"What if {month}'s traffic ran on {label} (estimated; mid and low–high)",
