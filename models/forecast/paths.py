@@ -48,34 +48,43 @@ def path_correlation(cal: np.ndarray) -> float:
     return float(np.clip((totals / (h * s2) - 1) / (h - 1), 0.0, MAX_RHO))
 
 
+def _quantile(sorted_sample: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """Linear-interpolated quantiles of a sorted sample (numpy's default method), vectorised over p."""
+    grid = np.linspace(0.0, 1.0, len(sorted_sample))
+    return np.interp(p, grid, sorted_sample)
+
+
 @dataclass
 class ErrorModel:
     mu: np.ndarray  # log-scale centre per forecast day
     offset: float  # the model works on log(y + offset)
-    samples: list[np.ndarray]  # per forecast day, the sorted log-scale error sample
+    buckets: list[np.ndarray]  # sorted log-scale error samples, one per horizon bucket
+    bucket_of: np.ndarray  # per forecast day, its bucket
+    scale: np.ndarray  # per forecast day, the factor on its bucket's errors (1 within the calibrated horizon)
     rho: float  # correlation of any two days' errors within a path
 
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None) -> "ErrorModel":
-        """Per-day error samples for len(mu) days from (origins, h) back-test errors."""
+        """Per-day error distributions for len(mu) days from (origins, h) back-test errors."""
         horizon, h = len(mu), cal.shape[1]
-        pooled = {b: np.sort(cal[:, b[0]: b[1]].ravel()) for b in _buckets(h)}
-        last = pooled[max(pooled)]
-        samples = []
-        for i in range(horizon):
-            b = next((b for b in pooled if b[0] <= i < b[1]), None)
-            if b is not None:
-                samples.append(pooled[b])
-            else:
-                # Past the calibrated horizon: widen the last bucket's errors as sqrt(h), a random-walk level.
-                samples.append(last * np.sqrt((i + 1) / h))
-        return cls(np.asarray(mu, dtype=float), offset, samples, path_correlation(cal) if rho is None else rho)
+        spans = _buckets(h)
+        buckets = [np.sort(cal[:, a:b].ravel()) for a, b in spans]
+        days = np.arange(horizon)
+        bucket_of = np.array([next((k for k, (a, b) in enumerate(spans) if a <= i < b), len(spans) - 1) for i in days])
+        # Past the calibrated horizon: widen the last bucket's errors as sqrt(h), a random-walk level.
+        scale = np.where(days < h, 1.0, np.sqrt((days + 1) / h))
+        return cls(np.asarray(mu, dtype=float), offset, buckets, bucket_of, scale,
+                   path_correlation(cal) if rho is None else rho)
+
+    def _errors(self, p: float) -> np.ndarray:
+        per_bucket = np.array([float(_quantile(b, p)) for b in self.buckets])
+        return per_bucket[self.bucket_of] * self.scale
 
     def _back(self, log_values: np.ndarray) -> np.ndarray:
         return np.clip(np.exp(log_values) - self.offset, 0, None)
 
     def quantile(self, p: float) -> np.ndarray:
-        return self._back(self.mu + np.array([np.quantile(s, p) for s in self.samples]))
+        return self._back(self.mu + self._errors(p))
 
     def point(self) -> np.ndarray:
         # The model's own centre, not shifted by the median back-test error: that median moves
@@ -95,6 +104,7 @@ class ErrorModel:
         daily = rng.standard_normal((n, len(self.mu)))
         u = ndtr(np.sqrt(self.rho) * shared + np.sqrt(1 - self.rho) * daily)
         out = np.empty_like(u)
-        for i, s in enumerate(self.samples):
-            out[:, i] = np.quantile(s, u[:, i])
+        for k, bucket in enumerate(self.buckets):
+            cols = np.flatnonzero(self.bucket_of == k)
+            out[:, cols] = _quantile(bucket, u[:, cols]) * self.scale[cols]
         return self._back(self.mu[None, :] + out)
