@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +12,12 @@ import typer
 from finops.output import Format
 
 EXIT_UNEXPLAINED = 3
+
+
+class View(str, Enum):
+    all = "all"
+    groups = "groups"
+    causes = "causes"
 
 
 def _day(text: str | None, name: str) -> date | None:
@@ -33,54 +40,54 @@ def register(app: typer.Typer) -> None:
         provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
         project: Annotated[Optional[str], typer.Option(help="Only this project or workspace id.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
-        tz: Annotated[Optional[str], typer.Option(help="Show cause ranges in this timezone too (data stays UTC).")] = None,
-        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog overriding the default (negotiated prices).")] = None,
-        max_unexplained_pct: Annotated[float, typer.Option(help="Exit 3 when unexplained drift exceeds this % of billed dollars.")] = 2.0,
+        view: Annotated[View, typer.Option(help="What to print: all, groups or causes (csv prints one table: groups unless causes).")] = View.all,
+        tz: Annotated[Optional[str], typer.Option(help="Show cause day ranges in this IANA timezone ('local' = [display] timezone); data stays UTC.")] = None,
+        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: [pricing] override.")] = None,
+        max_unexplained_pct: Annotated[Optional[float], typer.Option(help="Exit 3 when unexplained drift exceeds this % of billed dollars [default: 2.0 or [reconcile] max_unexplained_pct].")] = None,
     ) -> None:
         """Join the request log with billed usage per UTC day and token class, and explain the gap."""
         import json
         import sys
+        from dataclasses import replace
 
-        import polars as pl
-
-        from finops.commands._common import get_store
+        from finops.commands._common import get_settings, get_store
+        from finops.errors import InputError
         from finops.output import emit
-        from finops.reconcile import reconcile
+        from finops.reconcile import Thresholds, reconcile
+        from finops.reconcile.display import causes_table, groups_table, payload, with_local_range, zone
+        from models.pricing.catalog import configured_catalog
 
         if by not in ("day", "month"):
-            from finops.errors import InputError
-
             raise InputError(f"--by: {by!r} is not day or month")
-        result = reconcile(get_store(), _day(since, "since"), _day(until, "until"), provider, project, catalog_override=catalog)
-        found = result.causes
-        if tz:
-            from zoneinfo import ZoneInfo
-
-            zone = ZoneInfo(tz)
-            found = found.with_columns(
-                pl.col("start").cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(zone.key).alias(f"start_{tz}"),
-                (pl.col("end").cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC").dt.convert_time_zone(zone.key).alias(f"end_{tz}"),
-            )
+        settings = get_settings()
+        th = Thresholds.from_config(settings.config)
+        if max_unexplained_pct is not None:
+            th = replace(th, max_unexplained_pct=max_unexplained_pct)
+        display_tz = zone(tz, settings.config.section("display").get("timezone")) if tz else None
+        prices = configured_catalog(settings.config, catalog)
+        result = reconcile(get_store(settings), _day(since, "since"), _day(until, "until"), provider, project,
+                           catalog=prices, thresholds=th)
+        found = with_local_range(result.causes, display_tz)
         groups = result.by(by)
+        s = result.summary
         if fmt is Format.json:
-            payload = {"summary": result.summary, "causes": found.to_dicts(), "groups": groups.to_dicts()}
-            sys.stdout.write(json.dumps(payload, default=str, indent=2) + "\n")
+            doc = payload(s, groups if view is not View.causes else groups.clear(), found if view is not View.groups else found.clear())
+            sys.stdout.write(json.dumps(doc, default=str, indent=2) + "\n")
         elif fmt is Format.csv:
-            emit(groups, fmt)
+            emit(found.drop("details") if view is View.causes else groups, fmt)
         else:
-            shown = groups.filter(pl.col("delta") != 0) if groups.height > 60 else groups
-            shown = shown.select(by, "provider", pl.col("project_id").alias("project"), "model", "token_class", "local", "billed",
-                                 "delta_pct", "delta_usd", "causes")
-            emit(shown, fmt,
-                 title=f"Local vs billed tokens by {by} (rows with a difference)" if groups.height > 60 else f"Local vs billed tokens by {by}",
-                 money_columns=["delta_usd", "unexplained_usd"])
-            emit(found.drop("evidence", "provenance"), fmt, title="Causes (UTC day ranges)", money_columns=["dollar_impact"])
-            s = result.summary
+            if view is not View.causes:
+                shown, title = groups_table(groups, by)
+                emit(shown, fmt, title=title, money_columns=["delta_usd", "billed_usd", "billed_usd_at_catalog"])
+            if view is not View.groups:
+                emit(causes_table(found), fmt, title="Causes", money_columns=["dollar_impact"],
+                     caption="dollar impact: tokens at the rate billed (catalog where no bill); price_mismatch: billed − catalog")
             typer.echo(
-                f"billed ${s['billed_usd']:,.2f} (billed) · explained ${s['explained_usd']:,.2f} (estimated) · "
+                f"billed ${s['billed_usd']:,.2f} (billed) · at catalog ${s['billed_usd_at_catalog']:,.2f} (estimated) · "
+                f"explained ${s['explained_usd']:,.2f} · price mismatch ${s['price_mismatch_usd']:,.2f} · "
                 f"unexplained ${s['unexplained_usd']:,.2f} = {s['unexplained_pct']:.2f}% of billed"
                 + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else "")
             )
-        if result.summary["unexplained_pct"] > max_unexplained_pct:
-            typer.echo(f"unexplained drift {result.summary['unexplained_pct']:.2f}% is over {max_unexplained_pct}%", err=True)
+        if result.exit_code:
+            typer.echo(f"unexplained drift {s['unexplained_pct']:.2f}% is over {th.max_unexplained_pct}%", err=True)
             raise typer.Exit(EXIT_UNEXPLAINED)

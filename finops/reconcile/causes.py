@@ -1,148 +1,170 @@
 """Attribute the difference between local and billed tokens to causes, with evidence.
 
-Each detector returns the tokens it explains per grain row (so nothing is counted twice and
-the rest is "unexplained") and one finding per contiguous day range. Detectors run in a
-fixed order, each on what the previous ones left:
-1. unlogged traffic  - billed usage on days a project has no local rows at all;
+Each detector takes the residual (the part of billed - local no earlier detector
+explained) per grain row and returns the tokens it explains plus its findings, so
+nothing is counted twice and what is left is reported as "unexplained". Order:
+1. unlogged traffic  - billed usage on days a project (or a key) has no local row at all;
 2. retries           - broken streams retried: the broken attempt's prompt was billed too;
 3. cache evictions   - billed cache reads below what the log expected, uncached above;
-4. tokenizer drift   - a steady billed/local input ratio across most of a project's days.
-Price mismatches compare dollars, not tokens, and are found separately.
+4. tokenizer drift   - a steady billed/local input ratio (finops/reconcile/drift.py).
+Price mismatches compare dollars, not tokens (finops/reconcile/prices.py).
+
+Rows carry `noise` (the robust spread of their series, finops/reconcile/thresholds.py)
+and `rate` (USD per million tokens as billed, else at the catalog) for the dollars.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
+from finops.reconcile.findings import Finding, fmt_int, fmt_list, token_findings
 from finops.reconcile.frames import GRAIN, GROUP, INPUT_CLASSES
+from finops.reconcile.thresholds import Thresholds
 
-MIN_EVICTION_SHARE = 0.01  # of the day's expected cache reads
-DRIFT_MIN_DAYS = 14
-DRIFT_MIN_OFFSET = 0.02  # |median ratio - 1|
-DRIFT_MIN_STEADY_SHARE = 0.8  # share of days on the same side of 1 by at least half the offset
-RANGE_GAP_DAYS = 7  # days without a finding that still continue one range
+EXPLAINED_SCHEMA = pl.Schema({**{c: pl.String for c in GRAIN}, "day": pl.Date, "tokens": pl.Int64, "rate": pl.Float64, "cause": pl.String})
 
 
 @dataclass(frozen=True)
 class Detection:
-    explained: pl.DataFrame  # GRAIN + tokens + cause
-    findings: list[dict[str, object]]
-
-
-EMPTY_EXPLAINED = pl.DataFrame(
-    schema={"day": pl.Date, "provider": pl.String, "model": pl.String, "project_id": pl.String,
-            "token_class": pl.String, "tokens": pl.Int64, "cause": pl.String}
-)
-
-
-def day_ranges(days: list[date], gap: int = RANGE_GAP_DAYS) -> list[tuple[date, date]]:
-    """Contiguous ranges of sorted days, bridging gaps of up to `gap` days."""
-    out: list[tuple[date, date]] = []
-    for d in sorted(set(days)):
-        if out and (d - out[-1][1]) <= timedelta(days=gap):
-            out[-1] = (out[-1][0], d)
-        else:
-            out.append((d, d))
-    return out
+    explained: pl.DataFrame  # GRAIN + tokens + rate + cause
+    findings: list[Finding]
 
 
 def _explained(frame: pl.DataFrame, cause: str) -> pl.DataFrame:
-    return frame.select(*GRAIN, pl.col("tokens").cast(pl.Int64), pl.lit(cause).alias("cause")).filter(pl.col("tokens") != 0)
+    return frame.select(
+        *GRAIN, pl.col("tokens").round(0).cast(pl.Int64), pl.col("rate").cast(pl.Float64), pl.lit(cause).alias("cause")
+    ).filter(pl.col("tokens") != 0).select(list(EXPLAINED_SCHEMA.names()))
 
 
-def _findings_by_range(explained: pl.DataFrame, cause: str, extra: dict[tuple[str, str], dict[str, object]] | None = None) -> list[dict[str, object]]:
-    out = []
-    for (provider, project), part in explained.group_by("provider", "project_id", maintain_order=True):
-        for start, end in day_ranges(part["day"].to_list()):
-            rows = part.filter(pl.col("day").is_between(start, end))
-            tokens = {k: int(v) for k, v in rows.group_by("token_class").agg(pl.col("tokens").sum()).sort("token_class").iter_rows() if v}
-            out.append({
-                "cause": cause, "provider": provider, "project_ids": [project], "models": sorted(rows["model"].unique().to_list()),
-                "start": start, "end": end, "tokens": tokens, **(extra or {}).get((str(provider), str(project)), {}),
-            })
-    return out
+def empty() -> Detection:
+    return Detection(pl.DataFrame(schema=EXPLAINED_SCHEMA), [])
 
 
-def unlogged(groups: pl.DataFrame, local_days: pl.DataFrame) -> Detection:
-    """Billed tokens on (day, provider, project) with no local request at all."""
-    billed = groups.filter(pl.col("billed") > 0)
-    orphan = billed.join(local_days, on=["day", "provider", "project_id"], how="anti")
-    explained = _explained(orphan.with_columns((pl.col("billed") - pl.col("local")).alias("tokens")), "unlogged_traffic")
-    return Detection(explained, _findings_by_range(explained, "unlogged_traffic"))
+def significant(amount: pl.Expr, th: Thresholds) -> pl.Expr:
+    """Amount (tokens) beyond noise_k robust spreads of its series' daily volume."""
+    scale = pl.max_horizontal(pl.col("local"), pl.col("billed")).cast(pl.Float64)
+    return amount > th.noise_k * pl.col("noise").fill_null(0.0) * scale
 
 
-def retries(residual: pl.DataFrame, evidence: pl.DataFrame, retry_tokens: pl.DataFrame) -> Detection:
-    """Input classes up to the retried prompts' size, and output's excess, on days with broken streams."""
-    broken = evidence.filter(pl.col("broken_streams") > 0).select(*GROUP, "broken_streams", "retries")
-    rows = residual.join(broken, on=GROUP, how="inner").join(retry_tokens, on=GRAIN, how="left")
-    tokens = (
-        pl.when(pl.col("token_class").is_in(INPUT_CLASSES))
-        .then(pl.min_horizontal(pl.col("residual").clip(lower_bound=0), pl.col("retry_tokens").fill_null(0)))
-        .when(pl.col("token_class") == "output")
-        .then(pl.col("residual").clip(lower_bound=0))
-        .otherwise(0)
+def unlogged(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Detection:
+    """Billed tokens on a (day, provider, project, key) with no local request at all."""
+    logged = evidence.filter(pl.col("requests") > 0).select("day", "provider", "project_id", "api_key_id").unique()
+    orphan = res.filter(pl.col("billed") > 0).join(logged, on=["day", "provider", "project_id", "api_key_id"], how="anti")
+    explained = _explained(orphan.with_columns(pl.col("residual").alias("tokens")), "unlogged_traffic")
+    metered = evidence.select(*GROUP, "billed_requests")
+
+    def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        reqs = part.select(*GROUP).unique().join(metered, on=GROUP, how="left")["billed_requests"].sum()
+        keys = sorted(k for k in part["api_key_id"].unique().to_list() if k)
+        who = f"key {fmt_list(keys)}" if keys else f"project {head['project_id']}"
+        text = (f"{fmt_int(part['tokens'].sum())} billed tokens on {part['day'].n_unique()} day(s) with no logged request for {who}"
+                + (f"; {fmt_int(reqs)} requests metered, 0 logged" if reqs else ""))
+        return text, {"days_without_logs": part["day"].n_unique(), "metered_requests": int(reqs or 0), "api_keys": keys}
+
+    by = ("provider", "project_id", "api_key_id")
+    return Detection(explained, token_findings(explained, "unlogged_traffic", th.range_gap_days, describe, by))
+
+
+def retries(res: pl.DataFrame, evidence: pl.DataFrame, retry_tokens: pl.DataFrame, th: Thresholds) -> Detection:
+    """Per class, billed excess up to the retried attempts' own tokens, on groups with broken streams or retries."""
+    broken = evidence.filter((pl.col("broken_streams") > 0) | (pl.col("retries") > 0)).select(*GROUP, "broken_streams", "retries")
+    rows = res.join(broken, on=GROUP, how="inner").join(retry_tokens, on=GRAIN, how="left")
+    excess = pl.col("residual").clip(lower_bound=0)
+    tokens = pl.when(significant(excess, th)).then(pl.min_horizontal(excess, pl.col("retry_tokens").fill_null(0))).otherwise(0)
+    rows = rows.with_columns(tokens.alias("tokens"))
+    explained = _explained(rows, "retry_double_billing")
+    counts = rows.select(*GROUP, "broken_streams", "retries", "token_class", "retry_tokens", "tokens")
+
+    def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        groups = counts.join(part.select(*GROUP).unique(), on=GROUP, how="semi")
+        per_group = groups.unique(subset=GROUP)
+        b, r = int(per_group["broken_streams"].sum()), int(per_group["retries"].sum())
+        inp = groups.filter(pl.col("token_class").is_in(INPUT_CLASSES))
+        out = groups.filter(pl.col("token_class") == "output")
+        text = (f"{b} broken stream(s) (dropped/aborted) and {r} retried request(s) logged; billed exceeds the log by "
+                f"{fmt_int(inp['tokens'].sum())} input tokens (retried prompts: {fmt_int(inp['retry_tokens'].fill_null(0).sum())}) "
+                f"and {fmt_int(out['tokens'].sum())} output tokens")
+        return text, {"broken_streams": b, "retries": r}
+
+    return Detection(explained, token_findings(explained, "retry_double_billing", th.range_gap_days, describe))
+
+
+def evictions(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Detection:
+    """Cache reads billed as uncached input: the smaller of the read deficit and the uncached excess.
+
+    Log rows lost or written twice move every class of a day by about the same share;
+    eviction leaves output alone. So both residuals are first taken net of the day's
+    output share (the common mode), then the deficit must clear a floor, the noise, and
+    the cache reads of `eviction_min_requests` average logged requests of that day.
+    """
+    pair = res.filter(pl.col("token_class").is_in(["input_uncached", "input_cache_read", "output"]))
+    if pair.height == 0:
+        return empty()
+    wide = pair.pivot(on="token_class", index=GROUP, values=["residual", "local", "billed", "noise", "rate"], aggregate_function="first")
+    need = ["residual_input_uncached", "residual_input_cache_read", "local_input_cache_read"]
+    if any(c not in wide.columns for c in need):
+        return empty()
+    common = (pl.col("residual_output") / pl.col("local_output")).clip(-0.5, 0.5) if "local_output" in wide.columns else pl.lit(0.0)
+    wide = wide.with_columns(
+        pl.when(pl.col("local_output").fill_null(0) > 0).then(common).otherwise(0.0).fill_null(0.0).alias("common")
+        if "local_output" in wide.columns else pl.lit(0.0).alias("common")
+    ).with_columns(
+        pl.min_horizontal(
+            -(pl.col("residual_input_cache_read") - pl.col("common") * pl.col("local_input_cache_read").fill_null(0)),
+            pl.col("residual_input_uncached") - pl.col("common") * pl.col("local_input_uncached").fill_null(0),
+            -pl.col("residual_input_cache_read"), pl.col("residual_input_uncached"),
+        ).clip(lower_bound=0).fill_null(0).round(0).alias("evicted"),
+        pl.max_horizontal(pl.lit(th.min_eviction_share), th.noise_k * pl.col("noise_input_cache_read").fill_null(0.0)).alias("floor"),
+    ).join(evidence.select(*GROUP, "requests"), on=GROUP, how="left").filter(
+        (pl.col("evicted") > 0) & (pl.col("evicted") >= pl.col("floor") * pl.col("local_input_cache_read"))
+        & (pl.col("evicted") >= th.eviction_min_requests * pl.col("local_input_cache_read") / pl.col("requests").clip(lower_bound=1))
     )
-    explained = _explained(rows.with_columns(tokens.alias("tokens")), "retry_double_billing")
-    counts = broken.group_by("provider", "project_id").agg(pl.col("broken_streams").sum(), pl.col("retries").sum())
-    extra = {(p, j): {"broken_streams": int(b), "retries": int(r)} for p, j, b, r in counts.iter_rows()}
-    return Detection(explained, _findings_by_range(explained, "retry_double_billing", extra))
+    if wide.height == 0:
+        return empty()
+    rows = pl.concat([
+        wide.select(*GROUP, pl.lit("input_uncached").alias("token_class"), pl.col("evicted").alias("tokens"), pl.col("rate_input_uncached").alias("rate")),
+        wide.select(*GROUP, pl.lit("input_cache_read").alias("token_class"), (-pl.col("evicted")).alias("tokens"), pl.col("rate_input_cache_read").alias("rate")),
+    ])
+    explained = _explained(rows, "cache_eviction")
+    facts = wide.select(*GROUP, "evicted", "local_input_cache_read", "billed_input_cache_read")
 
+    def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        f = facts.join(part.select(*GROUP).unique(), on=GROUP, how="semi")
+        evicted, expected, billed = (int(f[c].fill_null(0).sum()) for c in ("evicted", "local_input_cache_read", "billed_input_cache_read"))
+        share = evicted / expected if expected else 0.0
+        text = (f"billed cache reads {fmt_int(billed)} vs {fmt_int(expected)} the log expected ({share:.0%} short) on "
+                f"{f['day'].n_unique()} day(s); {fmt_int(evicted)} tokens billed as uncached input instead")
+        return text, {"evicted_tokens": evicted, "expected_cache_reads": expected, "billed_cache_reads": billed, "evicted_share": share}
 
-def evictions(residual: pl.DataFrame) -> Detection:
-    """Cache reads billed as uncached input: the smaller of the read deficit and the uncached excess."""
-    wide = residual.filter(pl.col("token_class").is_in(["input_uncached", "input_cache_read"])).pivot(
-        on="token_class", index=GROUP, values=["residual", "local"], aggregate_function="sum"
-    )
-    for col in ("residual_input_uncached", "residual_input_cache_read", "local_input_cache_read"):
-        if col not in wide.columns:
-            return Detection(EMPTY_EXPLAINED, [])
-    wide = wide.fill_null(0).with_columns(
-        pl.min_horizontal(-pl.col("residual_input_cache_read"), pl.col("residual_input_uncached")).clip(lower_bound=0).alias("evicted")
-    ).filter((pl.col("evicted") > 0) & (pl.col("evicted") >= MIN_EVICTION_SHARE * pl.col("local_input_cache_read")))
-    explained = pl.concat([
-        wide.select(*GROUP, pl.lit("input_uncached").alias("token_class"), pl.col("evicted").alias("tokens")),
-        wide.select(*GROUP, pl.lit("input_cache_read").alias("token_class"), (-pl.col("evicted")).alias("tokens")),
-    ]).select(*GRAIN, "tokens")
-    explained = _explained(explained, "cache_eviction")
-    findings = _findings_by_range(explained, "cache_eviction")
+    findings = token_findings(explained, "cache_eviction", th.range_gap_days, describe)
     for f in findings:
-        f["evicted_tokens"] = f["tokens"].get("input_uncached", 0)  # type: ignore[union-attr]
+        f.headline_tokens = int(f.details["evicted_tokens"])
     return Detection(explained, findings)
 
 
-def drift(residual: pl.DataFrame, features: pl.DataFrame) -> Detection:
-    """A steady billed/local input ratio on a project: a tokenizer that counts differently."""
-    inputs = residual.filter(pl.col("token_class").is_in(INPUT_CLASSES))
-    daily = inputs.group_by("day", "provider", "project_id").agg(
-        pl.col("local").sum(), (pl.col("local") + pl.col("residual")).sum().alias("billed_left")
-    ).filter(pl.col("local") > 0).with_columns((pl.col("billed_left") / pl.col("local")).alias("ratio"))
-    found, parts = [], []
-    for (provider, project), part in daily.group_by("provider", "project_id", maintain_order=True):
-        if part.height < DRIFT_MIN_DAYS:
-            continue
-        median = float(part["ratio"].median())  # type: ignore[arg-type]
-        offset = median - 1.0
-        if abs(offset) < DRIFT_MIN_OFFSET:
-            continue
-        same_side = ((part["ratio"] - 1.0) * (1 if offset > 0 else -1) >= abs(offset) / 2).mean()
-        if same_side < DRIFT_MIN_STEADY_SHARE:  # type: ignore[operator]
-            continue
-        mad = float((part["ratio"] - median).abs().median())  # type: ignore[arg-type]
-        band = part.filter((pl.col("ratio") - median).abs() <= 4 * mad + 0.01)
-        rows = inputs.join(band.select("day", "provider", "project_id"), on=["day", "provider", "project_id"], how="semi")
-        parts.append(rows.with_columns(pl.col("residual").alias("tokens")))
-        feats = features.filter((pl.col("provider") == provider) & (pl.col("project_id") == project)).sort("local", descending=True)
-        total_local, total_billed = float(band["local"].sum()), float(band["billed_left"].sum())
-        found.append({
-            "provider": provider, "project_id": project, "ratio": total_billed / total_local, "median_daily_ratio": median,
-            "ratio_spread_mad": mad, "days": band.height,
-            "features": feats["feature"].head(3).to_list(), "languages": feats["language"].unique().drop_nulls().to_list(),
-        })
-    if not parts:
-        return Detection(EMPTY_EXPLAINED, [])
-    explained = _explained(pl.concat(parts), "tokenizer_drift")
-    extra = {(f["provider"], f["project_id"]): {k: v for k, v in f.items() if k not in ("provider", "project_id")} for f in found}
-    return Detection(explained, _findings_by_range(explained, "tokenizer_drift", extra))  # type: ignore[arg-type]
+def unexplained(res: pl.DataFrame, th: Thresholds) -> Detection:
+    """What no cause explains, per provider and project over the days it shows: never hidden."""
+    left = res.filter(pl.col("residual") != 0).with_columns(pl.col("residual").alias("tokens"))
+    if left.height == 0:
+        return empty()
+    explained = _explained(left, "unexplained")
+    out = []
+    for (provider, project), part in explained.group_by("provider", "project_id", maintain_order=True):
+        daily = part.group_by("day").agg(pl.col("tokens").sum()).sort(pl.col("tokens").abs(), descending=True)
+        worst_day, worst = daily.row(0)
+        net, gross = int(part["tokens"].sum()), int(part["tokens"].abs().sum())
+        usd = part.select(pl.when(pl.col("rate").is_null().any()).then(None).otherwise((pl.col("tokens") * pl.col("rate") / 1e6).sum())).item()
+        by_class = {c: int(v) for c, v in part.group_by("token_class").agg(pl.col("tokens").sum()).sort("token_class").iter_rows() if v}
+        out.append(Finding(
+            cause="unexplained", provider=str(provider), projects=[str(project)], models=sorted(part["model"].unique().to_list()),
+            api_keys=sorted(part["api_key_id"].unique().to_list()), start=part["day"].min(), end=part["day"].max(),  # type: ignore[arg-type]
+            days=part["day"].n_unique(), tokens=by_class, dollar_impact=None if usd is None else float(usd),
+            headline_tokens=gross,
+            evidence=f"{net:+,} tokens net ({gross:,} gross) on {part['day'].n_unique()} day(s) that no cause explains; "
+                     f"largest on {worst_day}: {int(worst):+,}",
+            details={"net_tokens": net, "gross_tokens": gross},
+        ))
+    return Detection(explained, out)

@@ -1,76 +1,156 @@
 """The two sides of reconciliation at one grain: local and billed tokens per UTC day.
 
-Grain: (day, provider, model, project_id, token_class). Local token classes come from the
-request log by the rule in finops/rollup.py; billed ones from the provider usage APIs.
-API keys are compared separately, because providers report them only when grouped.
+Grain: (day, provider, model, project_id, api_key_id, token_class). The request log is
+read once (one streaming group-by); everything after works on its daily aggregate.
+
+Local token classes follow the rule of finops/rollup.py and the provider parsers:
+uncached input = input - cache reads - cache writes (OpenAI logs carry no cache writes
+unless the provider reported them, which its usage API then bills as cache writes too);
+an embedding model's input is `embedding`; output includes reasoning, which is billed as
+output. API keys are compared where both sides know them; on a (day, provider, model,
+project) where either side has no key, both sides are compared at project level.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from finops.rollup import daily_rollup
-
-GRAIN = ["day", "provider", "model", "project_id", "token_class"]
-GROUP = ["day", "provider", "model", "project_id"]
+GROUP = ["day", "provider", "model", "project_id", "api_key_id"]
+GRAIN = [*GROUP, "token_class"]
 LOCAL_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
-INPUT_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h"]
+INPUT_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "embedding"]
+RETRY_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
+FINE = [*GROUP, "feature", "language"]
+BROKEN_OUTCOMES = ["dropped", "aborted"]
 
 
-def local_daily(requests: pl.LazyFrame) -> pl.LazyFrame:
-    """Local tokens per day/group/class plus the request evidence (retries, broken streams)."""
-    roll = daily_rollup(requests).group_by(GROUP).agg(
-        *[pl.col(c).sum() for c in LOCAL_CLASSES],
-        pl.col("requests").sum(), pl.col("retries").sum(), pl.col("broken_streams").sum(),
+def _utc_day(ts: str, schema: pl.Schema) -> pl.Expr:
+    dtype = schema[ts]
+    col = pl.col(ts)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone not in (None, "UTC"):
+        col = col.dt.convert_time_zone("UTC")
+    return col.dt.date()
+
+
+def local_fine(requests: pl.LazyFrame) -> pl.LazyFrame:
+    """Per UTC day, group, feature and language: local tokens by class, retry tokens, evidence counts."""
+    embed = pl.col("model").str.contains("embedding")
+    inp, cached, write, out = (pl.col(c).fill_null(0) for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"))
+    classes = {
+        "input_uncached": pl.when(embed).then(0).otherwise(inp - cached - write),
+        "input_cache_read": pl.when(embed).then(0).otherwise(cached),
+        "input_cache_write_5m": pl.when(embed).then(0).otherwise(write),
+        "output": out,
+        "embedding": pl.when(embed).then(inp).otherwise(0),
+    }
+    retry = pl.col("attempt").fill_null(1) > 1
+    return (
+        requests.with_columns(
+            _utc_day("ts", requests.collect_schema()).alias("day"),
+            *[pl.col(c).fill_null("") for c in ("api_key_id", "feature", "language", "project_id")],
+        )
+        .group_by(FINE)
+        .agg(
+            pl.len().cast(pl.Int64).alias("requests"),
+            retry.sum().cast(pl.Int64).alias("retries"),
+            pl.col("stream_outcome").is_in(BROKEN_OUTCOMES).sum().cast(pl.Int64).alias("broken_streams"),
+            pl.col("input_tokens").is_null().sum().cast(pl.Int64).alias("without_counts"),
+            *[e.sum().cast(pl.Int64).alias(name) for name, e in classes.items()],
+            *[e.filter(retry).sum().cast(pl.Int64).alias(f"retry_{name}") for name, e in classes.items()],
+        )
     )
-    return roll
 
 
-def local_long(local: pl.LazyFrame) -> pl.LazyFrame:
-    return local.unpivot(index=GROUP, on=LOCAL_CLASSES, variable_name="token_class", value_name="local")
-
-
-def retry_inputs(requests: pl.LazyFrame) -> pl.LazyFrame:
-    """Per day/group/class, the input tokens of retries whose earlier attempt broke.
-
-    A dropped stream reports no usage to our counters, but its prompt was billed: the
-    retry's input is the best local evidence of what the broken attempt sent.
-    """
-    retried = requests.filter(pl.col("attempt") > 1)
-    return local_long(local_daily(retried).drop("requests", "retries", "broken_streams")).rename({"local": "retry_tokens"}).filter(
-        pl.col("token_class").is_in(INPUT_CLASSES)
-    )
-
-
-def billed_long(billed_usage: pl.LazyFrame) -> pl.LazyFrame:
+def billed_rows(billed_usage: pl.LazyFrame) -> pl.LazyFrame:
+    """Metered tokens per UTC day, group, class, service tier and context window."""
     return (
         billed_usage.filter(pl.col("unit") == "tokens")
-        .with_columns(pl.col("charge_period_start").dt.date().alias("day"))
-        .group_by(GRAIN)
+        .with_columns(
+            _utc_day("charge_period_start", billed_usage.collect_schema()).alias("day"),
+            *[pl.col(c).fill_null("") for c in ("api_key_id", "project_id", "service_tier", "context_window")],
+        )
+        .group_by(*GRAIN, "service_tier", "context_window")
         .agg(pl.col("quantity").sum().alias("billed"))
     )
 
 
-def joined(local: pl.LazyFrame, billed: pl.LazyFrame) -> pl.LazyFrame:
+def billed_requests(billed_usage: pl.LazyFrame) -> pl.LazyFrame:
+    """Metered request counts (OpenAI's num_model_requests) per group, for evidence."""
+    return (
+        billed_usage.filter(pl.col("token_class") == "requests")
+        .with_columns(_utc_day("charge_period_start", billed_usage.collect_schema()).alias("day"),
+                      pl.col("api_key_id").fill_null(""), pl.col("project_id").fill_null(""))
+        .group_by(GROUP).agg(pl.col("quantity").sum().alias("billed_requests"))
+    )
+
+
+def key_scope(local: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
+    """Per (day, provider, model, project): whether both sides know every API key."""
+    group = ["day", "provider", "model", "project_id"]
+    sides = [
+        side.group_by(group).agg((pl.col("api_key_id") != "").all().alias(name))
+        for side, name in ((local, "local_keyed"), (billed, "billed_keyed"))
+    ]
+    both = sides[0].join(sides[1], on=group, how="full", coalesce=True)
+    return both.select(*group, (pl.col("local_keyed").fill_null(True) & pl.col("billed_keyed").fill_null(True)).alias("keyed"))
+
+
+def scope_keys(frame: pl.DataFrame, scope: pl.DataFrame) -> pl.DataFrame:
+    """Blank the API key where the comparison happens at project level."""
+    group = ["day", "provider", "model", "project_id"]
+    return frame.join(scope, on=group, how="left").with_columns(
+        pl.when(pl.col("keyed").fill_null(True)).then(pl.col("api_key_id")).otherwise(pl.lit("")).alias("api_key_id")
+    ).drop("keyed")
+
+
+def local_long(local_group: pl.DataFrame) -> pl.DataFrame:
+    """Local tokens per grain row from the per-group aggregate."""
+    return local_group.unpivot(index=GROUP, on=LOCAL_CLASSES, variable_name="token_class", value_name="local")
+
+
+def retry_long(local_group: pl.DataFrame) -> pl.DataFrame:
+    """Tokens of retried attempts per grain row (the best local evidence of what a broken attempt sent)."""
+    cols = [f"retry_{c}" for c in RETRY_CLASSES]
+    return local_group.unpivot(index=GROUP, on=cols, variable_name="token_class", value_name="retry_tokens").with_columns(
+        pl.col("token_class").str.strip_prefix("retry_")
+    ).filter(pl.col("retry_tokens") != 0)
+
+
+def joined(local: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
     """Local against billed per grain row; a side with no row counts as zero."""
     return (
-        local_long(local)
-        .join(billed, on=GRAIN, how="full", coalesce=True)
+        local.join(billed, on=GRAIN, how="full", coalesce=True)
         .with_columns(pl.col("local").fill_null(0), pl.col("billed").fill_null(0))
         .filter((pl.col("local") != 0) | (pl.col("billed") != 0))
         .with_columns((pl.col("billed") - pl.col("local")).alias("delta"))
     )
 
 
-def billed_dollars(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Billed USD per (day, provider, project, model as billed, token class) from the cost lines."""
+def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
+    """Billed USD per (day, provider, project, model as billed, token class) from the cost lines.
+
+    OpenAI bills per project and line item ("model, kind"), Anthropic per workspace and
+    description/token type with the base model; the parsers put both in x_Model/x_TokenClass.
+    """
     return (
-        cost_lines.filter((pl.col("x_CostSource").is_in(["inference", "embeddings"])) & (pl.col("BillingCurrency") == "USD"))
-        .with_columns(
-            pl.col("ChargePeriodStart").dt.date().alias("day"),
-            pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
-            pl.col("SubAccountId").alias("project_id"),
+        cost_lines.filter(
+            pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency").str.to_uppercase() == "USD")
+            & pl.col("x_Model").is_not_null() & pl.col("x_TokenClass").is_not_null()
         )
-        .group_by("day", "provider", "project_id", pl.col("x_Model").alias("billed_model"), pl.col("x_TokenClass").alias("token_class"))
-        .agg(pl.col("BilledCost").sum().alias("billed_usd"))
+        .with_columns(
+            _utc_day("ChargePeriodStart", cost_lines.collect_schema()).alias("day"),
+            pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
+            pl.col("SubAccountId").fill_null("").alias("project_id"),
+        )
+        .group_by("day", "provider", "project_id", pl.col("x_Model").alias("cost_model"), pl.col("x_TokenClass").alias("token_class"))
+        .agg(pl.col("BilledCost").sum().alias("cell_billed_usd"))
+    )
+
+
+def billed_total(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
+    """All billed AI dollars (inference and embeddings) per currency, with or without a model."""
+    return (
+        cost_lines.filter(pl.col("x_CostSource").is_in(["inference", "embeddings"]))
+        .group_by(pl.col("BillingCurrency").str.to_uppercase().alias("currency"))
+        .agg(pl.col("BilledCost").sum().alias("billed"), pl.len().alias("lines"))
     )

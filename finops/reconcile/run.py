@@ -1,24 +1,30 @@
 """Reconcile the request log against billed usage and bills: groups, causes and the summary.
 
-`reconcile(...)` is what the CLI, the dashboard, the report and the export call. All
-days are UTC days; the display timezone only changes how ranges are printed.
+`reconcile(store, ...)` is what the CLI, the dashboard, the report and the export call;
+`reconcile_frames(...)` is the same on plain lazy frames (no IO), for tests and benches.
+All days are UTC days; a display timezone only changes how ranges are printed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
 
-from finops.reconcile import causes
-from finops.reconcile.frames import GRAIN, billed_dollars, billed_long, joined, local_daily, retry_inputs
+from finops.reconcile import causes, drift, prices
+from finops.reconcile.findings import Finding, findings_frame
+from finops.reconcile.frames import (
+    GRAIN, GROUP, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
+    joined, key_scope, local_fine, local_long, retry_long, scope_keys,
+)
+from finops.reconcile.priced import align_models, noise_by_series, price_groups
+from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
-from models.pricing.catalog import load_catalog, price, resolve_models
+from models.pricing.catalog import load_catalog
 
-PRICE_TOLERANCE_REL = 0.005
-PRICE_TOLERANCE_ABS = 0.001  # USD per day and line
+COUNTS = ["requests", "retries", "broken_streams", "without_counts"]
 
 
 def _sum_or_unpriced(col: str) -> pl.Expr:
@@ -28,33 +34,139 @@ def _sum_or_unpriced(col: str) -> pl.Expr:
 
 @dataclass
 class ReconcileResult:
-    groups: pl.DataFrame  # per grain row: local, billed, delta, prices, explained/unexplained
-    causes: pl.DataFrame  # one row per finding
+    groups: pl.DataFrame  # per grain row: local, billed, delta, prices, billed dollars, causes, unexplained
+    causes: pl.DataFrame  # one row per finding (findings.FINDINGS_SCHEMA)
     summary: dict[str, float] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
 
     def by(self, period: str = "day") -> pl.DataFrame:
-        """Groups rolled up to day or month per provider, model, project and token class."""
+        """Groups rolled up to day or month per provider, model, project, key and token class."""
         key = pl.col("day") if period == "day" else pl.col("day").dt.strftime("%Y-%m")
         return (
-            self.groups.group_by(key.alias(period), "provider", "model", "project_id", "token_class")
+            self.groups.group_by(key.alias(period), "provider", "project_id", "api_key_id", "model", "token_class")
             .agg(
                 pl.col("local").sum(), pl.col("billed").sum(), pl.col("delta").sum(),
-                _sum_or_unpriced("delta_usd"), pl.col("unexplained").sum(), _sum_or_unpriced("unexplained_usd"),
+                _sum_or_unpriced("delta_usd"), _sum_or_unpriced("billed_usd"), _sum_or_unpriced("billed_usd_at_catalog"),
+                _sum_or_unpriced("price_diff_usd"), pl.col("unexplained").sum(), _sum_or_unpriced("unexplained_usd"),
                 pl.col("causes").explode().drop_nulls().unique().sort().str.join(",").alias("causes"),
             )
-            .with_columns(
-                pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"),
-            )
-            .sort(period, "provider", "project_id", "model", "token_class")
+            .with_columns(pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"))
+            .sort(period, "provider", "project_id", "api_key_id", "model", "token_class")
         )
 
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.summary.get("unexplained_pct", 0.0) > self.summary.get("max_unexplained_pct", 2.0) else 0
 
-def _filter(lf: pl.LazyFrame, day: pl.Expr, since: date | None, until: date | None,
-            provider: str | None, project: str | None, provider_col: str = "provider", project_col: str = "project_id") -> pl.LazyFrame:
+
+def _local_groups(fine: pl.DataFrame, brows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    sums = [pl.col(c).sum() for c in (*COUNTS, *LOCAL_CLASSES, *[f"retry_{c}" for c in RETRY_CLASSES])]
+    local = fine.group_by(GROUP).agg(*sums)
+    scope = key_scope(local, brows)
+    return scope_keys(local, scope).group_by(GROUP).agg(*sums), scope
+
+
+def reconcile_frames(
+    requests: pl.LazyFrame,
+    billed_usage: pl.LazyFrame,
+    cost_lines: pl.LazyFrame,
+    catalog: pl.DataFrame,
+    thresholds: Thresholds | None = None,
+) -> ReconcileResult:
+    """The whole reconciliation on lazy frames of the requests, billed_usage and cost_lines tables."""
+    th = thresholds or Thresholds()
+    fine, brows, breqs, cells, totals = pl.collect_all([
+        local_fine(requests), billed_rows(billed_usage), billed_requests(billed_usage), cost_cells(cost_lines), billed_total(cost_lines),
+    ], engine="streaming")
+    fine = align_models(fine, brows)
+    local, scope = _local_groups(fine, brows)
+    brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
+    breqs = scope_keys(breqs, scope).group_by(GROUP).agg(pl.col("billed_requests").sum())
+
+    groups = price_groups(brows, local_long(local), cells, catalog)
+    groups = groups.join(noise_by_series(groups), on=["provider", "project_id", "api_key_id", "model", "token_class"], how="left")
+    evidence = local.select(*GROUP, *COUNTS).join(breqs, on=GROUP, how="full", coalesce=True).with_columns(
+        *[pl.col(c).fill_null(0) for c in (*COUNTS, "billed_requests")]
+    )
+    features = fine.group_by("provider", "project_id", "feature", "language").agg(
+        pl.sum_horizontal("input_uncached", "input_cache_read", "input_cache_write_5m", "embedding").sum().alias("input_tokens")
+    )
+
+    explained: list[pl.DataFrame] = []
+    findings: list[Finding] = []
+
+    def residual() -> pl.DataFrame:
+        if not explained:
+            return groups.with_columns(pl.col("delta").alias("residual"))
+        done = pl.concat(explained).group_by(GRAIN).agg(pl.col("tokens").sum())
+        return groups.join(done, on=GRAIN, how="left").with_columns(
+            (pl.col("delta") - pl.col("tokens").fill_null(0)).alias("residual")).drop("tokens")
+
+    for detect in (
+        lambda: causes.unlogged(residual(), evidence, th),
+        lambda: causes.retries(residual(), evidence, retry_long(local), th),
+        lambda: causes.evictions(residual(), evidence, th),
+        lambda: drift.drift(residual(), features, th),
+    ):
+        found = detect()
+        explained.append(found.explained)
+        findings += found.findings
+    token_usd = sum(f.dollar_impact or 0.0 for f in findings)
+    compared = prices.compare_cells(groups, cells)
+    price_findings = prices.mismatches(compared, th)
+    rest = causes.unexplained(residual(), th)
+    findings += price_findings + rest.findings
+
+    by_grain = pl.concat(explained).group_by(GRAIN).agg(pl.col("cause").unique().sort().alias("causes"))
+    out = residual().join(by_grain, on=GRAIN, how="left").with_columns(
+        pl.col("causes").fill_null([]),
+        pl.col("residual").alias("unexplained"),
+        (pl.col("residual") * pl.col("usd_per_million") / 1e6).alias("unexplained_usd"),
+    ).select(
+        *GRAIN, "local", "billed", "delta", "delta_pct", "usd_per_million", "price_row_id", "delta_usd",
+        "billed_usd", "billed_usd_at_catalog", "price_diff_usd", "causes", "unexplained", "unexplained_usd",
+    ).sort(GRAIN)
+    summary = _summary(out, totals, token_usd, price_findings, cells, compared, th)
+    return ReconcileResult(out, findings_frame(findings), summary, findings)
+
+
+def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price_findings: list[Finding],
+             cells: pl.DataFrame, compared: pl.DataFrame, th: Thresholds) -> dict[str, float]:
+    usd = totals.filter(pl.col("currency") == "USD")
+    billed = float(usd["billed"].sum()) if usd.height else 0.0
+    at_catalog = float(groups["billed_usd_at_catalog"].sum())
+    unexplained = float(groups["unexplained_usd"].abs().sum())
+    base = billed or at_catalog
+    pct = unexplained / base * 100 if base else (0.0 if unexplained == 0 else 100.0)
+    matched = compared.select(pl.col("cell_billed_usd").sum()).item() if compared.height else 0.0
+    return {
+        "billed_usd": billed,
+        "billed_usd_at_catalog": at_catalog,
+        "local_usd_at_catalog": float((groups["local"] * groups["usd_per_million"] / 1e6).sum()),
+        "explained_usd": float(token_usd),
+        "price_mismatch_usd": float(sum(f.dollar_impact or 0.0 for f in price_findings)),
+        "unexplained_usd": unexplained,
+        "unexplained_pct": pct,
+        "max_unexplained_pct": th.max_unexplained_pct,
+        "unpriced_rows": int(groups["usd_per_million"].null_count()),
+        "local_tokens": int(groups["local"].sum()),
+        "billed_tokens": int(groups["billed"].sum()),
+        "billed_usd_without_usage": float(cells["cell_billed_usd"].sum()) - float(matched or 0.0),
+        "non_usd_cost_lines": int(totals.filter(pl.col("currency") != "USD")["lines"].sum()),
+    }
+
+
+def _between(lf: pl.LazyFrame, col: str, since: date | None, until: date | None) -> pl.LazyFrame:
+    # Comparing the timestamp itself (not its date) lets Parquet statistics skip row groups.
     if since:
-        lf = lf.filter(day >= since)
+        lf = lf.filter(pl.col(col) >= datetime.combine(since, time(), tzinfo=timezone.utc))
     if until:
-        lf = lf.filter(day <= until)
+        lf = lf.filter(pl.col(col) < datetime.combine(until + timedelta(days=1), time(), tzinfo=timezone.utc))
+    return lf
+
+
+def _only(lf: pl.LazyFrame, provider: str | None, project: str | None, provider_col: str = "provider",
+          project_col: str = "project_id") -> pl.LazyFrame:
     if provider:
         lf = lf.filter(pl.col(provider_col).str.to_lowercase() == provider.lower())
     if project:
@@ -70,156 +182,12 @@ def reconcile(
     project: str | None = None,
     catalog: pl.DataFrame | None = None,
     catalog_override: Path | None = None,
+    thresholds: Thresholds | None = None,
 ) -> ReconcileResult:
+    """Reconcile the stored request log, billed usage and cost lines over UTC days [since, until]."""
     catalog = catalog if catalog is not None else load_catalog(catalog_override)
-    requests = _filter(store.scan("requests"), pl.col("ts").dt.date(), since, until, provider, project)
-    usage = _filter(store.scan("billed_usage"), pl.col("charge_period_start").dt.date(), since, until, provider, project)
-    costs = _filter(store.scan("cost_lines"), pl.col("ChargePeriodStart").dt.date(), since, until, provider, project,
-                    "ServiceProviderName", "SubAccountId")
-
-    local = local_daily(requests).collect()
-    groups = joined(local.lazy(), billed_long(usage)).collect()
-    groups = price(groups, catalog)
-    retry_tokens = retry_inputs(requests).collect()
-    features = requests.group_by("provider", "project_id", "feature", "language").agg(
-        pl.col("input_tokens").sum().alias("local")
-    ).collect()
-    local_days = local.select("day", "provider", "project_id").unique()
-
-    explained_parts: list[pl.DataFrame] = []
-    findings: list[dict[str, object]] = []
-
-    def residual() -> pl.DataFrame:
-        if not explained_parts:
-            return groups.with_columns(pl.col("delta").alias("residual"))
-        done = pl.concat(explained_parts).group_by(GRAIN).agg(pl.col("tokens").sum())
-        return groups.join(done, on=GRAIN, how="left").with_columns((pl.col("delta") - pl.col("tokens").fill_null(0)).alias("residual")).drop("tokens")
-
-    for detect in (
-        lambda: causes.unlogged(groups, local_days),
-        lambda: causes.retries(residual(), local, retry_tokens),
-        lambda: causes.evictions(residual()),
-        lambda: causes.drift(residual(), features),
-    ):
-        found = detect()
-        explained_parts.append(found.explained)
-        findings += found.findings
-
-    explained = pl.concat(explained_parts) if explained_parts else causes.EMPTY_EXPLAINED
-    priced_explained = explained.join(groups.select(*GRAIN, "usd_per_million"), on=GRAIN, how="left").with_columns(
-        (pl.col("tokens") * pl.col("usd_per_million") / 1e6).alias("usd")
-    )
-    dollars_by_cause = _token_cause_dollars(priced_explained, costs, findings)
-    for f in findings:
-        f["dollar_impact"] = dollars_by_cause.get(_finding_key(f), 0.0)
-        f["provenance"] = "metered vs logged"
-
-    price_findings, billed_usd_total = _price_mismatch(groups, costs, catalog)
-    findings += price_findings
-
-    res = residual()
-    by_grain = explained.group_by(GRAIN).agg(pl.col("cause").unique().sort().alias("causes"))
-    groups = res.join(by_grain, on=GRAIN, how="left").with_columns(
-        (pl.col("delta") * pl.col("usd_per_million") / 1e6).alias("delta_usd"),
-        (pl.col("billed") * pl.col("usd_per_million") / 1e6).alias("billed_usd_at_catalog"),
-        pl.col("residual").alias("unexplained"),
-        (pl.col("residual") * pl.col("usd_per_million") / 1e6).alias("unexplained_usd"),
-        pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"),
-    ).drop("residual").sort(GRAIN)
-    unexplained_usd = float(groups["unexplained_usd"].abs().sum())
-    summary = {
-        "billed_usd": billed_usd_total,
-        "billed_usd_at_catalog": float(groups["billed_usd_at_catalog"].sum()),
-        "local_usd_at_catalog": float((groups["local"] * groups["usd_per_million"] / 1e6).sum()),
-        "explained_usd": float(sum(float(f["dollar_impact"]) for f in findings if f["cause"] != "price_mismatch")),  # type: ignore[arg-type]
-        "unexplained_usd": unexplained_usd,
-        "unexplained_pct": unexplained_usd / billed_usd_total * 100 if billed_usd_total else 0.0,
-        "unpriced_rows": int(groups["usd_per_million"].null_count()),
-    }
-    return ReconcileResult(groups, findings_frame(findings), summary)
-
-
-def _finding_key(f: dict[str, object]) -> tuple[object, ...]:
-    return (f["cause"], f["provider"], tuple(f["project_ids"]), f["start"], f["end"])  # type: ignore[arg-type]
-
-
-def _token_cause_dollars(priced: pl.DataFrame, costs: pl.LazyFrame, findings: list[dict[str, object]]) -> dict[tuple[object, ...], float]:
-    """Dollars per finding: catalog price x tokens; unlogged traffic at what was actually billed."""
-    out: dict[tuple[object, ...], float] = {}
-    billed_by_day = costs.filter(pl.col("x_CostSource").is_in(["inference", "embeddings"])).group_by(
-        pl.col("ChargePeriodStart").dt.date().alias("day"), pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
-        pl.col("SubAccountId").alias("project_id"),
-    ).agg(pl.col("BilledCost").sum()).collect()
-    for f in findings:
-        mask = (
-            (pl.col("cause") == f["cause"]) & (pl.col("provider") == f["provider"])
-            & pl.col("project_id").is_in(f["project_ids"]) & pl.col("day").is_between(f["start"], f["end"])  # type: ignore[arg-type]
-        )
-        usd = float(priced.filter(mask)["usd"].sum())
-        if f["cause"] == "unlogged_traffic":
-            billed = billed_by_day.filter(
-                (pl.col("provider") == f["provider"]) & pl.col("project_id").is_in(f["project_ids"])  # type: ignore[arg-type]
-                & pl.col("day").is_between(f["start"], f["end"])  # type: ignore[arg-type]
-            )
-            if billed.height:
-                usd = float(billed["BilledCost"].sum())
-                f["dollar_basis"] = "billed"
-        out[_finding_key(f)] = usd
-    return out
-
-
-def _price_mismatch(groups: pl.DataFrame, costs: pl.LazyFrame, catalog: pl.DataFrame) -> tuple[list[dict[str, object]], float]:
-    """Billed dollars against billed tokens x catalog price, per day, project, model and class."""
-    billed = billed_dollars(costs).collect()
-    total = float(billed["billed_usd"].sum()) if billed.height else 0.0
-    billed = billed.filter(pl.col("billed_model").is_not_null() & pl.col("token_class").is_not_null())
-    if billed.height == 0:
-        return [], total
-    bmap = resolve_models(billed["billed_model"], billed["provider"], catalog).rename({"model": "billed_model"})
-    billed = billed.join(bmap, on=["provider", "billed_model"], how="left").group_by(
-        "day", "provider", "project_id", "catalog_model", "token_class").agg(pl.col("billed_usd").sum())
-    gmap = resolve_models(groups["model"], groups["provider"], catalog)
-    expected = groups.join(gmap, on=["provider", "model"], how="left").group_by(
-        "day", "provider", "project_id", "catalog_model", "token_class"
-    ).agg(
-        (pl.col("billed") * pl.col("usd_per_million") / 1e6).sum().alias("expected_usd"),
-        pl.col("billed").sum().alias("tokens"),
-    )
-    both = billed.join(expected, on=["day", "provider", "project_id", "catalog_model", "token_class"], how="inner").with_columns(
-        (pl.col("billed_usd") - pl.col("expected_usd")).alias("diff")
-    ).filter(pl.col("diff").abs() > PRICE_TOLERANCE_REL * pl.col("expected_usd") + PRICE_TOLERANCE_ABS)
-    findings = []
-    for (provider, model, token_class), part in both.group_by("provider", "catalog_model", "token_class", maintain_order=True):
-        for start, end in causes.day_ranges(part["day"].to_list()):
-            rows = part.filter(pl.col("day").is_between(start, end))
-            tokens = int(rows["tokens"].sum())
-            billed_rate = float(rows["billed_usd"].sum()) / tokens * 1e6 if tokens else None
-            catalog_rate = float(rows["expected_usd"].sum()) / tokens * 1e6 if tokens else None
-            findings.append({
-                "cause": "price_mismatch", "provider": provider, "project_ids": sorted(rows["project_id"].unique().to_list()),
-                "models": [model], "token_class": token_class, "start": start, "end": end, "tokens": {token_class: tokens},
-                "billed_usd_per_million": billed_rate, "catalog_usd_per_million": catalog_rate,
-                "dollar_impact": float(rows["diff"].sum()), "provenance": "billed vs catalog",
-            })
-    return findings, total
-
-
-def findings_frame(findings: list[dict[str, object]]) -> pl.DataFrame:
-    import json
-
-    rows = []
-    for f in findings:
-        core = {"cause", "provider", "project_ids", "models", "start", "end", "tokens", "dollar_impact", "provenance"}
-        evidence = {k: v for k, v in f.items() if k not in core}
-        rows.append({
-            "cause": f["cause"], "provider": f["provider"], "projects": ",".join(f["project_ids"]),  # type: ignore[arg-type]
-            "models": ",".join(f["models"]), "start": f["start"], "end": f["end"],  # type: ignore[arg-type]
-            "tokens": sum(abs(int(v)) for v in f["tokens"].values()) if f["cause"] != "cache_eviction"  # type: ignore[union-attr]
-            else int(f.get("evicted_tokens", 0)),  # type: ignore[arg-type]
-            "dollar_impact": float(f["dollar_impact"]),  # type: ignore[arg-type]
-            "evidence": json.dumps(evidence, default=str, sort_keys=True),
-            "provenance": f["provenance"],
-        })
-    schema = {"cause": pl.String, "provider": pl.String, "projects": pl.String, "models": pl.String, "start": pl.Date,
-              "end": pl.Date, "tokens": pl.Int64, "dollar_impact": pl.Float64, "evidence": pl.String, "provenance": pl.String}
-    return pl.DataFrame(rows, schema=schema, orient="row").sort("cause", "provider", "start") if rows else pl.DataFrame(schema=schema)
+    requests = _only(_between(store.scan("requests"), "ts", since, until), provider, project)
+    usage = _only(_between(store.scan("billed_usage"), "charge_period_start", since, until), provider, project)
+    costs = _only(_between(store.scan("cost_lines"), "ChargePeriodStart", since, until), provider, project,
+                  "ServiceProviderName", "SubAccountId")
+    return reconcile_frames(requests, usage, costs, catalog, thresholds)

@@ -1,121 +1,215 @@
-"""The price catalog: load, validate and look up effective-dated prices per token class.
+"""The price catalog: load and validate effective-dated prices, and merge a user override.
 
 The default catalog (catalog.csv beside this module) lists public prices with a source
-URL and an "as of" date per row; a user catalog (negotiated discounts) overrides rows with
-the same provider, model, token class and effective_from. Lookups are polars joins, so
-pricing millions of rows costs one join. A model the catalog does not know stays unpriced
-(null), never $0.
+URL and an "as of" date per row. A user catalog (negotiated discounts) of the same
+columns wins wherever its periods overlap a default row: the default row is clipped
+around it, so the merged catalog never has two rows in force for the same provider,
+model and token class on the same day. Lookups (models.pricing.lookup) are polars joins
+on that merged frame. A model the catalog does not know stays unpriced, never $0.
 """
 
 from __future__ import annotations
 
 import csv
+import math
+import re
+from collections.abc import Iterable
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from finops.errors import PricingError
+from finops.schema import TokenClass
+from models.pricing.lookup import cost, price, resolve_models
+
+__all__ = [
+    "CATALOG_SCHEMA", "COLUMNS", "OPTIONAL_COLUMNS", "configured_catalog", "cost", "default_catalog_path",
+    "load_catalog", "price", "read_catalog", "resolve_models",
+]
 
 COLUMNS = ("provider", "model", "token_class", "usd_per_million", "effective_from", "effective_to", "source_url", "as_of")
+OPTIONAL_COLUMNS = ("batch_discount", "long_context_above_tokens", "long_context_usd_per_million")
 CATALOG_SCHEMA = pl.Schema({
     "provider": pl.String, "model": pl.String, "token_class": pl.String, "usd_per_million": pl.Float64,
     "effective_from": pl.Date, "effective_to": pl.Date, "source_url": pl.String, "as_of": pl.Date,
+    "batch_discount": pl.Float64, "long_context_above_tokens": pl.Int64, "long_context_usd_per_million": pl.Float64,
     "price_row_id": pl.String,
 })
+# Reasoning is billed as output, so a catalog prices output only.
+PRICED_CLASSES = tuple(c for c in TokenClass.TOKENS if c != TokenClass.REASONING)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_MODEL = re.compile(r"^\S+$")
 
 
 def default_catalog_path() -> Path:
     return Path(str(resources.files("models.pricing").joinpath("catalog.csv")))
 
 
-def _parse_date(text: str, path: Path, line: int, field: str, required: bool) -> date | None:
-    if not text.strip():
-        if required:
-            raise PricingError(f"{path}:{line}: field {field!r} is empty")
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PricingError(f"{path}:{line}: field {field!r}: {text!r} is not a YYYY-MM-DD date") from None
+class _Row:
+    """One CSV record being validated; every error names file, line and field."""
+
+    def __init__(self, path: Path, line: int, rec: dict[str, str | None]) -> None:
+        self.path, self.line, self.rec = path, line, rec
+
+    def fail(self, field: str, problem: str) -> PricingError:
+        return PricingError(f"{self.path}:{self.line}: field {field!r}: {problem}")
+
+    def text(self, field: str, pattern: re.Pattern[str] | None = None) -> str:
+        value = (self.rec.get(field) or "").strip()
+        if not value:
+            raise self.fail(field, "is empty")
+        if pattern is not None and not pattern.match(value):
+            raise self.fail(field, f"{value!r} is not a valid name")
+        return value
+
+    def number(self, field: str, required: bool = True, lo: float = 0.0, hi: float | None = None) -> float | None:
+        raw = (self.rec.get(field) or "").strip()
+        if not raw:
+            if required:
+                raise self.fail(field, "is empty")
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            raise self.fail(field, f"{raw!r} is not a number") from None
+        if not math.isfinite(value) or value < lo or (hi is not None and value >= hi):
+            bound = f"in [{lo:g}, {hi:g})" if hi is not None else f">= {lo:g}"
+            raise self.fail(field, f"{raw!r} is not {bound}")
+        return value
+
+    def day(self, field: str, required: bool) -> date | None:
+        raw = (self.rec.get(field) or "").strip()
+        if not raw:
+            if required:
+                raise self.fail(field, "is empty")
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise self.fail(field, f"{raw!r} is not a YYYY-MM-DD date") from None
+
+
+def _parse(row: _Row) -> dict[str, Any]:
+    token_class = row.text("token_class")
+    if token_class == TokenClass.REASONING:
+        raise row.fail("token_class", "reasoning is billed as output; price the 'output' class")
+    if token_class not in PRICED_CLASSES:
+        raise row.fail("token_class", f"{token_class!r} is not a token class ({', '.join(PRICED_CLASSES)})")
+    start, end = row.day("effective_from", True), row.day("effective_to", False)
+    if end is not None and start is not None and end <= start:
+        raise row.fail("effective_to", f"{end} is not after effective_from {start}")
+    above = row.number("long_context_above_tokens", required=False, lo=1)
+    long_price = row.number("long_context_usd_per_million", required=False)
+    if (above is None) != (long_price is None):
+        missing = "long_context_above_tokens" if above is None else "long_context_usd_per_million"
+        raise row.fail(missing, "is empty but the other long-context field is set")
+    if above is not None and above != int(above):
+        raise row.fail("long_context_above_tokens", f"{above!r} is not a whole number of tokens")
+    return {
+        "provider": row.text("provider", _NAME), "model": row.text("model", _MODEL), "token_class": token_class,
+        "usd_per_million": row.number("usd_per_million"), "effective_from": start, "effective_to": end,
+        "source_url": row.text("source_url"), "as_of": row.day("as_of", True),
+        "batch_discount": row.number("batch_discount", required=False, hi=1.0),
+        "long_context_above_tokens": int(above) if above is not None else None,
+        "long_context_usd_per_million": long_price,
+        "price_row_id": f"{row.path.name}:{row.line}",
+    }
+
+
+def _check_overlaps(rows: list[dict[str, Any]], path: Path) -> None:
+    """Two rows in force on the same day for one price would make a lookup ambiguous."""
+    by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        by_key.setdefault((r["provider"], r["model"], r["token_class"]), []).append(r)
+    for group in by_key.values():
+        group.sort(key=lambda r: r["effective_from"])
+        for prev, cur in zip(group, group[1:]):
+            if prev["effective_to"] is None or cur["effective_from"] < prev["effective_to"]:
+                line = cur["price_row_id"].rsplit(":", 1)[1]
+                until = prev["effective_to"] or "open end"
+                raise PricingError(
+                    f"{path}:{line}: field 'effective_from': {cur['effective_from']} overlaps line "
+                    f"{prev['price_row_id'].rsplit(':', 1)[1]} ({prev['effective_from']} to {until})"
+                )
 
 
 def read_catalog(path: Path) -> pl.DataFrame:
     """Rows of one catalog file, validated; errors name file, line and field."""
+    path = Path(path)
     try:
         fh = open(path, newline="", encoding="utf-8")
     except OSError as exc:
         raise PricingError(f"{path}: cannot read price catalog ({exc.strerror})") from None
-    rows = []
+    rows: list[dict[str, Any]] = []
     with fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        missing = [c for c in COLUMNS if c not in header]
         if missing:
-            raise PricingError(f"{path}: missing column(s) {', '.join(missing)}")
-        for line, rec in enumerate(reader, start=2):
-            for field in ("provider", "model", "token_class"):
-                if not (rec[field] or "").strip():
-                    raise PricingError(f"{path}:{line}: field {field!r} is empty")
-            try:
-                price = float(rec["usd_per_million"])
-            except ValueError:
-                raise PricingError(f"{path}:{line}: field 'usd_per_million': {rec['usd_per_million']!r} is not a number") from None
-            if price < 0:
-                raise PricingError(f"{path}:{line}: field 'usd_per_million' is negative")
-            start = _parse_date(rec["effective_from"], path, line, "effective_from", True)
-            end = _parse_date(rec["effective_to"], path, line, "effective_to", False)
-            if end is not None and start is not None and end <= start:
-                raise PricingError(f"{path}:{line}: field 'effective_to' is not after effective_from")
-            rows.append({
-                "provider": rec["provider"].strip(), "model": rec["model"].strip(), "token_class": rec["token_class"].strip(),
-                "usd_per_million": price, "effective_from": start, "effective_to": end,
-                "source_url": rec["source_url"], "as_of": _parse_date(rec["as_of"], path, line, "as_of", False),
-                "price_row_id": f"{path.name}:{line}",
-            })
+            raise PricingError(f"{path}:1: missing column(s) {', '.join(missing)}")
+        unknown = [h for h in header if h not in COLUMNS and h not in OPTIONAL_COLUMNS]
+        if unknown:
+            raise PricingError(f"{path}:1: field {unknown[0]!r} is not a catalog column "
+                               f"(known: {', '.join(COLUMNS + OPTIONAL_COLUMNS)})")
+        reader.fieldnames = header
+        for rec in reader:
+            if None in rec:  # more cells than header columns
+                raise PricingError(f"{path}:{reader.line_num}: {len(rec[None])} cell(s) more than the header has")  # type: ignore[index]
+            rows.append(_parse(_Row(path, reader.line_num, rec)))
+    _check_overlaps(rows, path)
     return pl.DataFrame(rows, schema=CATALOG_SCHEMA)
 
 
+def _subtract(start: date, end: date | None, cuts: Iterable[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """The parts of [start, end) not covered by any cut (end None = open)."""
+    pieces = [(start, end)]
+    for c_start, c_end in cuts:
+        out = []
+        for p_start, p_end in pieces:
+            if (c_end is not None and c_end <= p_start) or (p_end is not None and c_start >= p_end):
+                out.append((p_start, p_end))
+                continue
+            if c_start > p_start:
+                out.append((p_start, c_start))
+            if c_end is not None and (p_end is None or c_end < p_end):
+                out.append((c_end, p_end))
+        pieces = out
+    return pieces
+
+
+def merge(base: pl.DataFrame, user: pl.DataFrame) -> pl.DataFrame:
+    """`base` with `user` rows winning wherever their periods overlap (base rows are clipped)."""
+    cuts: dict[tuple[str, str, str], list[tuple[date, date | None]]] = {}
+    for r in user.iter_rows(named=True):
+        cuts.setdefault((r["provider"], r["model"], r["token_class"]), []).append((r["effective_from"], r["effective_to"]))
+    kept = []
+    for r in base.iter_rows(named=True):
+        for start, end in _subtract(r["effective_from"], r["effective_to"], cuts.get((r["provider"], r["model"], r["token_class"]), [])):
+            kept.append({**r, "effective_from": start, "effective_to": end})
+    return pl.concat([pl.DataFrame(kept, schema=CATALOG_SCHEMA), user])
+
+
 def load_catalog(override: Path | None = None, base: Path | None = None) -> pl.DataFrame:
-    """The default catalog with a user catalog's rows replacing the ones they match."""
+    """The default catalog (or `base`) with a user catalog merged over it."""
     catalog = read_catalog(base or default_catalog_path())
     if override is not None:
-        user = read_catalog(override)
-        key = ["provider", "model", "token_class", "effective_from"]
-        catalog = pl.concat([catalog.join(user.select(key), on=key, how="anti"), user])
+        catalog = merge(catalog, read_catalog(override))
     return catalog.sort("provider", "model", "token_class", "effective_from")
 
 
-def resolve_models(models: pl.Series, providers: pl.Series, catalog: pl.DataFrame) -> pl.DataFrame:
-    """Map (provider, reported model) to the catalog model: the longest catalog name that equals
-    the reported one or prefixes it before a '-' (dated snapshots such as gpt-4.1-mini-2025-04-14)."""
-    known: dict[str, list[str]] = {}
-    for provider, model in catalog.select("provider", "model").unique().iter_rows():
-        known.setdefault(provider, []).append(model)
-    pairs = pl.DataFrame({"provider": providers, "model": models}).unique()
-    out = []
-    for provider, model in pairs.iter_rows():
-        best = None
-        for m in known.get(provider, []):
-            if (model == m or model.startswith(m + "-")) and (best is None or len(m) > len(best)):
-                best = m
-        out.append((provider, model, best))
-    return pl.DataFrame(out, schema={"provider": pl.String, "model": pl.String, "catalog_model": pl.String}, orient="row")
-
-
-def price(frame: pl.DataFrame, catalog: pl.DataFrame, day_column: str = "day") -> pl.DataFrame:
-    """Add usd_per_million and price_row_id for each (provider, model, token_class, day) row.
-
-    Unknown models, classes or dates get nulls: the caller reports them as unpriced.
-    """
-    if frame.height == 0:
-        return frame.with_columns(pl.lit(None, pl.Float64).alias("usd_per_million"), pl.lit(None, pl.String).alias("price_row_id"))
-    mapping = resolve_models(frame["model"], frame["provider"], catalog)
-    keyed = frame.with_row_index("__i").join(mapping, on=["provider", "model"], how="left")
-    cands = keyed.select("__i", "provider", "catalog_model", "token_class", day_column).join(
-        catalog.rename({"model": "catalog_model"}), on=["provider", "catalog_model", "token_class"], how="inner"
-    ).filter(
-        (pl.col(day_column) >= pl.col("effective_from"))
-        & (pl.col("effective_to").is_null() | (pl.col(day_column) < pl.col("effective_to")))
-    ).group_by("__i").agg(pl.col("usd_per_million").first(), pl.col("price_row_id").first())
-    return keyed.join(cands, on="__i", how="left").sort("__i").drop("__i", "catalog_model")
+def configured_catalog(config: Any = None, override: Path | None = None) -> pl.DataFrame:
+    """The catalog a command should use: `override` (a --catalog flag) or `[pricing] override`
+    in finops.toml (relative to that file), merged over the default."""
+    if override is None and config is not None:
+        section = config.section("pricing")
+        value = section.get("override")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                config.fail("pricing.override", "must be a path to a price catalog CSV")
+            override = Path(value).expanduser()
+            if not override.is_absolute() and config.path is not None:
+                override = config.path.parent / override
+    return load_catalog(override)

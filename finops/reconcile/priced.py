@@ -1,0 +1,90 @@
+"""Grain rows with their prices: catalog dollars, billed dollars from the cost lines, noise.
+
+- Billed usage is priced row by row at the catalog (tier-aware: batch, long context)
+  before it is summed to the grain, so `billed_usd_at_catalog` is what the catalog says
+  the metered tokens cost; `usd_per_million` is that blended rate (the standard rate in
+  force for rows with nothing billed) and values the delta.
+- Billed dollars come from the cost lines, a cell per (day, provider, project, billed
+  model, class); a cell's dollars are shared among its grain rows by metered tokens, so
+  `billed_usd` / `billed` is the rate actually billed. Causes are priced at that rate
+  where there is one (the dollars really paid), else at the catalog.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from finops.reconcile.frames import GRAIN, joined
+from finops.reconcile.thresholds import MAD_TO_SD
+from models.pricing.lookup import price, resolve_models
+
+SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
+CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
+
+
+def align_models(fine: pl.DataFrame, brows: pl.DataFrame) -> pl.DataFrame:
+    """Rename a logged alias (gpt-4.1) to the snapshot billed that day (gpt-4.1-2025-04-14)."""
+    at = ["day", "provider", "project_id"]
+    billed = brows.select(*at, pl.col("model").alias("billed_model")).unique()
+    logged = fine.select(*at, "model").unique()
+    missing = logged.join(billed, left_on=[*at, "model"], right_on=[*at, "billed_model"], how="anti")
+    if missing.height == 0:
+        return fine
+    alias = (
+        missing.join(billed, on=at, how="inner")
+        .filter(pl.col("billed_model").str.starts_with(pl.col("model") + "-"))
+        .sort("billed_model").unique(subset=[*at, "model"], keep="first")
+    )
+    if alias.height == 0:
+        return fine
+    return fine.join(alias, on=[*at, "model"], how="left").with_columns(
+        pl.coalesce("billed_model", "model").alias("model")).drop("billed_model")
+
+
+def _money_sum(tokens: str, rate: str) -> pl.Expr:
+    return pl.when(pl.col(rate).is_null().any()).then(None).otherwise((pl.col(tokens) * pl.col(rate) / 1e6).sum())
+
+
+def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Join both sides per grain row and add catalog and billed prices and dollars."""
+    billed = price(brows, catalog).group_by(GRAIN).agg(
+        pl.col("billed").sum(),
+        _money_sum("billed", "usd_per_million").alias("billed_usd_at_catalog"),
+        pl.col("price_row_id").drop_nulls().unique().sort().str.join(",").alias("billed_rows"),
+        pl.col("usd_per_million").is_null().any().alias("billed_unpriced"),
+    )
+    g = joined(local, billed)
+    std = price(g.select(GRAIN), catalog).select(*GRAIN, pl.col("usd_per_million").alias("std_rate"), pl.col("price_row_id").alias("std_row"))
+    has_billed = pl.col("billed") > 0
+    g = g.join(std, on=GRAIN, how="left").with_columns(
+        pl.when(has_billed).then(pl.col("billed_usd_at_catalog")).otherwise(0.0).alias("billed_usd_at_catalog"),
+        pl.when(has_billed & ~pl.col("billed_unpriced").fill_null(False)).then(pl.col("billed_usd_at_catalog") / pl.col("billed") * 1e6)
+        .when(has_billed).then(None).otherwise(pl.col("std_rate")).alias("usd_per_million"),
+        pl.when(has_billed & ~pl.col("billed_unpriced").fill_null(False)).then(pl.col("billed_rows"))
+        .when(has_billed).then(None).otherwise(pl.col("std_row")).alias("price_row_id"),
+    ).drop("std_rate", "std_row", "billed_rows", "billed_unpriced")
+
+    to_catalog = resolve_models(g["model"], g["provider"], catalog)
+    billed_models = cells.select("provider", pl.col("cost_model").alias("model")).unique()
+    to_cost = resolve_models(g["model"], g["provider"], billed_models).rename({"catalog_model": "cost_model"})
+    g = g.join(to_catalog, on=["provider", "model"], how="left").join(to_cost, on=["provider", "model"], how="left")
+    cell_tokens = g.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(pl.col("billed").sum().alias("cell_tokens"))
+    g = g.join(cell_tokens, on=CELL, how="left").join(cells, on=CELL, how="left").with_columns(
+        pl.when(pl.col("cell_tokens") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_tokens") * 1e6).alias("billed_rate"),
+    ).with_columns(
+        (pl.col("billed") * pl.col("billed_rate") / 1e6).alias("billed_usd"),
+        pl.coalesce("billed_rate", "usd_per_million").alias("rate"),
+    )
+    return g.with_columns(
+        (pl.col("delta") * pl.col("usd_per_million") / 1e6).alias("delta_usd"),
+        pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"),
+        (pl.col("billed_usd") - pl.col("billed_usd_at_catalog")).alias("price_diff_usd"),
+    ).drop("cell_tokens", "cell_billed_usd")
+
+
+def noise_by_series(groups: pl.DataFrame) -> pl.DataFrame:
+    """Robust spread (1.4826 x MAD) of each series' daily relative difference, where both sides have tokens."""
+    both = groups.filter((pl.col("local") > 0) & (pl.col("billed") > 0)).with_columns(
+        (pl.col("delta") / pl.max_horizontal("local", "billed")).alias("rel"))
+    centered = both.with_columns((pl.col("rel") - pl.col("rel").median().over(SERIES)).abs().alias("dev"))
+    return centered.group_by(SERIES).agg((pl.col("dev").median() * MAD_TO_SD).alias("noise"))
