@@ -30,13 +30,25 @@ def _check(by: str, metric: str) -> None:
         raise InputError(f"--metric: {metric!r} is not dollars or tokens")
 
 
-def _print_budgets(store, settings, spec) -> None:  # type: ignore[no-untyped-def]
+def _as_of(last_day):  # type: ignore[no-untyped-def]
+    """Now, unless the data stopped more than two days ago: then the end of its last day."""
+    from datetime import datetime, time, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    end_of_data = datetime.combine(last_day, time(23, 59, 59), timezone.utc)
+    return (now, False) if now - end_of_data <= timedelta(days=2) else (end_of_data, True)
+
+
+def _print_budgets(store, settings, spec, last_day) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
     from models.forecast.service import budget_statuses
 
     user_tz = settings.config.section("display").get("timezone", "UTC")
-    for st in budget_statuses(store, settings.config, spec=spec):
+    now, stale = _as_of(last_day)
+    if stale and settings.config.data.get("budgets"):
+        typer.echo(f"note: the data ends {last_day}; budgets are shown as of the end of that day (UTC)")
+    for st in budget_statuses(store, settings.config, now=now, spec=spec):
         b = st.budget
         month = st.window_start.astimezone(ZoneInfo(b.reset_timezone)).strftime("%Y-%m")
         source = "metered" if b.unit == "tokens" else "billed"
@@ -85,10 +97,11 @@ def register(app: typer.Typer) -> None:
             what = "billed cost lines" if metric == "dollars" else "metered token usage"
             typer.echo(f"nothing to forecast: the store has no {what} (run `finops sample load` or `finops sync`)", err=True)
             raise typer.Exit(1)
+        actuals = daily_series(store, metric, by)
         if daily:
             frame = result.frame.filter(pl.col("kind") == "forecast").drop("kind").rename({"value": "forecast"})
         else:
-            frame = monthly_totals(result.forecasts, daily_series(store, metric, by))
+            frame = monthly_totals(result.forecasts, actuals)
         unit = "USD (billed history, estimated ahead)" if metric == "dollars" else "tokens (metered history, estimated ahead)"
         if fmt is not Format.table:
             emit(frame, fmt)
@@ -101,7 +114,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"note [{name}]: {n}")
         for name, w in result.warnings.items():
             typer.echo(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
-        _print_budgets(store, settings, spec)
+        _print_budgets(store, settings, spec, actuals["day"].max())
 
     @fc.command("backtest")
     def backtest_cmd(
