@@ -22,6 +22,7 @@ from finops.errors import CredentialError, SourceError
 
 log = logging.getLogger("finops.connectors.http")
 RETRY_STATUS = {429, 500, 502, 503, 504}
+SECRET_HEADERS = ("authorization", "x-api-key")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class RetryPolicy:
     base_seconds: float = 0.5
     cap_seconds: float = 30.0
     timeout_seconds: float = 30.0
+    max_retry_after: float = 300.0  # a provider asking for a longer pause fails the sync instead
 
 
 class CursorExpired(Exception):
@@ -43,6 +45,8 @@ class ProviderClient:
         self.key_hint = key_hint
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
+        # A provider may echo the key in an error body; no message of ours repeats it.
+        self._secrets = [v.split()[-1] for k, v in headers.items() if k.lower() in SECRET_HEADERS and v.strip()]
         self._client = httpx.Client(base_url=base_url.rstrip("/") + "/", headers=headers,
                                     timeout=httpx.Timeout(self.policy.timeout_seconds))
 
@@ -55,13 +59,19 @@ class ProviderClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(self.policy.cap_seconds, max(0.0, float(retry_after)))
-            except ValueError:
-                pass
+    def _delay(self, attempt: int, retry_after: str | None, path: str) -> float:
+        wait = _retry_after_seconds(retry_after)
+        if wait is not None:
+            if wait > self.policy.max_retry_after:
+                raise SourceError(f"{self.source}: the provider asked to wait {wait:.0f}s before retrying {path}; try again later")
+            return wait
+        # Full jitter: spreads retries of parallel clients instead of synchronising them.
         return random.uniform(0, min(self.policy.cap_seconds, self.policy.base_seconds * 2**attempt))
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     def get(self, path: str, params: list[tuple[str, Any]]) -> dict[str, Any]:
         """GET a JSON object, retrying what is worth retrying."""
@@ -79,12 +89,14 @@ class ProviderClient:
                         f"this source needs {self.key_hint}"
                     )
                 if resp.status_code == 410:
-                    raise CursorExpired()
+                    if any(k == "page" for k, _ in params):
+                        raise CursorExpired()
+                    raise SourceError(self._redact(f"{self.source}: HTTP 410 from {path} (endpoint retired?): {_message(resp)}"))
                 if resp.status_code in RETRY_STATUS:
                     last = f"HTTP {resp.status_code}"
                     retry_after = resp.headers.get("retry-after")
                 elif resp.status_code >= 400:
-                    raise SourceError(f"{self.source}: HTTP {resp.status_code} from {path}: {_message(resp)}")
+                    raise SourceError(self._redact(f"{self.source}: HTTP {resp.status_code} from {path}: {_message(resp)}"))
                 else:
                     try:
                         body = resp.json()
@@ -94,9 +106,9 @@ class ProviderClient:
                         if isinstance(body, dict):
                             return body
                         last = "a reply that is not a JSON object"
-            delay = self._delay(attempt, retry_after)
-            log.debug("%s: %s on %s, retry %d in %.2fs", self.source, last, path, attempt + 1, delay)
             if attempt + 1 < self.policy.attempts:
+                delay = self._delay(attempt, retry_after, path)
+                log.debug("%s: %s on %s, retry %d in %.2fs", self.source, last, path, attempt + 1, delay)
                 self._sleep(delay)
         raise SourceError(f"{self.source}: gave up on {path} after {self.policy.attempts} attempts ({last}); try again later")
 
@@ -109,6 +121,7 @@ class ProviderClient:
         for restart in range(3):
             collected = []
             page_params = list(params)
+            seen: set[str] = set()
             try:
                 while True:
                     body = self.get(path, page_params)
@@ -116,6 +129,9 @@ class ProviderClient:
                     cursor = body.get("next_page")
                     if not body.get("has_more") or not cursor:
                         break
+                    if cursor in seen:
+                        raise SourceError(f"{self.source}: {path} returned the same page cursor twice; try again later")
+                    seen.add(cursor)
                     page_params = [*params, ("page", cursor)]
             except CursorExpired:
                 log.debug("%s: page cursor expired on %s, restarting pagination (%d)", self.source, path, restart + 1)
@@ -123,6 +139,25 @@ class ProviderClient:
             yield from collected
             return
         raise SourceError(f"{self.source}: page cursors kept expiring on {path}; try again later")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: an integer (what both providers send) or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import datetime, timezone
+
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _message(resp: httpx.Response) -> str:

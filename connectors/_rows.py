@@ -37,7 +37,45 @@ def usage_frame(rows: list[dict[str, Any]], source: str) -> pl.DataFrame:
         pl.lit(source).alias("source"), pl.lit(Provenance.METERED).alias("provenance"),
         pl.lit(datetime.now(timezone.utc)).alias("ingested_at"),
     )
-    return BILLED_USAGE_TABLE.conform(frame).collect()
+    return combine_usage([BILLED_USAGE_TABLE.conform(frame).collect()])
+
+
+def combine_usage(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per natural key: rows that share a key are distinct usage the key cannot
+    tell apart (two endpoints metering one model, say), so their quantities add up."""
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return BILLED_USAGE_TABLE.empty()
+    key = list(BILLED_USAGE_TABLE.key)
+    rest = [c for c in BILLED_USAGE_TABLE.schema.names() if c not in key and c != "quantity"]
+    return (
+        pl.concat(frames, how="vertical")
+        .group_by(key, maintain_order=True)
+        .agg(pl.col("quantity").sum(), *(pl.col(c).first() for c in rest))
+        .select(BILLED_USAGE_TABLE.schema.names())
+    )
+
+
+def combine_costs(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per x_LineId: two charges the provider reported with the same identifying
+    fields are both owed, so their amounts add up rather than one replacing the other."""
+    frames = [f for f in frames if f.height]
+    if not frames:
+        return COST_LINES_TABLE.empty()
+    money = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ConsumedQuantity", "PricingQuantity")
+    key = list(COST_LINES_TABLE.key)
+    rest = [c for c in COST_LINES_TABLE.schema.names() if c not in key and c not in money]
+    return (
+        pl.concat(frames, how="vertical")
+        .group_by(key, maintain_order=True)
+        .agg(*(_sum_keep_null(c) for c in money), *(pl.col(c).first() for c in rest))
+        .select(COST_LINES_TABLE.schema.names())
+    )
+
+
+def _sum_keep_null(column: str) -> pl.Expr:
+    # A column no row filled stays null (unknown), never 0.
+    return pl.when(pl.col(column).is_null().all()).then(None).otherwise(pl.col(column).sum()).alias(column)
 
 
 def cost_frame(rows: list[dict[str, Any]], source: str, key: tuple[str, ...]) -> pl.DataFrame:
@@ -48,4 +86,4 @@ def cost_frame(rows: list[dict[str, Any]], source: str, key: tuple[str, ...]) ->
         pl.lit(source).alias("x_Source"), pl.lit("").alias("x_LineId"), pl.lit(Provenance.BILLED).alias("x_Provenance"),
         pl.lit(datetime.now(timezone.utc)).alias("x_IngestedAt"),
     )
-    return COST_LINES_TABLE.conform(frame).collect().with_columns(line_id(*key))
+    return combine_costs([COST_LINES_TABLE.conform(frame).collect().with_columns(line_id(*key))])

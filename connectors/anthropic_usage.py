@@ -125,7 +125,7 @@ def parse_cost_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.Da
                 "x_TokenClass": TOKEN_TYPE_CLASS.get(token_type or ""),
                 "Tags": _tags(result),
             })
-    return cost_frame(rows, source, ("ChargePeriodStart", "SubAccountId", "SkuId", "SkuMeter", "x_Model", "RegionId"))
+    return cost_frame(rows, source, ("ChargePeriodStart", "SubAccountId", "SkuId", "SkuMeter", "x_Model", "RegionId", "Tags"))
 
 
 def _tags(result: dict[str, Any]) -> str | None:

@@ -8,11 +8,13 @@ Keys never appear in messages, logs or exceptions.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from finops.errors import CredentialError
 
+log = logging.getLogger("finops.connectors.credentials")
 SERVICE = "finops-console"
 ENV_VARS = {"openai": "FINOPS_OPENAI_ADMIN_KEY", "anthropic": "FINOPS_ANTHROPIC_ADMIN_KEY"}
 KEY_TYPES = {
@@ -28,18 +30,27 @@ def _no_backend(source: str) -> CredentialError:
     )
 
 
+def backend_available() -> bool:
+    """False on a machine whose only keyring backend is the 'fail' one (a headless server)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return False
+    return not isinstance(keyring.get_keyring(), fail.Keyring)
+
+
+def no_backend_message(source: str) -> str:
+    return _no_backend(source).message
+
+
 def _keyring_get(source: str) -> str | None:
     try:
         import keyring
-        from keyring.errors import KeyringError, NoKeyringError
 
-        try:
-            return keyring.get_password(SERVICE, source)
-        except NoKeyringError:
-            return None
-        except KeyringError:
-            return None
-    except ImportError:
+        return keyring.get_password(SERVICE, source)
+    except Exception as exc:  # noqa: BLE001 - a locked or absent keyring falls back to the environment
+        log.debug("keyring lookup for %s failed (%s); trying %s", source, type(exc).__name__, ENV_VARS[source])
         return None
 
 
@@ -60,8 +71,9 @@ def set_key(source: str, key: str) -> None:
         keyring.set_password(SERVICE, source, key)
     except NoKeyringError:
         raise _no_backend(source) from None
-    except KeyringError as exc:
-        raise CredentialError(f"the keyring refused to store the {source} key ({type(exc).__name__})") from None
+    except (KeyringError, Exception) as exc:  # noqa: BLE001 - backends raise their own types (dbus, ...)
+        raise CredentialError(f"the keyring refused to store the {source} key ({type(exc).__name__}); "
+                              f"set {ENV_VARS[source]} in the environment instead") from None
 
 
 @dataclass(frozen=True)

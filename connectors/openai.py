@@ -1,24 +1,24 @@
-"""OpenAI organization Usage and Costs APIs: what to fetch and how to read it."""
+"""OpenAI organization Usage and Costs APIs: what to fetch for a window and how to read it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
-
-import polars as pl
+from datetime import datetime, timezone
 
 from connectors import openai_usage
+from connectors._fetch import Fetch, Page
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-KEY_HINT = "an organization Admin API key (project keys are refused)"
+KEY_HINT = "an organization Admin API key (sk-admin-...; project keys are refused)"
+CHECK = "completions"  # the cheap call `finops connect` makes: one day of one endpoint
 
-# endpoint -> group_by values the API allows (../shared/providers.md 1.3)
+# endpoint -> group_by values we request (../shared/providers.md 1.3). Groupings with no
+# billed_usage key column (user_id, images size/source, web search context_level, file
+# search vector_store_id) are left out so the API sums over them and no row collides.
 USAGE_GROUPS = {
     "completions": ("model", "project_id", "api_key_id", "batch", "service_tier"),
     "embeddings": ("model", "project_id", "api_key_id"),
     "moderations": ("model", "project_id", "api_key_id"),
-    "images": ("model", "project_id", "api_key_id"),  # size/source are not key columns: let the API sum them
+    "images": ("model", "project_id", "api_key_id"),
     "audio_speeches": ("model", "project_id", "api_key_id"),
     "audio_transcriptions": ("model", "project_id", "api_key_id"),
     "vector_stores": ("project_id",),
@@ -26,20 +26,31 @@ USAGE_GROUPS = {
     "file_search_calls": ("project_id", "api_key_id"),
     "web_search_calls": ("model", "project_id", "api_key_id"),
 }
+USAGE_LIMIT = 31  # buckets per page, the maximum for 1d buckets
+COSTS_LIMIT = 180
 
 
 def headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def requests_for(start: datetime, end: datetime) -> list[tuple[str, str, list[tuple[str, Any]], Callable[[dict[str, Any], str], pl.DataFrame]]]:
-    """(table, path, params, parser) per endpoint; arrays as repeated keys, as OpenAI expects."""
-    window = [("start_time", int(start.timestamp())), ("end_time", int(end.timestamp())), ("bucket_width", "1d"), ("limit", 31)]
-    out: list[tuple[str, str, list[tuple[str, Any]], Callable[[dict[str, Any], str], pl.DataFrame]]] = []
-    for endpoint, groups in USAGE_GROUPS.items():
-        params = window + [("group_by", g) for g in groups]
-        out.append(("billed_usage", f"organization/usage/{endpoint}", params,
-                    lambda page, source, e=endpoint: openai_usage.parse_usage_page(page, e, source=source)))
-    costs = [*window[:3], ("limit", 180), ("group_by", "project_id"), ("group_by", "line_item")]
-    out.append(("cost_lines", "organization/costs", costs, lambda page, source: openai_usage.parse_costs_page(page, source=source)))
-    return out
+def _days(page: Page) -> list[datetime]:
+    return [datetime.fromtimestamp(int(b["start_time"]), tz=timezone.utc) for b in page.get("data") or []]
+
+
+def _usage_parser(endpoint: str):  # type: ignore[no-untyped-def]
+    return lambda page, source: openai_usage.parse_usage_page(page, endpoint, source=source)
+
+
+def requests_for(start: datetime, end: datetime, only: str | None = None) -> list[Fetch]:
+    """Every request of a [start, end) window; arrays as repeated keys, as OpenAI expects."""
+    window = [("start_time", int(start.timestamp())), ("end_time", int(end.timestamp())), ("bucket_width", "1d")]
+    out = [
+        Fetch("billed_usage", endpoint, f"organization/usage/{endpoint}",
+              [*window, ("limit", USAGE_LIMIT), *(("group_by", g) for g in groups)], _usage_parser(endpoint), _days)
+        for endpoint, groups in USAGE_GROUPS.items()
+    ]
+    out.append(Fetch("cost_lines", "costs", "organization/costs",
+                     [*window, ("limit", COSTS_LIMIT), ("group_by", "project_id"), ("group_by", "line_item")],
+                     lambda page, source: openai_usage.parse_costs_page(page, source=source), _days))
+    return [f for f in out if only is None or f.name == only]

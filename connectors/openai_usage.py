@@ -33,7 +33,8 @@ ENDPOINT_METERS: dict[str, tuple[tuple[str, str], ...]] = {
     "vector_stores": (("usage_bytes", TokenClass.VECTOR_STORE_BYTES),),
     "code_interpreter_sessions": (("num_sessions", TokenClass.CODE_INTERPRETER_SESSIONS),),
     "file_search_calls": (("num_requests", TokenClass.FILE_SEARCH_CALLS),),
-    "web_search_calls": (("num_requests", TokenClass.WEB_SEARCH_CALLS), ("num_model_requests", TokenClass.REQUESTS)),
+    # num_model_requests of web searches are completions requests already counted there.
+    "web_search_calls": (("num_requests", TokenClass.WEB_SEARCH_CALLS),),
 }
 ENDPOINTS = ("completions", *ENDPOINT_METERS)
 LINE_KIND_CLASS = {

@@ -1,10 +1,12 @@
 """Incremental sync of provider usage and costs into the store, with watermarks.
 
-Each run pulls from (watermark - restatement window) to the last complete UTC day, collects
-every page first, upserts by natural key, and only then advances the watermark, so an
-interrupted sync resumes and a re-run changes nothing. Providers revise recent days; the
-restatement window (default 3 days, `[sources.<name>] restatement_days`) re-reads them.
-A partial day is never stored: the window ends at a UTC midnight.
+Each run pulls from (watermark - restatement window) to the last complete UTC day,
+collects every page first, upserts by natural key, drops stored rows the provider no
+longer reports for the days it answered, and only then advances the watermark: an
+interrupted sync resumes, and a re-run changes nothing. Providers revise recent days;
+the restatement window (default 3 days, `[sources.<name>] restatement_days`) re-reads
+them. A partial day is never stored: the window ends at a UTC midnight no later than
+today's, and only whole-day buckets inside the window are kept.
 """
 
 from __future__ import annotations
@@ -12,16 +14,19 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import ModuleType
 
 import polars as pl
 
 from connectors import anthropic, credentials, openai
+from connectors._fetch import Fetch
 from connectors._http import ProviderClient, RetryPolicy
+from connectors._rows import combine_costs, combine_usage
 from finops.config import ConfigFile, Settings
 from finops.errors import FinopsError, InputError
+from finops.schema import BILLED_USAGE_TABLE
 from finops.store import SourceState, Store, Watermarks
 
 log = logging.getLogger("finops.connectors.sync")
@@ -29,6 +34,15 @@ SOURCES: dict[str, ModuleType] = {"openai": openai, "anthropic": anthropic}
 BASE_URL_ENV = {"openai": "FINOPS_OPENAI_BASE_URL", "anthropic": "FINOPS_ANTHROPIC_BASE_URL"}
 DEFAULT_BACKFILL_DAYS = 30
 DEFAULT_RESTATEMENT_DAYS = 3
+DAY = timedelta(days=1)
+# table -> (period start, period end, source) columns
+PERIOD = {"billed_usage": ("charge_period_start", "charge_period_end", "source"),
+          "cost_lines": ("ChargePeriodStart", "ChargePeriodEnd", "x_Source")}
+
+# (source, path, pages so far) after each page
+Progress = Callable[[str, str, int], None]
+# (source, window start, window end, requests planned) before the first request
+WindowHook = Callable[[str, datetime, datetime, int], None]
 
 
 @dataclass(frozen=True)
@@ -37,21 +51,36 @@ class SourceConfig:
     base_url: str
     restatement_days: int = DEFAULT_RESTATEMENT_DAYS
     backfill_days: int = DEFAULT_BACKFILL_DAYS
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def _number(config: ConfigFile, section: dict, name: str, key: str, default: float, minimum: float, integer: bool) -> float:
+    value = section.get(key, default)
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok or value < minimum:
+        config.fail(f"sources.{name}.{key}", f"must be {'an integer' if integer else 'a number'} >= {minimum}")
+    return value
 
 
 def source_config(config: ConfigFile, name: str) -> SourceConfig:
+    """[sources.<name>] of finops.toml; FINOPS_<NAME>_BASE_URL overrides base_url."""
     section = config.section(f"sources.{name}")
-    module = SOURCES[name]
-    base = os.environ.get(BASE_URL_ENV[name]) or section.get("base_url") or module.DEFAULT_BASE_URL
+    base = os.environ.get(BASE_URL_ENV[name]) or section.get("base_url") or SOURCES[name].DEFAULT_BASE_URL
     if not isinstance(base, str) or not base.startswith(("http://", "https://")):
         config.fail(f"sources.{name}.base_url", "must be an http(s) URL")
-    days = section.get("restatement_days", DEFAULT_RESTATEMENT_DAYS)
-    if not isinstance(days, int) or days < 0:
-        config.fail(f"sources.{name}.restatement_days", "must be a non-negative integer")
-    backfill = section.get("backfill_days", DEFAULT_BACKFILL_DAYS)
-    if not isinstance(backfill, int) or backfill < 1:
-        config.fail(f"sources.{name}.backfill_days", "must be a positive integer")
-    return SourceConfig(name, base, days, backfill)
+    d = RetryPolicy()
+    policy = RetryPolicy(
+        attempts=int(_number(config, section, name, "retry_attempts", d.attempts, 1, True)),
+        base_seconds=float(_number(config, section, name, "retry_base_seconds", d.base_seconds, 0, False)),
+        cap_seconds=float(_number(config, section, name, "retry_cap_seconds", d.cap_seconds, 0, False)),
+        timeout_seconds=float(_number(config, section, name, "timeout_seconds", d.timeout_seconds, 0.001, False)),
+    )
+    return SourceConfig(
+        name, base,
+        int(_number(config, section, name, "restatement_days", DEFAULT_RESTATEMENT_DAYS, 0, True)),
+        int(_number(config, section, name, "backfill_days", DEFAULT_BACKFILL_DAYS, 1, True)),
+        policy,
+    )
 
 
 @dataclass
@@ -62,68 +91,139 @@ class SyncResult:
     pages: int = 0
     added: int = 0
     changed: int = 0
+    removed: int = 0  # stored rows the provider no longer reports for a re-read day
     error: str | None = None
+
+    @property
+    def days(self) -> int:
+        return max(0, (self.end - self.start) // DAY)
 
 
 def _midnight(ts: datetime) -> datetime:
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
     return ts.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plan_window(state: SourceState, cfg: SourceConfig, since: datetime | None, until: datetime | None,
+                now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in whole UTC days; `end` is never later than today's midnight."""
+    today = _midnight(now or datetime.now(timezone.utc))
+    end = min(_midnight(until), today) if until else today
+    if since:
+        start = _midnight(since)
+    elif state.watermark:
+        start = min(_midnight(state.watermark), end) - timedelta(days=cfg.restatement_days)
+    else:
+        start = end - timedelta(days=cfg.backfill_days)
+    return start, end
+
+
+def _next_watermark(old: datetime | None, start: datetime, end: datetime) -> datetime | None:
+    # Advance only when this window joins what is already stored; never move it back.
+    if old is None:
+        return end
+    return max(old, end) if start <= old else old
+
+
+def _complete_days(frame: pl.DataFrame, table: str, start: datetime, end: datetime) -> pl.DataFrame:
+    s, e, _ = PERIOD[table]
+    return frame.filter((pl.col(s) >= start) & (pl.col(e) <= end) & ((pl.col(e) - pl.col(s)) == pl.duration(days=1)))
+
+
+def _usage_key() -> pl.Expr:
+    return pl.concat_str([pl.col(c).cast(pl.String) for c in BILLED_USAGE_TABLE.key], separator="\x1f")
+
+
+def _drop_stale(store: Store, table: str, source: str, days: list[datetime], fresh: pl.DataFrame) -> int:
+    """Delete rows of `source` on `days` whose key the provider no longer reports."""
+    if not days:
+        return 0
+    s, _, src = PERIOD[table]
+    scope = (pl.col(src) == source) & pl.col(s).is_in(pl.Series(days, dtype=pl.Datetime("us", "UTC")).implode())
+    if table == "cost_lines":
+        gone = ~pl.col("x_LineId").is_in(fresh["x_LineId"].implode())
+    else:
+        gone = ~_usage_key().is_in(fresh.select(_usage_key().alias("k"))["k"].implode())
+    return store.delete_where(table, scope & gone)
+
+
+def _fetch_all(client: ProviderClient, fetches: list[Fetch], source: str, result: SyncResult,
+               progress: Callable[[str, int], None] | None) -> tuple[dict[str, list[pl.DataFrame]], dict[str, set[datetime] | None]]:
+    frames: dict[str, list[pl.DataFrame]] = {"billed_usage": [], "cost_lines": []}
+    answered: dict[str, set[datetime] | None] = {"billed_usage": None, "cost_lines": None}
+    for fetch in fetches:
+        days: set[datetime] = set()
+        for page in client.pages(fetch.path, fetch.params):
+            frames[fetch.table].append(fetch.parse(page, source))
+            days.update(fetch.days(page))
+            result.pages += 1
+            if progress:
+                progress(fetch.path, result.pages)
+        # A day counts as answered only when every endpoint of the table returned its bucket.
+        prev = answered[fetch.table]
+        answered[fetch.table] = days if prev is None else prev & days
+    return frames, answered
 
 
 def sync_source(store: Store, config: ConfigFile, name: str, since: datetime | None = None, until: datetime | None = None,
                 now: datetime | None = None, policy: RetryPolicy | None = None,
-                progress: Callable[[str, int], None] | None = None) -> SyncResult:
+                progress: Callable[[str, int], None] | None = None,
+                on_window: Callable[[datetime, datetime, int], None] | None = None) -> SyncResult:
     if name not in SOURCES:
         raise InputError(f"--source: {name!r} is not one of {', '.join(SOURCES)}")
     cfg = source_config(config, name)
     module = SOURCES[name]
     marks = Watermarks(store.root)
     state = marks.get(name)
-    end = _midnight(until) if until else _midnight(now or datetime.now(timezone.utc))
-    if since:
-        start = _midnight(since)
-    elif state.watermark:
-        start = _midnight(state.watermark) - timedelta(days=cfg.restatement_days)
-    else:
-        start = end - timedelta(days=cfg.backfill_days)
+    start, end = plan_window(state, cfg, since, until, now)
     result = SyncResult(name, start, end)
-    if start >= end:
+    fetches: list[Fetch] = module.requests_for(start, end) if start < end else []
+    if on_window:
+        on_window(start, end, len(fetches))
+    if not fetches:
         return result
     key = credentials.get_key(name)
-    frames: dict[str, list[pl.DataFrame]] = {"billed_usage": [], "cost_lines": []}
-    with ProviderClient(name, cfg.base_url, module.headers(key), module.KEY_HINT, policy) as client:
-        for table, path, params, parse in module.requests_for(start, end):
-            for page in client.pages(path, params):
-                frames[table].append(parse(page, name))
-                result.pages += 1
-                if progress:
-                    progress(path, result.pages)
+    with ProviderClient(name, cfg.base_url, module.headers(key), module.KEY_HINT, policy or cfg.policy) as client:
+        frames, answered = _fetch_all(client, fetches, name, result, progress)
     for table, parts in frames.items():
-        if not parts:
-            continue
-        frame = pl.concat(parts, how="vertical")
-        period_end = "charge_period_end" if table == "billed_usage" else "ChargePeriodEnd"
-        frame = frame.filter(pl.col(period_end) <= end)  # complete days only
-        r = store.upsert(table, frame)
-        result.added += r.added
-        result.changed += r.changed
-    marks.put(SourceState(name, end, datetime.now(timezone.utc), result.added + result.changed))
+        frame = combine_usage(parts) if table == "billed_usage" else combine_costs(parts)
+        frame = _complete_days(frame, table, start, end)
+        if frame.height:
+            r = store.upsert(table, frame)
+            result.added += r.added
+            result.changed += r.changed
+        days = sorted(d for d in (answered[table] or set()) if start <= d and d + DAY <= end)
+        result.removed += _drop_stale(store, table, name, days, frame)
+    marks.put(SourceState(name, _next_watermark(state.watermark, start, end), datetime.now(timezone.utc),
+                          result.added + result.changed + result.removed))
     return result
 
 
 def sync_all(settings: Settings, sources: list[str] | None = None, since: datetime | None = None,
              until: datetime | None = None, policy: RetryPolicy | None = None,
-             progress: Callable[[str, str, int], None] | None = None) -> list[SyncResult]:
+             progress: Progress | None = None, on_window: WindowHook | None = None,
+             now: datetime | None = None) -> list[SyncResult]:
     """Sync each source; one failing source is recorded and the others still sync."""
+    names = list(sources or SOURCES)
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise InputError(f"--source: {', '.join(map(repr, unknown))} is not one of {', '.join(SOURCES)}")
     store = Store(settings.store_dir)
     out = []
-    for name in sources or list(SOURCES):
+    for name in names:
         try:
-            out.append(sync_source(store, settings.config, name, since, until, policy=policy,
-                                   progress=(lambda path, n, s=name: progress(s, path, n)) if progress else None))
+            out.append(sync_source(
+                store, settings.config, name, since, until, now=now, policy=policy,
+                progress=(lambda path, n, s=name: progress(s, path, n)) if progress else None,
+                on_window=(lambda a, b, n, s=name: on_window(s, a, b, n)) if on_window else None,
+            ))
         except FinopsError as exc:
-            log.warning("%s: %s", name, exc.one_line())
-            failed = SyncResult(name, since or datetime.now(timezone.utc), until or datetime.now(timezone.utc), error=exc.one_line())
-            prev = Watermarks(store.root).get(name)
-            Watermarks(store.root).put(SourceState(name, prev.watermark, prev.last_sync, prev.last_rows, exc.one_line()))
-            out.append(failed)
+            line = exc.one_line()
+            log.warning("%s: %s", name, line)
+            marks = Watermarks(store.root)
+            prev = marks.get(name)
+            marks.put(SourceState(name, prev.watermark, prev.last_sync, prev.last_rows, line))
+            at = now or datetime.now(timezone.utc)
+            out.append(SyncResult(name, since or at, until or at, error=line))
     return out

@@ -1,4 +1,4 @@
-"""`finops sync` and `finops connect`: pull provider usage and costs; store keys in the keyring."""
+"""`finops sync`: pull provider usage and costs incrementally, with a progress bar per source."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 
-def _ts(text: str | None, name: str) -> datetime | None:
+def _day(text: str | None, name: str) -> datetime | None:
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
     except ValueError:
         from finops.errors import InputError
 
@@ -23,61 +23,45 @@ def register(app: typer.Typer) -> None:
     @app.command("sync")
     def sync_cmd(
         source: Annotated[Optional[list[str]], typer.Option("--source", help="openai or anthropic (repeatable; default all).")] = None,
-        since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD (default: watermark - restatement window).")] = None,
-        until: Annotated[Optional[str], typer.Option(help="Day after the last one to pull (default: today, complete days only).")] = None,
+        since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD (default: watermark minus the restatement window).")] = None,
+        until: Annotated[Optional[str], typer.Option(help="Day after the last one to pull, YYYY-MM-DD (default and latest: today; complete days only).")] = None,
     ) -> None:
-        """Pull usage and costs incrementally; exit 4 if any source failed (the others still sync)."""
+        """Pull usage and costs; exit 4 if any source failed (the others still sync)."""
         from connectors.sync import sync_all
         from finops.commands._common import get_settings, progress
 
         settings = get_settings()
+        start, end = _day(since, "since"), _day(until, "until")
         with progress() as bar:
             tasks: dict[str, int] = {}
+            labels: dict[str, str] = {}
+            paths: dict[str, list[str]] = {}
+
+            def on_window(src: str, a: datetime, b: datetime, requests: int) -> None:
+                days = max(0, (b - a).days)
+                labels[src] = f"{src} {a:%Y-%m-%d}..{b:%Y-%m-%d} ({days} day{'s' * (days != 1)})"
+                tasks[src] = bar.add_task(labels[src], total=max(requests, 1), completed=0 if requests else 1)
+                paths[src] = []
 
             def on_page(src: str, path: str, pages: int) -> None:
-                if src not in tasks:
-                    tasks[src] = bar.add_task(src, total=None)
-                bar.update(tasks[src], completed=pages, description=f"{src}: {path.split('/')[-1]}")
+                if path not in paths[src]:
+                    if paths[src]:
+                        bar.advance(tasks[src])
+                    paths[src].append(path)
+                bar.update(tasks[src], description=f"{labels[src]} {path.rsplit('/', 1)[-1]}, {pages} page(s)")
 
-            results = sync_all(settings, source, _ts(since, "since"), _ts(until, "until"), progress=on_page)
-        failed = 0
+            results = sync_all(settings, source, start, end, progress=on_page, on_window=on_window)
+            for src, task in tasks.items():
+                result = next(r for r in results if r.source == src)
+                if not result.error:
+                    bar.update(task, completed=bar.tasks[task].total)
+        failed = [r for r in results if r.error]
         for r in results:
             if r.error:
-                failed += 1
                 typer.echo(f"{r.source}: FAILED: {r.error}", err=True)
             else:
-                typer.echo(f"{r.source}: {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d} {r.pages} page(s), added {r.added:,}, changed {r.changed:,}")
+                typer.echo(f"{r.source}: {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d} ({r.days} days, {r.pages} pages): "
+                           f"added {r.added:,}, changed {r.changed:,}, removed {r.removed:,} rows")
         if failed:
+            typer.echo(f"{len(failed)} of {len(results)} source(s) failed; the others were synced", err=True)
             raise typer.Exit(4)
-
-    @app.command("connect")
-    def connect_cmd(
-        source: Annotated[Optional[str], typer.Argument(help="openai or anthropic")] = None,
-        list_: Annotated[bool, typer.Option("--list", help="Show which sources have credentials (never the key).")] = False,
-    ) -> None:
-        """Store a provider admin key in the OS keyring after one cheap check call."""
-        from connectors import credentials
-
-        if list_ or source is None:
-            for st in credentials.status():
-                typer.echo(f"{st.source:10s} {st.where}  (env {credentials.ENV_VARS[st.source]})")
-            return
-        if source not in credentials.ENV_VARS:
-            from finops.errors import InputError
-
-            raise InputError(f"connect: {source!r} is not one of {', '.join(credentials.ENV_VARS)}")
-        key = typer.prompt(f"{source} admin key ({credentials.KEY_TYPES[source]})", hide_input=True).strip()
-        from datetime import timedelta
-
-        from connectors._http import ProviderClient, RetryPolicy
-        from connectors.sync import SOURCES, source_config
-        from finops.commands._common import get_settings
-
-        module = SOURCES[source]
-        cfg = source_config(get_settings().config, source)
-        end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        table, path, params, _ = module.requests_for(end - timedelta(days=1), end)[0]
-        with ProviderClient(source, cfg.base_url, module.headers(key), module.KEY_HINT, RetryPolicy(attempts=2)) as client:
-            client.get(path, params)
-        credentials.set_key(source, key)
-        typer.echo(f"{source}: key checked and stored in the keyring (service {credentials.SERVICE!r})")

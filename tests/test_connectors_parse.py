@@ -96,3 +96,58 @@ def test_anthropic_cost_cents_to_dollars() -> None:
     assert frame.row(0, named=True)["x_TokenClass"] == "output"
     with pytest.raises(InputError, match="field 'amount'"):
         anthropic_usage.parse_cost_page(_an_page([{"amount": "n/a", "currency": "USD"}]))
+
+
+@pytest.mark.parametrize(("endpoint", "result", "want"), [
+    ("embeddings", {"input_tokens": 5000, "num_model_requests": 3}, {"embedding": 5000, "requests": 3}),
+    ("moderations", {"input_tokens": 70, "num_model_requests": 2}, {"input_uncached": 70, "requests": 2}),
+    ("images", {"images": 4, "num_model_requests": 2, "size": "1024x1024", "source": "image.generation"}, {"images": 4, "requests": 2}),
+    ("audio_speeches", {"characters": 1200, "num_model_requests": 5}, {"audio_characters": 1200, "requests": 5}),
+    ("audio_transcriptions", {"seconds": 361, "num_model_requests": 1}, {"audio_seconds": 361, "requests": 1}),
+    ("vector_stores", {"usage_bytes": 104857600}, {"vector_store_bytes": 104857600}),
+    ("code_interpreter_sessions", {"num_sessions": 3}, {"code_interpreter_sessions": 3}),
+    ("file_search_calls", {"num_requests": 12}, {"file_search_calls": 12}),
+    # num_model_requests of web searches are completions requests, counted there once.
+    ("web_search_calls", {"num_requests": 9, "num_model_requests": 7}, {"web_search_calls": 9}),
+])
+def test_openai_other_endpoints_meters_and_units(endpoint: str, result: dict, want: dict) -> None:
+    frame = openai_usage.parse_usage_page(_oa_page([{"project_id": None, "model": None, **result}]), endpoint)
+    assert _classes(frame) == want
+    units = dict(frame.select("token_class", "unit").iter_rows())
+    assert units.get("requests", "requests") == "requests"
+    assert frame["project_id"].to_list() == [""] * frame.height  # key columns are never null
+
+
+def test_openai_zero_meters_and_empty_buckets_give_no_rows() -> None:
+    page = {"data": [{"start_time": DAY, "end_time": DAY + 86400, "results": []},
+                     {"start_time": DAY + 86400, "end_time": DAY + 2 * 86400,
+                      "results": [{"input_tokens": 0, "output_tokens": 0, "num_model_requests": 0}]}]}
+    frame = openai_usage.parse_usage_page(page, "completions")
+    assert frame.height == 0 and frame.schema == openai_usage.parse_usage_page(_oa_page([]), "completions").schema
+
+
+def test_openai_same_key_rows_add_up_instead_of_replacing() -> None:
+    # Two results with the same key after null -> "" (batch=None and batch=False both map to tier "").
+    row = {"input_tokens": 10, "output_tokens": 1, "num_model_requests": 1, "model": "m", "project_id": "p"}
+    frame = openai_usage.parse_usage_page(_oa_page([{**row, "batch": None}, {**row, "batch": False}]), "completions")
+    assert _classes(frame) == {"input_uncached": 20, "output": 2, "requests": 2}
+
+
+def test_openai_negative_or_unknown_is_bad_input() -> None:
+    with pytest.raises(InputError, match=r"bucket 0, result 0: negative output"):
+        openai_usage.parse_usage_page(_oa_page([{"input_tokens": 1, "output_tokens": -1, "num_model_requests": 1}]), "completions")
+    with pytest.raises(InputError, match="unknown endpoint 'chat'"):
+        openai_usage.parse_usage_page(_oa_page([]), "chat")
+
+
+def test_anthropic_cost_exact_cents_and_distinct_lines() -> None:
+    from decimal import Decimal
+
+    amounts = ["123.45", "0.0001", "99999999.9999", "7"]
+    page = _an_page([{"amount": a, "currency": "USD", "workspace_id": None, "description": "Code Execution Usage",
+                      "cost_type": "code_execution", "token_type": None, "model": None, "service_tier": tier}
+                     for a, tier in zip(amounts, ["standard", "batch", "priority", None])])
+    frame = anthropic_usage.parse_cost_page(page)
+    assert frame.height == 4 and frame["x_LineId"].n_unique() == 4  # service tier tells the lines apart
+    assert [Decimal(repr(v)) for v in frame["BilledCost"]] == [Decimal(a) / 100 for a in amounts]
+    assert set(frame["SubAccountId"]) == {"default"} and frame["x_Provenance"].unique().to_list() == ["billed"]
