@@ -72,7 +72,9 @@ def emit(
     else:
         from rich.console import Console
 
-        Console(file=out, width=max(100, min(200, _term_width()))).print(
+        # A terminal gets its own width; a pipe or file gets room for every column, not truncation.
+        width = max(100, min(200, _term_width())) if out.isatty() else 200
+        Console(file=out, width=width).print(
             render_table(frame, title, money_columns, caption)
         )
 
