@@ -81,3 +81,17 @@ def test_bad_options_fail_with_one_line(finops_home: Path, args: list[str], need
     err = result.exception  # finops.cli.main prints one_line() and exits with exit_code
     assert isinstance(err, InputError), result.output
     assert err.exit_code == 2 and needle in err.one_line() and "\n" not in err.one_line()
+
+
+def test_negotiated_prices_from_finops_toml_change_cost_not_carbon(finops_home: Path) -> None:
+    (finops_home / "negotiated.csv").write_text(
+        "provider,model,token_class,usd_per_million,effective_from,effective_to,source_url,as_of\n"
+        "openai,gpt-4.1-mini,output,0.80,2025-04-14,,contract 2026,2026-01-01\n"
+    )
+    listed = {r["model"]: r for r in json.loads(invoke("carbon", "--by", "model", "--month", MONTH, "--format", "json"))}
+    (finops_home / "finops.toml").write_text('[pricing]\noverride = "negotiated.csv"\n')
+    ours = {r["model"]: r for r in json.loads(invoke("carbon", "--by", "model", "--month", MONTH, "--format", "json"))}
+    mini = next(m for m in listed if m.startswith("gpt-4.1-mini"))
+    assert ours[mini]["cost_usd"] < listed[mini]["cost_usd"] and ours[mini]["gco2e_mid"] == pytest.approx(listed[mini]["gco2e_mid"])
+    other = next(m for m in listed if m.startswith("o3"))
+    assert ours[other]["cost_usd"] == pytest.approx(listed[other]["cost_usd"])

@@ -71,23 +71,24 @@ def register(app: typer.Typer) -> None:
         what_if_region: Annotated[Optional[str], typer.Option(help="Serve the month's traffic from this region (e.g. eu-north-1).")] = None,
         gpu: Annotated[str, typer.Option(help="Serving GPU from models/energy/hardware.csv.")] = "H100",
         top: Annotated[Optional[int], typer.Option(help="Show only the N groups with the most energy (default 20 for --by task; 0 = all).")] = None,
-        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog overriding the default (negotiated prices).")] = None,
+        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: [pricing] override in finops.toml.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
     ) -> None:
         """Energy, carbon, tokens per Wh and cost per kg CO2e per group: all estimated, with low/mid/high ranges."""
         import polars as pl
 
-        from finops.commands._common import get_store
+        from finops.commands._common import get_settings, get_store
         from finops.output import emit
         from models.energy.carbon import GROUPINGS, carbon_by, months
-        from models.pricing.catalog import load_catalog
+        from models.pricing.catalog import configured_catalog
 
         if by not in GROUPINGS:
             from finops.errors import InputError
 
             raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
-        store = get_store()
-        prices = load_catalog(catalog) if catalog else None
+        settings = get_settings()
+        store = get_store(settings)
+        prices = configured_catalog(settings.config, catalog)  # --catalog, else [pricing] override, over the default
         keys = GROUPINGS[by]
         if what_if_model or what_if_region:
             from models.energy.whatif import what_if

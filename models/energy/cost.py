@@ -3,7 +3,7 @@
 A request's tokens split into the token classes the reconcile engine uses (finops/rollup.py:
 uncached input = input - cached - cache writes; embedding models bill all input as
 `embedding`), each priced at the catalog row in force that UTC day
-and service tier (models.pricing.catalog.price: batch takes the catalog's batch discount;
+and service tier (models.pricing.lookup.price: batch takes the catalog's batch discount;
 a tier the catalog has no price for stays unpriced). A request with tokens in a class
 the catalog does not price stays unpriced (null), never $0. Provenance: estimated
 (catalog, not invoice).
@@ -34,7 +34,7 @@ KEYS = ["provider", "model", "service_tier", "day"]
 
 def _prices(keys: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Wide price table: one row per (provider, model, service tier, day), a `p_<class>` column per class."""
-    from models.pricing.catalog import price
+    from models.pricing.lookup import price
 
     long = keys.join(pl.DataFrame({"token_class": list(CLASSES)}), how="cross")
     priced = price(long, catalog)

@@ -52,7 +52,7 @@ def model_coefficients(params: pl.DataFrame, gpu: method.Gpu) -> pl.DataFrame:
 
 def resolve_param_models(pairs: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     """(provider, model) -> param_model: the longest listed name equal to or prefixing the reported one."""
-    from models.pricing.catalog import resolve_models
+    from models.pricing.lookup import resolve_models
 
     return resolve_models(pairs["model"], pairs["provider"], params).rename({"catalog_model": "param_model"})
 

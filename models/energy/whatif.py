@@ -61,7 +61,8 @@ def resolve_region(region: str, grid: pl.DataFrame | None = None) -> str:
 
 
 def _writes_priced(target: Target, catalog: pl.DataFrame | None) -> bool:
-    from models.pricing.catalog import load_catalog, resolve_models
+    from models.pricing.catalog import load_catalog
+    from models.pricing.lookup import resolve_models
 
     catalog = catalog if catalog is not None else load_catalog()
     mapped = resolve_models(pl.Series([target.model]), pl.Series([target.provider]), catalog)["catalog_model"][0]
