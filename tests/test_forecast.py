@@ -128,3 +128,15 @@ def test_anomaly_days_are_flagged_with_their_size() -> None:
     others = [v for d, v in excess.items() if d != days[290]]
     assert len(others) <= 8  # noise days outside a 95% band: about 5% of 60, with slack
     assert excess[days[290]] > 10 * max(abs(v) for v in others)
+
+
+def test_many_zero_days_fit_on_the_original_scale() -> None:
+    """A weekday-only batch job: log scale would turn every weekend into an outlier; the model says it switched."""
+    days = [date(2025, 9, 1) + timedelta(days=i) for i in range(300)]
+    rng = np.random.default_rng(5)
+    y = np.array([0.0 if d.weekday() >= 5 else 50.0 for d in days]) * rng.lognormal(0, 0.05, 300)
+    fc = forecast(days, y, 14, CalendarSpec(countries={"US": 1.0}))
+    assert any("original scale" in n for n in fc.notes)
+    weekend = np.array([d.weekday() >= 5 for d in fc.days])
+    assert fc.yhat[weekend].max() < 3 and abs(fc.yhat[~weekend].mean() - 50) < 5
+    assert (fc.lo80 <= fc.yhat).all() and (fc.yhat <= fc.hi80).all()

@@ -6,7 +6,8 @@ seasonality and holidays; an AR(7) on the residuals picks up short-lived deviati
 prediction intervals come from the model's own out-of-sample errors on recent origins
 (split conformal by horizon), which keeps 80% intervals near 80% coverage instead of
 trusting Gaussian assumptions. Every fit is two least-squares solves on a design matrix
-built once per call: milliseconds.
+built once per call: milliseconds. Series where zero days are common (over a quarter of
+the last year) are fitted on their original scale instead, and the result says so.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ HALF_LIFE_DAYS = 150.0  # recent days weigh more: price changes and new projects
 MIN_DAYS_YEARLY = 400  # below this, no yearly seasonality (it would be extrapolated from < 1 cycle)
 MIN_DAYS_MODEL = 56
 MIN_DAYS_CALIBRATION_FIT = 28
+LOG_MAX_ZERO_SHARE = 0.25
 INACTIVE_DAYS = 28
 CALIBRATION_ORIGINS = 16
 CALIBRATION_STEP = 7
@@ -158,8 +160,14 @@ def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec |
     if len(days) < MIN_DAYS_MODEL:
         return _weekday_mean(days, y, future)
     spec, notes = _spec_for(len(days), spec)
-    offset = _offset(y)
-    z = np.log(y + offset)
+    # Log scale unless zero days are common (weekday-only batch jobs): log(0 + offset) would
+    # make every zero an outlier far below the rest.
+    zero_share = float((y[-365:] == 0).mean())
+    log_scale = zero_share <= LOG_MAX_ZERO_SHARE
+    offset = _offset(y) if log_scale else 0.0
+    z = np.log(y + offset) if log_scale else y.copy()
+    if not log_scale:
+        notes.append(f"{zero_share:.0%} of the last year's days are zero: fitted on the original scale, not log")
     x_all, names = design(days + future, days[0], spec)
     x, x_future = x_all[: len(days)], x_all[len(days):]
     transient = _transient(x, names)
@@ -167,7 +175,7 @@ def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec |
     cal = calibration_errors(x, z, min(CALIBRATION_HORIZON, max(7, len(days) // 4)), transient)
     if cal.shape[0] < 5:
         notes.append(f"only {cal.shape[0]} back-test origins behind the intervals: treat them as rough")
-    errors = ErrorModel.from_calibration(mu, offset, cal)
+    errors = ErrorModel.from_calibration(mu, offset, cal, log=log_scale)
     lo80, hi80, lo95, hi95 = errors.bands()
     return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, METHOD, notes, errors)
 

@@ -1,11 +1,12 @@
 """Forecast error distributions from back-test errors: interval bands and simulated paths.
 
-The errors are the model's own out-of-sample log-scale errors at recent origins (split
-conformal), pooled by horizon bucket. Bands are their empirical quantiles. Sums over
-days (a month's spend, a budget window) need joint paths: errors of one forecast are
-correlated across days (a level error persists), so a path draws one shared shock and
-one shock per day, mixed so that path totals err as much as the back-test's totals did
-(see `path_correlation`), and maps them through the empirical quantiles. Independent days would make monthly intervals far too narrow.
+The errors are the model's own out-of-sample errors (on its fitting scale, usually log) at
+recent origins (split conformal), pooled by horizon bucket. Bands are their empirical
+quantiles. Sums over days (a month's spend, a budget window) need joint paths: errors of
+one forecast are correlated across days (a level error persists), so a path draws one
+shared shock and one shock per day, mixed so that path totals err as much as the
+back-test's totals did (see `path_correlation`), and maps them through the empirical
+quantiles. Independent days would make monthly intervals far too narrow.
 """
 
 from __future__ import annotations
@@ -62,9 +63,11 @@ class ErrorModel:
     bucket_of: np.ndarray  # per forecast day, its bucket
     scale: np.ndarray  # per forecast day, the factor on its bucket's errors (1 within the calibrated horizon)
     rho: float  # correlation of any two days' errors within a path
+    log: bool = True  # the model's scale: log(y + offset), or y itself
 
     @classmethod
-    def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None) -> "ErrorModel":
+    def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
+                         log: bool = True) -> "ErrorModel":
         """Per-day error distributions for len(mu) days from (origins, h) back-test errors."""
         horizon, h = len(mu), cal.shape[1]
         spans = _buckets(h)
@@ -74,14 +77,14 @@ class ErrorModel:
         # Past the calibrated horizon: widen the last bucket's errors as sqrt(h), a random-walk level.
         scale = np.where(days < h, 1.0, np.sqrt((days + 1) / h))
         return cls(np.asarray(mu, dtype=float), offset, buckets, bucket_of, scale,
-                   path_correlation(cal) if rho is None else rho)
+                   path_correlation(cal) if rho is None else rho, log)
 
     def _errors(self, p: float) -> np.ndarray:
         per_bucket = np.array([float(_quantile(b, p)) for b in self.buckets])
         return per_bucket[self.bucket_of] * self.scale
 
-    def _back(self, log_values: np.ndarray) -> np.ndarray:
-        return np.clip(np.exp(log_values) - self.offset, 0, None)
+    def _back(self, values: np.ndarray) -> np.ndarray:
+        return np.clip(np.exp(values) - self.offset if self.log else values, 0, None)
 
     def quantile(self, p: float) -> np.ndarray:
         return self._back(self.mu + self._errors(p))
