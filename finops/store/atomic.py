@@ -1,8 +1,9 @@
 """Atomic file writes: write a hidden temp file beside the target, fsync, then rename.
 
 A crash at any point leaves either the old file or the new one under the final name,
-never a partial file. Temp names start with "." so Parquet globs (`*.parquet`) used by
-polars, DuckDB, Spark or Trino never pick them up.
+never a partial file. Temp names start with "." and end with ".partial": polars and DuckDB
+globs (`*.parquet`, `*.csv`) do match dot-files, so only the suffix keeps a crashed
+writer's temp out of a reader's glob.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 TMP_PREFIX = ".tmp-"
+TMP_SUFFIX = ".partial"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -30,7 +32,7 @@ def _fsync_dir(path: Path) -> None:
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path to write; on success it replaces `target` atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{target.name}"
+    tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{target.name}{TMP_SUFFIX}"
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
