@@ -21,6 +21,7 @@ from finops.tui.filters import Filters
 @dataclass(frozen=True)
 class OverviewExtras:
     extras: tuple[Extra, ...]
+    marks: tuple = ()  # holiday marks for the spend chart
 
 
 def _money(v: float) -> str:
@@ -86,6 +87,15 @@ def month_end(ctx: DashboardContext, filters: Filters, end: date, spec) -> tuple
 
 
 def overview_extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
+    """Holiday marks, then budget, month-end forecast and quota (when models/forecast exists)."""
+    from dataclasses import replace
+
+    from finops.tui.data.overview import overview_holidays
+
+    return replace(_extras(ctx, filters), marks=overview_holidays(ctx, filters))
+
+
+def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
     service = optional_module("models.forecast.service", "Forecast", "the forecast model is not installed in this build")
     if isinstance(service, NotAvailable):
         return OverviewExtras((

@@ -15,7 +15,7 @@ import polars as pl
 from finops.tui.data import spend
 from finops.tui.data.availability import NotAvailable
 from finops.tui.data.context import DashboardContext
-from finops.tui.data.series import ChartSpec, daily_series, holiday_marks
+from finops.tui.data.series import ChartSpec, Mark, daily_series, holiday_marks
 from finops.tui.filters import Filters
 
 BURN_DAYS = 7
@@ -88,7 +88,6 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
     chart = ChartSpec(
         title=f"Daily billed spend by provider ({currency})",
         series=daily_series(daily, "provider", currency, start, end),
-        marks=holiday_marks(start, end, holiday_countries(ctx)),
         y_label=currency,
     )
     return OverviewData(
@@ -108,3 +107,9 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
         rows=in_period.select(pl.len()).collect().item(),
         fx_note=fx_note,
     )
+
+
+def overview_holidays(ctx: DashboardContext, filters: Filters) -> tuple[Mark, ...]:
+    """Holiday marks for the Overview chart (loaded after the first paint: the calendar import is slow)."""
+    start, end = period_of(ctx, filters)
+    return holiday_marks(start, end, holiday_countries(ctx))

@@ -28,7 +28,7 @@ KINDS = {
 }
 LABELS = {
     "project_id": "project", "token_class": "token class", "local": "logged", "billed": "metered",
-    "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $ estimated", "unexplained_usd": "unexplained $",
+    "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $ (est.)", "unexplained_usd": "unexplained $",
     "dollar_impact": "$ impact", "projects": "projects", "model_name": "model",
 }
 
@@ -94,8 +94,9 @@ def roll_up(daily: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"))
         .with_columns(short_model(pl.col("model")).alias("model_name"))
-        .select("provider", "project_id", "model_name", "token_class", "delta_usd", "delta_pct", "causes",
-                "local", "billed", "delta", "unexplained_usd", "model", "first_day", "last_day")
+        # Dollars first: the columns that matter stay visible in an 80-column terminal.
+        .select("delta_usd", "delta_pct", "project_id", "model_name", "token_class", "causes",
+                "local", "billed", "delta", "unexplained_usd", "provider", "model", "first_day", "last_day")
         .sort(pl.col("delta_usd").abs(), *KEY, descending=[True, False, False, False, False], nulls_last=True)
     )
 

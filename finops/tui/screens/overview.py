@@ -107,6 +107,12 @@ class OverviewScreen(DashboardScreen):
         if (message.generation, message.filters) != (self.fapp.generation, self.fapp.filters):
             return
         self.extras = message.data.extras
+        if self.data is not None and message.data.marks:
+            from dataclasses import replace
+
+            chart = replace(self.data.chart, marks=message.data.marks)
+            self.data = replace(self.data, chart=chart)
+            self.query_one("#spend-chart", Chart).show(chart)
         for extra in self.extras:
             target = EXTRA_FIGURES.get(extra.title)
             if target is None:
