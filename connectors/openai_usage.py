@@ -126,6 +126,15 @@ def parse_amount(value: Any, where: str) -> Decimal:
         raise InputError(f"{where}: field 'amount.value' is not a number ({value!r})") from None
 
 
+def _quantity(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        raise InputError(f"{where}: field 'quantity' is not a number ({value!r})") from None
+
+
 def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
     """Best-effort (model, token class) from an opaque line_item like 'gpt-4o-2024-08-06, input'."""
     if not line_item or ", " not in line_item:
@@ -176,5 +185,8 @@ def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.Data
                 "x_AllocationDriver": "tokens",
                 "x_Model": model,
                 "x_TokenClass": cls,
+                # Only sent with group_by=line_item (spec of 2026-08-21); unit as the API names it.
+                "ConsumedQuantity": _quantity(result.get("quantity"), where),
+                "ConsumedUnit": result.get("quantity_unit"),
             })
     return cost_frame(rows, source, ("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId"))

@@ -60,6 +60,17 @@ def test_openai_costs_number_or_string_amounts() -> None:
     assert frame["x_TokenClass"].to_list() == ["input_uncached", "embedding", None]
     assert frame["x_Model"].to_list() == ["gpt-4o-2024-08-06", "text-embedding-3-small", None]
     assert frame["x_LineId"].n_unique() == 3
+    assert frame["ConsumedQuantity"].to_list() == [None, None, None]
+
+
+def test_openai_costs_quantity_and_unit() -> None:
+    page = _oa_page([{"amount": {"value": 1.27, "currency": "usd"}, "line_item": "gpt-4.1-mini-2025-04-14, input",
+                      "project_id": "proj_x", "api_key_id": None, "quantity": "3.2", "quantity_unit": "1000_tokens"}])
+    row = openai_usage.parse_costs_page(page).row(0, named=True)
+    assert (row["ConsumedQuantity"], row["ConsumedUnit"], row["BilledCost"]) == (3.2, "1000_tokens", 1.27)
+    assert (row["SubAccountId"], row["ResourceId"], row["x_Model"], row["x_TokenClass"]) == (
+        "proj_x", None, "gpt-4.1-mini-2025-04-14", "input_uncached")
+    assert row["ChargePeriodStart"].isoformat() == "2025-11-24T00:00:00+00:00" and row["x_CostSource"] == "inference"
 
 
 def test_openai_bad_amount_names_the_field() -> None:

@@ -118,6 +118,11 @@ def assert_store_matches_server(store: Store, server: FakeProvider, start: datet
     for day, prov, cost in costs.select("ChargePeriodStart", "ServiceProviderName", "BilledCost").iter_rows():
         got_d[(day, prov.lower())] += Decimal(repr(cost))  # each float is exactly the provider's decimal
     assert dict(got_d) == dollars_want
+    if provider in (None, "openai"):
+        quantities = [r["quantity"] for b in server.data.openai["costs"] for r in b["results"]
+                      if r.get("quantity") is not None and _in(start, end, _day(b["start_time"]), _day(b["end_time"]))]
+        stored = costs.filter(pl.col("ConsumedUnit") == "images")["ConsumedQuantity"]
+        assert sorted(stored.to_list()) == sorted(quantities) and quantities
     # Whole rows too, dimensions included, against the page parsers on the same buckets.
     want = parsed(server, start, end, provider)
     assert usage.select(*USAGE_KEY, "quantity").sort(USAGE_KEY).equals(want.select(*USAGE_KEY, "quantity").sort(USAGE_KEY))

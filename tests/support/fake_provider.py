@@ -63,14 +63,14 @@ ANTHROPIC_PARAMS = {"starting_at", "ending_at", "bucket_width", "limit", "page",
 class Fault:
     """One injected fault, for the next `times` requests whose path contains `path`.
 
-    kind: "429" | "500" | "502" | "503" | "401" | "403" | "slow" (reply after the client
+    kind: "429" | "500" | "502" | "503" | "401" | "403" | "410" (gone) | "slow" (reply after the client
     gave up) | "truncated" (half a JSON body); on requests with a page cursor only:
     "expire" (410) | "restate" (call `restate(server)` first, which expires the cursor).
     """
 
     kind: str
     path: str = ""
-    retry_after: int | None = None
+    retry_after: int | str | None = None  # seconds, or an HTTP date
     times: int = 1
     restate: Callable[["FakeProvider"], None] | None = None
 
@@ -108,7 +108,7 @@ class FakeProvider:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.url
 
     @property
@@ -180,6 +180,8 @@ class FakeProvider:
             return self._send(h, int(kind), {"error": {"message": "try again later"}}, headers)
         if kind in ("401", "403"):
             return self._error(h, int(kind), "this key may not read organization usage")
+        if kind == "410":
+            return self._error(h, 410, "this endpoint is retired")
         if kind == "slow":
             time.sleep(self.slow_seconds)
         if kind == "restate" and fault and fault.restate:

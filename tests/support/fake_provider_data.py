@@ -101,7 +101,8 @@ def _openai_cost_extras(days: list[date], rng: random.Random) -> Buckets:
     return [_oa_bucket(d, [
         {"object": "organization.costs.result", "line_item": li, "project_id": rng.choice(["proj_support", None]),
          "api_key_id": None, "amount": {"value": f"{rng.randint(1, 10**9) / 10**7:.7f}", "currency": "usd"},
-         "quantity": None, "quantity_unit": None}
+         **({"quantity": rng.randint(1, 10**6) / 100, "quantity_unit": "images"} if li and li.startswith("gpt-image")
+            else {"quantity": None, "quantity_unit": None})}
         for li in items if rng.random() < 0.7]) for d in days]
 
 
