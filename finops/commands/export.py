@@ -1,85 +1,125 @@
-"""`finops export`: unattended CSV/Parquet export (FOCUS for costs), incremental, atomic."""
+"""`finops export`: unattended CSV/Parquet export (FOCUS 1.2 for costs), one file per month, incremental.
+
+Never prompts; logs go to stderr through `logging`. Exit codes (docs/export.md):
+0 exported (or everything already up to date), 1 nothing to export (no data in the
+selection), 2 bad input or config (or the dataset's module is missing), 4 a source failed
+(--sync-first could not sync, or the store cannot be read), 5 output or state not writable.
+"""
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-EXIT_OK, EXIT_NOTHING = 0, 0
+EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_SOURCE, EXIT_OUTPUT = 0, 1, 2, 4, 5
+log = logging.getLogger("finops.export")
+
+
+def _day(text: str | None, name: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from finops.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--{name}: {text!r} is not a YYYY-MM-DD date") from None
+
+
+class _StderrLogging:
+    """A stderr handler on the `finops` logger for one command run (removed afterwards)."""
+
+    def __init__(self, level: int) -> None:
+        self.handler = logging.StreamHandler(sys.stderr)
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.logger = logging.getLogger("finops")
+        self.level = level
+
+    def __enter__(self) -> None:
+        self.old = self.logger.level
+        self.logger.addHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.old)
+
+
+def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
+    """Run the connectors' sync; the exit code to end with (0, or 4 when a source failed)."""
+    from finops.export.context import DatasetUnavailable
+
+    try:
+        from connectors.sync import sync_all
+    except ImportError as exc:
+        raise DatasetUnavailable(f"--sync-first: connectors.sync does not import in this installation ({exc})") from None
+    code = EXIT_OK
+    for r in sync_all(settings):
+        if getattr(r, "error", None):
+            log.error("sync %s failed: %s (exporting what is stored)", r.source, r.error)
+            code = EXIT_SOURCE
+        else:
+            log.info("sync %s: %s page(s), added %s, changed %s", r.source, r.pages, r.added, r.changed)
+    return code
+
+
+def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, until: str | None,
+         incremental: bool, sync_first: bool) -> int:
+    from finops.commands._common import get_settings, get_store
+    from finops.export.context import Context
+    from finops.export.settings import ExportSettings
+    from finops.export.writer import export
+
+    settings = get_settings()
+    options = ExportSettings.from_config(settings.config)
+    code = _sync_first(settings) if sync_first else EXIT_OK
+    out_dir = out or options.out_dir or settings.data_dir / "exports"
+    ctx = Context(get_store(settings), settings.config, options)
+    result = export(dataset, fmt or options.format, out_dir, _day(since, "since"), _day(until, "until"), incremental,
+                    ctx=ctx, state_dir=settings.data_dir / "export_state")
+    if result.empty:
+        log.warning("%s: nothing to export (no rows in the selected months) -> exit 1", dataset)
+        return max(code, EXIT_NOTHING)
+    log.info("%s: %d month(s), %d written, %d unchanged, %s rows written in %.2f s -> %s", dataset,
+             len(result.months), len(result.written), len(result.unchanged), f"{result.rows_written:,}",
+             result.seconds, result.out_dir / dataset)
+    return code
 
 
 def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_cmd(
         dataset: Annotated[str, typer.Option(help="costs, usage, requests, reconcile, cogs, forecast or carbon")],
-        out: Annotated[Path, typer.Option(help="Output directory.")],
-        fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "parquet",
-        since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD.")] = None,
-        until: Annotated[Optional[str], typer.Option(help="Last UTC day, YYYY-MM-DD.")] = None,
-        incremental: Annotated[bool, typer.Option(help="Write only new or restated months.")] = False,
-        sync_first: Annotated[bool, typer.Option(help="Pull from the configured connectors before exporting.")] = False,
+        fmt: Annotated[Optional[str], typer.Option("--format", help="csv or parquet (default: [export] format, else parquet)")] = None,
+        out: Annotated[Optional[Path], typer.Option(help="Output directory (default: [export] out_dir, else <data dir>/exports).")] = None,
+        since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD; selects its whole month.")] = None,
+        until: Annotated[Optional[str], typer.Option(help="Last UTC day, YYYY-MM-DD; selects its whole month.")] = None,
+        incremental: Annotated[bool, typer.Option(help="Skip months whose inputs did not change since the last export.")] = False,
+        sync_first: Annotated[bool, typer.Option(help="Pull from the provider connectors before exporting.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings and errors only.")] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
     ) -> None:
-        """Export a dataset; logs to stderr, never prompts; exit 0 ok, 2 bad input, 4 a source failed."""
-        import logging
+        """Export a dataset to one CSV/Parquet file per UTC month; unattended (see `finops schedule show`)."""
+        from finops.errors import FinopsError, SourceError, StoreError
 
-        from finops.commands._common import get_settings, get_store
-        from finops.commands.reconcile import _day
-        from finops.export.writer import export
-
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        settings = get_settings()
-        if sync_first:
+        level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+        with _StderrLogging(level):
             try:
-                from connectors.sync import sync_all  # type: ignore[import-not-found]
-            except ImportError:
-                from finops.errors import SourceError
-
-                raise SourceError("--sync-first: no connectors are configured in this build; run without it") from None
-            sync_all(settings)
-        report = export(get_store(settings), dataset, fmt, out, settings.data_dir / "export_state", settings.config,
-                        _day(since, "since"), _day(until, "until"), incremental)
-        logging.getLogger("finops.export").info(
-            "%s: %d rows, %d file(s) written, %d unchanged", dataset, report.rows, len(report.written), len(report.unchanged))
-
-    @app.command("schedule")
-    def schedule_cmd(
-        action: Annotated[str, typer.Argument(help="show")] = "show",
-        dataset: Annotated[str, typer.Option(help="Dataset to export.")] = "costs",
-        out: Annotated[Path, typer.Option(help="Output directory.")] = Path("~/finops-exports"),
-        fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "parquet",
-        at: Annotated[str, typer.Option(help="Daily time, HH:MM (local).")] = "06:15",
-    ) -> None:
-        """Print a cron line and a systemd user timer that run the export unattended."""
-        import shutil
-        import sys
-
-        from finops.commands._common import get_settings
-
-        settings = get_settings()
-        hh, mm = at.split(":")
-        exe = shutil.which("finops") or f"{sys.executable} -m finops.cli"
-        cmd = (f"{exe} --data-dir {settings.data_dir} export --dataset {dataset} --format {fmt} "
-               f"--out {out.expanduser()} --incremental")
-        typer.echo(f"# cron (crontab -e): every day at {at}\n{int(mm)} {int(hh)} * * * {cmd} 2>> {settings.data_dir}/export.log\n")
-        typer.echo(f"""# systemd user units: ~/.config/systemd/user/finops-export.service
-[Unit]
-Description=FinOps console: export {dataset} ({fmt})
-
-[Service]
-Type=oneshot
-ExecStart={cmd}
-
-# ~/.config/systemd/user/finops-export.timer
-[Unit]
-Description=Daily FinOps export
-
-[Timer]
-OnCalendar=*-*-* {int(hh):02d}:{int(mm):02d}:00
-Persistent=true
-
-[Install]
-WantedBy=timers.target
-
-# enable: systemctl --user daemon-reload && systemctl --user enable --now finops-export.timer""")
+                code = _run(dataset, fmt, out, since, until, incremental, sync_first)
+            except (SourceError, StoreError) as exc:
+                log.error("%s", exc.one_line())
+                code = EXIT_SOURCE
+            except FinopsError as exc:
+                log.error("%s", exc.one_line())
+                code = exc.exit_code if exc.exit_code in (EXIT_BAD_INPUT, EXIT_SOURCE, EXIT_OUTPUT) else EXIT_BAD_INPUT
+            except OSError as exc:
+                log.error("cannot write the export: %s", exc)
+                code = EXIT_OUTPUT
+        if code:
+            raise typer.Exit(code)

@@ -1,4 +1,11 @@
-"""The exportable datasets: each a frame with a charge-period column to split files by month."""
+"""The exportable datasets: how each is built for one month (or a range, split by month) and sorted.
+
+Store datasets (costs, usage, requests, carbon) are built one month at a time from that
+month's store partitions, so memory stays bounded by a month. Derived datasets
+(reconcile, cogs, forecast) come from modules other engineers own: they are imported
+lazily, built once for the selected months and split; a missing module is a one-line
+error naming it. Columns of every dataset are listed in docs/export.md.
+"""
 
 from __future__ import annotations
 
@@ -8,101 +15,134 @@ from datetime import date
 
 import polars as pl
 
-from finops.config import ConfigFile
-from finops.errors import InputError
-from finops.export.focus_spec import COLUMNS
-from finops.store import Store
+from finops.export import periods
+from finops.export.context import Context, need
+from finops.schema import BILLED_USAGE_TABLE
+
+MonthBuild = Callable[[Context, str], pl.DataFrame]
+RangeBuild = Callable[[Context, "date | None", "date | None"], pl.DataFrame]
 
 
 @dataclass(frozen=True)
 class Dataset:
     name: str
-    period_column: str  # a Date or Datetime column; files are one per UTC month of it
-    build: Callable[[Store, date | None, date | None, ConfigFile], pl.DataFrame]
+    period_column: str  # Date, Datetime or "YYYY-MM" String; one file per UTC month of it
+    sort: tuple[str, ...]  # a unique order, so equal data gives byte-equal files
+    tables: tuple[str, ...]  # store tables it reads; the first lists its months
+    by_month: MonthBuild | None = None
+    by_range: RangeBuild | None = None
+    module: str | None = None  # the optional module that provides it
+    stamps: tuple[str, ...] = ()  # extra inputs: "catalog", "data:<package>", "config:<dotted key>"
 
 
-def _between(lf: pl.LazyFrame, col: str, since: date | None, until: date | None) -> pl.LazyFrame:
-    day = pl.col(col).dt.date() if lf.collect_schema()[col] != pl.Date else pl.col(col)
-    if since:
-        lf = lf.filter(day >= since)
-    if until:
-        lf = lf.filter(day <= until)
-    return lf
+def _month(ctx: Context, table: str, column: str, month: str) -> pl.LazyFrame:
+    start, end = periods.bounds(month)
+    return ctx.store.scan(table).filter((pl.col(column) >= start) & (pl.col(column) < end))
 
 
-def focus_costs(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    """cost_lines as FOCUS 1.2 columns plus our x_ columns; derivable columns filled."""
-    lf = _between(store.scan("cost_lines"), "ChargePeriodStart", since, until)
-    out = lf.with_columns(
-        pl.col("ServiceProviderName").alias("ProviderName"),
-        pl.coalesce("HostProviderName", "ServiceProviderName").alias("PublisherName"),
-        pl.lit(None, pl.String).alias("BillingAccountName"),
-        pl.col("BillingAccountId").fill_null(pl.col("ServiceProviderName").str.to_lowercase() + ":" + pl.lit("default")),
-        pl.col("InvoiceIssuerName").fill_null(pl.col("ServiceProviderName")),
-        # Pay-as-you-go API usage is billed at list price: with no contract, list = contracted = billed.
-        pl.col("ListCost").fill_null(pl.col("BilledCost")),
-        pl.col("ContractedCost").fill_null(pl.col("BilledCost")),
-        pl.col("EffectiveCost").fill_null(pl.col("BilledCost")),
-        pl.when(pl.col("ChargeCategory") == "Usage").then(pl.lit("Standard")).alias("PricingCategory"),
-        pl.col("PricingQuantity").fill_null(pl.col("ConsumedQuantity")),
-        pl.col("PricingUnit").fill_null(pl.col("ConsumedUnit")),
-        pl.col("SubAccountName").fill_null(pl.col("SubAccountId")),
-    )
-    focus = [c for c in COLUMNS]
-    extras = [c for c in lf.collect_schema().names() if c.startswith("x_")]
-    return out.select(*focus, *extras).sort("ChargePeriodStart", "x_Source", "x_LineId").collect()
+def _costs(ctx: Context, month: str) -> pl.DataFrame:
+    from finops.export.focus_costs import focus_frame
+
+    lines = _month(ctx, "cost_lines", "ChargePeriodStart", month).collect()
+    usage = _month(ctx, "billed_usage", "charge_period_start", month).collect()
+    return focus_frame(lines, usage, ctx.catalog, ctx.settings.billing_accounts)
 
 
-def usage(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    key = ["charge_period_start", "provider", "model", "project_id", "api_key_id", "token_class"]
-    return _between(store.scan("billed_usage"), "charge_period_start", since, until).drop("ingested_at").sort(key).collect()
+def _usage(ctx: Context, month: str) -> pl.DataFrame:
+    return _month(ctx, "billed_usage", "charge_period_start", month).collect()
 
 
-def requests(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    return _between(store.scan("requests"), "ts", since, until).sort("ts", "request_id").collect()
+def _requests(ctx: Context, month: str) -> pl.DataFrame:
+    return _month(ctx, "requests", "ts", month).collect()
 
 
-def reconcile_groups(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    from finops.reconcile import reconcile
-
-    res = reconcile(store, since, until)
-    return res.groups.with_columns(pl.col("causes").list.join(",")).sort("day", "provider", "model", "project_id", "token_class")
+CARBON_KEYS = ["day", "provider", "model", "project_id", "feature"]
 
 
-def carbon(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    from models.energy.carbon import per_request, summarise
-
-    req = per_request(_between(store.scan("requests"), "ts", since, until).collect())
-    day = req.with_columns(pl.col("ts").dt.date().alias("day"), pl.col("ts").dt.strftime("%Y-%m").alias("month"))
-    return summarise(day, ["day", "provider", "model", "project_id", "feature"])
+def _carbon(ctx: Context, month: str) -> pl.DataFrame:
+    carbon = need("models.energy.carbon", "carbon")
+    req = carbon.per_request(_month(ctx, "requests", "ts", month), catalog=ctx.catalog)
+    return carbon.summarise(req.with_columns(pl.col("ts").dt.date().alias("day")), CARBON_KEYS).collect()
 
 
-def forecast(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    from models.forecast.service import calendar_spec, forecast_series
-
-    return forecast_series(store, "dollars", "total", 90, calendar_spec(config)).frame
+RECONCILE_KEYS = ("day", "provider", "project_id", "api_key_id", "model", "token_class")
 
 
-def cogs(store: Store, since: date | None, until: date | None, config: ConfigFile) -> pl.DataFrame:
-    from models.cogs.report import unit_economics
+def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
+    rec = need("finops.reconcile", "reconcile")
+    kwargs = {"catalog": ctx.catalog} if ctx.catalog is not None else {}
+    return rec.reconcile(ctx.store, since, until, **kwargs).by("day")
 
-    frame = unit_economics(store, config)
+
+def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
+    report = need("models.cogs.report", "cogs")
+    frame = report.unit_economics(ctx.store, ctx.config)
     if frame.height == 0:
-        raise InputError("cogs export: no cost lines to allocate in the store")
-    frame = frame.with_columns((pl.col("month") + "-01").str.to_date().alias("month_start"))
+        return frame
     if since:
-        frame = frame.filter(pl.col("month_start") >= since.replace(day=1))
+        frame = frame.filter(pl.col("month") >= periods.month_of(since))
     if until:
-        frame = frame.filter(pl.col("month_start") <= until)
+        frame = frame.filter(pl.col("month") <= periods.month_of(until))
+    return frame
+
+
+FORECAST_HORIZON_DAYS = 90
+FORECAST_METRICS = ("dollars", "tokens")
+
+
+def _forecast(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
+    service = need("models.forecast.service", "forecast")
+    spec = service.calendar_spec(ctx.config)
+    parts = [
+        service.forecast_series(ctx.store, metric, "total", FORECAST_HORIZON_DAYS, spec).frame
+        .with_columns(pl.lit(metric).alias("metric"))
+        for metric in FORECAST_METRICS
+    ]
+    frame = pl.concat(parts).select("metric", pl.exclude("metric"))
+    if since:
+        frame = frame.filter(pl.col("day") >= since)
+    if until:
+        frame = frame.filter(pl.col("day") <= until)
     return frame
 
 
 DATASETS: dict[str, Dataset] = {
-    "costs": Dataset("costs", "ChargePeriodStart", focus_costs),
-    "usage": Dataset("usage", "charge_period_start", usage),
-    "requests": Dataset("requests", "ts", requests),
-    "reconcile": Dataset("reconcile", "day", reconcile_groups),
-    "carbon": Dataset("carbon", "day", carbon),
-    "forecast": Dataset("forecast", "day", forecast),
-    "cogs": Dataset("cogs", "month_start", cogs),
+    d.name: d
+    for d in (
+        Dataset("costs", "ChargePeriodStart", ("ChargePeriodStart", "x_Source", "x_LineId"),
+                ("cost_lines", "billed_usage"), by_month=_costs, stamps=("catalog",)),
+        Dataset("usage", "charge_period_start", BILLED_USAGE_TABLE.key, ("billed_usage",), by_month=_usage),
+        Dataset("requests", "ts", ("ts", "request_id"), ("requests",), by_month=_requests),
+        Dataset("carbon", "day", tuple(CARBON_KEYS), ("requests",), by_month=_carbon, module="models.energy.carbon",
+                stamps=("catalog", "data:models.energy")),
+        Dataset("reconcile", "day", RECONCILE_KEYS, ("requests", "billed_usage", "cost_lines"), by_range=_reconcile,
+                module="finops.reconcile", stamps=("catalog",)),
+        Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
+                module="models.cogs.report", stamps=("catalog", "config:display.fx_rates")),
+        Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
+                by_range=_forecast, module="models.forecast.service"),
+    )
 }
+
+
+def stamp_parts(ctx: Context, ds: Dataset, month: str | None) -> list[str]:
+    """What a period of `ds` is computed from (see context.Context.stamp)."""
+    parts = [ds.name, *ctx.partitions(ds.tables, month)]
+    for extra in ds.stamps:
+        if extra == "catalog":
+            parts.append(ctx.catalog_stamp)
+        elif extra.startswith("data:"):
+            parts += ctx.data_files(extra[5:])
+        elif extra.startswith("config:"):
+            parts += ctx.config_file(extra[7:])
+    return parts
+
+
+def month_expr(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """The YYYY-MM of a period column of any of the three kinds."""
+    dtype = frame.schema[column]
+    if dtype == pl.String:
+        return pl.col(column).str.slice(0, 7)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(column).dt.convert_time_zone("UTC").dt.strftime("%Y-%m")
+    return pl.col(column).dt.strftime("%Y-%m")

@@ -1,84 +1,153 @@
-"""Write a dataset as one file per UTC month, atomically, and only what changed when incremental.
+"""Run an export: build each month of a dataset, write the months that changed, remember what was written.
 
-Files: <out>/<dataset>/<dataset>-YYYY-MM.<csv|parquet>, a deterministic name per period.
-Incremental state: <data dir>/export_state/<dataset>-<format>.json maps each month to a
-SHA-256 of its rows; a month whose rows hash the same and whose file exists is skipped, so a
-re-run writes nothing, and a restated day changes its month's hash and re-exports it.
+`export(dataset, fmt, out_dir, since, until, incremental, ctx=..., state_dir=...)` is what
+the CLI, a scheduler and the tests call. Without --incremental every selected month is
+rebuilt; with it, a month whose inputs stamp (context.py) is unchanged and whose file is
+still there is skipped unread. Either way a file is replaced only when its bytes change
+(files.replace_if_changed), atomically, and the state is saved after each file, so a
+killed export loses at most the month in flight and the next run completes it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from finops.config import ConfigFile
 from finops.errors import InputError
-from finops.export.datasets import DATASETS
-from finops.store import Store, atomic
+from finops.export import files, periods
+from finops.export.context import Context, need
+from finops.export.datasets import DATASETS, Dataset, month_expr, stamp_parts
+from finops.export.state import ExportState, locked, target_key
 
 log = logging.getLogger("finops.export")
-FORMATS = ("csv", "parquet")
 
 
 @dataclass
-class ExportReport:
+class ExportResult:
     dataset: str
+    fmt: str
+    out_dir: Path
+    months: list[str] = field(default_factory=list)  # every month selected
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
-    rows: int = 0
+    rows: int = 0  # rows in the months that were built
+    rows_written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def empty(self) -> bool:
+        """No month of the dataset falls in the selection: nothing to export."""
+        return not self.months
 
 
-def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    """ISO 8601 UTC text for datetimes ('2026-10-01T00:00:00Z'), as FOCUS asks; lists as text."""
-    exprs = []
-    for name, dtype in frame.schema.items():
-        if isinstance(dtype, pl.Datetime):
-            exprs.append(pl.col(name).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        elif isinstance(dtype, pl.List):
-            exprs.append(pl.col(name).cast(pl.List(pl.String)).list.join(","))
-    return frame.with_columns(exprs) if exprs else frame
+def _file_ok(entry: dict[str, Any] | None, path: Path) -> bool:
+    return bool(entry) and path.is_file() and path.stat().st_size == entry.get("bytes")  # type: ignore[union-attr]
 
 
-def fingerprint(frame: pl.DataFrame) -> str:
-    return hashlib.sha256(_csv_ready(frame).write_csv().encode()).hexdigest()
+def _split(frame: pl.DataFrame, column: str) -> Iterator[tuple[str, pl.DataFrame]]:
+    if frame.height == 0:
+        return
+    keyed = frame.with_columns(month_expr(frame, column).alias("__month"))
+    for (month,), part in sorted(keyed.group_by("__month"), key=lambda kv: str(kv[0][0])):
+        yield str(month), part.drop("__month")
 
 
-def export(store: Store, dataset: str, fmt: str, out_dir: Path, state_dir: Path, config: ConfigFile,
-           since: date | None = None, until: date | None = None, incremental: bool = False) -> ExportReport:
+class _Run:
+    def __init__(self, ds: Dataset, fmt: str, out_dir: Path, incremental: bool, ctx: Context, state: ExportState,
+                 result: ExportResult) -> None:
+        self.ds, self.fmt, self.out_dir, self.incremental, self.ctx = ds, fmt, out_dir, incremental, ctx
+        self.state, self.result = state, result
+        self.entries = state.periods(target_key(fmt, out_dir))
+
+    def target(self, month: str) -> Path:
+        return files.target(self.out_dir, self.ds.name, month, self.fmt)
+
+    def current(self, month: str, inputs: str) -> bool:
+        entry = self.entries.get(month)
+        return self.incremental and _file_ok(entry, self.target(month)) and entry.get("inputs") == inputs  # type: ignore[union-attr]
+
+    def emit(self, month: str, frame: pl.DataFrame, inputs: str) -> None:
+        path, entry = self.target(month), self.entries.get(month)
+        frame = frame.sort(list(self.ds.sort), nulls_last=True, maintain_order=True)
+        fp = files.fingerprint(frame)
+        self.result.rows += frame.height
+        if self.incremental and entry and entry.get("fingerprint") == fp and _file_ok(entry, path):
+            if entry.get("inputs") != inputs:  # inputs were rewritten, rows are the same: remember, touch nothing
+                entry["inputs"] = inputs
+                self.state.save()
+            self.result.unchanged.append(path)
+            return
+        replaced, size, sha = files.replace_if_changed(frame, self.fmt, path)
+        new = {"file": f"{self.ds.name}/{path.name}", "inputs": inputs, "fingerprint": fp, "rows": frame.height,
+               "bytes": size, "sha256": sha}
+        new["exported_at"] = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if replaced or not entry
+                              else entry.get("exported_at"))
+        if replaced:
+            self.result.written.append(path)
+            self.result.rows_written += frame.height
+            log.info("wrote %s (%s rows, %s bytes)", path, f"{frame.height:,}", f"{size:,}")
+        else:
+            self.result.unchanged.append(path)
+        if new != entry:
+            self.entries[month] = new
+            self.state.save()
+
+    def by_month(self, since: date | None, until: date | None) -> None:
+        months = [m for m in self.ctx.store.months(self.ds.tables[0]) if periods.in_range(m, since, until)]
+        self.result.months = months
+        for month in months:
+            inputs = self.ctx.stamp(stamp_parts(self.ctx, self.ds, month))
+            if self.current(month, inputs):
+                self.result.unchanged.append(self.target(month))
+                continue
+            assert self.ds.by_month is not None
+            self.emit(month, self.ds.by_month(self.ctx, month), inputs)
+
+    def by_range(self, since: date | None, until: date | None) -> None:
+        inputs = self.ctx.stamp(stamp_parts(self.ctx, self.ds, None))
+        known = sorted(m for m in self.entries if periods.in_range(m, since, until))
+        if known and all(self.current(m, inputs) for m in known):
+            self.result.months = known
+            self.result.unchanged += [self.target(m) for m in known]
+            return
+        assert self.ds.by_range is not None
+        first, last = periods.whole_months(since, until)
+        for month, part in _split(self.ds.by_range(self.ctx, first, last), self.ds.period_column):
+            self.result.months.append(month)
+            self.emit(month, part, inputs)
+
+
+def export(dataset: str, fmt: str, out_dir: Path, since: date | None = None, until: date | None = None,
+           incremental: bool = False, *, ctx: Context, state_dir: Path) -> ExportResult:
+    """Export the months of `dataset` overlapping [since, until] to `out_dir` as csv or parquet files."""
     if dataset not in DATASETS:
         raise InputError(f"--dataset: {dataset!r} is not one of {', '.join(DATASETS)}")
-    if fmt not in FORMATS:
+    if fmt not in files.FORMATS:
         raise InputError(f"--format: {fmt!r} is not csv or parquet")
-    spec = DATASETS[dataset]
-    frame = spec.build(store, since, until, config)
-    report = ExportReport(dataset, rows=frame.height)
-    if frame.height == 0:
-        return report
-    period = pl.col(spec.period_column)
-    month = (period.dt.strftime("%Y-%m") if frame.schema[spec.period_column] != pl.String else period.str.slice(0, 7)).alias("__month")
-    frame = frame.with_columns(month)
-    state_path = state_dir / f"{dataset}-{fmt}.json"
-    state: dict[str, str] = json.loads(state_path.read_text()) if incremental and state_path.is_file() else {}
-    for (m,), part in sorted(frame.group_by("__month"), key=lambda kv: str(kv[0][0])):
-        part = part.drop("__month")
-        target = out_dir / dataset / f"{dataset}-{m}.{fmt}"
-        digest = fingerprint(part)
-        if incremental and state.get(str(m)) == digest and target.is_file():
-            report.unchanged.append(target)
-            continue
-        if fmt == "csv":
-            atomic.write_with(target, lambda tmp, f=part: _csv_ready(f).write_csv(tmp))
+    if since and until and since > until:
+        raise InputError(f"--since {since} is after --until {until}")
+    ds = DATASETS[dataset]
+    if ds.module:
+        need(ds.module, dataset)
+    out_dir = Path(out_dir).expanduser().resolve()
+    result = ExportResult(dataset, fmt, out_dir)
+    t0 = time.perf_counter()
+    with locked(state_dir, dataset):
+        state = ExportState.load(state_dir, dataset)
+        dead = files.remove_dead_temps(out_dir / dataset)
+        if dead:
+            log.info("removed %d temp file(s) left by an interrupted export in %s", dead, out_dir / dataset)
+        run = _Run(ds, fmt, out_dir, incremental, ctx, state, result)
+        if ds.by_month:
+            run.by_month(since, until)
         else:
-            atomic.write_with(target, lambda tmp, f=part: f.write_parquet(tmp, compression="zstd"))
-        state[str(m)] = digest
-        report.written.append(target)
-        log.info("wrote %s (%d rows)", target, part.height)
-        if incremental:  # save after each file so a crash loses at most the file in flight
-            atomic.write_text(state_path, json.dumps(state, indent=2, sort_keys=True) + "\n")
-    return report
+            run.by_range(since, until)
+    result.seconds = time.perf_counter() - t0
+    return result

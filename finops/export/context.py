@@ -1,0 +1,114 @@
+"""What an export run reads besides the store rows: config, price catalog, and the inputs' version stamps.
+
+The version stamp of a period ("inputs") is a hash of what its file is computed from:
+the store partitions it reads (size and mtime: the store rewrites a month only when its
+rows change), the config text, the price catalog and the data files of the model behind
+the dataset. Equal stamps mean the period cannot have changed, so an incremental run
+skips it without reading a row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+
+from finops.config import ConfigFile
+from finops.errors import FinopsError
+from finops.export.settings import ExportSettings
+from finops.store import Store, layout
+
+log = logging.getLogger("finops.export")
+
+# Bump when an export's columns or derivations change: every period then re-exports once.
+EXPORT_VERSION = "1"
+
+
+class DatasetUnavailable(FinopsError):
+    """A dataset whose module is not installed (or does not import) in this build."""
+
+    title = "export"
+    exit_code = 2
+
+
+def need(module: str, dataset: str) -> ModuleType:
+    """Import the module behind a dataset, or say plainly that this build lacks it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise DatasetUnavailable(
+            f"--dataset {dataset}: needs {module}, which does not import in this installation ({exc})"
+        ) from None
+
+
+def _file_stamp(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path.name}:absent"
+    return f"{path.name}:{st.st_size}:{st.st_mtime_ns}"
+
+
+@dataclass
+class Context:
+    store: Store
+    config: ConfigFile = field(default_factory=lambda: ConfigFile(None))
+    settings: ExportSettings = field(default_factory=ExportSettings)
+
+    @cached_property
+    def catalog(self) -> pl.DataFrame | None:
+        """The configured price catalog, or None when models.pricing is not installed (no list prices)."""
+        try:
+            from models.pricing.catalog import configured_catalog
+        except ImportError as exc:
+            log.warning("no price catalog (%s): ListUnitPrice stays empty and ListCost = BilledCost", exc)
+            return None
+        return configured_catalog(self.config)
+
+    @cached_property
+    def catalog_stamp(self) -> str:
+        cat = self.catalog
+        if cat is None:
+            return "no-catalog"
+        return hashlib.sha256(cat.sort(cat.columns).write_csv().encode()).hexdigest()
+
+    def partitions(self, tables: tuple[str, ...], month: str | None = None) -> list[str]:
+        """Size/mtime stamps of the store partitions of `tables` (one month, or all)."""
+        out = []
+        for table in tables:
+            months = [month] if month else self.store.months(table)
+            for m in months:
+                out.append(f"{table}/{m}/" + _file_stamp(layout.partition_file(self.store.root, table, m)))
+        return out
+
+    def data_files(self, module: str) -> list[str]:
+        """Stamps of the CSV data files shipped beside a model package (energy tables, ...)."""
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            return [f"{module}:absent"]
+        if spec is None or not spec.submodule_search_locations:
+            return [f"{module}:absent"]
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        return [_file_stamp(p) for p in sorted(folder.glob("*.csv"))]
+
+    def config_file(self, dotted: str) -> list[str]:
+        """Stamp of a file named in finops.toml (e.g. display.fx_rates), relative to the config file."""
+        section, _, key = dotted.rpartition(".")
+        value = self.config.section(section).get(key)
+        if not isinstance(value, str):
+            return []
+        path = Path(value).expanduser()
+        if not path.is_absolute() and self.config.path is not None:
+            path = self.config.path.parent / path
+        return [_file_stamp(path)]
+
+    def stamp(self, parts: list[str]) -> str:
+        head = [EXPORT_VERSION, hashlib.sha256(self.config.text.encode()).hexdigest()]
+        return hashlib.sha256("\n".join(head + parts).encode()).hexdigest()
