@@ -32,18 +32,28 @@ def _utc_day(ts: str, schema: pl.Schema) -> pl.Expr:
     return col.dt.date()
 
 
-def local_fine(requests: pl.LazyFrame) -> pl.LazyFrame:
-    """Per UTC day, group, feature and language: local tokens by class, retry tokens, evidence counts."""
+def _classes(prefix: str = "") -> list[pl.Expr]:
+    """Local token classes from summed request columns (the model, so `embed`, is a group key)."""
     embed = pl.col("model").str.contains("embedding")
-    inp, cached, write, out = (pl.col(c).fill_null(0) for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"))
-    classes = {
-        "input_uncached": pl.when(embed).then(0).otherwise(inp - cached - write),
-        "input_cache_read": pl.when(embed).then(0).otherwise(cached),
-        "input_cache_write_5m": pl.when(embed).then(0).otherwise(write),
-        "output": out,
-        "embedding": pl.when(embed).then(inp).otherwise(0),
-    }
+    inp, cached, write, out = (pl.col(f"{prefix}{c}") for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"))
+    return [
+        pl.when(embed).then(0).otherwise(inp - cached - write).alias(f"{prefix}input_uncached"),
+        pl.when(embed).then(0).otherwise(cached).alias(f"{prefix}input_cache_read"),
+        pl.when(embed).then(0).otherwise(write).alias(f"{prefix}input_cache_write_5m"),
+        out.alias(f"{prefix}output"),
+        pl.when(embed).then(inp).otherwise(0).alias(f"{prefix}embedding"),
+    ]
+
+
+def local_fine(requests: pl.LazyFrame) -> pl.LazyFrame:
+    """Per UTC day, group, feature and language: local tokens by class, retry tokens, evidence counts.
+
+    The row-level work is a group-by with plain sums; token classes are derived from the
+    sums afterwards (the model is a key), so no string test runs per request.
+    """
+    counts = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens")
     retry = pl.col("attempt").fill_null(1) > 1
+    raw = [*counts, *[f"retry_{c}" for c in counts]]
     return (
         requests.with_columns(
             _utc_day("ts", requests.collect_schema()).alias("day"),
@@ -55,9 +65,11 @@ def local_fine(requests: pl.LazyFrame) -> pl.LazyFrame:
             retry.sum().cast(pl.Int64).alias("retries"),
             pl.col("stream_outcome").is_in(BROKEN_OUTCOMES).sum().cast(pl.Int64).alias("broken_streams"),
             pl.col("input_tokens").is_null().sum().cast(pl.Int64).alias("without_counts"),
-            *[e.sum().cast(pl.Int64).alias(name) for name, e in classes.items()],
-            *[e.filter(retry).sum().cast(pl.Int64).alias(f"retry_{name}") for name, e in classes.items()],
+            *[pl.col(c).sum().cast(pl.Int64) for c in counts],
+            *[pl.col(c).filter(retry).sum().cast(pl.Int64).alias(f"retry_{c}") for c in counts],
         )
+        .with_columns(*_classes(), *_classes("retry_"))
+        .drop(raw)
     )
 
 
