@@ -27,8 +27,8 @@ FORECAST_SCHEMA = {
     "lo80": pl.Float64, "hi80": pl.Float64, "lo95": pl.Float64, "hi95": pl.Float64,
 }
 
-__all__ = ["FORECAST_SCHEMA", "SeriesForecast", "anomalies", "budget_statuses", "calendar_spec", "forecast_series",
-           "trough_guard"]
+__all__ = ["ANOMALY_SCHEMA", "FORECAST_SCHEMA", "SeriesForecast", "anomalies", "budget_statuses", "calendar_spec",
+           "forecast_series", "outside_interval", "trough_guard"]
 
 
 def calendar_spec(config: ConfigFile) -> CalendarSpec:
