@@ -1,10 +1,11 @@
 """Import AI and machine-learning rows of cloud billing exports in FOCUS format (CSV or Parquet).
 
 AWS Data Exports, Azure cost exports and Google Cloud's FOCUS export share the FOCUS column
-names. We keep rows whose ServiceCategory is "AI and Machine Learning" or whose service is a
-hosted-model service (Bedrock, Azure OpenAI, Vertex AI, Gemini), map FOCUS 1.0-1.2
-(ProviderName, PublisherName) and 1.3 (ServiceProviderName, HostProviderName) names, and read
-token classes from the SKU meter or usage type where the export names them.
+names. FOCUS 1.0-1.2 (ProviderName, PublisherName) and 1.3 (ServiceProviderName,
+HostProviderName) are both read. The file is scanned lazily and only AI rows (focus_skus.is_ai)
+are kept and checked, so a year of a large account's bill needs little memory. Rows become
+cost lines billed by the cloud (`x_Source` focus:aws, focus:azure, focus:gcp), with token
+classes and models where the SKU names them.
 """
 
 from __future__ import annotations
@@ -14,82 +15,91 @@ from pathlib import Path
 
 import polars as pl
 
+from connectors import focus_skus
+from connectors.cogs_files import merge_duplicate_lines
+from connectors.request_logs.files import scan
+from connectors.request_logs.problems import Problems, collect
+from connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check
 from finops.errors import InputError
-from finops.schema import COST_LINES_TABLE, CostSource, Provenance, line_id
+from finops.schema import COST_LINES_TABLE, Provenance, line_id
 
-AI_SERVICES = r"(?i)bedrock|openai|vertex|gemini|generative|cognitive services|ai foundry"
-TOKEN_PATTERNS = (  # first match wins: cache reads and writes before plain input
-    (r"(?i)cache[- _]?read", "input_cache_read"),
-    (r"(?i)cache[- _]?write", "input_cache_write_5m"),
-    (r"(?i)output|completion|generated", "output"),
-    (r"(?i)input|prompt", "input_uncached"),
-)
-DATETIMES = ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd")
-MONEY = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "ConsumedQuantity", "PricingQuantity", "ListUnitPrice", "ContractedUnitPrice")
-
-
-def _read(path: Path) -> pl.DataFrame:
-    if path.suffix.lower() == ".parquet":
-        return pl.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        return pl.read_csv(path, infer_schema=False)
-    raise InputError(f"{path}: unknown file type {path.suffix!r} (FOCUS exports are .csv or .parquet)")
-
-
-def _token_class() -> pl.Expr:
-    text = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in ("SkuMeter", "SkuId", "ChargeDescription")], separator=" ")
-    expr = pl.lit(None, pl.String)
-    for pattern, cls in reversed(TOKEN_PATTERNS):
-        expr = pl.when(text.str.contains(pattern) & text.str.contains(r"(?i)token")).then(pl.lit(cls)).otherwise(expr)
-    return expr
+RENAMED_IN_1_3 = {"ProviderName": "ServiceProviderName", "PublisherName": "HostProviderName"}
+REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName")
+FIELDS = [
+    Field("BilledCost", FLOAT, required=True, minimum=None),
+    Field("BillingCurrency", TEXT, required=True),
+    Field("ChargePeriodStart", TS, required=True),
+    Field("ChargePeriodEnd", TS, required=True),
+    *(Field(c, TS) for c in ("BillingPeriodStart", "BillingPeriodEnd")),
+    *(Field(c, FLOAT, minimum=None) for c in ("EffectiveCost", "ListCost", "ContractedCost", "ConsumedQuantity",
+                                               "PricingQuantity", "ListUnitPrice", "ContractedUnitPrice")),
+]
+# The columns that tell one line from another; cost is not one of them, so a restated line
+# replaces the stored one instead of adding a second.
+LINE_KEY = ("ChargePeriodStart", "ChargePeriodEnd", "BillingAccountId", "SubAccountId", "ResourceId", "RegionId",
+            "SkuId", "SkuPriceId", "SkuMeter", "x_UsageType", "ChargeCategory", "ChargeClass", "ChargeDescription",
+            "CommitmentDiscountId", "PricingCategory", "Tags")
 
 
-def _model() -> pl.Expr:
-    if_details = pl.col("SkuPriceDetails").cast(pl.String).str.json_path_match("$.ModelId")
-    return if_details
+def _as_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Struct):
+        return pl.col(name).struct.json_encode()
+    if dtype == pl.String:
+        return pl.col(name)
+    if isinstance(dtype, pl.List):  # a Parquet map: list of {key, value}
+        pairs = pl.col(name).list.eval(pl.format('"{}":"{}"', pl.element().struct.field("key"), pl.element().struct.field("value")))
+        return pl.concat_str(pl.lit("{"), pairs.list.join(","), pl.lit("}"))
+    return pl.col(name).cast(pl.String)
 
 
-def read_focus(path: Path, source: str = "focus") -> pl.DataFrame:
-    """Cost lines from one FOCUS export file: AI rows only, FOCUS 1.0-1.3 names accepted."""
-    df = _read(Path(path))
-    if "ServiceProviderName" not in df.columns and "ProviderName" in df.columns:
-        df = df.with_columns(pl.col("ProviderName").alias("ServiceProviderName"))
-    if "HostProviderName" not in df.columns and "PublisherName" in df.columns:
-        df = df.with_columns(pl.col("PublisherName").alias("HostProviderName"))
-    for required in ("BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName"):
-        if required not in df.columns:
-            raise InputError(f"{path}: not a FOCUS export: missing column {required!r}")
-    for c in ("SkuMeter", "SkuId", "ChargeDescription", "ServiceCategory", "SkuPriceDetails", "SubAccountId", "ResourceId"):
-        if c not in df.columns:
-            df = df.with_columns(pl.lit(None, pl.String).alias(c))
-    df = df.with_row_index("__line", offset=2 if Path(path).suffix.lower() == ".csv" else 1)
-    for c in DATETIMES:
-        if c in df.columns and df.schema[c] == pl.String:
-            parsed = pl.col(c).str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us", time_zone="UTC")
-            df = df.with_columns(parsed.alias(f"__{c}"))
-            bad = df.filter(pl.col(c).is_not_null() & pl.col(f"__{c}").is_null())
-            if bad.height:
-                raise InputError(f"{path}:{bad['__line'][0]}: field {c!r}: {bad[c][0]!r} is not an ISO 8601 UTC datetime")
-            df = df.with_columns(pl.col(f"__{c}").alias(c)).drop(f"__{c}")
-    for c in MONEY:
-        if c in df.columns and df.schema[c] == pl.String:
-            cast = pl.col(c).str.strip_chars().cast(pl.Float64, strict=False)
-            bad = df.filter(pl.col(c).is_not_null() & (pl.col(c) != "") & cast.is_null())
-            if bad.height:
-                raise InputError(f"{path}:{bad['__line'][0]}: field {c!r}: {bad[c][0]!r} is not a number")
-            df = df.with_columns(cast.alias(c))
-    ai = df.filter(
-        (pl.col("ServiceCategory") == "AI and Machine Learning") | pl.col("ServiceName").cast(pl.String).str.contains(AI_SERVICES)
+def _open(path: Path, mapping: dict[str, str] | None) -> tuple[pl.LazyFrame, str]:
+    lf, layout = scan(path)
+    names = lf.collect_schema().names()
+    renames = {a: b for a, b in (mapping or {}).items() if a in names}
+    renames |= {old: new for old, new in RENAMED_IN_1_3.items() if old in names and new not in names and old not in renames}
+    lf = lf.rename(renames)
+    missing = [c for c in REQUIRED if c not in lf.collect_schema().names()]
+    if missing:
+        raise InputError(f"{path}: not a FOCUS export: missing column(s) {', '.join(missing)}")
+    return lf, layout
+
+
+def read_focus_file(path: Path, source: str | None = None, mapping: dict[str, str] | None = None) -> tuple[pl.DataFrame, Problems]:
+    """Cost lines from the AI rows of one FOCUS export, and its bad rows (not in the frame)."""
+    path = Path(path)
+    lf, layout = _open(path, mapping)
+    schema = lf.collect_schema()
+    names = schema.names()
+    ai = lf.filter(focus_skus.is_ai(names)).with_columns(pl.col(REC).alias(ROW))
+    for c in ("Tags", "SkuPriceDetails"):
+        if c in names:
+            ai = ai.with_columns(_as_text(c, schema[c]).alias(c))
+    raw = ai.collect(engine="streaming").lazy()  # AI rows are a small share of a bill
+    checked = check(raw, FIELDS)
+    problems = collect(checked, raw, FIELDS, path, layout)
+    flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
+    good = checked.filter(~pl.any_horizontal(flags)) if flags else checked
+    text = focus_skus.sku_text(names)
+    provider = pl.col("ServiceProviderName") if "ServiceProviderName" in names else pl.col("ServiceName")
+    x_source = pl.lit(source) if source else pl.lit("focus:") + focus_skus.cloud(provider)
+    lines = good.with_columns(
+        focus_skus.token_class(text).alias("x_TokenClass"),
+        focus_skus.model(names, text).alias("x_Model"),
+        focus_skus.cost_source(text).alias("x_CostSource"),
+        pl.lit("tokens").alias("x_AllocationDriver"),
+        x_source.alias("x_Source"),
+        pl.lit(Provenance.BILLED).alias("x_Provenance"),
+        pl.lit(datetime.now(timezone.utc)).alias("x_IngestedAt"),
+        pl.col("BillingCurrency").str.to_uppercase(),
     )
-    now = datetime.now(timezone.utc)
-    ai = ai.with_columns(
-        _token_class().alias("x_TokenClass"), _model().alias("x_Model"),
-        pl.lit(CostSource.INFERENCE).alias("x_CostSource"), pl.lit("tokens").alias("x_AllocationDriver"),
-        pl.lit(source).alias("x_Source"), pl.lit(Provenance.BILLED).alias("x_Provenance"), pl.lit(now).alias("x_IngestedAt"),
-        pl.lit("").alias("x_LineId"),
-        (pl.col("Tags").cast(pl.String) if "Tags" in df.columns else pl.lit(None, pl.String)).alias("Tags"),
-    )
-    frame = COST_LINES_TABLE.conform(ai.drop("__line")).collect()
-    return frame.with_columns(line_id("ChargePeriodStart", "SubAccountId", "ResourceId", "SkuId", "SkuMeter", "ChargeDescription", "BilledCost"))
+    key = [c for c in LINE_KEY if c in names] + ["x_TokenClass"]
+    lines = lines.with_columns(line_id(*key)).collect()
+    return merge_duplicate_lines(COST_LINES_TABLE.conform(lines).collect()), problems
 
 
+def read_focus(path: Path, source: str | None = None, mapping: dict[str, str] | None = None) -> pl.DataFrame:
+    """Cost lines from one FOCUS export; a bad row is an InputError naming file, line and field."""
+    lines, problems = read_focus_file(path, source, mapping)
+    if problems:
+        raise InputError(problems.message())
+    return lines

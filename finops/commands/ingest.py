@@ -1,4 +1,9 @@
-"""`finops ingest PATH... --kind ...`: request logs, FOCUS exports and COGS bills into the store."""
+"""`finops ingest PATH... --kind ...`: request logs, FOCUS exports and COGS bills into the store.
+
+Every file is checked before anything is written; bad rows are listed (file:line: field:
+reason) and stop the load unless --skip-bad-rows. `--kind contracts` loads the
+`[[cogs.contracts]]` of finops.toml (or of the .toml PATH given).
+"""
 
 from __future__ import annotations
 
@@ -7,53 +12,121 @@ from typing import Annotated, Optional
 
 import typer
 
-KINDS = ("requests", "focus", "vector-db", "observability", "review")
+KINDS = ("requests", "focus", "vector-db", "observability", "review", "contracts")
+SHOWN = 20
+
+
+def _show_problems(problems) -> None:  # type: ignore[no-untyped-def]
+    for bad in problems.rows[:SHOWN]:
+        typer.echo(f"bad row: {bad}", err=True)
+    if problems.count > len(problems.rows[:SHOWN]):
+        typer.echo(f"... {problems.count:,} bad row(s) in all", err=True)
+
+
+def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, source: str | None) -> None:
+    from connectors.request_logs import BadRowsError, ingest_request_files
+    from finops.commands._common import get_store, progress
+
+    store = get_store()
+    total = sum(p.stat().st_size for p in paths) or 1
+    with progress() as bar:
+        task = bar.add_task(f"reading {len(paths)} file(s)", total=total)
+        try:
+            report = ingest_request_files(
+                store, paths, fmt, maps, skip, source,
+                progress=lambda what, done: bar.update(task, advance=done, description=what),
+            )
+        except BadRowsError as exc:
+            _show_problems(exc.problems)
+            raise
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+    if report.problems:
+        _show_problems(report.problems)
+    for f in report.files:
+        typer.echo(f"{f.path.name}: {f.fmt} -> {f.source}, {f.rows:,} row(s), {f.bad:,} bad")
+    r = report.result
+    typer.echo(
+        f"requests: added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}; "
+        f"{report.merged:,} already stored from another source (merged, counted once); "
+        f"skipped {report.problems.count:,} bad row(s)"
+    )
+
+
+def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, source: str | None, currency: str | None) -> None:
+    import polars as pl
+
+    from connectors.request_logs import Problems
+    from finops.commands._common import get_store, progress
+    from finops.errors import InputError
+
+    frames, problems = [], Problems()
+    with progress() as bar:
+        task = bar.add_task(f"reading {len(paths)} file(s)", total=len(paths))
+        for p in paths:
+            if kind == "focus":
+                from connectors.focus_file import read_focus_file
+
+                lines, found = read_focus_file(p, source, maps)
+            else:
+                from connectors.cogs_files import read_cogs
+
+                lines, found = read_cogs(p, kind, source, maps, currency)
+            frames.append(lines)
+            problems.extend(found)
+            bar.update(task, advance=1, description=f"checked {p.name}")
+    if problems and not skip:
+        _show_problems(problems)
+        raise InputError(problems.message())
+    if problems:
+        _show_problems(problems)
+    r = get_store().upsert("cost_lines", pl.concat(frames, how="vertical"))
+    sources = sorted({s for f in frames for s in f["x_Source"].unique().to_list()})
+    typer.echo(f"cost lines ({kind}: {', '.join(sources) or 'none'}): added {r.added:,}, changed {r.changed:,}, "
+               f"unchanged {r.unchanged:,}; skipped {problems.count:,} bad row(s)")
+
+
+def _contracts(paths: list[Path]) -> None:
+    from connectors.cogs_contracts import load_contracts
+    from finops.commands._common import get_settings, get_store
+    from finops.config import ConfigFile
+    from finops.errors import InputError
+
+    settings = get_settings()
+    if len(paths) > 1:
+        raise InputError("--kind contracts: give at most one finops.toml")
+    config = ConfigFile.load(paths[0]) if paths else settings.config
+    if config.path is None:
+        raise InputError("--kind contracts: no finops.toml found; pass its path")
+    r = load_contracts(get_store(settings), config)
+    typer.echo(f"cost lines (contracts from {config.path}): added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
-        paths: Annotated[list[Path], typer.Argument(help="Files to load.", exists=True, dir_okay=False)],
-        kind: Annotated[str, typer.Option(help="requests, focus, vector-db, observability or review")],
-        fmt: Annotated[str, typer.Option("--format", help="For requests: auto, generic, otel or litellm.")] = "auto",
+        paths: Annotated[Optional[list[Path]], typer.Argument(help="Files to load.", exists=True, dir_okay=False)] = None,
+        kind: Annotated[str, typer.Option(help="requests, focus, vector-db, observability, review or contracts")] = "requests",
+        fmt: Annotated[str, typer.Option("--format", help="For requests: auto, generic, otel, litellm, langfuse, claude-code or codex.")] = "auto",
         mapping: Annotated[Optional[list[str]], typer.Option("--map", help="their_column=our_column (repeatable).")] = None,
         skip_bad_rows: Annotated[bool, typer.Option(help="Skip and count invalid rows instead of stopping.")] = False,
+        source: Annotated[Optional[str], typer.Option(help="Name the source (default e.g. requests:otel, focus:aws, cogs:pinecone).")] = None,
+        currency: Annotated[Optional[str], typer.Option(help="Currency of a bill that does not state it (Datadog cost API JSON).")] = None,
     ) -> None:
-        """Validate everything first; store nothing if a row is bad (unless --skip-bad-rows)."""
-        from finops.commands._common import get_store, progress
+        """Load request logs, FOCUS exports or COGS bills; nothing is stored if a row is bad (unless --skip-bad-rows)."""
+        from connectors.request_logs import parse_mapping
         from finops.errors import InputError
 
         if kind not in KINDS:
             raise InputError(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
-        store = get_store()
+        paths = list(paths or [])
+        if kind == "contracts":
+            return _contracts(paths)
+        if not paths:
+            raise InputError(f"--kind {kind}: give at least one file to load")
+        maps = parse_mapping(mapping)
         if kind == "requests":
-            from connectors.request_logs import ingest_request_files
-
-            maps = {}
-            for m in mapping or []:
-                if "=" not in m:
-                    raise InputError(f"--map: {m!r} is not their_column=our_column")
-                a, b = m.split("=", 1)
-                maps[a.strip()] = b.strip()
-            with progress() as bar:
-                task = bar.add_task(f"ingesting {len(paths)} file(s)", total=None)
-                report = ingest_request_files(store, list(paths), fmt, maps, skip_bad_rows)
-                bar.update(task, completed=1, total=1)
-            for bad in report.bad[:20]:
-                typer.echo(f"skipped {bad}", err=True)
-            r = report.result
-            assert r is not None
-            typer.echo(f"requests: added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}, skipped {len(report.bad):,} bad row(s)")
-            return
-        import polars as pl
-
-        if kind == "focus":
-            from connectors.focus_file import read_focus
-
-            frames = [read_focus(p, source="focus:" + p.stem) for p in paths]
-        else:
-            from connectors.cogs_files import read_cogs_file
-
-            frames = [read_cogs_file(p, kind) for p in paths]
-        r = store.upsert("cost_lines", pl.concat(frames, how="vertical"))
-        typer.echo(f"cost lines ({kind}): added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}")
+            return _requests(paths, fmt, maps, skip_bad_rows, source)
+        if fmt != "auto":
+            raise InputError(f"--format applies to --kind requests, not {kind}")
+        return _cost_lines(paths, kind, maps, skip_bad_rows, source, currency.upper() if currency else None)

@@ -1,0 +1,122 @@
+"""Load request-log files into the store: check every file first, write only if all are good.
+
+Each text file is parsed once: streamed to a Parquet stage with its typed values and bad-row
+flags, checked from the stage, and loaded from it. Parquet input is checked and loaded
+straight from the file. Files are loaded in order, one upsert per source, so a second
+source's copy of a request merges into the first (dedup.py) instead of being counted twice.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from connectors.request_logs.dedup import merge_with_store
+from connectors.request_logs.fields import FIELDS, finish
+from connectors.request_logs.problems import ROWS, Problems, collect
+from connectors.request_logs.readers import read_requests
+from connectors.request_logs.values import BAD, REC, ROW
+from finops.errors import InputError
+from finops.schema import REQUESTS, REQUESTS_TABLE
+from finops.store import Store, UpsertResult
+
+Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
+
+
+class BadRowsError(InputError):
+    """Bad rows stopped the load; `.problems` holds the first ones, explained."""
+
+    def __init__(self, problems: Problems) -> None:
+        super().__init__(problems.message())
+        self.problems = problems
+
+
+@dataclass
+class FileReport:
+    path: Path
+    fmt: str
+    source: str
+    rows: int = 0
+    bad: int = 0
+
+
+@dataclass
+class IngestReport:
+    result: UpsertResult = field(default_factory=lambda: UpsertResult(REQUESTS_TABLE.name))
+    files: list[FileReport] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    merged: int = 0  # rows already stored from another source, merged rather than added
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.result.added + self.result.changed + self.result.unchanged
+
+    @property
+    def bad(self) -> list:  # the explained bad rows (first ones); problems.count has them all
+        return self.problems.rows
+
+
+@dataclass
+class _Staged:
+    report: FileReport
+    frame: pl.LazyFrame  # good rows only, requests schema
+
+
+def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, tmp: Path, i: int) -> tuple[_Staged, Problems, list[str]]:
+    reading = read_requests(path, fmt, mapping)
+    if source:
+        reading.source = source
+    checked = finish(reading)
+    if reading.layout != ROWS:
+        staged = tmp / f"{i}.parquet"
+        try:
+            checked.sink_parquet(staged, compression="lz4")
+        except pl.exceptions.ComputeError as exc:
+            raise InputError(f"{path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
+        checked = pl.scan_parquet(staged)
+    problems = collect(checked, reading.raw, FIELDS, path, reading.layout, reading.labels)
+    flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
+    good = checked.filter(~pl.any_horizontal(flags)) if flags else checked
+    rows = good.select(pl.len()).collect().item()
+    report = FileReport(Path(path), reading.fmt, reading.source, rows, problems.count)
+    return _Staged(report, good.drop(*flags, REC, ROW)), problems, reading.notes
+
+
+def ingest_request_files(
+    store: Store,
+    paths: list[Path],
+    fmt: str = "auto",
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Check all files, then load them (nothing is written when a row is bad, unless skipped)."""
+    report = IngestReport()
+    (store.root / "_state").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=store.root / "_state", prefix=".ingest-") as tmp:
+        staged: list[_Staged] = []
+        for i, path in enumerate(paths):
+            one, problems, notes = _stage(Path(path), fmt, mapping, source, Path(tmp), i)
+            staged.append(one)
+            report.files.append(one.report)
+            report.problems.extend(problems)
+            report.notes += [n for n in notes if n not in report.notes]
+            if progress:
+                progress(f"checked {Path(path).name}", Path(path).stat().st_size)
+        if report.problems and not skip_bad_rows:
+            raise BadRowsError(report.problems)
+        for src in dict.fromkeys(s.report.source for s in staged):
+            frames = [s.frame for s in staged if s.report.source == src]
+            data = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+            data, merged = merge_with_store(store, data.select(REQUESTS.names()))
+            report.merged += merged
+            report.result = report.result + store.upsert(REQUESTS_TABLE, data)
+            if progress:
+                progress(f"stored {src}", 0)
+    return report

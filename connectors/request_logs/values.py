@@ -1,0 +1,186 @@
+"""Vectorised parsing of raw fields into typed columns, with a flag for every value that fails.
+
+Request logs, FOCUS exports and COGS bills share these helpers. The hot path adds one
+boolean `__bad_<field>` column per checked field next to the typed value (no Python per
+row); only when a file has bad rows are the few offending raw values explained in words
+(`explain`), so the cost of a good message is paid on the error path alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from finops.schema import UTC_TS
+
+BAD = "__bad_"
+REC = "__rec"  # 0-based record index in the file, mapped to a line only on the error path
+ROW = "__row"  # 0-based output row (several rows may come from one record, e.g. OTel spans)
+
+INT, FLOAT, TS, DATE, MONTH, TEXT, CHOICE = "int", "float", "ts", "date", "month", "text", "choice"
+ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%#z"
+ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One checked field: its kind, whether it must be present, bounds and allowed values."""
+
+    name: str
+    kind: str
+    required: bool = False
+    minimum: float | None = 0
+    choices: tuple[str, ...] = ()
+    label: str | None = None  # how the source names it, for messages (e.g. gen_ai.usage.input_tokens)
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
+
+
+def _blank(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.String:
+        return raw.is_null() | (raw.str.strip_chars() == "")
+    return raw.is_null()
+
+
+def _epoch(num: pl.Expr) -> pl.Expr:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude."""
+    a = num.abs()
+    micros = (
+        pl.when(a >= 1e17).then(num / 1e3)
+        .when(a >= 1e14).then(num)
+        .when(a >= 1e11).then(num * 1e3)
+        .otherwise(num * 1e6)
+    )
+    return pl.from_epoch(micros.cast(pl.Int64), time_unit="us").dt.replace_time_zone("UTC")
+
+
+def parse_ts_text(s: pl.Series) -> pl.Series:
+    """ISO 8601 with Z or an offset (fast path), then naive (UTC), space-separated, date-only, epoch."""
+    s = s.cast(pl.String).str.strip_chars()
+    out = s.str.to_datetime(ISO_AWARE, strict=False, time_unit="us", time_zone="UTC")
+    todo = out.is_null() & s.is_not_null() & (s != "")
+    if not todo.any():
+        return out.alias(s.name)
+    idx = todo.arg_true()
+    # BigQuery-style "2026-10-05 00:00:00 UTC" and space-separated times
+    rest = s.gather(idx).str.replace(r"\s*(UTC|GMT)$", "+00:00").str.replace(" ", "T", literal=True)
+    numeric = rest.str.contains(r"^-?\d+(\.\d+)?$")
+    fixed = pl.select(
+        pl.coalesce(
+            rest.str.to_datetime(ISO_AWARE, strict=False, time_unit="us", time_zone="UTC"),
+            rest.str.to_datetime(ISO_NAIVE, strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+            rest.str.to_datetime("%Y-%m-%dT%H:%M", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+            rest.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+            pl.when(numeric).then(_epoch(rest.cast(pl.Float64, strict=False))),
+        )
+    ).to_series()
+    return out.scatter(idx, fixed).alias(s.name)
+
+
+def ts_text(expr: pl.Expr) -> pl.Expr:
+    """Timestamps from text in any of the accepted forms (see parse_ts_text)."""
+    return expr.cast(pl.String).map_batches(parse_ts_text, return_dtype=UTC_TS, is_elementwise=True)
+
+
+def _ts(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        e = raw.dt.convert_time_zone("UTC") if dtype.time_zone else raw.dt.replace_time_zone("UTC")
+        return e.dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if dtype.is_numeric():
+        return _epoch(raw.cast(pl.Float64))
+    return ts_text(raw)
+
+
+def _int(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype.is_integer():
+        return raw.cast(pl.Int64)
+    if dtype.is_float():
+        return pl.when(raw == raw.floor()).then(raw.cast(pl.Int64, strict=False))
+    text = raw.cast(pl.String).str.strip_chars()
+    as_float = text.cast(pl.Float64, strict=False)
+    # "12.0" is a whole number; a JSON exporter that writes floats should not fail the load.
+    return pl.coalesce(text.cast(pl.Int64, strict=False), pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64, strict=False)))
+
+
+def _float(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype.is_numeric():
+        return raw.cast(pl.Float64)
+    return raw.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+
+
+def _date(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Date):
+        return raw
+    if isinstance(dtype, pl.Datetime):
+        return raw.dt.date()
+    text = raw.cast(pl.String).str.strip_chars()
+    return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+
+
+def typed(f: Field, dtype: pl.DataType) -> pl.Expr:
+    """The typed value of a raw column (null when missing or unparseable)."""
+    raw = pl.col(f.name)
+    if f.kind == TS:
+        return _ts(raw, dtype)
+    if f.kind == INT:
+        return _int(raw, dtype)
+    if f.kind == FLOAT:
+        return _float(raw, dtype)
+    if f.kind == DATE:
+        return _date(raw, dtype)
+    if f.kind == MONTH:  # YYYY-MM, or a date or timestamp within the month
+        return _date(raw, dtype).dt.truncate("1mo") if dtype != pl.String else pl.coalesce(
+            raw.str.strip_chars().str.slice(0, 7).str.to_date("%Y-%m", strict=False), _date(raw, dtype).dt.truncate("1mo"))
+    text = raw.cast(pl.String).str.strip_chars()
+    text = pl.when(text == "").then(None).otherwise(text)
+    if f.kind == CHOICE:
+        return text.str.to_lowercase()
+    return text
+
+
+def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
+    """True where the raw value is present but invalid, or missing though required."""
+    blank = _blank(pl.col(f.name), dtype)
+    flag = value.is_null() & (pl.lit(True) if f.required else ~blank)
+    if f.kind in (INT, FLOAT) and f.minimum is not None:
+        flag = flag | (value < f.minimum).fill_null(False)
+    if f.kind == CHOICE and f.choices:
+        flag = flag | (~value.is_in(list(f.choices))).fill_null(False)
+    return flag
+
+
+def check(lf: pl.LazyFrame, fields: list[Field]) -> pl.LazyFrame:
+    """Replace each present field by its typed value and add its `__bad_` flag (one pass)."""
+    schema = lf.collect_schema()
+    exprs = []
+    for f in fields:
+        if f.name not in schema:
+            continue
+        value = typed(f, schema[f.name])
+        exprs += [value.alias(f.name), bad(f, schema[f.name], value).alias(BAD + f.name)]
+    return lf.with_columns(exprs)
+
+
+def explain(f: Field, raw: object) -> str:
+    """Why one raw value was rejected, in words (error path only)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return "missing"
+    shown = repr(raw if not isinstance(raw, str) else raw[:60])
+    series = pl.Series(f.name, [raw])
+    v = pl.DataFrame(series).select(typed(f, series.dtype)).to_series()[0]
+    if v is None:
+        what = {
+            INT: "a whole number", FLOAT: "a number", TS: "a timestamp (ISO 8601 or epoch)",
+            DATE: "a date (YYYY-MM-DD)", MONTH: "a month (YYYY-MM)", TEXT: "text", CHOICE: "a value",
+        }[f.kind]
+        return f"{shown} is not {what}"
+    if f.kind in (INT, FLOAT) and f.minimum is not None and v < f.minimum:
+        return f"{v:g} is below {f.minimum:g}" if f.minimum else f"{v:g} is negative"
+    if f.kind == CHOICE and f.choices and v not in f.choices:
+        return f"{shown} is not one of {', '.join(f.choices)}"
+    return f"{shown} is not valid"
