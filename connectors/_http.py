@@ -112,11 +112,12 @@ class ProviderClient:
                 self._sleep(delay)
         raise SourceError(f"{self.source}: gave up on {path} after {self.policy.attempts} attempts ({last}); try again later")
 
-    def pages(self, path: str, params: list[tuple[str, Any]]) -> Iterator[dict[str, Any]]:
+    def pages(self, path: str, params: list[tuple[str, Any]],
+              on_page: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
         """Every page of a cursor-paginated endpoint; an expired cursor restarts from page one.
 
-        Callers collect all pages of a window before storing anything, so a restart never
-        duplicates rows.
+        Pages are yielded only once the last one arrived, so a restart never yields a page
+        twice; `on_page(n)` reports each page as it lands (n restarts at 1 after a restart).
         """
         for restart in range(3):
             collected = []
@@ -126,6 +127,8 @@ class ProviderClient:
                 while True:
                     body = self.get(path, page_params)
                     collected.append(body)
+                    if on_page:
+                        on_page(len(collected))
                     cursor = body.get("next_page")
                     if not body.get("has_more") or not cursor:
                         break

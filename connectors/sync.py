@@ -154,12 +154,12 @@ def _fetch_all(client: ProviderClient, fetches: list[Fetch], source: str, result
     answered: dict[str, set[datetime] | None] = {"billed_usage": None, "cost_lines": None}
     for fetch in fetches:
         days: set[datetime] = set()
-        for page in client.pages(fetch.path, fetch.params):
+        done = result.pages
+        on_page = (lambda n, path=fetch.path: progress(path, done + n)) if progress else None
+        for page in client.pages(fetch.path, fetch.params, on_page):
             frames[fetch.table].append(fetch.parse(page, source))
             days.update(fetch.days(page))
             result.pages += 1
-            if progress:
-                progress(fetch.path, result.pages)
         # A day counts as answered only when every endpoint of the table returned its bucket.
         prev = answered[fetch.table]
         answered[fetch.table] = days if prev is None else prev & days

@@ -81,11 +81,12 @@ def _ts(text: str) -> float:
 
 class FakeProvider:
     def __init__(self, data: FakeData | None = None, openai_key: str = OPENAI_KEY, anthropic_key: str = ANTHROPIC_KEY,
-                 slow_seconds: float = 1.5, page_size: int | None = None) -> None:
+                 slow_seconds: float = 1.5, page_size: int | None = None, latency_seconds: float = 0.0) -> None:
         self.data = data or FakeData()
         self.keys = {"openai": openai_key, "anthropic": anthropic_key}
         self.slow_seconds = slow_seconds
         self.page_size = page_size  # serve at most this many buckets per page, whatever the limit
+        self.latency_seconds = latency_seconds  # added to every reply (to watch progress in a UI test)
         self.faults: list[Fault] = []
         self.generation = 0  # bumps when data is restated; older cursors then expire
         self.log: list[tuple[str, list[tuple[str, str]], int]] = []  # (path, params, status)
@@ -173,6 +174,8 @@ class FakeProvider:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         url = urlparse(h.path)
         params = parse_qsl(url.query, keep_blank_values=True)
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
         fault = self._take_fault(url.path, any(k == "page" for k, _ in params))
         kind = fault.kind if fault else ""
         if kind in ("429", "500", "502", "503"):
