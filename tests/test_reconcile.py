@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.errors import InputError
-from finops.reconcile import ReconcileResult, reconcile
+from finops.reconcile import ReconcileResult, Thresholds, reconcile
 from finops.store import Store
 
 runner = CliRunner()
@@ -164,3 +164,17 @@ def test_table_output_has_groups_causes_and_summary(finops_home: Path) -> None:
     text = out.output
     assert "Local (logged) vs billed (metered) tokens by day" in text and "Causes" in text
     assert "retry_double_billing" in text and "broken stream(s)" in text and "billed $" in text
+
+
+def test_a_short_period_leans_on_the_days_before_it(sample_store: Store, ground_truth: dict) -> None:
+    """A daily cron run still knows the steady drift; a week mostly inside an incident still sees it."""
+    one_day = reconcile(sample_store, date(2026, 11, 24), date(2026, 11, 24))
+    assert one_day.summary["unexplained_usd"] == 0
+    assert {"tokenizer_drift", "unlogged_traffic", "price_mismatch"} == set(one_day.causes["cause"])
+    eviction = next(t for t in ground_truth["anomalies"] if t["cause"] == "cache_eviction")
+    week = reconcile(sample_store, date(2026, 8, 20), date(2026, 8, 26), project="wrkspc_agents")
+    (row,) = week.causes.to_dicts()
+    assert row["cause"] == "cache_eviction" and str(row["end"]) == eviction["end"] and str(row["start"]) == "2026-08-20"
+    no_history = reconcile(sample_store, date(2026, 11, 24), date(2026, 11, 24),
+                           thresholds=Thresholds(history_days=0))
+    assert no_history.summary["unexplained_usd"] > 0  # without a baseline one day cannot show a steady ratio

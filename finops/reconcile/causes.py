@@ -33,7 +33,7 @@ class Detection:
     findings: list[Finding]
 
 
-def _explained(frame: pl.DataFrame, cause: str) -> pl.DataFrame:
+def explained_rows(frame: pl.DataFrame, cause: str) -> pl.DataFrame:
     return frame.select(
         *GRAIN, pl.col("tokens").round(0).cast(pl.Int64), pl.col("rate").cast(pl.Float64), pl.lit(cause).alias("cause")
     ).filter(pl.col("tokens") != 0).select(list(EXPLAINED_SCHEMA.names()))
@@ -53,7 +53,7 @@ def unlogged(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Detec
     """Billed tokens on a (day, provider, project, key) with no local request at all."""
     logged = evidence.filter(pl.col("requests") > 0).select("day", "provider", "project_id", "api_key_id").unique()
     orphan = res.filter(pl.col("billed") > 0).join(logged, on=["day", "provider", "project_id", "api_key_id"], how="anti")
-    explained = _explained(orphan.with_columns(pl.col("residual").alias("tokens")), "unlogged_traffic")
+    explained = explained_rows(orphan.with_columns(pl.col("residual").alias("tokens")), "unlogged_traffic")
     metered = evidence.select(*GROUP, "billed_requests")
 
     def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -75,7 +75,7 @@ def retries(res: pl.DataFrame, evidence: pl.DataFrame, retry_tokens: pl.DataFram
     excess = pl.col("residual").clip(lower_bound=0)
     tokens = pl.when(significant(excess, th)).then(pl.min_horizontal(excess, pl.col("retry_tokens").fill_null(0))).otherwise(0)
     rows = rows.with_columns(tokens.alias("tokens"))
-    explained = _explained(rows, "retry_double_billing")
+    explained = explained_rows(rows, "retry_double_billing")
     counts = rows.select(*GROUP, "broken_streams", "retries", "token_class", "retry_tokens", "tokens")
 
     def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -128,7 +128,7 @@ def evictions(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Dete
         wide.select(*GROUP, pl.lit("input_uncached").alias("token_class"), pl.col("evicted").alias("tokens"), pl.col("rate_input_uncached").alias("rate")),
         wide.select(*GROUP, pl.lit("input_cache_read").alias("token_class"), (-pl.col("evicted")).alias("tokens"), pl.col("rate_input_cache_read").alias("rate")),
     ])
-    explained = _explained(rows, "cache_eviction")
+    explained = explained_rows(rows, "cache_eviction")
     facts = wide.select(*GROUP, "evicted", "local_input_cache_read", "billed_input_cache_read")
 
     def describe(part: pl.DataFrame, head: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -150,7 +150,7 @@ def unexplained(res: pl.DataFrame, th: Thresholds) -> Detection:
     left = res.filter(pl.col("residual") != 0).with_columns(pl.col("residual").alias("tokens"))
     if left.height == 0:
         return empty()
-    explained = _explained(left, "unexplained")
+    explained = explained_rows(left, "unexplained")
     out = []
     for (provider, project), part in explained.group_by("provider", "project_id", maintain_order=True):
         daily = part.group_by("day").agg(pl.col("tokens").sum()).sort(pl.col("tokens").abs(), descending=True)

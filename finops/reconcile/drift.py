@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from finops.reconcile.causes import Detection, _explained, empty
+from finops.reconcile.causes import Detection, empty, explained_rows
 from finops.reconcile.findings import Finding, fmt_int, fmt_list, money
 from finops.reconcile.frames import INPUT_CLASSES
 from finops.reconcile.thresholds import MAD_TO_SD, Thresholds
@@ -91,16 +91,23 @@ def _segments(days: pl.DataFrame, th: Thresholds) -> list[pl.DataFrame]:
     return [days.join(seg.select(SERIES), on=SERIES, how="semi") for seg in out]
 
 
-def drift(res: pl.DataFrame, features: pl.DataFrame, th: Thresholds) -> Detection:
-    """Attribute the input residual on steady-ratio days to tokenizer drift."""
+def drift(res: pl.DataFrame, features: pl.DataFrame, th: Thresholds, history: pl.DataFrame | None = None) -> Detection:
+    """Attribute the input residual on steady-ratio days to tokenizer drift.
+
+    `history` (grain rows before the period) joins the steadiness test, so a short period
+    still recognises a long-standing ratio; only the period's own days are attributed.
+    """
     daily = daily_ratios(res)
     if daily.height == 0:
         return empty()
-    days = steady_series(daily, th)
+    test = daily
+    if history is not None and history.height:
+        test = pl.concat([daily_ratios(history.with_columns(pl.col("delta").alias("residual"))), daily])
+    days = steady_series(test, th).join(daily.select("day", *SERIES), on=["day", *SERIES], how="semi")
     if days.height == 0:
         return empty()
     rows = res.filter(pl.col("token_class").is_in(INPUT_CLASSES)).join(days.select("day", *SERIES, "share"), on=["day", *SERIES], how="inner")
-    explained = _explained(rows.with_columns((pl.col("residual") * pl.col("share")).alias("tokens")), "tokenizer_drift")
+    explained = explained_rows(rows.with_columns((pl.col("residual") * pl.col("share")).alias("tokens")), "tokenizer_drift")
     findings = []
     for seg in _segments(days, th):
         provider, project = seg["provider"][0], seg["project_id"][0]

@@ -66,25 +66,44 @@ def _local_groups(fine: pl.DataFrame, brows: pl.DataFrame) -> tuple[pl.DataFrame
     return scope_keys(local, scope).group_by(GROUP).agg(*sums), scope
 
 
+def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFrame) -> tuple[pl.DataFrame, ...]:
+    """Both sides collected in one go and brought to a common grain (aliases, key scope)."""
+    fine, brows, breqs, *rest = pl.collect_all(
+        [local_fine(requests), billed_rows(billed_usage), billed_requests(billed_usage), *more], engine="streaming")
+    fine = align_models(fine, brows)
+    local, scope = _local_groups(fine, brows)
+    brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
+    breqs = scope_keys(breqs, scope).group_by(GROUP).agg(pl.col("billed_requests").sum())
+    return (fine, local, brows, breqs, *rest)
+
+
+def history_rows(requests: pl.LazyFrame, billed_usage: pl.LazyFrame) -> pl.DataFrame:
+    """Local and billed tokens per grain row of a lookback window, for noise and drift baselines."""
+    _, local, brows, _ = _sides(requests, billed_usage)
+    return joined(local_long(local), brows.group_by(GRAIN).agg(pl.col("billed").sum()))
+
+
 def reconcile_frames(
     requests: pl.LazyFrame,
     billed_usage: pl.LazyFrame,
     cost_lines: pl.LazyFrame,
     catalog: pl.DataFrame,
     thresholds: Thresholds | None = None,
+    history: pl.DataFrame | None = None,
 ) -> ReconcileResult:
-    """The whole reconciliation on lazy frames of the requests, billed_usage and cost_lines tables."""
-    th = thresholds or Thresholds()
-    fine, brows, breqs, cells, totals = pl.collect_all([
-        local_fine(requests), billed_rows(billed_usage), billed_requests(billed_usage), cost_cells(cost_lines), billed_total(cost_lines),
-    ], engine="streaming")
-    fine = align_models(fine, brows)
-    local, scope = _local_groups(fine, brows)
-    brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
-    breqs = scope_keys(breqs, scope).group_by(GROUP).agg(pl.col("billed_requests").sum())
+    """The whole reconciliation on lazy frames of the requests, billed_usage and cost_lines tables.
 
+    `history` (history_rows of the days before the period) lets a short period lean on a
+    longer baseline for its noise spreads and for a steady drift ratio.
+    """
+    th = thresholds or Thresholds()
+    fine, local, brows, breqs, cells, totals = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines))
+    base = ["provider", "project_id", "api_key_id", "model", "token_class"]
     groups = price_groups(brows, local_long(local), cells, catalog)
-    groups = groups.join(noise_by_series(groups), on=["provider", "project_id", "api_key_id", "model", "token_class"], how="left")
+    baseline = groups.select(*GRAIN, "local", "billed", "delta")
+    if history is not None and history.height:
+        baseline = pl.concat([baseline, history.select(baseline.columns)])
+    groups = groups.join(noise_by_series(baseline), on=base, how="left")
     evidence = local.select(*GROUP, *COUNTS).join(breqs, on=GROUP, how="full", coalesce=True).with_columns(
         *[pl.col(c).fill_null(0) for c in (*COUNTS, "billed_requests")]
     )
@@ -106,7 +125,7 @@ def reconcile_frames(
         lambda: causes.unlogged(residual(), evidence, th),
         lambda: causes.retries(residual(), evidence, retry_long(local), th),
         lambda: causes.evictions(residual(), evidence, th),
-        lambda: drift.drift(residual(), features, th),
+        lambda: drift.drift(residual(), features, th, history),
     ):
         found = detect()
         explained.append(found.explained)
@@ -190,4 +209,12 @@ def reconcile(
     usage = _only(_between(store.scan("billed_usage"), "charge_period_start", since, until), provider, project)
     costs = _only(_between(store.scan("cost_lines"), "ChargePeriodStart", since, until), provider, project,
                   "ServiceProviderName", "SubAccountId")
-    return reconcile_frames(requests, usage, costs, catalog, thresholds)
+    th = thresholds or Thresholds()
+    history = None
+    if since and th.history_days > 0:
+        start = since - timedelta(days=th.history_days)
+        history = history_rows(
+            _only(_between(store.scan("requests"), "ts", start, since - timedelta(days=1)), provider, project),
+            _only(_between(store.scan("billed_usage"), "charge_period_start", start, since - timedelta(days=1)), provider, project),
+        )
+    return reconcile_frames(requests, usage, costs, catalog, th, history)

@@ -33,6 +33,7 @@ class Thresholds:
     price_rel_tol: float = 0.005  # billed vs catalog dollars per day and line
     price_abs_tol: float = 0.001  # USD, below any rounding a cost API applies
     range_gap_days: int = 7  # quiet days that still continue one finding
+    history_days: int = 60  # days before --since read as the baseline for noise and drift
     max_unexplained_pct: float = 2.0  # of billed dollars, for the exit status
 
     @classmethod
