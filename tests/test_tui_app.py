@@ -482,3 +482,23 @@ async def test_forecast_per_series_with_intervals_and_the_trough_warning(dash_ho
         await pilot.press("m")  # tokens, metered
         await settle(pilot)
         assert screen.data.metric == "tokens" and screen.data.provenance == "metered"
+
+
+async def test_preloaded_store_read_is_used_once_and_matches_a_fresh_load(dash_home: Path) -> None:
+    from finops.tui.data.overview import load_overview
+    from finops.tui.preload import Preload, default_filters
+
+    from test_tui_support import settings_for
+
+    preload = Preload(settings_for(dash_home), SAMPLE_TODAY)
+    ctx = preload.context()
+    filters = default_filters(ctx)
+    app = make_app(dash_home, preload=preload)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.ctx is ctx and app.filters == filters and app.preload is None
+        fresh = load_overview(ctx, filters)
+        # Equal up to float summation order (polars sums in parallel).
+        assert app.screen.data.mtd_total == pytest.approx(fresh.mtd_total, rel=1e-12)
+        assert app.screen.data.period_total == pytest.approx(fresh.period_total, rel=1e-12)
+    assert Preload(settings_for(dash_home), SAMPLE_TODAY).take_overview(filters.with_(provider="openai")) is None

@@ -16,7 +16,7 @@ from finops.tui.filters import Filters, apply, preset_range
 # Each of these is imported in a fresh interpreter; none may pull in textual.
 HEADLESS_ROOTS = ("finops", "connectors", "models")
 # finops.tui is the textual package; only its headless parts are listed here.
-TUI_HEADLESS = ("finops.tui", "finops.tui.filters", "finops.tui.export", "finops.tui.data")
+TUI_HEADLESS = ("finops.tui", "finops.tui.filters", "finops.tui.export", "finops.tui.preload", "finops.tui.data")
 
 PROBE = r"""
 import importlib, json, pkgutil, sys

@@ -19,14 +19,19 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_settings
         from finops.errors import InputError
-        from finops.tui.app import FinopsApp
+        from finops.tui.preload import Preload
 
         try:
             pinned = date.fromisoformat(today) if today else None
         except ValueError:
             raise InputError(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
+        settings = get_settings()
+        # Start reading the store now: it overlaps with importing Textual below.
+        preload = Preload(settings, pinned)
+        from finops.tui.app import FinopsApp
+
         bench_t0 = os.environ.get("FINOPS_BENCH_T0")  # set by bench/dashboard_cold_start.py
-        app = FinopsApp(get_settings(), today=pinned, theme=theme, exit_when_painted=bench_t0 is not None)
+        app = FinopsApp(settings, today=pinned, theme=theme, exit_when_painted=bench_t0 is not None, preload=preload)
         painted = app.run(headless=bench_t0 is not None)
         if bench_t0 is not None and painted is not None:
             typer.echo(f"painted_after_s={painted[0] - float(bench_t0):.3f} cpu_s={painted[1]:.3f}")

@@ -21,6 +21,7 @@ from finops.config import Settings
 from finops.tui.commands import DashboardCommands
 from finops.tui.filters import Filters, preset_range
 from finops.tui.messages import ContextLoaded
+from finops.tui.preload import Preload, default_filters
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.screens.carbon import CarbonScreen
 from finops.tui.screens.cogs import CogsScreen
@@ -38,7 +39,6 @@ SCREENS_IN_ORDER: tuple[tuple[str, str, type[DashboardScreen]], ...] = (
     ("6", "carbon", CarbonScreen),
 )
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
-DEFAULT_PERIOD = "90d"
 _SCREENS = Binding.Group("Screens", compact=True)
 
 
@@ -82,6 +82,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         theme: str | None = None,
         filters: Filters | None = None,
         exit_when_painted: bool = False,
+        preload: "Preload | None" = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -91,6 +92,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         self.filters = filters or Filters()
         self._explicit_filters = filters is not None
         self.exit_when_painted = exit_when_painted  # for bench/dashboard_cold_start.py
+        self.preload = preload  # the store read started before Textual was imported
         section = settings.config.section("dashboard")
         wanted = theme or str(section.get("theme", "dark"))
         self.theme = THEMES.get(wanted, wanted if wanted in self.available_themes else THEMES["dark"])
@@ -106,14 +108,23 @@ class FinopsApp(App[tuple[float, float] | None]):
     def load_context(self) -> None:
         from finops.tui.data.context import DashboardContext
 
-        self.post_message(ContextLoaded(DashboardContext.open(self.settings, self.pinned_today)))
+        preload = self.preload if self.generation == 0 else None
+        if preload is not None:
+            ctx = preload.context()
+        else:
+            ctx = DashboardContext.open(self.settings, self.pinned_today)
+        self.post_message(ContextLoaded(ctx))
+
+    def take_preloaded_overview(self, filters: Filters) -> Any:
+        """The Overview computed before the app started, if it answers these filters (first load only)."""
+        preload, self.preload = self.preload, None
+        return preload.take_overview(filters) if preload is not None else None
 
     def on_context_loaded(self, message: ContextLoaded) -> None:
         self.ctx = message.ctx
         self.generation += 1
         if not self._explicit_filters and self.filters.start is None and self.filters.end is None:
-            start, end = preset_range(DEFAULT_PERIOD, self.ctx.today, self.ctx.dims.first_day)
-            self.filters = self.filters.with_(start=start, end=end)
+            self.filters = default_filters(self.ctx)
         self.refresh_active()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

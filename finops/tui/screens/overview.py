@@ -59,7 +59,7 @@ class OverviewScreen(DashboardScreen):
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.overview import load_overview
 
-        data = load_overview(ctx, filters)
+        data = self.fapp.take_preloaded_overview(filters) or load_overview(ctx, filters)
         if not get_current_worker().is_cancelled:
             self.post_message(OverviewLoaded(data, filters, generation))
 
