@@ -68,6 +68,14 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
     billed_models = cells.select("provider", pl.col("cost_model").alias("model")).unique()
     to_cost = resolve_models(g["model"], g["provider"], billed_models).rename({"catalog_model": "cost_model"})
     g = g.join(to_catalog, on=["provider", "model"], how="left").join(to_cost, on=["provider", "model"], how="left")
+    # A billed model name must be the same catalog model as the usage (claude-sonnet-4 lines
+    # never take claude-sonnet-4-5 usage, even on days the bill has no 4.5 line).
+    cost_catalog = resolve_models(billed_models["model"], billed_models["provider"], catalog).rename(
+        {"model": "cost_model", "catalog_model": "cost_catalog_model"})
+    g = g.join(cost_catalog, on=["provider", "cost_model"], how="left").with_columns(
+        pl.when(pl.col("cost_catalog_model").is_null() | pl.col("catalog_model").is_null()
+                | (pl.col("cost_catalog_model") == pl.col("catalog_model"))).then(pl.col("cost_model")).alias("cost_model")
+    ).drop("cost_catalog_model")
     cell_tokens = g.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(pl.col("billed").sum().alias("cell_tokens"))
     g = g.join(cell_tokens, on=CELL, how="left").join(cells, on=CELL, how="left").with_columns(
         pl.when(pl.col("cell_tokens") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_tokens") * 1e6).alias("billed_rate"),

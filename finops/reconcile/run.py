@@ -170,7 +170,7 @@ def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price
         "unpriced_rows": int(groups["usd_per_million"].null_count()),
         "local_tokens": int(groups["local"].sum()),
         "billed_tokens": int(groups["billed"].sum()),
-        "billed_usd_without_usage": float(cells["cell_billed_usd"].sum()) - float(matched or 0.0),
+        "billed_usd_without_usage": round(float(cells["cell_billed_usd"].sum()) - float(matched or 0.0), 6),
         "non_usd_cost_lines": int(totals.filter(pl.col("currency") != "USD")["lines"].sum()),
     }
 
