@@ -72,14 +72,17 @@ def _count_text(lf: pl.LazyFrame, names: list[str], notes: list[str]) -> tuple[p
     return lf.with_columns(counted.alias("__counted")).with_columns(exprs), pl.col("__counted")
 
 
-def finish(reading: Reading) -> pl.LazyFrame:
-    """Typed, checked rows in the requests schema plus `__bad_*`, `__rec` and `__row`."""
+def finish(reading: Reading, lenient: bool = True) -> pl.LazyFrame:
+    """Typed, checked rows in the requests schema plus `__bad_*`, `__rec` and `__row`.
+
+    `lenient=False` is the fast form for clean files (see values.typed).
+    """
     present = reading.raw.collect_schema().names()
     missing = [reading.labels.get(f.name, f.name) for f in FIELDS if f.required and f.name not in present]
     if missing:
         hint = " (map yours with --map their_column=our_column)" if reading.fmt == "generic" else ""
         raise InputError(f"{reading.path}: missing column(s) {', '.join(missing)}{hint}")
-    lf = check(reading.raw, FIELDS)
+    lf = check(reading.raw, FIELDS, lenient)
     counted = pl.lit(False)
     if any(t in present for t in TEXT_COLUMNS):
         lf, counted = _count_text(lf, present, reading.notes)

@@ -67,22 +67,35 @@ class _Staged:
     frame: pl.LazyFrame  # good rows only, requests schema
 
 
+def _flagged(lf: pl.LazyFrame) -> int:
+    flags = [c for c in lf.collect_schema().names() if c.startswith(BAD)]
+    return lf.select(pl.any_horizontal(flags).sum()).collect().item() if flags else 0
+
+
+def _checked(reading, lenient: bool, staged: Path | None) -> pl.LazyFrame:  # type: ignore[no-untyped-def]
+    """The checked rows, streamed once to a Parquet stage for text input (parsed only once)."""
+    checked = finish(reading, lenient)
+    if staged is None:
+        return checked
+    try:
+        checked.sink_parquet(staged, compression="lz4")
+    except pl.exceptions.ComputeError as exc:
+        raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
+    return pl.scan_parquet(staged)
+
+
 def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, tmp: Path, i: int) -> tuple[_Staged, Problems, list[str]]:
     reading = read_requests(path, fmt, mapping)
     if source:
         reading.source = source
-    checked = finish(reading)
-    if reading.layout != ROWS:
-        staged = tmp / f"{i}.parquet"
-        try:
-            checked.sink_parquet(staged, compression="lz4")
-        except pl.exceptions.ComputeError as exc:
-            raise InputError(f"{path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
-        checked = pl.scan_parquet(staged)
+    staged = None if reading.layout == ROWS else tmp / f"{i}.parquet"
+    checked = _checked(reading, False, staged)
+    if _flagged(checked):  # the strict pass rejects some values: try the lenient forms before calling them bad
+        checked = _checked(reading, True, staged)
     problems = collect(checked, reading.raw, FIELDS, path, reading.layout, reading.labels)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
     good = checked.filter(~pl.any_horizontal(flags)) if flags else checked
-    rows = good.select(pl.len()).collect().item()
+    rows = checked.select(pl.len()).collect().item() - problems.count  # row counts come from Parquet metadata
     report = FileReport(Path(path), reading.fmt, reading.source, rows, problems.count)
     return _Staged(report, good.drop(*flags, REC, ROW)), problems, reading.notes
 

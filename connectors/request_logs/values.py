@@ -41,7 +41,7 @@ class Field:
 
 def _blank(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype == pl.String:
-        return raw.is_null() | (raw.str.strip_chars() == "")
+        return raw.is_null() | (raw.str.len_bytes() == 0)
     return raw.is_null()
 
 
@@ -85,7 +85,7 @@ def ts_text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).map_batches(parse_ts_text, return_dtype=UTC_TS, is_elementwise=True)
 
 
-def _ts(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _ts(raw: pl.Expr, dtype: pl.DataType, lenient: bool) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         e = raw.dt.convert_time_zone("UTC") if dtype.time_zone else raw.dt.replace_time_zone("UTC")
         return e.dt.cast_time_unit("us")
@@ -93,24 +93,63 @@ def _ts(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
     if dtype.is_numeric():
         return _epoch(raw.cast(pl.Float64))
+    if not lenient:
+        return raw.cast(pl.String).str.to_datetime(ISO_AWARE, strict=False, time_unit="us", time_zone="UTC")
     return ts_text(raw)
 
 
-def _int(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def parse_int_text(s: pl.Series) -> pl.Series:
+    """Whole numbers from text: a plain cast (fast path), then padded or "12.0" forms."""
+    out = s.cast(pl.Int64, strict=False)
+    todo = out.is_null() & s.is_not_null()
+    if not todo.any():
+        return out
+    idx = todo.arg_true()
+    rest = s.gather(idx).str.strip_chars()
+    as_float = rest.cast(pl.Float64, strict=False)
+    # "12.0" is a whole number; a JSON exporter that writes floats should not fail the load.
+    fixed = pl.select(pl.coalesce(
+        rest.cast(pl.Int64, strict=False), pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64, strict=False))
+    )).to_series()
+    return out.scatter(idx, fixed)
+
+
+def parse_float_text(s: pl.Series) -> pl.Series:
+    """Numbers from text: a plain cast, then padded or thousands-separated ("1,234.5") forms."""
+    out = s.cast(pl.Float64, strict=False)
+    todo = out.is_null() & s.is_not_null()
+    if not todo.any():
+        return out
+    idx = todo.arg_true()
+    fixed = s.gather(idx).str.strip_chars().str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    return out.scatter(idx, fixed)
+
+
+def normalize_choice(s: pl.Series) -> pl.Series:
+    """Trimmed lower-case text, worked out once per distinct value (choices repeat a lot)."""
+    distinct = s.unique().drop_nulls()
+    norm = distinct.str.strip_chars().str.to_lowercase()
+    if distinct.equals(norm):
+        return s
+    return s.replace(distinct, norm)
+
+
+def _int(raw: pl.Expr, dtype: pl.DataType, lenient: bool) -> pl.Expr:
     if dtype.is_integer():
         return raw.cast(pl.Int64)
     if dtype.is_float():
         return pl.when(raw == raw.floor()).then(raw.cast(pl.Int64, strict=False))
-    text = raw.cast(pl.String).str.strip_chars()
-    as_float = text.cast(pl.Float64, strict=False)
-    # "12.0" is a whole number; a JSON exporter that writes floats should not fail the load.
-    return pl.coalesce(text.cast(pl.Int64, strict=False), pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64, strict=False)))
+    if not lenient:
+        return raw.cast(pl.String).cast(pl.Int64, strict=False)
+    return raw.cast(pl.String).map_batches(parse_int_text, return_dtype=pl.Int64, is_elementwise=True)
 
 
-def _float(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _float(raw: pl.Expr, dtype: pl.DataType, lenient: bool) -> pl.Expr:
     if dtype.is_numeric():
         return raw.cast(pl.Float64)
-    return raw.cast(pl.String).str.strip_chars().str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    if not lenient:
+        return raw.cast(pl.String).cast(pl.Float64, strict=False)
+    return raw.cast(pl.String).map_batches(parse_float_text, return_dtype=pl.Float64, is_elementwise=True)
 
 
 def _date(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -122,25 +161,32 @@ def _date(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
 
 
-def typed(f: Field, dtype: pl.DataType) -> pl.Expr:
-    """The typed value of a raw column (null when missing or unparseable)."""
+def typed(f: Field, dtype: pl.DataType, lenient: bool = True) -> pl.Expr:
+    """The typed value of a raw column (null when missing or unparseable).
+
+    The strict form is plain polars casts, for the hot path; the lenient one also takes
+    naive or epoch times, "12.0", padded numbers and any letter case, through per-batch
+    functions that cost more. A value the strict form rejects is tried leniently before
+    it is called bad (see `check`), so both give the same rows.
+    """
     raw = pl.col(f.name)
     if f.kind == TS:
-        return _ts(raw, dtype)
+        return _ts(raw, dtype, lenient)
     if f.kind == INT:
-        return _int(raw, dtype)
+        return _int(raw, dtype, lenient)
     if f.kind == FLOAT:
-        return _float(raw, dtype)
+        return _float(raw, dtype, lenient)
     if f.kind == DATE:
         return _date(raw, dtype)
     if f.kind == MONTH:  # YYYY-MM, or a date or timestamp within the month
         return _date(raw, dtype).dt.truncate("1mo") if dtype != pl.String else pl.coalesce(
             raw.str.strip_chars().str.slice(0, 7).str.to_date("%Y-%m", strict=False), _date(raw, dtype).dt.truncate("1mo"))
-    text = raw.cast(pl.String).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
-    if f.kind == CHOICE:
-        return text.str.to_lowercase()
-    return text
+    text = raw.cast(pl.String)
+    if f.kind == CHOICE and lenient:
+        text = text.map_batches(normalize_choice, return_dtype=pl.String, is_elementwise=True)
+    elif f.kind == CHOICE and not f.choices:
+        text = text.str.to_lowercase()
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
 def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
@@ -154,22 +200,32 @@ def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
     return flag
 
 
-def check(lf: pl.LazyFrame, fields: list[Field]) -> pl.LazyFrame:
-    """Replace each present field by its typed value and add its `__bad_` flag (one pass)."""
+def can_fail(f: Field) -> bool:
+    """Optional free text is never wrong; everything else gets a flag."""
+    return f.required or f.kind not in (TEXT,) and not (f.kind == CHOICE and not f.choices)
+
+
+def check(lf: pl.LazyFrame, fields: list[Field], lenient: bool = True) -> pl.LazyFrame:
+    """Replace each present field by its typed value and add its `__bad_` flag (one pass).
+
+    Callers run the strict form first and, only if it flags rows, the lenient one.
+    """
     schema = lf.collect_schema()
     exprs = []
     for f in fields:
         if f.name not in schema:
             continue
-        value = typed(f, schema[f.name])
-        exprs += [value.alias(f.name), bad(f, schema[f.name], value).alias(BAD + f.name)]
+        value = typed(f, schema[f.name], lenient)
+        exprs.append(value.alias(f.name))
+        if can_fail(f):
+            exprs.append(bad(f, schema[f.name], value).alias(BAD + f.name))
     return lf.with_columns(exprs)
 
 
 def explain(f: Field, raw: object) -> str:
     """Why one raw value was rejected, in words (error path only)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return "missing"
+        return "missing" if f.required or raw is None else "blank (leave the value out instead)"
     shown = repr(raw if not isinstance(raw, str) else raw[:60])
     series = pl.Series(f.name, [raw])
     v = pl.DataFrame(series).select(typed(f, series.dtype)).to_series()[0]
