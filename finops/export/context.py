@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property

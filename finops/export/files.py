@@ -62,10 +62,20 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def fingerprint(frame: pl.DataFrame) -> str:
-    """SHA-256 of the frame's schema and values (independent of memory layout and output format)."""
+    """SHA-256 of the frame's schema and values, independent of memory layout and output format.
+
+    Values enter through polars' 64-bit row hashes (fast; value-based, so chunking and
+    string buffers do not matter). Those are stable only within one polars version, so the
+    version is hashed too: an upgrade re-checks each month once, and the byte comparison in
+    replace_if_changed still keeps unchanged files untouched. Types without a row hash fall
+    back to hashing the CSV text (with a null marker, so null and "" differ).
+    """
     sink = _Sink()
-    sink.write(repr(list(frame.schema.items())))
-    frame.rechunk().pipe(csv_ready).write_csv(sink, null_value=_NULL)  # type: ignore[arg-type]
+    sink.write(f"polars {pl.__version__}|{list(frame.schema.items())!r}|")
+    try:
+        sink.write(frame.hash_rows(seed=0).to_numpy().tobytes())
+    except (pl.exceptions.PolarsError, TypeError):
+        frame.rechunk().pipe(csv_ready).write_csv(sink, null_value=_NULL)  # type: ignore[arg-type]
     return sink.hash.hexdigest()
 
 
