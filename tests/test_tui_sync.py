@@ -63,13 +63,14 @@ async def test_sync_now_pulls_new_rows_with_progress_and_shows_them(live_env: Fa
         assert table.row_count == 0  # an empty store
         assert "openai" in screen.data.live and "anthropic" in screen.data.live
         await pilot.press("s")
-        await pilot.pause()
-        assert screen.query_one("#sync-box").display  # the progress bar is up while it runs
         await settle(pilot, rounds=8)
         assert not screen.query_one("#sync-box").display
         finished = {m.source: m for m in seen if isinstance(m, SyncFinished)}
         assert set(finished) == {"openai", "anthropic"}
-        assert any(isinstance(m, SyncProgress) and "page" in m.note for m in seen)
+        # The progress bar was driven page by page, source by source, then put away.
+        progress = list({id(m): m for m in seen if isinstance(m, SyncProgress)}.values())  # hooked once per node
+        assert any("page" in m.note for m in progress)
+        assert [(m.done, m.total) for m in progress if m.note in ("done", "failed")] == [(1, 2), (2, 2)]
         # The table now shows what the sync stored, counted here straight from the Parquet files.
         rows = {(table.row_data(i)["table"], table.row_data(i)["source"]): table.row_data(i) for i in range(table.row_count)}
         for source in ("openai", "anthropic"):

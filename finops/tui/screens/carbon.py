@@ -48,9 +48,10 @@ class CarbonScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="carbon", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.carbon import load_carbon
 
-        data = load_carbon(ctx, filters)
+        data = cached("carbon", ctx, (filters,), lambda: load_carbon(ctx, filters))
         if not get_current_worker().is_cancelled:
             self.post_message(CarbonLoaded(data, filters, generation))
 

@@ -43,9 +43,10 @@ class CogsScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="cogs", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.cogs import load_cogs
 
-        data = load_cogs(ctx, filters)
+        data = cached("cogs", ctx, (filters,), lambda: load_cogs(ctx, filters))
         if not get_current_worker().is_cancelled:
             self.post_message(CogsLoaded(data, filters, generation))
 

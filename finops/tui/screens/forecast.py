@@ -53,9 +53,10 @@ class ForecastScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="forecast", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, metric: str, by: str, horizon: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.forecast import load_forecast
 
-        data = load_forecast(ctx, filters, metric, by, horizon)
+        data = cached("forecast", ctx, (filters, metric, by, horizon), lambda: load_forecast(ctx, filters, metric, by, horizon))
         if not get_current_worker().is_cancelled:
             self.post_message(ForecastLoaded(data, filters, generation))
 

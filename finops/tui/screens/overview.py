@@ -57,17 +57,19 @@ class OverviewScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.overview import load_overview
 
-        data = self.fapp.take_preloaded_overview(filters) or load_overview(ctx, filters)
+        data = self.fapp.take_preloaded_overview(filters) or cached("overview", ctx, (filters,), lambda: load_overview(ctx, filters))
         if not get_current_worker().is_cancelled:
             self.post_message(OverviewLoaded(data, filters, generation))
 
     @work(thread=True, exclusive=True, group="overview-extras", exit_on_error=False)
     def load_extras(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.forecast_link import overview_extras
 
-        data = overview_extras(ctx, filters)
+        data = cached("overview-extras", ctx, (filters,), lambda: overview_extras(ctx, filters))
         if not get_current_worker().is_cancelled:
             self.post_message(OverviewExtrasLoaded(data, filters, generation))
 

@@ -45,9 +45,10 @@ class ReconcileScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="reconcile", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        from finops.tui.data.cache import cached
         from finops.tui.data.reconcile import load_reconcile
 
-        data = load_reconcile(ctx, filters)
+        data = cached("reconcile", ctx, (filters,), lambda: load_reconcile(ctx, filters))
         if not get_current_worker().is_cancelled:
             self.post_message(ReconcileLoaded(data, filters, generation))
 
@@ -107,9 +108,10 @@ class DrillScreen(DashboardScreen):
 
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, cached: "ReconcileData | None") -> None:
+        from finops.tui.data.cache import cached as cache
         from finops.tui.data.reconcile import drill, load_reconcile
 
-        data = drill(cached or load_reconcile(ctx, filters), self.selection)
+        data = drill(cached or cache("reconcile", ctx, (filters,), lambda: load_reconcile(ctx, filters)), self.selection)
         if not get_current_worker().is_cancelled:
             self.post_message(DrillLoaded(data, filters, generation))
 

@@ -38,6 +38,7 @@ class Chart(PlotextPlot):
     def __init__(self, spec: ChartSpec | None = None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.spec = spec or ChartSpec("")
+        self._rendered: tuple[tuple, RenderResult] | None = None
 
     def show(self, spec: ChartSpec) -> None:
         self.spec = spec
@@ -82,5 +83,11 @@ class Chart(PlotextPlot):
             plt.bar(cats, values[0], label=labels[0], color=colors[0], orientation="horizontal", width=0.6)
 
     def render(self) -> RenderResult:
+        # plotext rebuilds the whole figure per call: reuse it while nothing it depends on changed.
+        key = (id(self.spec), self.size, self.app.theme)
+        if self._rendered is not None and self._rendered[0] == key:
+            return self._rendered[1]
         self._draw()
-        return super().render()
+        result = super().render()
+        self._rendered = (key, result)
+        return result
