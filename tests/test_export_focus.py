@@ -56,8 +56,7 @@ def test_parquet_reads_back_with_focus_names_types_and_store_totals(focus: pl.Da
     assert dict(zip(by_currency["BillingCurrency"], by_currency["BilledCost"])) == pytest.approx(totals, rel=1e-12)
     pattern = str(exported["parquet"].out_dir / "costs" / "*.parquet")
     con = duckdb.connect()
-    types = dict(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pattern}')").fetchall()[i][:2]
-                 for i in range(focus.width))
+    types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{pattern}')").fetchall()}
     assert types["BilledCost"] == "DECIMAL(38,12)" and types["ChargePeriodStart"] == "TIMESTAMP WITH TIME ZONE"
     rows = con.execute(f"SELECT BillingCurrency, COUNT(*), SUM(BilledCost)::DOUBLE FROM read_parquet('{pattern}') "
                        "GROUP BY 1").fetchall()
@@ -77,8 +76,7 @@ def test_csv_reads_back_with_iso_utc_times_and_store_totals(focus: pl.DataFrame,
     con = duckdb.connect()
     rows = con.execute(f"SELECT BillingCurrency, SUM(BilledCost) FROM read_csv_auto('{folder / '*.csv'}') GROUP BY 1").fetchall()
     assert dict(rows) == pytest.approx(totals, rel=1e-9)
-    kinds = dict(con.execute(f"DESCRIBE SELECT * FROM read_csv_auto('{folder / '*.csv'}')").fetchall()[i][:2]
-                 for i in range(back.width))
+    kinds = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM read_csv_auto('{folder / '*.csv'}')").fetchall()}
     assert kinds["BilledCost"] == "DOUBLE" and kinds["ChargePeriodStart"].startswith("TIMESTAMP")
 
 
