@@ -146,7 +146,11 @@ def test_export_exit_codes(finops_home: Path, tmp_path: Path, monkeypatch: pytes
 
 def test_sync_first_failure_still_exports_and_exits_4(finops_home: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.core
+    from keyring.backends import fail
+
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", fail.Keyring())  # no keyring, as on a headless server
     for var in ("FINOPS_OPENAI_ADMIN_KEY", "FINOPS_ANTHROPIC_ADMIN_KEY"):
         monkeypatch.delenv(var, raising=False)
     for var in ("FINOPS_OPENAI_BASE_URL", "FINOPS_ANTHROPIC_BASE_URL"):
