@@ -71,7 +71,9 @@ class ForecastData:
         return dict(KINDS if self.metric == "dollars" else TOKEN_KINDS)
 
     def labels(self) -> dict[str, str]:
-        return {**LABELS, "next": f"next {self.horizon} days"}
+        # Provenance in the headers: history is billed or metered, everything ahead is estimated.
+        return {**LABELS, "history": f"in period ({self.provenance})", "mean_28d": f"28-day mean/day ({self.provenance})",
+                "next": f"next {self.horizon} days (est.)"}
 
 
 def daily_values(ctx: DashboardContext, filters: Filters, metric: str, by: str, end: date) -> pl.DataFrame:
