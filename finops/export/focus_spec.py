@@ -132,6 +132,10 @@ ALLOWED: Final[dict[str, frozenset[str]]] = {
 }
 
 # ServiceCategory -> its ServiceSubcategory values (each subcategory has exactly one parent).
+# Transcribed from an extraction of servicesubcategory.md at tag v1.2; drafts around 1.1-1.2
+# spell some database and compute values differently ("Cache Databases", "Quantum"). The
+# values this export emits (Generative AI, Observability, Other (Databases), Other (Other))
+# are the same in every version compared.
 SUBCATEGORIES: Final[dict[str, tuple[str, ...]]] = {
     "AI and Machine Learning": ("AI Platforms", "Bots", "Generative AI", "Machine Learning",
                                 "Natural Language Processing", "Other (AI and Machine Learning)"),
