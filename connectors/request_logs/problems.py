@@ -98,14 +98,15 @@ def locate(path: Path, layout: str, recs: Iterable[int]) -> dict[int, int]:
 
 
 def collect(checked: pl.LazyFrame, raw: pl.LazyFrame, fields: list[Field], path: Path, layout: str,
-            labels: dict[str, str] | None = None) -> Problems:
+            labels: dict[str, str] | None = None, count: int | None = None) -> Problems:
     """Count the rows with any `__bad_` flag; explain the first SHOWN of them from the raw values."""
     names = checked.collect_schema().names()
     flags = [c for c in names if c.startswith(BAD)]
     if not flags:
         return Problems()
     any_bad = pl.any_horizontal(flags)
-    count = checked.select(any_bad.sum()).collect().item() or 0
+    if count is None:
+        count = checked.select(any_bad.sum()).collect().item() or 0
     if not count:
         return Problems()
     first = checked.filter(any_bad).select(ROW, REC, *flags).head(SHOWN).collect()
