@@ -22,7 +22,7 @@ def test_gateway_after_otel_is_counted_once_and_fills_gaps(tmp_path: Path) -> No
     rows = store.read("requests")
     assert rows.height == 6 and rows["request_id"].n_unique() == 6 and rows["input_tokens"].sum() == DISTINCT_INPUT
     shared = rows.filter(pl.col("request_id") == "chatcmpl-otel-001").row(0, named=True)
-    assert shared["source"] == "requests:otel" and shared["feature"] == "support-bot"  # the first source keeps its values
+    assert shared["source"] == "requests:otel+requests:litellm" and shared["feature"] == "support-bot"  # the first source keeps its values
     assert shared["project_id"] == "proj_support" and shared["cached_input_tokens"] == 512  # gaps filled from the gateway
 
 

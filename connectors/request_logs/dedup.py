@@ -1,12 +1,14 @@
 """The same request from two sources is one request: merge a new log with what is stored.
 
 The store keys requests on `request_id` (the provider's response or message id), so a call
-seen by the gateway and by an OTel exporter can only be stored once. Which values it keeps:
-a row from the source that stored it wins where it has a value (a corrected re-export); a
-row from another source only fills the stored row's gaps (the gateway knows the project,
-the span knows the cache reads), except that logged counts replace counts we estimated.
-The stored timestamp and source always stay, so the row never moves to another month's
-partition. Re-loading either file after the other therefore changes nothing.
+seen by the gateway and by an OTel exporter can only be stored once. When a source loads a
+request another source stored, the stored row keeps its values and only its gaps are filled
+(the gateway knows the project, the span the cache reads), except that logged counts
+replace counts we estimated; its source becomes both names (`requests:otel+requests:litellm`), the
+first being the row's owner. The owner's later loads win where they have a value (a
+corrected export); another source's only fill gaps. The stored timestamp always stays, so
+the row never moves to another month's partition. Loading the files in any order, and
+loading them again, therefore gives the same rows.
 """
 
 from __future__ import annotations
@@ -18,45 +20,58 @@ from finops.store import Store
 
 KEY = "request_id"
 OLD = "__old_"
+SEP = "+"
 BLANK_IS_MISSING = ("project_id", "api_key_id")  # stored as "" when a source does not know them
 
 
-def _missing(c: str) -> pl.Expr:
-    col = pl.col(c)
-    return pl.when(col == "").then(None).otherwise(col) if c in BLANK_IS_MISSING else col
+def _missing(e: pl.Expr, c: str) -> pl.Expr:
+    return pl.when(e == "").then(None).otherwise(e) if c in BLANK_IS_MISSING else e
+
+
+def _other_sources(stored: pl.LazyFrame, sources: list[str]) -> bool:
+    """Whether the store holds rows of any source but these (cheap: one dictionary column)."""
+    present = stored.select(pl.col("source").unique()).collect().to_series().to_list()
+    return any(s not in sources for s in present)
 
 
 def merge_with_store(store: Store, new: pl.LazyFrame) -> tuple[pl.LazyFrame, int]:
-    """`new` merged into the stored rows it shares ids with; and how many came from another source."""
+    """`new` merged into the stored rows it shares ids with (other sources only); and how many."""
     if not store.months(REQUESTS_TABLE):
         return new, 0
     stored = store.scan(REQUESTS_TABLE)
+    sources = new.select(pl.col("source").unique()).collect().to_series().to_list()
+    if not _other_sources(stored, sources):
+        return new, 0  # a re-load of the same source: the store's upsert replaces rows by key
     overlap = (
         new.select(KEY, "source")
         .join(stored.select(KEY, pl.col("source").alias(OLD + "source")), on=KEY, how="inner")
-        .group_by(KEY).agg((pl.col("source") != pl.col(OLD + "source")).any().alias("other"))
+        .filter(pl.col("source") != pl.col(OLD + "source"))
+        .select(KEY).unique()
         .collect(engine="streaming")
     )
     if overlap.height == 0:
         return new, 0
-    ids = overlap.select(KEY).lazy()
+    ids = overlap.lazy()
     old = stored.join(ids, on=KEY, how="semi").rename({c: OLD + c for c in REQUESTS.names() if c != KEY})
     pairs = new.join(ids, on=KEY, how="semi").unique(KEY, keep="last", maintain_order=True).join(old, on=KEY, how="inner")
-    same_source = pl.col("source") == pl.col(OLD + "source")
-    new_wins = same_source | ((pl.col(OLD + "provenance") == Provenance.ESTIMATED) & (pl.col("provenance") == Provenance.LOGGED))
+    owners = pl.col(OLD + "source").str.split(SEP).list
+    is_owner = owners.first() == pl.col("source")
+    known = owners.contains(pl.col("source"))
+    upgrade = (pl.col(OLD + "provenance") == Provenance.ESTIMATED) & (pl.col("provenance") == Provenance.LOGGED)
+    new_wins = is_owner | upgrade
     exprs = []
     for c in REQUESTS.names():
         if c == KEY:
             continue
-        if c in ("ts", "source"):
+        if c == "ts":
             exprs.append(pl.col(OLD + c).alias(c))
             continue
-        mine, theirs = _missing(c), pl.col(OLD + c)
-        theirs = pl.when(theirs == "").then(None).otherwise(theirs) if c in BLANK_IS_MISSING else theirs
+        if c == "source":
+            exprs.append(pl.when(known).then(pl.col(OLD + c)).otherwise(pl.col(OLD + c) + SEP + pl.col(c)).alias(c))
+            continue
+        mine, theirs = _missing(pl.col(c), c), _missing(pl.col(OLD + c), c)
         merged = pl.when(new_wins).then(pl.coalesce(mine, theirs)).otherwise(pl.coalesce(theirs, mine))
-        if c in BLANK_IS_MISSING:
-            merged = merged.fill_null("")
-        exprs.append(merged.alias(c))
+        exprs.append((merged.fill_null("") if c in BLANK_IS_MISSING else merged).alias(c))
     merged_rows = pairs.select(KEY, *exprs).select(REQUESTS.names())
     rest = new.join(ids, on=KEY, how="anti").select(REQUESTS.names())
-    return pl.concat([rest, merged_rows], how="vertical"), int(overlap["other"].sum())
+    return pl.concat([rest, merged_rows], how="vertical"), overlap.height
