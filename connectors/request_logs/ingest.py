@@ -131,6 +131,8 @@ def ingest_request_files(
     with tempfile.TemporaryDirectory(dir=store.root / "_state", prefix=".ingest-") as tmp:
         staged: list[_Staged] = []
         for i, path in enumerate(paths):
+            if progress:
+                progress(f"reading {Path(path).name}", 0)
             one, problems, notes = _stage(Path(path), fmt, mapping, source, Path(tmp), i)
             staged.append(one)
             report.files.append(one.report)
@@ -141,11 +143,11 @@ def ingest_request_files(
         if report.problems and not skip_bad_rows:
             raise BadRowsError(report.problems)
         for src in dict.fromkeys(s.report.source for s in staged):
+            if progress:
+                progress(f"storing {src}", 0)
             frames = [s.frame for s in staged if s.report.source == src]
             data = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
             data, merged = merge_with_store(store, data.select(REQUESTS.names()))
             report.merged += merged
             report.result = report.result + _upsert_by_months(store, data)
-            if progress:
-                progress(f"stored {src}", 0)
     return report
