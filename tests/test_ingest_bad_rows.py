@@ -108,3 +108,17 @@ def test_cli_lists_bad_rows_and_leaves_the_sample_store_unchanged(finops_home: P
     ok = CliRunner().invoke(app, ["ingest", str(sample_jsonl), "--kind", "requests", "--skip-bad-rows"])
     assert ok.exit_code == 0, ok.output
     assert "skipped 1 bad row(s)" in ok.output and "requests.jsonl: generic -> requests:generic, 299 row(s), 1 bad" in ok.output
+
+
+def test_parquet_bad_rows_are_named_by_row(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    path = tmp_path / "log.parquet"
+    pl.DataFrame({
+        "ts": [datetime(2026, 3, 1, h, tzinfo=timezone.utc) for h in (1, 2, 3)], "request_id": ["a", "b", "c"],
+        "provider": ["openai"] * 3, "model": ["gpt-4.1", None, "gpt-4.1"], "input_tokens": [5, 6, -7],
+    }).write_parquet(path)
+    with pytest.raises(BadRowsError) as err:
+        ingest_request_files(Store(tmp_path / "store"), [path])
+    assert [str(b) for b in err.value.problems.rows] == [
+        f"{path}: row 2: field 'model': missing", f"{path}: row 3: field 'input_tokens': -7 is negative"]
