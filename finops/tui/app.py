@@ -102,7 +102,33 @@ class FinopsApp(App[tuple[float, float] | None]):
 
     # -- start-up -------------------------------------------------------------------
     def on_mount(self) -> None:
+        # Log records (a connector's warning, say) must not write to the terminal under the UI;
+        # they go to Textual's log, and the screens show failures as notifications.
+        import logging
+
+        app = self
+
+        class ToAppLog(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                try:
+                    app.log.logging(self.format(record))
+                except Exception:  # noqa: BLE001 - logging must never break the UI
+                    pass
+
+        finops_log = logging.getLogger("finops")
+        self._log_restore = (finops_log.propagate, ToAppLog())
+        finops_log.addHandler(self._log_restore[1])
+        finops_log.propagate = False
         self.load_context()
+
+    def on_unmount(self) -> None:
+        import logging
+
+        restore = getattr(self, "_log_restore", None)
+        if restore is not None:
+            finops_log = logging.getLogger("finops")
+            finops_log.removeHandler(restore[1])
+            finops_log.propagate = restore[0]
 
     @work(thread=True, exclusive=True, group="context", exit_on_error=False)
     def load_context(self) -> None:
