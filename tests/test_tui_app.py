@@ -333,3 +333,21 @@ async def test_preloaded_store_read_is_used_once_and_matches_a_fresh_load(dash_h
         assert app.screen.data.mtd_total == pytest.approx(fresh.mtd_total, rel=1e-12)
         assert app.screen.data.period_total == pytest.approx(fresh.period_total, rel=1e-12)
     assert Preload(settings_for(dash_home), SAMPLE_TODAY).take_overview(filters.with_(provider="openai")) is None
+
+
+async def test_a_failing_forecast_keeps_the_spend_figures(
+    dash_home: Path, monkeypatch: pytest.MonkeyPatch, fresh_cache: None
+) -> None:
+    from finops.errors import ConfigError
+    from finops.tui.data import forecast_link
+
+    def broken(ctx, filters):  # type: ignore[no-untyped-def]
+        raise ConfigError("finops.toml:12: budgets.monthly_usd: budgets[0] needs a positive monthly_usd")
+
+    monkeypatch.setattr(forecast_link, "overview_extras", broken)
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#main").display and app.screen.data.mtd_total > 0
+        assert "not available" in figure_text(app, "fig-budget")
+        assert any("budgets.monthly_usd" in n.message for n in app._notifications)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from finops.tui.filters import Filters
 
 
+BUSY_DELAY = 0.2  # seconds a load may take before its widgets show a loading indicator
+
+
 def empty_store_notice(ctx: "DashboardContext") -> NotAvailable:
     return NotAvailable(
         "The store is empty",
@@ -108,9 +111,23 @@ class DashboardScreen(Screen):
         self.show_body(True)
         return True
 
-    def set_busy(self, busy: bool) -> None:
-        for w in self.busy_widgets():
-            w.loading = busy
+    def set_busy(self, busy: bool, widgets: "list[Widget] | None" = None) -> None:
+        """Loading indicators on (after a short delay, so quick loads never flicker) or off."""
+        targets = self.busy_widgets() if widgets is None else widgets
+        timer = getattr(self, "_busy_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._busy_timer = None
+        if busy:
+            self._busy_timer = self.set_timer(BUSY_DELAY, lambda: self._show_busy(targets))
+        else:
+            for w in targets:
+                w.loading = False
+
+    def _show_busy(self, widgets: "list[Widget]") -> None:
+        self._busy_timer = None
+        for w in widgets:
+            w.loading = True
 
     def show_body(self, visible: bool) -> None:
         for w in self.query(".body-part"):

@@ -9,10 +9,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops.tui.messages import OverviewExtrasLoaded, OverviewLoaded
-from finops.tui.screens.base import DashboardScreen
+from finops.tui.screens.base import BUSY_DELAY, DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import Figure, money, provenance_tag
 from finops.tui.data.columns import Column
@@ -77,11 +77,6 @@ class OverviewScreen(DashboardScreen):
     def show_data(self, message: OverviewLoaded) -> None:
         if not self.accept(message):
             return
-        # Budgets and the month-end forecast fit models: fetch them after this paint.
-        for fid in EXTRA_FIGURES.values():
-            self.query_one(fid).loading = True
-        ctx, filters, generation = self.fapp.ctx, message.filters, message.generation
-        self.call_after_refresh(lambda: self.load_extras(ctx, filters, generation))
         d: OverviewData = message.data
         self.data = d
         cur = d.currency
@@ -101,7 +96,31 @@ class OverviewScreen(DashboardScreen):
         )
         self.query_one("#movers", FrameTable).show(d.movers, columns)
         self.query_one("#notes", Static).update(self._notes(d))
-        self.fapp.overview_painted()
+        self.fapp.overview_painted()  # before the extras start: the benchmark stops at this paint
+        # Budgets, the month-end forecast and holiday marks fit models: fetch them after this paint.
+        if getattr(self, "_extras_timer", None) is not None:
+            self._extras_timer.stop()
+        self._extras_timer = self.set_timer(
+            BUSY_DELAY, lambda: [setattr(self.query_one(fid), "loading", True) for fid in EXTRA_FIGURES.values()])
+        ctx, filters, generation = self.fapp.ctx, message.filters, message.generation
+        self.call_after_refresh(lambda: self.load_extras(ctx, filters, generation))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A failed forecast must not hide the spend figures: only its own figures say so.
+        # (Other events fall through to DashboardScreen's handler, which Textual calls next.)
+        if event.worker.group != "overview-extras" or event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        event.prevent_default()
+        if getattr(self, "_extras_timer", None) is not None:
+            self._extras_timer.stop()
+        error = event.worker.error
+        for fid in EXTRA_FIGURES.values():
+            fig = self.query_one(fid, Figure)
+            fig.loading = False
+            if fid != "#fig-month-end":
+                fig.set("not available", (), f"{getattr(error, 'title', type(error).__name__)}: see notification")
+        self.fapp.report_error(error, where="budgets and forecast")
 
     @on(OverviewExtrasLoaded)
     def show_extras(self, message: OverviewExtrasLoaded) -> None:
@@ -109,6 +128,8 @@ class OverviewScreen(DashboardScreen):
         if (message.generation, message.filters) != (self.fapp.generation, self.fapp.filters):
             return
         self.extras = message.data.extras
+        if getattr(self, "_extras_timer", None) is not None:
+            self._extras_timer.stop()
         if self.data is not None and message.data.marks:
             from dataclasses import replace
 

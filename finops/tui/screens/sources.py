@@ -51,7 +51,7 @@ class SourcesScreen(DashboardScreen):
         yield Static("", id="sources-notes", classes="body-part notes")
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (DashboardScreen.on_mount runs too: Textual calls the handlers of every base class.)
         self.query_one("#sync-box").display = False
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -135,8 +135,8 @@ class SourcesScreen(DashboardScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "sync":
-            super().on_worker_state_changed(event)
-            return
+            return  # DashboardScreen's handler (called next by Textual) deals with it
+        event.prevent_default()
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         event.stop()
