@@ -196,3 +196,19 @@ def test_shift_period_keeps_the_length_and_stops_at_yesterday() -> None:
     assert shift_period(date(2026, 11, 1), date(2026, 11, 10), -1, today) == (date(2026, 10, 22), date(2026, 10, 31))
     assert shift_period(date(2026, 11, 1), date(2026, 11, 10), 1, today) == (date(2026, 11, 11), date(2026, 11, 20))
     assert shift_period(date(2026, 11, 11), date(2026, 11, 20), 1, today) == (date(2026, 11, 15), date(2026, 11, 24))
+
+
+def test_amortized_spreads_a_monthly_bill_and_keeps_its_total(lines: pl.LazyFrame) -> None:
+    monthly = lines.with_columns(
+        pl.when(pl.col("ServiceProviderName") == "Pinecone")
+        .then(pl.col("ChargePeriodStart").dt.truncate("1mo") + pl.duration(days=31))
+        .otherwise(pl.col("ChargePeriodEnd")).alias("ChargePeriodEnd"),
+        pl.when(pl.col("ServiceProviderName") == "Pinecone")
+        .then(pl.col("ChargePeriodStart").dt.truncate("1mo")).otherwise(pl.col("ChargePeriodStart")).alias("ChargePeriodStart"),
+    )
+    frame = spend.cost_frame(monthly, Filters(), {})
+    spread = spend.amortized(frame).collect()
+    pinecone = spread.filter(pl.col("provider") == "pinecone")
+    assert pinecone.height == 31 and pinecone["cost"].sum() == pytest.approx(16.0)
+    assert pinecone["day"].min() == date(2026, 1, 1) and pinecone["day"].max() == date(2026, 1, 31)
+    assert spread.filter(pl.col("provider") != "pinecone")["cost"].sum() == pytest.approx(15.0)  # daily lines unchanged

@@ -41,8 +41,8 @@ class OverviewData:
     period_total: float
     mtd_start: date
     mtd_total: float
-    burn_rate: float  # mean billed per day over the last BURN_DAYS days up to `end`
-    month_end_naive: float  # mtd + burn x days left in the month (estimated)
+    burn_rate: float  # mean billed per day over the last BURN_DAYS days up to `end`, bills spread over their days
+    month_end_naive: float  # spread month-to-date + burn x days left in the month (estimated)
     days_left: int
     other_currencies: dict[str, float]  # period totals in currencies not converted
     provenance: tuple[str, ...]
@@ -80,13 +80,16 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
     period = spend.totals(in_period, None, None)
     mtd_start = end.replace(day=1)
     mtd = spend.totals(frame, mtd_start, end).get(currency, 0.0)
+    # Rates over days spread multi-day bills over the days they cover (no spike on the 1st).
+    spread = spend.amortized(frame).cache()
     burn_start = end - timedelta(days=BURN_DAYS - 1)
-    burn = spend.totals(frame, burn_start, end).get(currency, 0.0) / BURN_DAYS
+    burn = spend.totals(spread, burn_start, end).get(currency, 0.0) / BURN_DAYS
     days_in_month = calendar.monthrange(end.year, end.month)[1]
     days_left = days_in_month - end.day
-    daily = spend.daily(in_period, "provider")
+    mtd_spread = spend.totals(spread, mtd_start, end).get(currency, 0.0)
+    daily = spend.daily(spread.filter((pl.col("day") >= start) & (pl.col("day") <= end)), "provider")
     chart = ChartSpec(
-        title=f"Daily billed spend by provider ({currency})",
+        title=f"Daily spend by provider ({currency}, billed)",
         series=daily_series(daily, "provider", currency, start, end),
         y_label=currency,
     )
@@ -98,11 +101,11 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
         mtd_start=mtd_start,
         mtd_total=mtd,
         burn_rate=burn,
-        month_end_naive=mtd + burn * days_left,
+        month_end_naive=mtd_spread + burn * days_left,
         days_left=days_left,
         other_currencies={c: v for c, v in period.items() if c != currency},
         provenance=spend.provenances(in_period),
-        movers=spend.movers(frame, end, currency),
+        movers=spend.movers(spread, end, currency),
         chart=chart,
         rows=in_period.select(pl.len()).collect().item(),
         fx_note=fx_note,

@@ -57,6 +57,32 @@ def cost_frame(
         pl.col("x_Provenance").fill_null("billed").alias("provenance"),
         pl.col("x_CostSource").fill_null("inference").alias("cost_source"),
         _rate_date().alias("rate_date"),
+        _period_days().alias("days"),
+    )
+
+
+def _period_days() -> pl.Expr:
+    """UTC days a line's charge period covers (at least 1): 1 for a daily line, ~30 for a monthly bill."""
+    start, end = pl.col("ChargePeriodStart"), pl.col("ChargePeriodEnd")
+    span = (end - pl.duration(microseconds=1)).dt.date() - start.dt.date()
+    return pl.when(end.is_not_null() & (end > start)).then(span.dt.total_days() + 1).otherwise(1).cast(pl.Int64)
+
+
+def amortized(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per line and day it covers, with the cost spread evenly over those days.
+
+    A monthly vendor bill then adds a thirtieth to each day instead of a spike on the 1st,
+    which is what a daily chart, a burn rate and a week-on-week comparison need. Sums over
+    whole charge periods are unchanged.
+    """
+    return (
+        frame.with_columns(
+            pl.date_ranges(pl.col("day"), pl.col("day") + pl.duration(days=pl.col("days") - 1)).alias("__days"),
+            (pl.col("cost") / pl.col("days")).alias("cost"),
+        )
+        .explode("__days")
+        .with_columns(pl.col("__days").alias("day"))
+        .drop("__days")
     )
 
 

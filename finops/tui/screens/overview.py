@@ -85,7 +85,7 @@ class OverviewScreen(DashboardScreen):
             money(d.period_total, cur), prov, f"{d.start:%b %d} – {d.end:%b %d}"
         )
         self.query_one("#fig-mtd", Figure).set(money(d.mtd_total, cur), prov, f"{d.mtd_start:%b %d} – {d.end:%b %d}")
-        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"{BURN_DAYS}-day mean")
+        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"{BURN_DAYS}-day mean, bills spread")
         self.query_one("#fig-month-end", Figure).set(
             money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left}d"
         )
@@ -157,7 +157,8 @@ class OverviewScreen(DashboardScreen):
         text = Text()
         text.append("Figures: ")
         text.append_text(provenance_tag(d.provenance or ("billed",)))
-        text.append(f" cost lines ({d.rows:,} in period) · estimated = our projection.")
+        text.append(f" cost lines ({d.rows:,} in period) · estimated = our projection."
+                    " Chart, burn rate and movers spread multi-day bills over the days they cover.")
         if d.chart.marks:
             text.append(f" Red lines: public holidays ({len(d.chart.marks)}).")
         if d.fx_note:

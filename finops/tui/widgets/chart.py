@@ -48,9 +48,12 @@ class Chart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         spec = self.spec
-        plt.title(spec.title)
+        # plotext widens every line to fit a long title, which then wraps: keep it inside.
+        width = max(10, self.size.width - 12)  # the title sits over the plot area, right of the y labels
+        fit = lambda text: text if len(text) <= width else text[: width - 1] + "…"  # noqa: E731
+        plt.title(fit(spec.title))
         if spec.empty:
-            plt.title(f"{spec.title} — no data for this selection")
+            plt.title(fit(f"{spec.title}: no data for this selection"))
             return
         if spec.x_categories:
             self._draw_bars(spec)
