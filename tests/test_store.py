@@ -177,3 +177,37 @@ def test_upsert_matches_a_dict_model(tmp_path_factory: pytest.TempPathFactory, o
             model[f"id{k}"] = v
     stored = dict(store.read("requests").select("request_id", "input_tokens").iter_rows())
     assert stored == model
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 10**9)), min_size=1, max_size=40), st.integers(1, 4))
+def test_bucketed_merge_matches_a_dict_model(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[int, int]], chunk: int
+) -> None:
+    """Months bigger than the chunk merge in key buckets: same rows as one merge, one file per month."""
+    from finops.store import store as store_module
+
+    old_chunk = store_module.CHUNK_ROWS
+    store_module.CHUNK_ROWS = chunk
+    try:
+        root = tmp_path_factory.mktemp("bucketed")
+        store = Store(root)
+        model: dict[str, int] = {}
+        for lazy, part in ((False, ops[: len(ops) // 2]), (True, ops[len(ops) // 2 :])):
+            if not part:
+                continue
+            frame = pl.DataFrame({
+                "ts": [datetime(2026, 1 + k % 2, 1 + k % 27, tzinfo=timezone.utc) for k, _ in part],
+                "request_id": [f"id{k}" for k, _ in part],
+                "input_tokens": [v for _, v in part],
+            })
+            result = store.upsert("requests", frame.lazy() if lazy else frame)
+            assert result.added + result.changed + result.unchanged == frame.unique("request_id").height
+            for k, v in part:
+                model[f"id{k}"] = v
+        stored = store.read("requests")
+        assert dict(stored.select("request_id", "input_tokens").iter_rows()) == model
+        assert stored.height == len(model)
+        assert sorted(p.parent.name for p in root.rglob("*.parquet")) == [f"month={m}" for m in store.months("requests")]
+    finally:
+        store_module.CHUNK_ROWS = old_chunk

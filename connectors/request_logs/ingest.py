@@ -25,9 +25,6 @@ from finops.schema import REQUESTS, REQUESTS_TABLE
 from finops.store import Store, UpsertResult
 
 Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
-# The store stages a load with one open Parquet writer per month; handing it a few months
-# at a time bounds that buffer (10M rows over 19 months: 1.8 GB peak at once, 1.0 GB by 6).
-MONTHS_PER_UPSERT = 6
 
 
 class BadRowsError(InputError):
@@ -105,17 +102,6 @@ def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | N
     return _Staged(report, good.drop(*flags, REC, ROW)), problems, reading.notes
 
 
-def _upsert_by_months(store: Store, data: pl.LazyFrame) -> UpsertResult:
-    """Upsert `data` a few months at a time (each pass reads only its months' rows)."""
-    starts = data.select(pl.col("ts").dt.truncate("1mo").unique().sort()).collect(engine="streaming").to_series().to_list()
-    result = UpsertResult(REQUESTS_TABLE.name)
-    for i in range(0, len(starts), MONTHS_PER_UPSERT):
-        group = starts[i:i + MONTHS_PER_UPSERT]
-        lo, hi = pl.lit(group[0]), pl.lit(group[-1]).dt.offset_by("1mo")
-        result = result + store.upsert(REQUESTS_TABLE, data.filter((pl.col("ts") >= lo) & (pl.col("ts") < hi)))
-    return result
-
-
 def ingest_request_files(
     store: Store,
     paths: list[Path],
@@ -149,5 +135,5 @@ def ingest_request_files(
             data = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
             data, merged = merge_with_store(store, data.select(REQUESTS.names()))
             report.merged += merged
-            report.result = report.result + _upsert_by_months(store, data)
+            report.result = report.result + store.upsert(REQUESTS_TABLE, data)
     return report

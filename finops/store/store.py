@@ -12,21 +12,37 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from polars.io.plugins import register_io_source
 
 from finops.errors import InputError, StoreError
 from finops.schema import SCHEMA_VERSION, TABLES, Table
-from finops.store import atomic, layout
+from finops.store import atomic, layout, merge
 
 INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
 _MONTH = "__month"
+# Rows merged in memory at once: a month bigger than this is merged in key-bucket groups,
+# so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
+CHUNK_ROWS = 1_000_000
+STAGE_ROW_GROUP = 16_384
+MONTHS_AT_ONCE = 2
+
+
+def _month_name(yyyymm: int) -> str:
+    return f"{yyyymm // 100:04d}-{yyyymm % 100:02d}"
+
+
+class _Unchanged(Exception):
+    """Raised inside an atomic write to drop the temp file when a merge changed nothing."""
 
 
 @dataclass
@@ -131,33 +147,40 @@ class Store:
             self._ensure_meta()
             with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as stage:
                 parts = self._stage(t, frame, Path(stage))
-                result = UpsertResult(t.name)
-                for month in sorted(parts):
-                    result = result + self._upsert_month(t, month, parts[month])
-                return result
+                # Months are independent files: merge two at a time (polars releases the GIL)
+                # so both cores work; memory is two merge groups at most.
+                with ThreadPoolExecutor(max_workers=MONTHS_AT_ONCE) as pool:
+                    results = list(pool.map(lambda m: self._upsert_month(t, m, parts[m]), sorted(parts)))
+                return sum(results, UpsertResult(t.name))
 
     def _stage(self, t: Table, frame: pl.DataFrame | pl.LazyFrame, stage: Path) -> dict[str, pl.LazyFrame]:
-        """The new rows, conformed and split by month; a LazyFrame is streamed to Parquet first.
+        """The new rows, conformed, bucketed by key and split by month; a LazyFrame is streamed to Parquet first.
 
         Streaming into one Parquet folder per month reads the input once and lets each month
         read only its own rows, so memory stays bounded by a month however large the input.
+        Small row groups keep the one-writer-per-month buffers small; lz4 because the stage
+        is read once and deleted.
         """
         lf = t.conform(frame).with_columns(
-            pl.col(t.time_column).dt.strftime("%Y-%m").alias(_MONTH)
+            (pl.col(t.time_column).dt.year().cast(pl.Int32) * 100 + pl.col(t.time_column).dt.month()).alias(_MONTH),
+            merge.fine_bucket(list(t.key)).alias(merge.BUCKET),
         )
         if isinstance(frame, pl.LazyFrame):
-            lf.sink_parquet(pl.PartitionBy(stage / "parts", key=_MONTH, include_key=True), mkdir=True)
+            lf.sink_parquet(
+                pl.PartitionBy(stage / "parts", key=_MONTH, include_key=False),
+                mkdir=True, compression="lz4", statistics=False, row_group_size=STAGE_ROW_GROUP,
+            )
             folders = sorted(p for p in (stage / "parts").glob(f"{_MONTH}=*") if p.is_dir()) if (stage / "parts").is_dir() else []
-            parts = {p.name.split("=", 1)[1]: pl.scan_parquet(p / "*.parquet") for p in folders}
-            bad = [m for m in parts if not re.fullmatch(r"\d{4}-\d{2}", m)]
+            bad = [p for p in folders if not re.fullmatch(r"\d{6}", p.name.split("=", 1)[1])]
             if bad:
                 raise InputError(f"table {t.name}: field {t.time_column!r} is empty in some rows; it is part of the key")
+            parts = {_month_name(int(p.name.split("=", 1)[1])): pl.scan_parquet(p / "*.parquet", hive_partitioning=False) for p in folders}
             for lf_part in parts.values():
                 self._check_keys(t, lf_part)
         else:
             df = lf.collect()
             self._check_keys(t, df.lazy())  # row numbers of the caller's frame
-            parts = {str(m): g.lazy() for (m,), g in df.group_by(_MONTH)}
+            parts = {_month_name(m): g.drop(_MONTH).lazy() for (m,), g in df.group_by(_MONTH, maintain_order=True)}
         return parts
 
     def _check_keys(self, t: Table, lf: pl.LazyFrame) -> None:
@@ -177,43 +200,65 @@ class Store:
                 )
 
     def _upsert_month(self, t: Table, month: str, new: pl.LazyFrame) -> UpsertResult:
+        """Merge a month's new rows into its file, one key-bucket group at a time (see merge.py)."""
         key = list(t.key)
-        new = new.drop(_MONTH).unique(subset=key, keep="last", maintain_order=True)
-        existing = self._scan_month(t, month)
         value_cols = [c for c in t.schema.names() if c not in INGEST_TIME_COLUMNS]
-        if existing is None:
-            fresh = new.collect(engine="streaming")
-            if fresh.height == 0:
-                return UpsertResult(t.name)
-            self._write_month(t, month, fresh.lazy())
-            return UpsertResult(t.name, added=fresh.height, months_written=[month])
-        existing = existing.select(list(t.schema.names()))
-        effective = new.join(
-            existing.select(value_cols), on=value_cols, how="anti", nulls_equal=True
-        ).collect(engine="streaming")
+        existing = self._scan_month(t, month)
         n_new = new.select(pl.len()).collect().item()
-        if effective.height == 0:
-            return UpsertResult(t.name, unchanged=n_new)
-        added = effective.lazy().join(existing.select(key), on=key, how="anti").select(pl.len()).collect().item()
-        merged = pl.concat(
-            [existing.join(effective.lazy().select(key), on=key, how="anti"), effective.lazy()],
-            how="vertical",
-        ).sort([t.time_column, *key])
-        self._write_month(t, month, merged)
-        return UpsertResult(
-            t.name,
-            added=added,
-            changed=effective.height - added,
-            unchanged=n_new - effective.height,
-            months_written=[month],
-        )
+        if n_new == 0:
+            return UpsertResult(t.name)
+        n_old = existing.select(pl.len()).collect().item() if existing is not None else 0
+        groups = max(1, math.ceil((n_new + n_old) / CHUNK_ROWS))
+        if existing is not None:
+            existing = existing.select(list(t.schema.names())).with_columns(merge.fine_bucket(key).alias(merge.BUCKET))
+        counts = merge.MergeCounts()
+
+        def merged_groups() -> Iterator[pl.DataFrame]:
+            nonlocal counts
+            for g in range(groups):
+                pick = merge.in_group(g, groups)
+                new_g = new.filter(pick).drop(merge.BUCKET).collect()
+                old_g = None if existing is None else existing.filter(pick).drop(merge.BUCKET).collect()
+                out, c = merge.merge_rows(old_g, new_g, key, value_cols, t.time_column)
+                counts = counts + c
+                yield out
+
+        target = layout.partition_file(self.root, t.name, month)
+        try:
+            with atomic.atomic_path(target) as tmp:
+                self._write_groups(t, tmp, merged_groups(), groups, lambda: counts.effective == 0)
+        except _Unchanged:  # nothing new: the stored file (and its mtime) stays
+            return UpsertResult(t.name, unchanged=counts.unchanged)
+        return UpsertResult(t.name, counts.added, counts.changed, counts.unchanged, months_written=[month])
+
+    def _write_groups(
+        self, t: Table, path: Path, frames: Iterator[pl.DataFrame], groups: int, unchanged: Callable[[], bool]
+    ) -> None:
+        """Write merged groups to one Parquet file, streamed so one group is in memory at a time.
+
+        Raises _Unchanged, before writing when there is one group, when no row changed.
+        """
+        options: dict = {"compression": "zstd", "metadata": {"finops_schema_version": str(SCHEMA_VERSION), "finops_table": t.name}}
+        if groups == 1:
+            only = next(frames)
+            if unchanged():
+                raise _Unchanged
+            only.write_parquet(path, **options)
+            return
+
+        def source(*_args: object) -> Iterator[pl.DataFrame]:
+            yield from frames
+
+        register_io_source(source, schema=t.schema).sink_parquet(path, **options)
+        if unchanged():
+            raise _Unchanged
 
     def _write_month(self, t: Table, month: str, frame: pl.LazyFrame) -> None:
         target = layout.partition_file(self.root, t.name, month)
         # Streams to a temp file; the old file stays readable until the rename.
         atomic.write_parquet(
             target,
-            frame.sort([t.time_column, *t.key]), metadata={"finops_schema_version": str(SCHEMA_VERSION), "finops_table": t.name}
+            frame.sort(t.time_column, maintain_order=True), metadata={"finops_schema_version": str(SCHEMA_VERSION), "finops_table": t.name}
         )
 
     def delete_where(self, table: Table | str, predicate: pl.Expr) -> int:
