@@ -1,133 +1,117 @@
-"""Run the benchmark suite by hand: `python -m bench [STEP ...] [--rows 1M,10M,50M]`.
+"""Run the benchmark suite by hand: `python -m bench [STEP ...] [--rows 1M,10M,50M] [--work DIR]`.
 
-Each step runs in a fresh interpreter (bench/_measure.py) and the table shows wall time,
-rows/s and peak RSS per data size. Steps:
+One run prints, per data size, wall time, rows/s and peak RSS of every step; each
+measurement runs in a fresh interpreter (bench/_measure.py). Steps (default: all):
 
 - ingest-jsonl, ingest-parquet: request-log ingest into a fresh store
-- reconcile: reconcile the request log against its billed usage (plus the pandas peer)
 - rollup: the daily rollup alone (polars, streaming)
-- export: a year of cost lines to Parquet and CSV
-- forecast, dashboard: delegate to bench/forecast.py and bench/dashboard_cold_start.py
+- reconcile: reconcile the N rows against their billed usage, then the pandas peer; the ratio
+- forecast: daily token series from the N rows, the forecast fitted for every series
+- dashboard: cold start of `finops dashboard` to the first painted overview, N rows in the store
+- export: a year of cost lines (about N/10) to FOCUS Parquet and CSV
 
+A step that fails (or is killed) becomes a "failed (...)" row and the rest still run; the
+table is printed at the end even then. See bench/README.md for what each figure means.
 Nothing here asserts a timing; targets are in the issue notes and docs/scale.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from bench._measure import Measurement, print_table, run_step
+from bench import _measure, _steps_app, _steps_core
+from bench._measure import Outcome, print_report
+from bench._steps_prepare import Workspace, log
 
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "50M": 50_000_000}
+STEPS: dict[str, Callable[[Workspace], list[Outcome]]] = {
+    "ingest-jsonl": lambda ws: _steps_core.ingest(ws, "jsonl"),
+    "ingest-parquet": lambda ws: _steps_core.ingest(ws, "parquet"),
+    "rollup": _steps_core.rollup,
+    "reconcile": _steps_core.reconcile,
+    "forecast": _steps_app.forecast,
+    "dashboard": _steps_app.dashboard,
+    "export": _steps_app.export,
+}
 
 
-def _prepare(rows: int, work: Path, steps: list[str]) -> dict[str, Path]:
-    from bench._data import write_requests
-
-    paths = {"parquet": work / "parquet", "jsonl": work / "jsonl"}
-    write_requests(rows, paths["parquet"], "parquet")
-    if "ingest-jsonl" in steps:  # 50M rows of JSON text is ~20 GB: only when asked for
-        write_requests(rows, paths["jsonl"], "jsonl")
-    return paths
-
-
-def _ingest(fmt: str, rows: int, data: Path, work: Path) -> Measurement:
-    store = work / f"store-{fmt}"
-    shutil.rmtree(store, ignore_errors=True)
-    body = f"""
-from connectors.request_logs import ingest_request_files
-from finops.store import Store
-from pathlib import Path
-files = sorted(Path({str(data)!r}).iterdir())
-res = ingest_request_files(Store(Path({str(store)!r})), files, fmt="generic")
-RESULT["stored"] = res.result.added
-"""
-    return run_step(f"ingest {fmt}", "", body, rows)
+def parse_rows(text: str) -> list[tuple[str, int]]:
+    out = []
+    for label in (x.strip() for x in text.split(",") if x.strip()):
+        upper = label.upper()
+        if upper in SIZES:
+            out.append((upper, SIZES[upper]))
+        elif upper[:-1].isdigit() and upper[-1] in "KM":
+            out.append((upper, int(upper[:-1]) * (1_000 if upper[-1] == "K" else 1_000_000)))
+        elif label.replace("_", "").isdigit():
+            out.append((label, int(label.replace("_", ""))))
+        else:
+            raise SystemExit(f"--rows: {label!r} is not a size (use e.g. 1M, 200K or 200000)")
+    return out
 
 
-def _rollup(rows: int, data: Path) -> Measurement:
-    body = f"""
-import polars as pl
-from finops.rollup import daily_rollup
-out = daily_rollup(pl.scan_parquet({str(data / '*.parquet')!r})).collect(engine="streaming")
-RESULT["groups"] = out.height
-"""
-    return run_step("rollup (polars streaming)", "", body, rows)
+def parse_steps(positional: list[str], option: str | None) -> list[str]:
+    names = positional + [x.strip() for x in (option or "").split(",") if x.strip()]
+    if not names or "all" in names:
+        return list(STEPS)
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise SystemExit(f"unknown step {unknown[0]!r}: use all or any of {', '.join(STEPS)}")
+    return [n for n in STEPS if n in names]  # the fixed order: ingest first, export last
 
 
-def _reconcile(rows: int, data: Path, work: Path) -> list[Measurement]:
-    store = work / "store-reconcile"
-    if not store.exists():
-        setup_store = f"""
-import polars as pl
-from pathlib import Path
-from bench._data import billed_usage_for
-from finops.store import Store
-s = Store(Path({str(store)!r}))
-lf = pl.scan_parquet({str(data / '*.parquet')!r})
-s.upsert("requests", lf)
-s.upsert("billed_usage", billed_usage_for(lf).collect())
-"""
-        run_step("prepare reconcile store", setup_store, "", rows)
-    ours = f"""
-from pathlib import Path
-from finops.reconcile import reconcile
-from finops.store import Store
-res = reconcile(Store(Path({str(store)!r})))
-RESULT["groups"] = res.groups.height
-"""
-    peer = f"""
-import pandas as pd, glob
-req = pd.concat([pd.read_parquet(p) for p in glob.glob({str(store / 'requests/*/*.parquet')!r})])
-bill = pd.concat([pd.read_parquet(p) for p in glob.glob({str(store / 'billed_usage/*/*.parquet')!r})])
-req["day"] = req["ts"].dt.date
-req["input_uncached"] = req["input_tokens"].fillna(0) - req["cached_input_tokens"].fillna(0) - req["cache_write_tokens"].fillna(0)
-local = req.groupby(["day", "provider", "model", "project_id"]).agg(
-    input_uncached=("input_uncached", "sum"), input_cache_read=("cached_input_tokens", "sum"),
-    output=("output_tokens", "sum")).reset_index()
-local = local.melt(id_vars=["day", "provider", "model", "project_id"], var_name="token_class", value_name="local")
-bill["day"] = bill["charge_period_start"].dt.date
-billed = bill.groupby(["day", "provider", "model", "project_id", "token_class"])["quantity"].sum().reset_index()
-merged = local.merge(billed, on=["day", "provider", "model", "project_id", "token_class"], how="outer")
-merged["delta"] = merged["quantity"].fillna(0) - merged["local"].fillna(0)
-RESULT["groups"] = len(merged)
-"""
-    return [run_step("reconcile (ours)", "", ours, rows), run_step("reconcile (pandas peer)", "", peer, rows)]
+def run_size(ws: Workspace, steps: list[str], outcomes: list[Outcome]) -> None:
+    for step in steps:
+        log(f"[{ws.label}] {step} ...")
+        try:
+            rows = STEPS[step](ws)
+        except Exception as exc:  # a bug in the runner itself must not cost the other steps' rows
+            rows = [Outcome(ws.label, step, ws.rows, failure=f"{type(exc).__name__}: {exc}")]
+        outcomes.extend(rows)
+        for o in rows:
+            m = o.measurement
+            log(f"[{ws.label}]   {o.name}: " + (f"{m.seconds:.2f} s, {m.peak_rss_mb:,.0f} MB" if m else f"failed ({o.failure})"))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("steps", nargs="*", default=["ingest-jsonl", "ingest-parquet", "rollup", "reconcile"])
-    parser.add_argument("--rows", default="1M,10M", help="comma list of sizes: 1M,10M,50M or integers")
-    parser.add_argument("--work", type=Path, default=None, help="scratch directory (default: a temp dir)")
-    args = parser.parse_args()
-    results: list[Measurement] = []
-    for label in args.rows.split(","):
-        rows = SIZES.get(label) or int(label)
-        work = args.work or Path(tempfile.mkdtemp(prefix=f"finops-bench-{label}-"))
-        data = _prepare(rows, work, args.steps)
-        for step in args.steps:
+    parser.add_argument("step", nargs="*", help=f"steps to run (default all): {', '.join(STEPS)}")
+    parser.add_argument("--steps", help="comma list of steps, or all")
+    parser.add_argument("--rows", default="1M,10M,50M", help="comma list of sizes: 1M,10M,50M, 200K or integers")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="scratch directory, kept afterwards; prepared data in it is reused by the next run")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds allowed per measured step (default none)")
+    args = parser.parse_args(argv)
+    steps, sizes = parse_steps(args.step, args.steps), parse_rows(args.rows)
+    _measure.STEP_TIMEOUT = args.timeout
+    root = args.work or Path(tempfile.mkdtemp(prefix="finops-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    log(f"python -m bench: {', '.join(steps)} at {', '.join(label for label, _ in sizes)} rows; "
+        f"scratch {root}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    outcomes: list[Outcome] = []
+    try:
+        for label, rows in sizes:
+            ws = Workspace(root, label, rows)
             try:
-                if step == "ingest-jsonl":
-                    results.append(_ingest("jsonl", rows, data["jsonl"], work))
-                elif step == "ingest-parquet":
-                    results.append(_ingest("parquet", rows, data["parquet"], work))
-                elif step == "rollup":
-                    results.append(_rollup(rows, data["parquet"]))
-                elif step == "reconcile":
-                    ours, peer = _reconcile(rows, data["parquet"], work)
-                    peer.extra["slower_than_ours"] = f"{peer.seconds / ours.seconds:.1f}x"
-                    results += [ours, peer]
-                else:
-                    print(f"unknown step {step}")
-            except RuntimeError as exc:
-                print(f"{step} at {label}: {exc}")
+                run_size(ws, steps, outcomes)
+            finally:
+                if args.work is None:  # 50M rows of JSONL alone are ~20 GB: free each size's data
+                    shutil.rmtree(ws.dir, ignore_errors=True)
+    except KeyboardInterrupt:
+        log("interrupted: the table below has the steps that finished")
+    finally:
         if args.work is None:
-            shutil.rmtree(work, ignore_errors=True)
-    print_table(results)
+            shutil.rmtree(root, ignore_errors=True)
+        print_report(outcomes)
+        print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; "
+              f"prepared data is untimed; see bench/README.md", flush=True)
+    sys.exit(1 if any(o.failure for o in outcomes) else 0)  # the table says which; a script can tell
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""The data-path steps of `python -m bench`: request-log ingest, the daily rollup, reconcile and its pandas peer.
+
+Each returns table rows (bench/_measure.py Outcome); every measurement runs in its own
+interpreter, so a step that is killed (e.g. the peer out of memory) costs only its row.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from bench._measure import Measurement, Outcome, attempt, run_step
+from bench._steps_prepare import Workspace
+
+
+def ingest(ws: Workspace, fmt: str) -> list[Outcome]:
+    name = f"ingest {fmt}"
+
+    def measure() -> Measurement:
+        data = ws.jsonl if fmt == "jsonl" else ws.parquet
+        store = ws.dir / f"store-{fmt}"
+        shutil.rmtree(store, ignore_errors=True)  # a fresh store: the first load, not a no-op re-load
+        body = f"""
+from connectors.request_logs import ingest_request_files
+from finops.store import Store
+from pathlib import Path
+files = sorted(Path({str(data)!r}).iterdir())
+res = ingest_request_files(Store(Path({str(store)!r})), files, fmt="generic")
+RESULT["stored"] = res.result.added
+"""
+        try:
+            return run_step(name, "", body, ws.rows)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)  # read by no other step
+
+    return [attempt(ws.label, name, ws.rows, measure)]
+
+
+def rollup(ws: Workspace) -> list[Outcome]:
+    name = "rollup (polars streaming)"
+
+    def measure() -> Measurement:
+        body = f"""
+import polars as pl
+from finops.rollup import daily_rollup
+out = daily_rollup(pl.scan_parquet({str(ws.parquet / '*.parquet')!r})).collect(engine="streaming")
+RESULT["groups"] = out.height
+"""
+        return run_step(name, "", body, ws.rows)
+
+    return [attempt(ws.label, name, ws.rows, measure)]
+
+
+OURS = """
+from pathlib import Path
+from finops.reconcile import reconcile
+from finops.store import Store
+res = reconcile(Store(Path({store!r})))
+RESULT["groups"] = res.groups.height
+"""
+
+# The same comparison as an analyst would write it: read every file into pandas, group, melt, merge.
+PEER = """
+import pandas as pd, glob
+req = pd.concat([pd.read_parquet(p) for p in glob.glob({requests!r})])
+bill = pd.concat([pd.read_parquet(p) for p in glob.glob({billed!r})])
+req["day"] = req["ts"].dt.date
+req["input_uncached"] = req["input_tokens"].fillna(0) - req["cached_input_tokens"].fillna(0) - req["cache_write_tokens"].fillna(0)
+local = req.groupby(["day", "provider", "model", "project_id"]).agg(
+    input_uncached=("input_uncached", "sum"), input_cache_read=("cached_input_tokens", "sum"),
+    output=("output_tokens", "sum")).reset_index()
+local = local.melt(id_vars=["day", "provider", "model", "project_id"], var_name="token_class", value_name="local")
+bill["day"] = bill["charge_period_start"].dt.date
+billed = bill.groupby(["day", "provider", "model", "project_id", "token_class"])["quantity"].sum().reset_index()
+merged = local.merge(billed, on=["day", "provider", "model", "project_id", "token_class"], how="outer")
+merged["delta"] = merged["quantity"].fillna(0) - merged["local"].fillna(0)
+RESULT["groups"] = len(merged)
+"""
+
+
+def reconcile(ws: Workspace) -> list[Outcome]:
+    """Ours, then the pandas peer in its own interpreter; the ratio only when both ran."""
+    ours_name, peer_name = "reconcile (ours)", "pandas peer"
+
+    def measure_ours() -> Measurement:
+        store = ws.store
+        return run_step(ours_name, "", OURS.format(store=str(store)), ws.rows)
+
+    def measure_peer() -> Measurement:
+        store = ws.store
+        code = PEER.format(requests=str(store / "requests/*/*.parquet"), billed=str(store / "billed_usage/*/*.parquet"))
+        return run_step(peer_name, "", code, ws.rows)
+
+    ours = attempt(ws.label, ours_name, ws.rows, measure_ours)
+    peer = attempt(ws.label, peer_name, ws.rows, measure_peer)
+    if ours.measurement is not None:
+        ours.notes["billed_days"] = ws.info(ws.store).get("billed_days", "?")
+    if ours.measurement is not None and peer.measurement is not None:
+        ratio = peer.measurement.seconds / ours.measurement.seconds
+        peer.notes["ratio_to_ours"] = f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster"
+    return [ours, peer]
