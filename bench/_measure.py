@@ -72,7 +72,7 @@ def run_step(name: str, setup: str, body: str, rows: int, timeout: float | None 
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env={**os.environ}, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise StepFailed(name, f"timed out after {timeout:.0f} s") from None
+        raise StepFailed(name, f"timed out after {timeout:g} s") from None
     if proc.returncode:
         raise StepFailed(name, failure_reason(proc.returncode, proc.stderr), proc.returncode)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
