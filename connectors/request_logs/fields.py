@@ -43,6 +43,7 @@ class Reading:
     labels: dict[str, str] = field(default_factory=dict)  # our field -> the name the file uses
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    retry_as_text: bool = False  # some columns were read typed; on a type error, read again as text
 
     def __post_init__(self) -> None:
         self.source = self.source or f"requests:{self.fmt}"

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.fields import COLUMNS, TEXT_COLUMNS, Reading, with_rows
-from connectors.request_logs.files import columns_of, scan
-from connectors.request_logs.values import REC
+from connectors.request_logs.fields import COLUMNS, FIELDS, TEXT_COLUMNS, Reading, with_rows
+from connectors.request_logs.files import columns_of, layout_of, scan
+from connectors.request_logs.problems import JSONL
+from connectors.request_logs.values import INT, REC
 from finops.errors import InputError
 
 OURS = tuple(c for c in COLUMNS if c != "source") + tuple(TEXT_COLUMNS)
+WHOLE = {f.name for f in FIELDS if f.kind == INT}
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
@@ -36,13 +38,19 @@ def check_targets(mapping: dict[str, str], allowed: tuple[str, ...], what: str) 
             raise InputError(f"--map {their}={ours}: {ours!r} is not a {what} column; use one of {', '.join(allowed)}")
 
 
-def read_generic(path: Path, mapping: dict[str, str] | None = None) -> Reading:
+def read_generic(path: Path, mapping: dict[str, str] | None = None, as_text: bool = False) -> Reading:
+    """The file's rows under our names; JSON whole numbers are read as numbers unless `as_text`.
+
+    Reading counts as numbers is a third of the parse; a file that holds a count as a string
+    ("12") or a float fails that read, and the caller reads it again `as_text`.
+    """
     mapping = mapping or {}
     check_targets(mapping, OURS, "requests")
     present = columns_of(path)
     renames = {their: ours for their, ours in mapping.items() if their in present}
     wanted = [c for c in present if renames.get(c, c) in OURS]
-    lf, layout = scan(path, {c: pl.String for c in wanted})
+    numeric = not as_text and layout_of(path) == JSONL
+    lf, layout = scan(path, {c: pl.Int64 if numeric and renames.get(c, c) in WHOLE else pl.String for c in wanted})
     lf = lf.select(*wanted, REC).rename(renames)
     labels = dict(zip(renames.values(), renames.keys()))
-    return Reading(Path(path), "generic", layout, with_rows(lf), labels)
+    return Reading(Path(path), "generic", layout, with_rows(lf), labels, retry_as_text=numeric)

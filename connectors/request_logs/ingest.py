@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from connectors.request_logs.dedup import merge_with_store
-from connectors.request_logs.fields import FIELDS, finish
+from connectors.request_logs.fields import FIELDS, Reading, finish
 from connectors.request_logs.problems import ROWS, Problems, collect
 from connectors.request_logs.readers import read_requests
 from connectors.request_logs.values import BAD, REC, ROW
@@ -84,12 +84,23 @@ def _checked(reading, lenient: bool, staged: Path | None) -> pl.LazyFrame:  # ty
     return pl.scan_parquet(staged)
 
 
-def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, tmp: Path, i: int) -> tuple[_Staged, Problems, list[str]]:
-    reading = read_requests(path, fmt, mapping)
+def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False) -> Reading:
+    reading = read_requests(path, fmt, mapping, as_text)
     if source:
         reading.source = source
+    return reading
+
+
+def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, tmp: Path, i: int) -> tuple[_Staged, Problems, list[str]]:
+    reading = _read(path, fmt, mapping, source)
     staged = None if reading.layout == ROWS else tmp / f"{i}.parquet"
-    checked = _checked(reading, False, staged)
+    try:
+        checked = _checked(reading, False, staged)
+    except InputError:
+        if not reading.retry_as_text:
+            raise
+        reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
+        checked = _checked(reading, False, staged)
     flagged = _flagged(checked)
     if flagged:  # the strict pass rejects some values: try the lenient forms before calling them bad
         checked = _checked(reading, True, staged)

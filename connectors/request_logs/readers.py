@@ -39,8 +39,11 @@ def detect_format(path: Path) -> str:
     return "generic"
 
 
-def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None = None) -> Reading:
-    """The file's rows as a Reading in the requests schema, unchecked (see fields.finish)."""
+def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None = None, as_text: bool = False) -> Reading:
+    """The file's rows as a Reading in the requests schema, unchecked (see fields.finish).
+
+    `as_text` reads every generic column as text (the fallback when a typed read fails).
+    """
     path = Path(path)
     if fmt not in FORMATS:
         raise InputError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -49,7 +52,7 @@ def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None 
     if mapping and fmt != "generic":
         raise InputError(f"{path}: --map applies to the generic format, not {fmt}")
     if fmt == "generic":
-        return read_generic(path, mapping)
+        return read_generic(path, mapping, as_text)
     readers = {"otel": read_otel, "litellm": read_litellm, "langfuse": read_langfuse,
                "claude-code": read_claude_code, "codex": read_codex}
     return readers[fmt](path)
