@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from test_tui_support import SAMPLE_TODAY, anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
+from test_tui_support import SAMPLE_TODAY, Recorder, anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
@@ -235,12 +235,13 @@ async def test_a_failing_load_is_a_notification_and_a_panel_not_a_crash(
 
     monkeypatch.setattr(overview, "load_overview", broken)
     app = make_app(dash_home)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    seen = Recorder()
+    async with app.run_test(size=(100, 30), notifications=True, message_hook=seen) as pilot:
         await settle(pilot)
         notice = app.screen.query_one("#notice", Notice)
         assert notice.display and notice.has_class("error")
         assert "unreadable partition" in notice.info.reason
-        assert any("unreadable partition" in n.message and n.severity == "error" for n in app._notifications)
+        assert any("unreadable partition" in n.message and n.severity == "error" for n in seen.notifications)
         await pilot.press("2")  # the app is still responsive
         await settle(pilot)
         assert app.current_mode == "sources"
@@ -346,8 +347,13 @@ async def test_a_failing_forecast_keeps_the_spend_figures(
 
     monkeypatch.setattr(forecast_link, "overview_extras", broken)
     app = make_app(dash_home)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    seen = Recorder()
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=seen) as pilot:
         await settle(pilot)
         assert app.screen.query_one("#main").display and app.screen.data.mtd_total > 0
         assert "not available" in figure_text(app, "fig-budget")
-        assert any("budgets.monthly_usd" in n.message for n in app._notifications)
+        assert not any(w.loading for w in app.screen.query("Figure"))
+        # Exactly one notification, naming the config field; the spend figures are untouched.
+        errors = [n for n in seen.notifications if n.severity == "error"]
+        assert len(errors) == 1 and "budgets.monthly_usd" in errors[0].message
+        assert "budgets and forecast" in errors[0].title

@@ -59,23 +59,39 @@ def make_app(home: Path, **kwargs):  # type: ignore[no-untyped-def]
     return FinopsApp(settings_for(home), **kwargs)
 
 
-from textual.worker import WorkerFailed  # noqa: E402
+async def settle(pilot, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the app's settled signal: every load the visible screens started is on screen.
 
-
-async def settle(pilot, rounds: int = 3) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their messages be handled, until `rounds` checks in a row find none running.
-
-    Some loads start only after a repaint (the Overview's forecast), so one quiet moment
-    is not enough on a busy machine.
+    `FinopsApp.wait_settled` (finops/tui/settled.py) counts loads started after a repaint
+    (the Overview's forecast) and loading indicators about to appear, so no sleep is needed;
+    it raises TimeoutError naming what is still pending.
     """
-    quiet = 0
-    for _ in range(60):
-        await pilot.pause()
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app reports worker failures itself (a notification); tests assert on that
-        await pilot.pause(0.02)
-        quiet = 0 if any(w.is_running for w in pilot.app.workers) else quiet + 1
-        if quiet >= rounds:
-            return
+    await pilot.pause()
+    await pilot.app.wait_settled(timeout)
+
+
+class Recorder:
+    """A `run_test(message_hook=...)` that keeps every message the app handled, once each.
+
+    Notifications expire (5-15 s) and a progress box comes and goes: tests assert on what
+    was posted, which no runner load can make disappear.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[object] = []
+        self._ids: set[int] = set()
+
+    def __call__(self, message: object) -> None:
+        # The hook sees a message at every node it reaches (bubbling): keep the first sighting.
+        if id(message) not in self._ids:
+            self._ids.add(id(message))
+            self.messages.append(message)
+
+    def of(self, kind: type) -> list:
+        return [m for m in self.messages if isinstance(m, kind)]
+
+    @property
+    def notifications(self) -> list:
+        from textual.notifications import Notify
+
+        return [m.notification for m in self.of(Notify)]

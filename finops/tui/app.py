@@ -2,11 +2,13 @@
 
 Six screens are Textual modes switched with the number keys; each keeps its own stack,
 so a drill-down on Reconcile survives a trip to Overview. The store is opened in a
-thread worker; until it answers, screens show loading indicators.
+thread worker; until it answers, screens show loading indicators. `settled` /
+`wait_settled()` say when every started load is on screen (finops/tui/settled.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import date
 from typing import Any, ClassVar
@@ -93,6 +95,10 @@ class FinopsApp(App[tuple[float, float] | None]):
         self._explicit_filters = filters is not None
         self.exit_when_painted = exit_when_painted  # for bench/dashboard_cold_start.py
         self.preload = preload  # the store read started before Textual was imported
+        self.started = False  # on_mount ran (the first context load is under way)
+        self.dashboard_screens: set[DashboardScreen] = set()  # mounted ones (they add themselves)
+        self.activity = asyncio.Event()  # set whenever a load starts or ends (wakes wait_settled)
+        self._context_worker: Worker | None = None
         section = settings.config.section("dashboard")
         wanted = theme or str(section.get("theme", "dark"))
         self.theme = THEMES.get(wanted, wanted if wanted in self.available_themes else THEMES["dark"])
@@ -119,7 +125,8 @@ class FinopsApp(App[tuple[float, float] | None]):
         self._log_restore = (finops_log.propagate, ToAppLog())
         finops_log.addHandler(self._log_restore[1])
         finops_log.propagate = False
-        self.load_context()
+        self.reload_store()
+        self.started = True
 
     def on_unmount(self) -> None:
         import logging
@@ -154,8 +161,46 @@ class FinopsApp(App[tuple[float, float] | None]):
         self.refresh_active()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.group == "context":
-            self.report_error(event.worker.error, where="opening the store")
+        worker = event.worker
+        if worker.group != "context" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        if event.state == WorkerState.ERROR:
+            self.report_error(worker.error, where="opening the store")
+            if self.ctx is None:
+                self._store_unreadable(worker.error)
+        if worker is self._context_worker:
+            self._context_worker = None  # its ContextLoaded (posted before it ended) was handled
+            self.note_activity()
+
+    def _store_unreadable(self, error: BaseException | None) -> None:
+        from finops.tui.data.availability import NotAvailable
+
+        info = NotAvailable("The store could not be opened", " ".join(str(error).split()), "fix it and press r to retry")
+        for screen in list(self.dashboard_screens):
+            screen.set_busy(False)
+            screen.show_body(False)
+            screen.show_notice(info, error=True)
+
+    # -- the settled signal (finops/tui/settled.py) ---------------------------------
+    @property
+    def context_pending(self) -> bool:
+        return self._context_worker is not None
+
+    @property
+    def settled(self) -> bool:
+        """True when every load the visible screens started has been applied to their widgets."""
+        from finops.tui.settled import unsettled
+
+        return not unsettled(self)
+
+    async def wait_settled(self, timeout: float = 60.0) -> None:
+        """Wait until `settled` holds across a repaint (from another task, e.g. a test's Pilot)."""
+        from finops.tui.settled import wait_settled
+
+        await wait_settled(self, timeout)
+
+    def note_activity(self) -> None:
+        self.activity.set()
 
     # -- shared state ----------------------------------------------------------------
     def set_filters(self, filters: Filters) -> None:
@@ -173,8 +218,9 @@ class FinopsApp(App[tuple[float, float] | None]):
             screen.maybe_reload()
 
     def reload_store(self) -> None:
-        """Re-read the store (after a sync); every screen reloads when next shown."""
-        self.load_context()
+        """Re-read the store (at start, after a sync); every screen reloads when next shown."""
+        self._context_worker = self.load_context()
+        self.note_activity()
 
     def overview_painted(self) -> None:
         """Called by the Overview after its first data is on screen (cold-start benchmark)."""

@@ -5,10 +5,16 @@ load. The load runs in a thread worker (defined by each screen with its own grou
 posts a typed `Loaded` message; the screen drops results computed for stale filters.
 A worker that raises `Unavailable` turns into a plain panel; any other error into an
 error panel plus a notification.
+
+Every load a screen waits for is `track`ed until its worker's final state change has been
+handled. A worker posts its result before it ends, to the same queue, so by then the
+result is on the widgets (or was dropped as stale). `settled` (no tracked load, no
+loading indicator shown or about to be) is what `FinopsApp.settled` is made of.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
@@ -24,12 +30,15 @@ from finops.tui.widgets.notice import Notice
 from finops.tui.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from finops.tui.app import FinopsApp
     from finops.tui.data.context import DashboardContext
     from finops.tui.filters import Filters
 
 
 BUSY_DELAY = 0.2  # seconds a load may take before its widgets show a loading indicator
+ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 def empty_store_notice(ctx: "DashboardContext") -> NotAvailable:
@@ -47,6 +56,10 @@ class DashboardScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._loaded_key: tuple[int, Any] | None = None
+        # name -> the worker whose result the screen still waits for (None: about to start)
+        self._loads: dict[str, Worker | None] = {}
+        self._busy_timers: dict[str, tuple[int, Timer]] = {}  # key -> (sequence number, timer)
+        self._busy_seq = 0
 
     @property
     def fapp(self) -> "FinopsApp":
@@ -70,6 +83,10 @@ class DashboardScreen(Screen):
     # -- load cycle -----------------------------------------------------------------
     def on_mount(self) -> None:
         self.query_one("#notice", Notice).display = False
+        self.fapp.dashboard_screens.add(self)
+
+    def on_unmount(self) -> None:
+        self.fapp.dashboard_screens.discard(self)
 
     def on_screen_resume(self) -> None:
         self.refresh_topbar()
@@ -99,7 +116,42 @@ class DashboardScreen(Screen):
         self.start_load(app.ctx, app.filters, app.generation)
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        """Start the screen's worker(s), each passed through `track`."""
         raise NotImplementedError
+
+    # -- pending loads (the "settled" signal) ------------------------------------------
+    def track(self, name: str, worker: "Worker | None" = None) -> "Worker | None":
+        """Wait for `worker` under `name` (replacing an earlier one); None reserves the name for a load about to start."""
+        self._loads[name] = worker
+        self.fapp.note_activity()
+        return worker
+
+    def _forget(self, worker: Worker) -> None:
+        for name, w in list(self._loads.items()):
+            if w is worker:
+                del self._loads[name]
+                self.fapp.note_activity()
+
+    @property
+    def pending_loads(self) -> tuple[str, ...]:
+        return tuple(self._loads)
+
+    @property
+    def loaded_for_current(self) -> bool:
+        """True once a load was started for the app's current store and filters (or none can start)."""
+        app = self.fapp
+        return app.ctx is None or self._loaded_key == (app.generation, app.filters)
+
+    def unsettled(self) -> list[str]:
+        """Why this screen is not settled (empty when it is): loads, indicators, timers."""
+        why = [f"load {name}" for name in self._loads]
+        why += [f"indicator timer {key}" for key in self._busy_timers]
+        # A widget's `loading` covers it with a LoadingIndicator (animated): never settled while one shows.
+        why += [f"loading #{w.id or type(w).__name__}" for w in self.query("*")
+                if w.loading or getattr(w, "_cover_widget", None) is not None]
+        if not self.loaded_for_current:
+            why.append("not loaded for the current filters")
+        return why
 
     def accept(self, message: Loaded) -> bool:
         """True when the message answers the current filters (else it is dropped)."""
@@ -111,23 +163,34 @@ class DashboardScreen(Screen):
         self.show_body(True)
         return True
 
-    def set_busy(self, busy: bool, widgets: "list[Widget] | None" = None) -> None:
-        """Loading indicators on (after a short delay, so quick loads never flicker) or off."""
+    def set_busy(self, busy: bool, widgets: "list[Widget] | None" = None, key: str = "data") -> None:
+        """Loading indicators on (after a short delay, so quick loads never flicker) or off.
+
+        `key` names the load the indicators belong to, so one load's end never cancels another's timer.
+        """
         targets = self.busy_widgets() if widgets is None else widgets
-        timer = getattr(self, "_busy_timer", None)
-        if timer is not None:
-            timer.stop()
-            self._busy_timer = None
+        pending = self._busy_timers.pop(key, None)
+        if pending is not None:
+            pending[1].stop()
         if busy:
-            self._busy_timer = self.set_timer(BUSY_DELAY, lambda: self._show_busy(targets))
+            self._busy_seq += 1
+            seq = self._busy_seq
+            self._busy_timers[key] = (seq, self.set_timer(BUSY_DELAY, partial(self._show_busy, key, seq, targets)))
         else:
             for w in targets:
                 w.loading = False
+        self.fapp.note_activity()
 
-    def _show_busy(self, widgets: "list[Widget]") -> None:
-        self._busy_timer = None
+    def _show_busy(self, key: str, seq: int, widgets: "list[Widget]") -> None:
+        # A timer that fired just before it was stopped still delivers its callback: only the
+        # timer still registered under `key` may show indicators (else one would stick).
+        pending = self._busy_timers.get(key)
+        if pending is None or pending[0] != seq:
+            return
+        del self._busy_timers[key]
         for w in widgets:
             w.loading = True
+        self.fapp.note_activity()
 
     def show_body(self, visible: bool) -> None:
         for w in self.query(".body-part"):
@@ -142,11 +205,22 @@ class DashboardScreen(Screen):
         self.query_one("#notice", Notice).display = False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR or event.worker.node is not self:
+        # The one handler for this screen's workers (subclasses override `worker_ended`, so no
+        # handler can skip the bookkeeping). Messages the worker posted were handled before this.
+        if event.worker.node is not self or event.state not in ENDED:
             return
         event.stop()
+        try:
+            self.worker_ended(event.worker)
+        finally:
+            self._forget(event.worker)
+
+    def worker_ended(self, worker: Worker) -> None:
+        """A worker of this screen ended; by default a failed load becomes a panel and a notification."""
+        if worker.state != WorkerState.ERROR:
+            return
         self.set_busy(False)
-        error = event.worker.error
+        error = worker.error
         if isinstance(error, Unavailable):
             self.show_body(False)
             self.show_notice(error.info)

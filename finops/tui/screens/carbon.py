@@ -44,7 +44,7 @@ class CarbonScreen(DashboardScreen):
         yield Static("", id="carbon-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        self.track("carbon", self.load(ctx, filters, generation))
 
     @work(thread=True, exclusive=True, group="carbon", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:

@@ -39,7 +39,7 @@ class CogsScreen(DashboardScreen):
         yield Static("", id="cogs-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        self.track("cogs", self.load(ctx, filters, generation))
 
     @work(thread=True, exclusive=True, group="cogs", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:

@@ -49,7 +49,7 @@ class ForecastScreen(DashboardScreen):
         yield Static("", id="forecast-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation, self.metric, self.by, self.horizon)
+        self.track("forecast", self.load(ctx, filters, generation, self.metric, self.by, self.horizon))
 
     @work(thread=True, exclusive=True, group="forecast", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, metric: str, by: str, horizon: int) -> None:
@@ -83,10 +83,10 @@ class ForecastScreen(DashboardScreen):
         table = self.query_one("#forecast-table", FrameTable)
         table.show(d.table, columns_for(d.table, d.kinds(), currency, d.labels(), hidden=("method",)))
         if not isinstance(self.focused, FrameTable):
-            table.focus()
+            table.focus(scroll_visible=False)  # the summary and warning above it stay in view
         self.show_chart()
         methods = sorted(set(d.table["method"].to_list()))
-        notes = " ".join(d.notes) + f" Method: {'; '.join(methods)}. b: split by · m: dollars/tokens · h: horizon · ↑↓: series."
+        notes = " ".join(d.notes) + f" Method: {'; '.join(methods)}. ↑↓: series (b, m, h: see the footer)."
         self.query_one("#forecast-notes", Static).update(Text(notes, style="dim"))
 
     def show_chart(self) -> None:

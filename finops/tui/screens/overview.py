@@ -12,7 +12,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from finops.tui.messages import OverviewExtrasLoaded, OverviewLoaded
-from finops.tui.screens.base import BUSY_DELAY, DashboardScreen
+from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import Figure, money, provenance_tag
 from finops.tui.data.columns import Column
@@ -36,6 +36,7 @@ class OverviewScreen(DashboardScreen):
         super().__init__()
         self.data: OverviewData | None = None
         self.extras: tuple = ()
+        self._extras_for: tuple | None = None  # (generation, filters) the pending extras answer
 
     def compose_body(self) -> ComposeResult:
         with Grid(id="figures", classes="body-part loads"):
@@ -53,7 +54,7 @@ class OverviewScreen(DashboardScreen):
         yield Static("", id="notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        self.track("overview", self.load(ctx, filters, generation))
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -85,7 +86,7 @@ class OverviewScreen(DashboardScreen):
             money(d.period_total, cur), prov, f"{d.start:%b %d} – {d.end:%b %d}"
         )
         self.query_one("#fig-mtd", Figure).set(money(d.mtd_total, cur), prov, f"{d.mtd_start:%b %d} – {d.end:%b %d}")
-        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"{BURN_DAYS}-day mean, bills spread")
+        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"mean of last {BURN_DAYS} days")
         self.query_one("#fig-month-end", Figure).set(
             money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left}d"
         )
@@ -98,27 +99,39 @@ class OverviewScreen(DashboardScreen):
         self.query_one("#notes", Static).update(self._notes(d))
         self.fapp.overview_painted()  # before the extras start: the benchmark stops at this paint
         # Budgets, the month-end forecast and holiday marks fit models: fetch them after this paint.
-        if getattr(self, "_extras_timer", None) is not None:
-            self._extras_timer.stop()
-        self._extras_timer = self.set_timer(
-            BUSY_DELAY, lambda: [setattr(self.query_one(fid), "loading", True) for fid in EXTRA_FIGURES.values()])
+        # The load is pending from now on (not only once its worker starts), so the screen is
+        # never "settled" between this paint and the extras.
         ctx, filters, generation = self.fapp.ctx, message.filters, message.generation
-        self.call_after_refresh(lambda: self.load_extras(ctx, filters, generation))
+        self._extras_for = (generation, filters)
+        self.track("overview-extras")
+        self.set_busy(True, self._extra_figures(), key="extras")
+        self.call_after_refresh(self._start_extras, ctx, filters, generation)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A failed forecast must not hide the spend figures: only its own figures say so.
-        # (Other events fall through to DashboardScreen's handler, which Textual calls next.)
-        if event.worker.group != "overview-extras" or event.state != WorkerState.ERROR:
+    def _start_extras(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
+        if self._extras_for != (generation, filters):
+            return  # a newer paint reserved the extras for its own filters
+        if (generation, filters) != (self.fapp.generation, self.fapp.filters):
+            # The filters changed before the fit started: drop it; the newer load's paint asks again.
+            self._loads.pop("overview-extras", None)
+            self.set_busy(False, self._extra_figures(), key="extras")
             return
-        event.stop()
-        event.prevent_default()
-        if getattr(self, "_extras_timer", None) is not None:
-            self._extras_timer.stop()
-        error = event.worker.error
+        self.track("overview-extras", self.load_extras(ctx, filters, generation))
+
+    def _extra_figures(self) -> list[Figure]:
+        return [self.query_one(fid, Figure) for fid in EXTRA_FIGURES.values()]
+
+    def worker_ended(self, worker: Worker) -> None:
+        # A failed forecast must not hide the spend figures: only its own figures say so.
+        if worker.group != "overview-extras" or worker.state != WorkerState.ERROR:
+            super().worker_ended(worker)
+            return
+        if self._loads.get("overview-extras") is not worker:
+            return  # an answer to filters changed since
+        self.set_busy(False, self._extra_figures(), key="extras")
+        error = worker.error
         for fid in EXTRA_FIGURES.values():
-            fig = self.query_one(fid, Figure)
-            fig.loading = False
             if fid != "#fig-month-end":
+                fig = self.query_one(fid, Figure)
                 fig.set("not available", (), f"{getattr(error, 'title', type(error).__name__)}: see notification")
         self.fapp.report_error(error, where="budgets and forecast")
 
@@ -128,8 +141,7 @@ class OverviewScreen(DashboardScreen):
         if (message.generation, message.filters) != (self.fapp.generation, self.fapp.filters):
             return
         self.extras = message.data.extras
-        if getattr(self, "_extras_timer", None) is not None:
-            self._extras_timer.stop()
+        self.set_busy(False, self._extra_figures(), key="extras")
         if self.data is not None and message.data.marks:
             from dataclasses import replace
 
@@ -141,15 +153,12 @@ class OverviewScreen(DashboardScreen):
             if target is None:
                 continue
             fig = self.query_one(target, Figure)
-            fig.loading = False
             if extra.missing is not None:
                 if target != "#fig-month-end":  # keeps the naive projection
                     fig.set("not available", (), extra.missing.reason)
                 continue
             fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]))
             fig.set_class(bool(extra.warning), "warning")
-        for fid in EXTRA_FIGURES.values():
-            self.query_one(fid).loading = False
         if self.data is not None:
             self.query_one("#notes", Static).update(self._notes(self.data))
 

@@ -41,7 +41,7 @@ class ReconcileScreen(DashboardScreen):
         yield Static("", id="drift-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        self.track("reconcile", self.load(ctx, filters, generation))
 
     @work(thread=True, exclusive=True, group="reconcile", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -104,7 +104,7 @@ class DrillScreen(DashboardScreen):
         parent = self.parent_screen
         # The parent's rows answer the same filters: reuse them instead of reconciling again.
         cached = parent.data if parent.data_key == (generation, filters) else None
-        self.load(ctx, filters, generation, cached)
+        self.track("drill", self.load(ctx, filters, generation, cached))
 
     @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, cached: "ReconcileData | None") -> None:

@@ -55,7 +55,7 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sync-box").display = False
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
-        self.load(ctx, filters, generation)
+        self.track("sources", self.load(ctx, filters, generation))
 
     @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -107,7 +107,7 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sync-box").display = True
         self.query_one("#sync-label", Static).update("sync: starting…")
         self.query_one("#sync-progress", ProgressBar).update(total=None, progress=0)
-        self.sync(ctx, sources)
+        self.track("sync", self.sync(ctx, sources))
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def sync(self, ctx: "DashboardContext", sources: list[str] | None) -> None:
@@ -133,21 +133,19 @@ class SourcesScreen(DashboardScreen):
     def on_sync_failed(self, message: SyncFailed) -> None:
         self.app.notify(message.message, title=f"{message.title}: {message.source}", severity="error", timeout=15)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "sync":
-            return  # DashboardScreen's handler (called next by Textual) deals with it
-        event.prevent_default()
-        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+    def worker_ended(self, worker: Worker) -> None:
+        if worker.group != "sync":
+            super().worker_ended(worker)
             return
-        event.stop()
         self.syncing = False
         self.query_one("#sync-box").display = False
-        if event.state == WorkerState.ERROR:
+        if worker.state == WorkerState.ERROR:
             from finops.tui.data.availability import Unavailable
 
-            error = event.worker.error
+            error = worker.error
             if isinstance(error, Unavailable):
                 self.app.notify(error.info.text(), title="Sync not available", severity="warning", timeout=10)
             else:
                 self.fapp.report_error(error, where="sync")
+        # Re-read the store before the sync stops counting as pending: no settled moment in between.
         self.fapp.reload_store()
