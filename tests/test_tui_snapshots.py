@@ -1,7 +1,10 @@
 """SVG snapshots of every dashboard screen on the sample at 120x40 and 80x24.
 
 Deterministic: "today" is pinned to the sample's last day + 1, the theme is fixed, and
-each shot is taken after every worker finished. Update with `pytest --snapshot-update`.
+each shot is taken once the app is settled (`FinopsApp.wait_settled`: every load the
+screen started, including the Overview's forecast fitted after the first paint, is on
+its widgets and no loading indicator is shown or due). Update with
+`python -m pytest tests/test_tui_snapshots.py --snapshot-update`, then look at the SVGs.
 """
 
 from __future__ import annotations
@@ -12,12 +15,6 @@ import pytest
 
 from test_tui_support import dash_home, make_app, settle, tui_store_path  # noqa: F401
 
-# The overview and forecast screens paint spend first and fill forecast figures from a worker,
-# so on a loaded 2-core runner the captured frame depends on timing. Until the app exposes a
-# 'settled' signal the snapshots run locally (pytest tests/test_tui_snapshots.py) but not in CI.
-pytestmark = pytest.mark.skipif(__import__('os').environ.get('CI') == 'true',
-                                reason='timing-dependent screenshots; run locally (issue 9 follow-up)')
-
 SCREENS = [("1", "overview"), ("2", "sources"), ("3", "reconcile"), ("4", "cogs"), ("5", "forecast"), ("6", "carbon")]
 SIZES = [(120, 40), (80, 24)]
 
@@ -27,7 +24,6 @@ def _before(key: str):  # type: ignore[no-untyped-def]
         await settle(pilot)
         await pilot.press(key)
         await settle(pilot)
-        await pilot.pause(0.05)
 
     return run_before
 

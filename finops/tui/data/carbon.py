@@ -58,7 +58,7 @@ def per_task(summary: pl.DataFrame) -> pl.DataFrame:
         _range("gco2e_low", "gco2e_high", "tasks").alias("gco2e_range"),
         (pl.col("wh_mid") / 1000).alias("kwh"), (pl.col("gco2e_mid") / 1000).alias("kgco2e"),
     ).select("feature", "tasks", "wh_per_task", "wh_range", "gco2e_per_task", "gco2e_range", "kwh", "kgco2e",
-             "cost_usd", "provenance").sort("gco2e_per_task", descending=True, nulls_last=True)
+             "cost_usd", "provenance").sort("gco2e_per_task", "feature", descending=[True, False], nulls_last=True)
 
 
 def per_model(summary: pl.DataFrame) -> pl.DataFrame:
@@ -72,7 +72,7 @@ def per_model(summary: pl.DataFrame) -> pl.DataFrame:
         ((pl.col("tokens_per_wh_low") + pl.col("tokens_per_wh_high")) / 2).alias("tokens_per_wh"),
         (pl.col("wh_mid") / 1000).alias("kwh"), (pl.col("gco2e_mid") / 1000).alias("kgco2e"),
     ).select("provider", "model_name", "requests", "wh_per_request", "wh_range", "gco2e_per_request", "gco2e_range",
-             "tokens_per_wh", "kwh", "kgco2e", "provenance", "model").sort("kgco2e", descending=True, nulls_last=True)
+             "tokens_per_wh", "kwh", "kgco2e", "provenance", "model").sort("kgco2e", "model", descending=[True, False], nulls_last=True)
 
 
 def load_carbon(ctx: DashboardContext, filters: Filters) -> CarbonData:

@@ -76,7 +76,7 @@ def summarise(ue: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("cost") != 0).then(pl.col("inference") / pl.col("cost") * 100).alias("inference_share"),
         per_task.then(pl.col("revenue") / pl.col("tasks")).alias("revenue_per_task"),
         pl.when(pl.col("revenue") > 0).then((pl.col("revenue") - pl.col("cost")) / pl.col("revenue") * 100).alias("gross_margin"),
-    ).sort(pl.col("feature") == "unallocated", pl.col("cost"), descending=[False, True]).select(
+    ).sort(pl.col("feature") == "unallocated", pl.col("cost"), pl.col("feature"), descending=[False, True, False]).select(
         "feature", "tasks", "cost_per_task", "inference_per_task", "other_per_task", "cost", "inference",
         "non_inference", "inference_share", "revenue_per_task", "gross_margin", "provenance",
     )
@@ -86,7 +86,7 @@ def source_chart(by_source: pl.DataFrame, features: pl.DataFrame, currency: str)
     """Stacked bars: cost per task of each feature, one segment per cost source."""
     with_tasks = features.filter(pl.col("tasks") > 0)
     cats = tuple(with_tasks["feature"].to_list())
-    sources = by_source.group_by("source").agg(pl.col("cost").sum()).sort("cost", descending=True)["source"].to_list()
+    sources = by_source.group_by("source").agg(pl.col("cost").sum()).sort("cost", "source", descending=[True, False])["source"].to_list()
     series = []
     for src in sources:
         part = by_source.filter(pl.col("source") == src)

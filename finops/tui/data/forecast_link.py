@@ -112,7 +112,8 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         extras.append(Extra("Month-end forecast", missing=NotAvailable("Month-end forecast", "no inference spend under these filters")))
     else:
         mean, lo, hi = projection
-        extras.append(Extra("Month-end forecast", (_money(mean), f"inference; 80%: {_money(lo)}–{_money(hi)}"), "estimated"))
+        # Short lines: a figure is ~22 columns wide in an 80-column terminal.
+        extras.append(Extra("Month-end forecast", (_money(mean), f"80%: {_money(lo)}–{_money(hi)}", "inference only"), "estimated"))
 
     from models.forecast import budgets as budget_mod
 
@@ -131,7 +132,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         extras.append(Extra(
             "Budget",
             (f"{_amount(chosen.spent_usd, chosen.budget)} of {_amount(cap, chosen.budget)}",
-             f"{used:.0f}% · {chosen.budget.name}", f"→ {_amount(chosen.forecast_usd, chosen.budget)} at month end (est.)"),
+             f"{used:.0f}% · → {_amount(chosen.forecast_usd, chosen.budget)} (est.)", chosen.budget.name),
             _provenance(chosen.budget), warning="over" if chosen.forecast_usd > cap else "",
         ))
     if statuses:
@@ -140,8 +141,8 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         when = risk.hit_in(risk.budget.reset_timezone)
         # The median exhaustion time among simulated paths only means something when many paths hit.
         odds = f"P(exhausted) {risk.probability_hit:.1%}"
-        lines = (f"{_amount(max(left, 0.0), risk.budget)} left of {_amount(_cap(risk.budget), risk.budget)}",
-                 f"{odds}, ~{when}" if when and risk.probability_hit >= 0.05 else f"{odds} this month", risk.budget.name)
+        lines = (f"{_amount(max(left, 0.0), risk.budget, compact=True)} left of {_amount(_cap(risk.budget), risk.budget, compact=True)}",
+                 *((odds, f"~{when}") if when and risk.probability_hit >= 0.05 else (f"{odds} this month",)), risk.budget.name)
         extras.append(Extra("Quota headroom", lines, "estimated", warning="risk" if risk.probability_hit >= 0.2 else ""))
     return OverviewExtras(tuple(extras))
 
@@ -154,8 +155,19 @@ def _is_tokens(budget) -> bool:  # type: ignore[no-untyped-def]
     return getattr(budget, "unit", "usd") == "tokens"
 
 
-def _amount(value: float, budget) -> str:  # type: ignore[no-untyped-def]
-    return f"{value:,.0f} tokens" if _is_tokens(budget) else _money(value)
+def _amount(value: float, budget, compact: bool = False) -> str:  # type: ignore[no-untyped-def]
+    if not _is_tokens(budget):
+        return _money(value)
+    return f"{_compact(value)} tokens" if compact else f"{value:,.0f} tokens"
+
+
+def _compact(value: float) -> str:
+    """7,697,472 -> 7.70M: three significant digits with a unit, for narrow figures."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            n = value / size
+            return f"{n:.2f}{unit}" if abs(n) < 10 else f"{n:.1f}{unit}" if abs(n) < 100 else f"{n:.0f}{unit}"
+    return f"{value:,.0f}"
 
 
 def _provenance(budget) -> str:  # type: ignore[no-untyped-def]

@@ -125,7 +125,7 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
             "widen the date range or clear filters (f)"))
     findings = findings.select(
         "cause", "dollar_impact", "provenance", "provider", "projects", "models", "start", "end", "tokens", "evidence"
-    ).sort("dollar_impact", descending=True)
+    ).sort("dollar_impact", "cause", "provider", descending=[True, False, False])
     notes = ["Δ = metered − logged tokens, priced at the catalog (estimated)."]
     if result.summary.get("unpriced_rows"):
         notes.append(f"{int(result.summary['unpriced_rows'])} row(s) unpriced (no catalog price): their $ is blank, not 0.")

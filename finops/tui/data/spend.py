@@ -183,7 +183,9 @@ def movers(
             pl.when(pl.col("previous") > 0).then(pl.col("delta") / pl.col("previous") * 100).otherwise(None).alias("pct")
         )
         .filter(pl.col("key").fill_null("") != "")
-        .sort(pl.col("delta").abs(), "dimension", "key", descending=[True, False, False])
+        # Rounded: parallel sums differ in the last bits, and equal changes (a feature and its
+        # only project) must keep the same order on every run.
+        .sort(pl.col("delta").abs().round(6), "dimension", "key", descending=[True, False, False])
         .head(top)
         .with_columns(
             pl.when(pl.col("dimension") == "model").then(short_model(pl.col("key"))).otherwise(pl.col("key")).alias("label")
