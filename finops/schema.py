@@ -16,6 +16,7 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -247,8 +248,8 @@ class Table:
     def empty(self) -> pl.DataFrame:
         return pl.DataFrame(schema=self.schema)
 
-    def conform(self, frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
-        """Select and cast a frame to this table's schema; missing columns become null.
+    def conform(self, frame: pl.DataFrame | pl.LazyFrame, keep: Sequence[str] = ()) -> pl.LazyFrame:
+        """Select and cast a frame to this table's schema (plus the `keep` columns as they are); missing columns become null.
 
         Raises SchemaError naming the column when a non-null key column is missing.
         """
@@ -263,7 +264,7 @@ class Table:
             (pl.col(c) if c in present else pl.lit(None)).cast(t).alias(c)
             for c, t in self.schema.items()
         ]
-        return lf.select(exprs)
+        return lf.select(*exprs, *keep)
 
 
 BILLED_USAGE_TABLE: Final = Table(

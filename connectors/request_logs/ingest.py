@@ -1,13 +1,13 @@
 """Load request-log files into the store: check every file first, write only if all are good.
 
-Each text file is parsed once: streamed to a Parquet stage with its typed values and bad-row
-flags, checked from the stage, and loaded from it. Parquet input is checked and loaded
-straight from the file. Files are loaded in order, one upsert per source, so a second
+Each file is parsed once: streamed to the store's month-partitioned stage with its typed
+values and bad-row flags, checked from the stage, and its good rows committed from it. Files are loaded in order, one upsert per source, so a second
 source's copy of a request merges into the first (dedup.py) instead of being counted twice.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +17,13 @@ import polars as pl
 
 from connectors.request_logs.dedup import merge_with_store
 from connectors.request_logs.fields import FIELDS, Reading, finish
-from connectors.request_logs.problems import ROWS, Problems, collect
+from connectors.request_logs.problems import Problems, collect
 from connectors.request_logs.readers import read_requests
 from connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
-from finops.store import Store, UpsertResult
+from finops.store import Staged, Store, UpsertResult
+from finops.store.staging import stage
 
 Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
 
@@ -64,7 +65,7 @@ class IngestReport:
 @dataclass
 class _Staged:
     report: FileReport
-    frame: pl.LazyFrame  # good rows only, requests schema
+    rows: Staged  # good rows only: requests columns and the store's key bucket
 
 
 def _flagged(lf: pl.LazyFrame) -> int:
@@ -72,16 +73,15 @@ def _flagged(lf: pl.LazyFrame) -> int:
     return lf.select(pl.any_horizontal(flags).sum()).collect().item() if flags else 0
 
 
-def _checked(reading, lenient: bool, staged: Path | None) -> pl.LazyFrame:  # type: ignore[no-untyped-def]
-    """The checked rows, streamed once to a Parquet stage for text input (parsed only once)."""
+def _checked(reading: Reading, lenient: bool, folder: Path) -> Staged:
+    """The checked rows with their flags, parsed once and staged by month for the store."""
     checked = finish(reading, lenient)
-    if staged is None:
-        return checked
+    extra = [c for c in checked.collect_schema().names() if c.startswith(BAD)] + [REC, ROW]
+    shutil.rmtree(folder, ignore_errors=True)
     try:
-        checked.sink_parquet(staged, compression="lz4")
+        return stage(REQUESTS_TABLE, checked, folder, extra)
     except pl.exceptions.ComputeError as exc:
         raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
-    return pl.scan_parquet(staged)
 
 
 def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False) -> Reading:
@@ -91,26 +91,26 @@ def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | No
     return reading
 
 
-def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, tmp: Path, i: int) -> tuple[_Staged, Problems, list[str]]:
+def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path) -> tuple[_Staged, Problems, list[str]]:
     reading = _read(path, fmt, mapping, source)
-    staged = None if reading.layout == ROWS else tmp / f"{i}.parquet"
     try:
-        checked = _checked(reading, False, staged)
+        staged = _checked(reading, False, folder)
     except InputError:
         if not reading.retry_as_text:
             raise
         reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
-        checked = _checked(reading, False, staged)
-    flagged = _flagged(checked)
+        staged = _checked(reading, False, folder)
+    flagged = _flagged(staged.scan())
     if flagged:  # the strict pass rejects some values: try the lenient forms before calling them bad
-        checked = _checked(reading, True, staged)
-        flagged = _flagged(checked)
+        staged = _checked(reading, True, folder)
+        flagged = _flagged(staged.scan())
+    checked = staged.scan()
     problems = collect(checked, reading.raw, FIELDS, path, reading.layout, reading.labels, flagged)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
-    good = checked.filter(~pl.any_horizontal(flags)) if flags else checked
     rows = checked.select(pl.len()).collect().item() - problems.count  # row counts come from Parquet metadata
     report = FileReport(Path(path), reading.fmt, reading.source, rows, problems.count)
-    return _Staged(report, good.drop(*flags, REC, ROW)), problems, reading.notes
+    good = staged.where(~pl.any_horizontal(flags) if flags else None, drop=[*flags, REC, ROW])
+    return _Staged(report, good), problems, reading.notes
 
 
 def ingest_request_files(
@@ -130,7 +130,7 @@ def ingest_request_files(
         for i, path in enumerate(paths):
             if progress:
                 progress(f"reading {Path(path).name}", 0)
-            one, problems, notes = _stage(Path(path), fmt, mapping, source, Path(tmp), i)
+            one, problems, notes = _stage(Path(path), fmt, mapping, source, Path(tmp) / str(i))
             staged.append(one)
             report.files.append(one.report)
             report.problems.extend(problems)
@@ -142,9 +142,11 @@ def ingest_request_files(
         for src in dict.fromkeys(s.report.source for s in staged):
             if progress:
                 progress(f"storing {src}", 0)
-            frames = [s.frame for s in staged if s.report.source == src]
-            data = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
-            data, merged = merge_with_store(store, data.select(REQUESTS.names()))
+            rows = Staged.combine([s.rows for s in staged if s.report.source == src])
+            data, merged = merge_with_store(store, rows.scan().select(REQUESTS.names()))
             report.merged += merged
-            report.result = report.result + store.upsert(REQUESTS_TABLE, data)
+            # Rows another source stored too are merged first and staged again; otherwise the
+            # rows staged while checking go straight into the store.
+            result = store.upsert(REQUESTS_TABLE, data) if merged else store.commit(rows)
+            report.result = report.result + result
     return report

@@ -109,7 +109,7 @@ def collect(checked: pl.LazyFrame, raw: pl.LazyFrame, fields: list[Field], path:
         count = checked.select(any_bad.sum()).collect().item() or 0
     if not count:
         return Problems()
-    first = checked.filter(any_bad).select(ROW, REC, *flags).head(SHOWN).collect()
+    first = checked.filter(any_bad).select(ROW, REC, *flags).sort(ROW).head(SHOWN).collect()
     raw_rows = {r[ROW]: r for r in raw.filter(pl.col(ROW).is_in(first[ROW].to_list())).collect().iter_rows(named=True)}
     lines = locate(path, layout, first[REC].to_list())
     unit = "line" if layout in (JSONL, CSV) else layout

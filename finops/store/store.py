@@ -14,7 +14,6 @@ import fcntl
 import json
 import math
 import os
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
@@ -26,19 +25,14 @@ from polars.io.plugins import register_io_source
 
 from finops.errors import InputError, StoreError
 from finops.schema import SCHEMA_VERSION, TABLES, Table
-from finops.store import atomic, layout, merge
+from finops.store import atomic, layout, merge, staging
+from finops.store.staging import Staged
 
 INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
-_MONTH = "__month"
 # Rows merged in memory at once: a month bigger than this is merged in key-bucket groups,
 # so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
 CHUNK_ROWS = 1_000_000
-STAGE_ROW_GROUP = 16_384
 MONTHS_AT_ONCE = 2
-
-
-def _month_name(yyyymm: int) -> str:
-    return f"{yyyymm // 100:04d}-{yyyymm % 100:02d}"
 
 
 class _Unchanged(Exception):
@@ -142,46 +136,34 @@ class Store:
         columns must not be null: the error names the column and the first bad row.
         """
         t = _table(table)
+        if isinstance(frame, pl.DataFrame):
+            self._check_keys(t, t.conform(frame))  # names the row of the caller's frame
+        with self.lock(), self.staging_dir() as folder:
+            return self._commit(staging.stage(t, frame, folder))
+
+    @contextlib.contextmanager
+    def staging_dir(self) -> Iterator[Path]:
+        """A temp folder inside the store (same filesystem), removed afterwards."""
+        (self.root / "_state").mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as folder:
+            yield Path(folder) / "parts"
+
+    def commit(self, staged: Staged) -> UpsertResult:
+        """Merge rows staged by `staging.stage` (e.g. a checked log's good rows) into the store."""
         with self.lock():
-            atomic.remove_stale_temps(layout.table_dir(self.root, t.name))
-            self._ensure_meta()
-            with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as stage:
-                parts = self._stage(t, frame, Path(stage))
-                # Months are independent files: merge two at a time (polars releases the GIL)
-                # so both cores work; memory is two merge groups at most.
-                with ThreadPoolExecutor(max_workers=MONTHS_AT_ONCE) as pool:
-                    results = list(pool.map(lambda m: self._upsert_month(t, m, parts[m]), sorted(parts)))
-                return sum(results, UpsertResult(t.name))
+            return self._commit(staged)
 
-    def _stage(self, t: Table, frame: pl.DataFrame | pl.LazyFrame, stage: Path) -> dict[str, pl.LazyFrame]:
-        """The new rows, conformed, bucketed by key and split by month; a LazyFrame is streamed to Parquet first.
-
-        Streaming into one Parquet folder per month reads the input once and lets each month
-        read only its own rows, so memory stays bounded by a month however large the input.
-        Small row groups keep the one-writer-per-month buffers small; lz4 because the stage
-        is read once and deleted.
-        """
-        lf = t.conform(frame).with_columns(
-            (pl.col(t.time_column).dt.year().cast(pl.Int32) * 100 + pl.col(t.time_column).dt.month()).alias(_MONTH),
-            merge.fine_bucket(list(t.key)).alias(merge.BUCKET),
-        )
-        if isinstance(frame, pl.LazyFrame):
-            lf.sink_parquet(
-                pl.PartitionBy(stage / "parts", key=_MONTH, include_key=False),
-                mkdir=True, compression="lz4", statistics=False, row_group_size=STAGE_ROW_GROUP,
-            )
-            folders = sorted(p for p in (stage / "parts").glob(f"{_MONTH}=*") if p.is_dir()) if (stage / "parts").is_dir() else []
-            bad = [p for p in folders if not re.fullmatch(r"\d{6}", p.name.split("=", 1)[1])]
-            if bad:
-                raise InputError(f"table {t.name}: field {t.time_column!r} is empty in some rows; it is part of the key")
-            parts = {_month_name(int(p.name.split("=", 1)[1])): pl.scan_parquet(p / "*.parquet", hive_partitioning=False) for p in folders}
-            for lf_part in parts.values():
-                self._check_keys(t, lf_part)
-        else:
-            df = lf.collect()
-            self._check_keys(t, df.lazy())  # row numbers of the caller's frame
-            parts = {_month_name(m): g.drop(_MONTH).lazy() for (m,), g in df.group_by(_MONTH, maintain_order=True)}
-        return parts
+    def _commit(self, staged: Staged) -> UpsertResult:
+        t = staged.table
+        atomic.remove_stale_temps(layout.table_dir(self.root, t.name))
+        self._ensure_meta()
+        for month, rows in staged.parts.items():
+            staging.check_keys(t, month, rows)
+        # Months are independent files: merge two at a time (polars releases the GIL) so
+        # both cores work; memory is two merge groups at most.
+        with ThreadPoolExecutor(max_workers=MONTHS_AT_ONCE) as pool:
+            results = list(pool.map(lambda m: self._upsert_month(t, m, staged.parts[m]), sorted(staged.parts)))
+        return sum(results, UpsertResult(t.name))
 
     def _check_keys(self, t: Table, lf: pl.LazyFrame) -> None:
         nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in dict.fromkeys((*t.key, t.time_column))]).collect()
