@@ -1,10 +1,12 @@
 """The local store: lazy reads and idempotent, atomic upserts by natural key.
 
-Upsert works one month partition at a time. Rows whose values equal the stored row are
-left alone (their ingestion time too), so loading the same data twice rewrites nothing;
-a month with new or changed rows is rewritten to a temp file and renamed into place.
-A crash therefore leaves each month either as it was or fully updated, and re-running
-the same load converges. Callers advance a sync watermark only after upsert returns.
+A load is first staged by month (staging.py), then each month is merged into its one
+file (merge.py): in key-bucket groups of at most CHUNK_ROWS rows, so memory stays flat
+however big a month grows. Rows whose values equal the stored row are left alone (their
+ingestion time too), so loading the same data twice rewrites nothing; a month with new or
+changed rows is rewritten to a temp file and renamed into place. A crash therefore leaves
+each month either as it was or fully updated, and re-running the same load converges.
+Callers advance a sync watermark only after upsert returns.
 """
 
 from __future__ import annotations
