@@ -13,7 +13,8 @@ from test_tui_support import SAMPLE_TODAY, Recorder, anyio_backend, dash_home, m
 pytestmark = pytest.mark.anyio
 
 
-def billed(home: Path, start: date, end: date, provider: str | None = None, project: str | None = None) -> float:
+def billed(home: Path, start: date, end: date, provider: str | None = None, project: str | None = None,
+           feature: tuple[str, set[str]] | None = None) -> float:
     """Billed USD from the stored cost lines, computed here independently of the app.
 
     Lines in another currency convert at the last rate in the data dir's fx_rates.csv on
@@ -25,6 +26,10 @@ def billed(home: Path, start: date, end: date, provider: str | None = None, proj
         lf = lf.filter(pl.col("ServiceProviderName").str.to_lowercase() == provider)
     if project:
         lf = lf.filter(pl.col("SubAccountId") == project)
+    if feature:
+        name, projects = feature
+        untagged = pl.col("x_Feature").is_null() | (pl.col("x_Feature") == "")
+        lf = lf.filter((~untagged & (pl.col("x_Feature") == name)) | (untagged & pl.col("SubAccountId").is_in(list(projects))))
     lines = lf.select(
         pl.col("BillingCurrency").str.to_uppercase().alias("cur"), "BilledCost",
         (pl.col("ChargePeriodEnd") - pl.duration(microseconds=1)).dt.date().alias("day"),
@@ -62,23 +67,59 @@ async def test_opens_on_overview_with_store_figures(dash_home: Path) -> None:
         assert app.screen.query_one("#badge").has_class("on")  # SAMPLE DATA is visible
 
 
+def scan(home: Path, table: str, start: date, end: date) -> pl.LazyFrame:
+    ts = {"cost_lines": "ChargePeriodStart", "billed_usage": "charge_period_start", "requests": "ts"}[table]
+    lf = pl.scan_parquet(str(home / "store" / table / "*" / "*.parquet"))
+    return lf.filter(pl.col(ts).dt.date().is_between(start, end))
+
+
 async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
+    """Each screen, reached by its key, shows a figure equal to one computed here from the Parquet files."""
     from finops.tui.app import SCREENS_IN_ORDER
     from finops.tui.widgets.notice import Notice
 
     app = make_app(dash_home)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        start, end = app.filters.start, app.filters.end
+        checked = []
         for key, mode, cls in [*SCREENS_IN_ORDER[1:], SCREENS_IN_ORDER[0]]:
             await pilot.press(key)
             await settle(pilot)
             assert app.current_mode == mode and isinstance(app.screen, cls)
             screen = app.screen
-            # Loaded: nothing spins, and the screen shows either its data or a plain panel.
+            # Loaded: nothing spins, no panel in place of the data.
             assert not any(w.loading for w in screen.busy_widgets())
-            notice = screen.query_one("#notice", Notice)
-            if notice.display:
-                assert notice.info is not None and notice.info.reason
+            assert not screen.query_one("#notice", Notice).display
+            d = screen.data
+            if mode == "overview":
+                assert d.period_total == pytest.approx(billed(dash_home, start, end), rel=1e-9)
+            elif mode == "sources":
+                shown = {(r["table"], r["source"]): (r["rows"], r["rows_in_filter"]) for r in d.frame.iter_rows(named=True)}
+                col = {"cost_lines": "x_Source", "billed_usage": "source", "requests": "source"}
+                for table, column in col.items():
+                    every = pl.scan_parquet(str(dash_home / "store" / table / "*" / "*.parquet"))
+                    counts = every.group_by(column).len().collect()
+                    in_period = scan(dash_home, table, start, end).group_by(column).len().collect()
+                    for source, n in counts.iter_rows():
+                        within = in_period.filter(pl.col(column) == source)["len"].sum()
+                        assert shown[(table, source)] == (n, within)
+            elif mode == "reconcile":
+                metered = scan(dash_home, "billed_usage", start, end).filter(pl.col("unit") == "tokens")
+                assert d.groups["billed"].sum() == metered.select(pl.col("quantity").sum()).collect().item() > 0
+            elif mode == "cogs":
+                # Every cost line of the months the period touches is allocated somewhere (unallocated included).
+                months_start, months_end = start.replace(day=1), date(end.year + end.month // 12, end.month % 12 + 1, 1)
+                assert d.total == pytest.approx(billed(dash_home, months_start, months_end - timedelta(days=1)), abs=0.01)
+            elif mode == "forecast":
+                inference = scan(dash_home, "cost_lines", start, end).filter(
+                    pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD"))
+                assert d.table["history"].sum() == pytest.approx(
+                    inference.select(pl.col("BilledCost").sum()).collect().item(), rel=1e-9)
+            elif mode == "carbon":
+                assert d.requests == scan(dash_home, "requests", start, end).select(pl.len()).collect().item() > 0
+            checked.append(mode)
+        assert checked == ["sources", "reconcile", "cogs", "forecast", "carbon", "overview"]
 
 
 async def test_filter_by_provider_from_the_palette_changes_figures_to_filtered_sums(dash_home: Path) -> None:
@@ -101,6 +142,45 @@ async def test_filter_by_provider_from_the_palette_changes_figures_to_filtered_s
         assert app.screen.data.mtd_total == pytest.approx(expected, rel=1e-9)
         assert money(expected) in figure_text(app, "fig-mtd")
         assert "provider: openai" in str(app.screen.query_one("#filters").render())
+
+
+def feature_projects(home: Path, feature: str) -> set[str]:
+    """The projects a feature owns, read here: its logged requests' projects plus [cogs.features]."""
+    import tomllib
+
+    reqs = pl.scan_parquet(str(home / "store" / "requests" / "*" / "*.parquet")).filter(pl.col("feature") == feature)
+    projects = set(reqs.select(pl.col("project_id").unique()).collect()["project_id"].drop_nulls().to_list())
+    mapping = tomllib.loads((home / "finops.toml").read_text()).get("cogs", {}).get("features", {})
+    return projects | {p for p, f in mapping.items() if f == feature}
+
+
+async def test_feature_filter_from_the_palette_changes_figures_to_the_features_sums(dash_home: Path) -> None:
+    from finops.tui.widgets.figure import money
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        start, end = app.filters.start, app.filters.end
+        period_all = app.screen.data.period_total
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"feature: rag-search")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.filters.feature == "rag-search"
+        # Lines tagged with the feature, and untagged lines of the projects it owns.
+        projects = feature_projects(dash_home, "rag-search")
+        assert "proj_search" in projects and "search" in projects  # its OpenAI project and its Pinecone project
+        expected = billed(dash_home, start, end, feature=("rag-search", projects))
+        assert 0 < expected < period_all
+        assert app.screen.data.period_total == pytest.approx(expected, rel=1e-9)
+        assert money(expected) in figure_text(app, "fig-period")
+        mtd = billed(dash_home, end.replace(day=1), end, feature=("rag-search", projects))
+        assert app.screen.data.mtd_total == pytest.approx(mtd, rel=1e-9)
+        movers = app.screen.data.movers
+        assert set(movers.filter(pl.col("dimension") == "feature")["key"].to_list()) <= {"rag-search"}
+        assert set(movers.filter(pl.col("dimension") == "project")["key"].to_list()) <= projects
 
 
 async def test_filter_dialog_date_range_and_project(dash_home: Path) -> None:
