@@ -43,33 +43,44 @@ class Dimensions:
         return any(is_sample_source(s) for s in self.sources)
 
 
-def _distinct(lf: pl.LazyFrame, column: str) -> list[str]:
-    return [v for v in lf.select(pl.col(column).drop_nulls().unique()).collect().to_series().to_list() if v]
+def _distinct(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    return lf.select(pl.col(column).drop_nulls().unique())
+
+
+def _values(frame: pl.DataFrame) -> list[str]:
+    return [v for v in frame.to_series().to_list() if v]
 
 
 def read_dimensions(store: Store) -> Dimensions:
     cost = store.scan("cost_lines")
     usage = store.scan("billed_usage")
     reqs = store.scan("requests")
-    counts = [lf.select(pl.len()).collect().item() for lf in (cost, usage, reqs)]
-    providers = {p.lower() for p in _distinct(cost, "ServiceProviderName")}
-    providers |= {p.lower() for p in _distinct(usage, "provider")} | {p.lower() for p in _distinct(reqs, "provider")}
-    projects = set(_distinct(cost, "SubAccountId")) | set(_distinct(usage, "project_id")) | set(_distinct(reqs, "project_id"))
-    pairs = (
-        reqs.select("feature", "project_id").unique().drop_nulls().collect()
-        if counts[2]
-        else pl.DataFrame(schema={"feature": pl.String, "project_id": pl.String})
-    )
+    # One pass of queries run together (polars runs them in parallel): this is on the cold-start path.
+    queries = {
+        "counts": [lf.select(pl.len()) for lf in (cost, usage, reqs)],
+        "providers": [_distinct(cost, "ServiceProviderName"), _distinct(usage, "provider"), _distinct(reqs, "provider")],
+        "projects": [_distinct(cost, "SubAccountId"), _distinct(usage, "project_id"), _distinct(reqs, "project_id")],
+        "sources": [_distinct(cost, "x_Source"), _distinct(usage, "source"), _distinct(reqs, "source")],
+        "pairs": [reqs.select("feature", "project_id").unique().drop_nulls()],
+        "tagged": [_distinct(cost, "x_Feature")],
+        "span": [cost.select(
+            pl.col("ChargePeriodStart").min().dt.date().alias("first"),
+            pl.col("ChargePeriodStart").max().dt.date().alias("last"),
+        )],
+    }
+    flat = [q for qs in queries.values() for q in qs]
+    results = iter(pl.collect_all(flat))
+    got = {name: [next(results) for _ in qs] for name, qs in queries.items()}
+    counts = [int(f.item()) for f in got["counts"]]
+    providers = {p.lower() for f in got["providers"] for p in _values(f)}
+    projects = {p for f in got["projects"] for p in _values(f)}
     feature_projects: dict[str, set[str]] = {}
-    for feat, proj in pairs.iter_rows():
+    for feat, proj in got["pairs"][0].iter_rows():
         if feat and proj:
             feature_projects.setdefault(feat, set()).add(proj)
-    features = set(feature_projects) | set(_distinct(cost, "x_Feature"))
-    span = cost.select(
-        pl.col("ChargePeriodStart").min().dt.date().alias("first"),
-        pl.col("ChargePeriodStart").max().dt.date().alias("last"),
-    ).collect()
-    sources = set(_distinct(cost, "x_Source")) | set(_distinct(usage, "source")) | set(_distinct(reqs, "source"))
+    features = set(feature_projects) | set(_values(got["tagged"][0]))
+    span = got["span"][0]
+    sources = {s for f in got["sources"] for s in _values(f)}
     return Dimensions(
         providers=tuple(sorted(providers)),
         projects=tuple(sorted(projects)),

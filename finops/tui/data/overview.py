@@ -75,13 +75,15 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
     # Month-to-date and burn use every day they need, whatever the period's start.
     frame = spend.cost_frame(scan, filters.with_(start=None), ctx.dims.feature_projects)
     frame, fx_note = spend.to_reporting(frame, ctx.settings.config, currency)
-    frame = frame.cache()
+    # Collected once: every figure below is a small query over these rows (cost lines are
+    # daily aggregates), which would otherwise each re-read the Parquet files.
+    frame = frame.collect().lazy()
     in_period = frame.filter((pl.col("day") >= start) & (pl.col("day") <= end))
     period = spend.totals(in_period, None, None)
     mtd_start = end.replace(day=1)
     mtd = spend.totals(frame, mtd_start, end).get(currency, 0.0)
     # Rates over days spread multi-day bills over the days they cover (no spike on the 1st).
-    spread = spend.amortized(frame).cache()
+    spread = spend.amortized(frame).collect().lazy()
     burn_start = end - timedelta(days=BURN_DAYS - 1)
     burn = spend.totals(spread, burn_start, end).get(currency, 0.0) / BURN_DAYS
     days_in_month = calendar.monthrange(end.year, end.month)[1]

@@ -123,6 +123,8 @@ class Chart(PlotextPlot):
     def _build(self) -> Text:
         # The legend has lines of its own under the plot: plotext draws it inside the plot area,
         # over the data (it hid whole bars).
+        if not self.spec.title and not self.spec.series:
+            return Text("")  # no data yet: a blank area, not plotext's empty axes (and no build on the cold-start path)
         width = self.size.width
         legend_lines = legend_text(legend(self.spec), width)
         height = max(1, self.size.height - len(legend_lines))
