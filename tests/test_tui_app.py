@@ -437,3 +437,39 @@ async def test_a_failing_forecast_keeps_the_spend_figures(
         errors = [n for n in seen.notifications if n.severity == "error"]
         assert len(errors) == 1 and "budgets.monthly_usd" in errors[0].message
         assert "budgets and forecast" in errors[0].title
+
+
+async def test_settled_waits_for_the_forecast_fitted_after_the_first_paint(
+    dash_home: Path, monkeypatch: pytest.MonkeyPatch, fresh_cache: None
+) -> None:
+    import re
+    import time
+
+    from finops.tui.data import forecast_link
+    from finops.tui.messages import OverviewExtrasLoaded, OverviewLoaded
+    from finops.tui.widgets.figure import Figure
+
+    real = forecast_link.overview_extras
+
+    def slow(ctx, filters):  # type: ignore[no-untyped-def]
+        time.sleep(0.6)  # past the 0.2 s indicator delay: the budget figures show a loading indicator meanwhile
+        return real(ctx, filters)
+
+    monkeypatch.setattr(forecast_link, "overview_extras", slow)
+    app = make_app(dash_home)
+    seen = Recorder()
+    async with app.run_test(size=(120, 40), message_hook=seen) as pilot:
+        await settle(pilot)
+        # The spend figures came first, the forecast afterwards; settled means both are on screen.
+        assert len(seen.of(OverviewLoaded)) == 1 and len(seen.of(OverviewExtrasLoaded)) == 1
+        assert app.settled and not any(f.loading for f in app.screen.query(Figure))
+        spent = re.search(r"\$([\d,]+\.\d\d) of \$([\d,]+\.\d\d)", figure_text(app, "fig-budget"))
+        assert spent is not None and 0 < float(spent.group(1).replace(",", "")) < float(spent.group(2).replace(",", ""))
+        assert "80%: $" in figure_text(app, "fig-month-end")
+        # A filter change is pending at once (no quiet moment before its loads start).
+        app.set_filters(app.filters.with_(provider="openai"))
+        assert not app.settled and "overview" in app.screen.pending_loads
+        await settle(pilot)
+        assert len(seen.of(OverviewExtrasLoaded)) == 2
+        assert app.screen.data.period_total == pytest.approx(
+            billed(dash_home, app.filters.start, app.filters.end, provider="openai"), rel=1e-9)

@@ -192,3 +192,23 @@ async def test_forecast_per_series_with_intervals_and_the_trough_warning(dash_ho
         await pilot.press("m")  # tokens, metered
         await settle(pilot)
         assert screen.data.metric == "tokens" and screen.data.provenance == "metered"
+
+
+def test_chart_legend_sits_under_the_plot_and_wraps_without_splitting_entries() -> None:
+    from finops.tui.data.series import ChartSpec, Mark, Series
+    from finops.tui.widgets.chart import legend, legend_text
+
+    days = (date(2026, 11, 1), date(2026, 11, 2))
+    names = ["human review", "anthropic", "datadog", "openai", "other"]
+    spec = ChartSpec("spend", tuple(Series(n, days, (1.0, 2.0)) for n in names), marks=(Mark(days[0], "US: x"),))
+    entries = legend(spec)
+    assert [label for _, label, _ in entries] == [*names, "holiday"]
+    lines = legend_text(entries, 55)
+    assert len(lines) == 2 and all(line.cell_len <= 55 for line in lines)
+    text = " ".join(line.plain for line in lines)
+    assert all(f" {label}" in text for label in [*names, "holiday"])
+    # One bar series needs no legend (the title says what it is); stacked bars name each segment.
+    bars = ChartSpec("per task", (Series("gCO2e/task", (), (1.0, 2.0)),), x_categories=("a", "b"))
+    assert legend(bars) == []
+    stacked = ChartSpec("cost", (Series("inference", (), (1.0,)), Series("review", (), (2.0,))), stacked=True, x_categories=("a",))
+    assert [label for _, label, _ in legend(stacked)] == ["inference", "review"]
