@@ -122,6 +122,16 @@ async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
         assert checked == ["sources", "reconcile", "cogs", "forecast", "carbon", "overview"]
 
 
+async def run_command(pilot, command: str) -> None:  # type: ignore[no-untyped-def]
+    """Type a command into the palette (ctrl+p), run it, and wait until the screen has settled."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*command)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_filter_by_provider_from_the_palette_changes_figures_to_filtered_sums(dash_home: Path) -> None:
     from finops.tui.widgets.figure import money
 
@@ -130,12 +140,7 @@ async def test_filter_by_provider_from_the_palette_changes_figures_to_filtered_s
         await settle(pilot)
         end = app.filters.end
         total_all = app.screen.data.mtd_total
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"provider: openai")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "provider: openai")
         assert app.filters.provider == "openai"
         expected = billed(dash_home, end.replace(day=1), end, provider="openai")
         assert 0 < expected < total_all
@@ -162,12 +167,7 @@ async def test_feature_filter_from_the_palette_changes_figures_to_the_features_s
         await settle(pilot)
         start, end = app.filters.start, app.filters.end
         period_all = app.screen.data.period_total
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"feature: rag-search")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "feature: rag-search")
         assert app.filters.feature == "rag-search"
         # Lines tagged with the feature, and untagged lines of the projects it owns.
         projects = feature_projects(dash_home, "rag-search")
