@@ -87,8 +87,10 @@ class OverviewScreen(DashboardScreen):
         )
         self.query_one("#fig-mtd", Figure).set(money(d.mtd_total, cur), prov, f"{d.mtd_start:%b %d} – {d.end:%b %d}")
         self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"mean of last {BURN_DAYS} days")
+        # Until the model's forecast (inference only) replaces it: all spend at the burn rate,
+        # said in the note so the two figures are never taken for one another.
         self.query_one("#fig-month-end", Figure).set(
-            money(d.month_end_naive, cur), "estimated", f"MTD + burn × {d.days_left}d"
+            money(d.month_end_naive, cur), "estimated", f"all spend: MTD+burn×{d.days_left}d"
         )
         self.query_one("#spend-chart", Chart).show(d.chart)
         columns = (
