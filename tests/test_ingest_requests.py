@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -158,3 +159,20 @@ def test_reloading_the_same_files_changes_nothing(tmp_path: Path) -> None:
     again = ingest_request_files(store, files)
     assert again.result.added == 0 and again.result.changed == 0
     assert {p: p.read_bytes() for p in (tmp_path / "store").rglob("*.parquet")} == before
+
+
+def test_jsonl_counts_written_as_text_or_floats_load_as_numbers(tmp_path: Path) -> None:
+    """Counts are read as JSON numbers first; a file that writes "12", 12.0 or " 7 " is read again as text."""
+    rows = [
+        {"ts": "2026-03-01T08:00:00Z", "request_id": "a", "provider": "openai", "model": "gpt-4.1", "input_tokens": 10, "output_tokens": 3},
+        {"ts": "2026-03-01T08:00:01Z", "request_id": "b", "provider": "openai", "model": "gpt-4.1", "input_tokens": "12", "output_tokens": 4.0},
+        {"ts": "2026-03-01T08:00:02Z", "request_id": "c", "provider": "openai", "model": "gpt-4.1", "input_tokens": " 7 ", "attempt": "2"},
+    ]
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = ingest_request_files(Store(tmp_path / "store"), [path])
+    assert report.result.added == 3 and not report.problems
+    got = Store(tmp_path / "store").read("requests").sort("request_id")
+    assert got["input_tokens"].to_list() == [10, 12, 7]
+    assert got["output_tokens"].to_list() == [3, 4, None]
+    assert got["attempt"].to_list() == [1, 1, 2]
