@@ -43,53 +43,42 @@ class Dimensions:
         return any(is_sample_source(s) for s in self.sources)
 
 
-def _distinct(lf: pl.LazyFrame, column: str) -> pl.LazyFrame:
-    return lf.select(pl.col(column).drop_nulls().unique())
-
-
-def _values(frame: pl.DataFrame) -> list[str]:
-    return [v for v in frame.to_series().to_list() if v]
+def _values(frame: pl.DataFrame, column: str) -> set[str]:
+    return {v for v in frame[column].to_list() if v}
 
 
 def read_dimensions(store: Store) -> Dimensions:
-    cost = store.scan("cost_lines")
-    usage = store.scan("billed_usage")
-    reqs = store.scan("requests")
-    # One pass of queries run together (polars runs them in parallel): this is on the cold-start path.
-    queries = {
-        "counts": [lf.select(pl.len()) for lf in (cost, usage, reqs)],
-        "providers": [_distinct(cost, "ServiceProviderName"), _distinct(usage, "provider"), _distinct(reqs, "provider")],
-        "projects": [_distinct(cost, "SubAccountId"), _distinct(usage, "project_id"), _distinct(reqs, "project_id")],
-        "sources": [_distinct(cost, "x_Source"), _distinct(usage, "source"), _distinct(reqs, "source")],
-        "pairs": [reqs.select("feature", "project_id").unique().drop_nulls()],
-        "tagged": [_distinct(cost, "x_Feature")],
-        "span": [cost.select(
-            pl.col("ChargePeriodStart").min().dt.date().alias("first"),
-            pl.col("ChargePeriodStart").max().dt.date().alias("last"),
-        )],
-    }
-    flat = [q for qs in queries.values() for q in qs]
-    results = iter(pl.collect_all(flat))
-    got = {name: [next(results) for _ in qs] for name, qs in queries.items()}
-    counts = [int(f.item()) for f in got["counts"]]
-    providers = {p.lower() for f in got["providers"] for p in _values(f)}
-    projects = {p for f in got["projects"] for p in _values(f)}
+    """Providers, projects, features, sources and the span, from one streaming group-by per table.
+
+    Each table is scanned once down to its distinct combinations (a few hundred rows), so
+    memory does not grow with the table: the requests table can hold tens of millions of rows.
+    """
+    cps = pl.col("ChargePeriodStart")
+    queries = [
+        store.scan("cost_lines").group_by("ServiceProviderName", "SubAccountId", "x_Source", "x_Feature").agg(
+            pl.len().alias("rows"), cps.min().dt.date().alias("first"), cps.max().dt.date().alias("last")),
+        store.scan("billed_usage").group_by("provider", "project_id", "source").agg(pl.len().alias("rows")),
+        store.scan("requests").group_by("provider", "project_id", "source", "feature").agg(pl.len().alias("rows")),
+    ]
+    # On the cold-start path: polars runs the three scans in parallel.
+    cost, usage, reqs = pl.collect_all(queries, engine="streaming")
+    providers = {p.lower() for p in _values(cost, "ServiceProviderName") | _values(usage, "provider") | _values(reqs, "provider")}
+    projects = _values(cost, "SubAccountId") | _values(usage, "project_id") | _values(reqs, "project_id")
     feature_projects: dict[str, set[str]] = {}
-    for feat, proj in got["pairs"][0].iter_rows():
+    for feat, proj in reqs.select("feature", "project_id").iter_rows():
         if feat and proj:
             feature_projects.setdefault(feat, set()).add(proj)
-    features = set(feature_projects) | set(_values(got["tagged"][0]))
-    span = got["span"][0]
-    sources = {s for f in got["sources"] for s in _values(f)}
+    features = set(feature_projects) | _values(cost, "x_Feature")
+    sources = _values(cost, "x_Source") | _values(usage, "source") | _values(reqs, "source")
     return Dimensions(
         providers=tuple(sorted(providers)),
         projects=tuple(sorted(projects)),
         features=tuple(sorted(features)),
         feature_projects={k: tuple(sorted(v)) for k, v in sorted(feature_projects.items())},
-        first_day=span["first"][0] if counts[0] else None,
-        last_day=span["last"][0] if counts[0] else None,
+        first_day=cost["first"].min() if cost.height else None,
+        last_day=cost["last"].max() if cost.height else None,
         sources=tuple(sorted(sources)),
-        rows=sum(counts),
+        rows=int(cost["rows"].sum() + usage["rows"].sum() + reqs["rows"].sum()),
     )
 
 
