@@ -59,19 +59,21 @@ def summarise(req: F, keys: list[str]) -> F:
         lf = lf.with_columns(pl.col("ts").dt.strftime("%Y-%m").alias("month"))
     known = pl.col("wh_mid").is_not_null()
     tokens = pl.col("input_tokens") + pl.col("output_tokens")
-    cost_known = pl.col("cost_usd").filter(known)
+    # when/then rather than filter inside the aggregation, so the group-by can stream over
+    # a large requests table (see finops/reconcile/frames.py local_fine).
+    cost_known = pl.when(known).then(pl.col("cost_usd"))
     out = lf.group_by(keys).agg(
         pl.len().alias("requests"),
         pl.col("task_id").drop_nulls().n_unique().alias("tasks"),
         tokens.sum().alias("tokens"),
-        tokens.filter(known).sum().alias("__tokens_known"),
+        pl.when(known).then(tokens).sum().alias("__tokens_known"),
         *[pl.col(f"wh_{lv}").sum().alias(f"wh_{lv}") for lv in LEVELS],
         *[pl.col(f"gco2e_{lv}").sum().alias(f"gco2e_{lv}") for lv in LEVELS],
         (~known).sum().alias("unestimated_requests"),
         pl.col("cost_usd").is_null().sum().alias("unpriced_requests"),
         pl.col("no_token_counts").sum().alias("requests_without_counts"),
         pl.when(pl.col("cost_usd").is_null().any()).then(None).otherwise(pl.col("cost_usd").sum()).alias("cost_usd"),
-        pl.when(cost_known.is_null().any()).then(None).otherwise(cost_known.sum()).alias("__cost_known"),
+        pl.when((known & pl.col("cost_usd").is_null()).any()).then(None).otherwise(cost_known.sum()).alias("__cost_known"),
     )
     flip = {"low": "high", "mid": "mid", "high": "low"}
     has_estimate = pl.col("unestimated_requests") < pl.col("requests")
