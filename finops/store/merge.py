@@ -29,10 +29,13 @@ class MergeCounts:
         return self.added + self.changed
 
 
+def _key_hash(key: list[str], seed: int = 0) -> pl.Expr:
+    return pl.col(key[0]).hash(seed=seed) if len(key) == 1 else pl.struct(key).hash(seed=seed)
+
+
 def fine_bucket(key: list[str]) -> pl.Expr:
     """A stable bucket per key value (the same in the stage and in the stored file)."""
-    h = pl.col(key[0]).hash(seed=7) if len(key) == 1 else pl.struct(key).hash(seed=7)
-    return (h % FINE_BUCKETS).cast(pl.UInt16)
+    return (_key_hash(key, seed=7) % FINE_BUCKETS).cast(pl.UInt16)
 
 
 def in_group(group: int, groups: int) -> pl.Expr:
@@ -41,8 +44,7 @@ def in_group(group: int, groups: int) -> pl.Expr:
 
 def last_per_key(new: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """One row per key, the later one winning (a cheap hash check skips the common no-duplicate case)."""
-    h = pl.col(key[0]).hash() if len(key) == 1 else pl.struct(key).hash()
-    if new.select(h.n_unique()).item() == new.height:  # 3x cheaper than is_duplicated().any()
+    if new.select(_key_hash(key).n_unique()).item() == new.height:  # 3x cheaper than is_duplicated().any()
         return new  # (a hash collision only sends us to the exact path below)
     return new.unique(subset=key, keep="last", maintain_order=True)
 
