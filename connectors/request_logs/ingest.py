@@ -1,14 +1,14 @@
 """Load request-log files into the store: check every file first, write only if all are good.
 
 Each file is parsed once: streamed to the store's month-partitioned stage with its typed
-values and bad-row flags, checked from the stage, and its good rows committed from it. Files are loaded in order, one upsert per source, so a second
-source's copy of a request merges into the first (dedup.py) instead of being counted twice.
+values and bad-row flags, checked from the stage, and its good rows committed from it.
+Files are loaded in order, one commit per source, so a second source's copy of a request
+merges into the first (dedup.py) instead of being counted twice.
 """
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,13 +124,12 @@ def ingest_request_files(
 ) -> IngestReport:
     """Check all files, then load them (nothing is written when a row is bad, unless skipped)."""
     report = IngestReport()
-    (store.root / "_state").mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=store.root / "_state", prefix=".ingest-") as tmp:
+    with store.staging_dir() as tmp:
         staged: list[_Staged] = []
         for i, path in enumerate(paths):
             if progress:
                 progress(f"reading {Path(path).name}", 0)
-            one, problems, notes = _stage(Path(path), fmt, mapping, source, Path(tmp) / str(i))
+            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i))
             staged.append(one)
             report.files.append(one.report)
             report.problems.extend(problems)

@@ -17,7 +17,6 @@ import json
 import math
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +34,9 @@ INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
 # so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
 # Measured on 10M/50M-row Parquet loads (peak RSS, 10M -> 50M): 1M-row groups, two months
 # at once: 1.4 -> 2.3 GB; 500k-row groups, two months at once: 0.9 -> 1.8 GB (2.0x);
-# 500k-row groups, one month at a time: 0.8 -> 1.2 GB (1.4x), about 10% slower.
+# 500k-row groups, one month at a time: 0.8 -> 1.2 GB (1.4x), about 10% slower. Months are
+# therefore merged one after the other.
 CHUNK_ROWS = 500_000
-MONTHS_AT_ONCE = 1
 
 
 class _Unchanged(Exception):
@@ -148,10 +147,10 @@ class Store:
 
     @contextlib.contextmanager
     def staging_dir(self) -> Iterator[Path]:
-        """A temp folder inside the store (same filesystem), removed afterwards."""
+        """A temp folder inside the store (same filesystem) for staged loads, removed afterwards."""
         (self.root / "_state").mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as folder:
-            yield Path(folder) / "parts"
+            yield Path(folder)
 
     def commit(self, staged: Staged) -> UpsertResult:
         """Merge rows staged by `staging.stage` (e.g. a checked log's good rows) into the store."""
@@ -164,10 +163,7 @@ class Store:
         self._ensure_meta()
         for month, rows in staged.parts.items():
             staging.check_keys(t, month, rows)
-        # Months are independent files and could merge in parallel (polars releases the GIL),
-        # but each month in flight holds its merge group: see MONTHS_AT_ONCE.
-        with ThreadPoolExecutor(max_workers=MONTHS_AT_ONCE) as pool:
-            results = list(pool.map(lambda m: self._upsert_month(t, m, staged.parts[m]), sorted(staged.parts)))
+        results = [self._upsert_month(t, m, staged.parts[m]) for m in sorted(staged.parts)]  # see CHUNK_ROWS
         return sum(results, UpsertResult(t.name))
 
     def _check_keys(self, t: Table, lf: pl.LazyFrame) -> None:
