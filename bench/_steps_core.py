@@ -48,8 +48,8 @@ RESULT["stored"] = res.result.added
             shutil.rmtree(store, ignore_errors=True)  # read by no other step
 
     # Twice, keeping the second: the first read warms the OS file cache, which the ingest
-    # after it would otherwise enjoy alone (a cold scan made the 10M ingest look 1.6x the
-    # scan when it was 2.9x a warm one).
+    # after it would otherwise enjoy alone (with a cold scan the 10M JSONL ingest looked 1.6x
+    # the scan; against a warm one it was 2.2x).
     attempt(ws.label, scan_name, ws.rows, measure_scan)
     scan = attempt(ws.label, scan_name, ws.rows, measure_scan)
     ours = attempt(ws.label, name, ws.rows, measure)
