@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from test_tui_support import SAMPLE_TODAY, Recorder, anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
+from test_tui_support import Recorder, SAMPLE_TODAY, anyio_backend, dash_home, figure_text, make_app, settle, tui_store_path  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
@@ -42,10 +42,6 @@ def billed(home: Path, start: date, end: date, provider: str | None = None, proj
         assert joined["rate"].null_count() == 0
         usd += float((joined["BilledCost"] * joined["rate"]).sum())
     return usd
-
-
-def figure_text(app, fig_id: str) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one(f"#{fig_id}").render())
 
 
 async def test_opens_on_overview_with_store_figures(dash_home: Path) -> None:

@@ -8,13 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from test_tui_support import anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
+from test_tui_support import anyio_backend, dash_home, figure_text, make_app, open_screen, settle, tui_store_path  # noqa: F401
 
 pytestmark = pytest.mark.anyio
-
-
-def figure_text(app, fig_id: str) -> str:  # type: ignore[no-untyped-def]
-    return str(app.screen.query_one(f"#{fig_id}").render())
 
 
 async def test_reconcile_sorts_drills_into_a_group_and_back(dash_home: Path) -> None:
@@ -26,10 +22,7 @@ async def test_reconcile_sorts_drills_into_a_group_and_back(dash_home: Path) -> 
     app = make_app(dash_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ReconcileScreen)
+        screen = await open_screen(pilot, "3", ReconcileScreen)
         drift = screen.query_one("#drift", FrameTable)
         assert app.focused is drift
         # Default order: biggest estimated dollar drift first.
@@ -165,10 +158,7 @@ async def test_forecast_per_series_with_intervals_and_the_trough_warning(dash_ho
     app = make_app(dash_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("5")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ForecastScreen)
+        screen = await open_screen(pilot, "5", ForecastScreen)
         table = screen.query_one("#forecast-table", FrameTable)
         rows = {table.row_data(i)["series"]: table.row_data(i) for i in range(table.row_count)}
         assert set(rows) == {"anthropic", "openai"}

@@ -70,6 +70,20 @@ async def settle(pilot, timeout: float = 60.0) -> None:  # type: ignore[no-untyp
     await pilot.app.wait_settled(timeout)
 
 
+async def open_screen(pilot, key: str, screen_type: type):  # type: ignore[no-untyped-def]
+    """Switch screens with `key`, wait until it has settled, and return it (checked to be `screen_type`)."""
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_type)
+    return screen
+
+
+def figure_text(app, fig_id: str) -> str:  # type: ignore[no-untyped-def]
+    """What a headline figure shows: label, provenance, value and note."""
+    return str(app.screen.query_one(f"#{fig_id}").render())
+
+
 class Recorder:
     """A `run_test(message_hook=...)` that keeps every message the app handled, once each.
 

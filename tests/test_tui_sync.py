@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from test_tui_support import Recorder, anyio_backend, make_app, settle  # noqa: F401
+from test_tui_support import Recorder, anyio_backend, make_app, open_screen, settle  # noqa: F401
 from tests.support.fake_provider import FakeProvider, sample_data
 
 pytestmark = pytest.mark.anyio
@@ -66,10 +66,7 @@ async def test_sync_now_pulls_new_rows_with_progress_and_shows_them(live_env: Fa
     app = make_app(home, today=None)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=hook) as pilot:
         await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SourcesScreen)
+        screen = await open_screen(pilot, "2", SourcesScreen)
         table = screen.query_one("#sources", FrameTable)
         assert table.row_count == 0  # an empty store
         assert "openai" in screen.data.live and "anthropic" in screen.data.live
