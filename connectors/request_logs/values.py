@@ -98,31 +98,33 @@ def _ts(raw: pl.Expr, dtype: pl.DataType, lenient: bool) -> pl.Expr:
     return ts_text(raw)
 
 
-def parse_int_text(s: pl.Series) -> pl.Series:
-    """Whole numbers from text: a plain cast (fast path), then padded or "12.0" forms."""
-    out = s.cast(pl.Int64, strict=False)
+def _recast_misses(s: pl.Series, out: pl.Series, fix) -> pl.Series:  # type: ignore[no-untyped-def]
+    """`out` (a plain cast of `s`) with the values it missed worked out again by `fix`, on those values only."""
     todo = out.is_null() & s.is_not_null()
     if not todo.any():
         return out
     idx = todo.arg_true()
-    rest = s.gather(idx).str.strip_chars()
+    return out.scatter(idx, fix(s.gather(idx).str.strip_chars()))
+
+
+def _whole(rest: pl.Series) -> pl.Series:
     as_float = rest.cast(pl.Float64, strict=False)
     # "12.0" is a whole number; a JSON exporter that writes floats should not fail the load.
-    fixed = pl.select(pl.coalesce(
+    return pl.select(pl.coalesce(
         rest.cast(pl.Int64, strict=False), pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64, strict=False))
     )).to_series()
-    return out.scatter(idx, fixed)
+
+
+def parse_int_text(s: pl.Series) -> pl.Series:
+    """Whole numbers from text: a plain cast (fast path), then padded or "12.0" forms."""
+    return _recast_misses(s, s.cast(pl.Int64, strict=False), _whole)
 
 
 def parse_float_text(s: pl.Series) -> pl.Series:
     """Numbers from text: a plain cast, then padded or thousands-separated ("1,234.5") forms."""
-    out = s.cast(pl.Float64, strict=False)
-    todo = out.is_null() & s.is_not_null()
-    if not todo.any():
-        return out
-    idx = todo.arg_true()
-    fixed = s.gather(idx).str.strip_chars().str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    return out.scatter(idx, fixed)
+    return _recast_misses(
+        s, s.cast(pl.Float64, strict=False), lambda rest: rest.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    )
 
 
 def normalize_choice(s: pl.Series) -> pl.Series:
