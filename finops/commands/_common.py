@@ -7,10 +7,26 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.progress import Progress
 
     from finops.config import Settings
     from finops.store import Store
+
+
+def option_day(text: str | None, name: str) -> "date | None":
+    """A `--since`/`--until` style YYYY-MM-DD option as a date; a bad value is a one-line error."""
+    from datetime import date
+
+    from finops.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--{name}: {text!r} is not a YYYY-MM-DD date") from None
 
 
 def get_settings() -> "Settings":

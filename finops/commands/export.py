@@ -19,19 +19,6 @@ EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_SOURCE, EXIT_OUTPUT = 0, 1, 2, 4, 5
 log = logging.getLogger("finops.export")
 
 
-def _day(text: str | None, name: str):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from finops.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--{name}: {text!r} is not a YYYY-MM-DD date") from None
-
-
 class _StderrLogging:
     """A stderr handler on the `finops` logger for one command run (removed afterwards)."""
 
@@ -71,7 +58,7 @@ def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
 
 def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, until: str | None,
          incremental: bool, sync_first: bool) -> int:
-    from finops.commands._common import get_settings, get_store
+    from finops.commands._common import get_settings, get_store, option_day
     from finops.export.context import Context
     from finops.export.settings import ExportSettings
     from finops.export.writer import export
@@ -81,7 +68,7 @@ def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, unt
     code = _sync_first(settings) if sync_first else EXIT_OK
     out_dir = out or options.out_dir or settings.data_dir / "exports"
     ctx = Context(get_store(settings), settings.config, options)
-    result = export(dataset, fmt or options.format, out_dir, _day(since, "since"), _day(until, "until"), incremental,
+    result = export(dataset, fmt or options.format, out_dir, option_day(since, "since"), option_day(until, "until"), incremental,
                     ctx=ctx, state_dir=settings.data_dir / "export_state")
     if result.empty:
         log.warning("%s: nothing to export (no rows in the selected months) -> exit 1", dataset)

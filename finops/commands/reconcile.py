@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -18,17 +17,6 @@ class View(str, Enum):
     all = "all"
     groups = "groups"
     causes = "causes"
-
-
-def _day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        from finops.errors import InputError
-
-        raise InputError(f"--{name}: {text!r} is not a YYYY-MM-DD date") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +38,7 @@ def register(app: typer.Typer) -> None:
         import sys
         from dataclasses import replace
 
-        from finops.commands._common import get_settings, get_store
+        from finops.commands._common import get_settings, get_store, option_day
         from finops.errors import InputError
         from finops.output import emit
         from finops.reconcile import Thresholds, reconcile
@@ -65,7 +53,7 @@ def register(app: typer.Typer) -> None:
             th = replace(th, max_unexplained_pct=max_unexplained_pct)
         display_tz = zone(tz, settings.config.section("display").get("timezone")) if tz else None
         prices = configured_catalog(settings.config, catalog)
-        result = reconcile(get_store(settings), _day(since, "since"), _day(until, "until"), provider, project,
+        result = reconcile(get_store(settings), option_day(since, "since"), option_day(until, "until"), provider, project,
                            catalog=prices, thresholds=th)
         found = with_local_range(result.causes, display_tz)
         groups = result.by(by)

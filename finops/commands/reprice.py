@@ -23,15 +23,14 @@ def register(app: typer.Typer) -> None:
         """Show what stored usage would cost under another catalog, without changing stored figures."""
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store
-        from finops.commands.reconcile import _day
+        from finops.commands._common import get_settings, get_store, option_day
         from finops.output import emit
         from models.pricing.catalog import configured_catalog
         from models.pricing.reprice import reprice
 
         settings = get_settings()
         frame = reprice(get_store(settings), catalog, merge=not replace, current=configured_catalog(settings.config),
-                        since=_day(since, "since"), until=_day(until, "until"), provider=provider)
+                        since=option_day(since, "since"), until=option_day(until, "until"), provider=provider)
         if fmt is not Format.table:
             emit(frame, fmt)
             return

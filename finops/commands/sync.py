@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from typing import Annotated, Optional
 
 import typer
 
 
 def _day(text: str | None, name: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
-    except ValueError:
-        from finops.errors import InputError
+    """The option's day as UTC midnight."""
+    from finops.commands._common import option_day
 
-        raise InputError(f"--{name}: {text!r} is not a YYYY-MM-DD date") from None
+    day = option_day(text, name)
+    return None if day is None else datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
 def register(app: typer.Typer) -> None:
