@@ -93,25 +93,57 @@ def test_null_key_is_rejected_with_row_and_field(tmp_path: Path) -> None:
     assert store.read("requests").height == 0
 
 
+def _crash(*_a: object, **_k: object) -> None:
+    raise OSError("simulated crash during write")
+
+
 def test_crash_before_rename_keeps_previous_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An append of new keys (a new part) and a merge (a month swapped) both crash before their rename."""
     store = Store(tmp_path)
     frame = _example(COST_LINES, 2)
     store.upsert("cost_lines", frame)
     before = store.read("cost_lines")
-
-    def crash(*_a: object, **_k: object) -> None:
-        raise OSError("simulated crash during write")
-
-    monkeypatch.setattr(atomic.os, "replace", crash)
+    monkeypatch.setattr(atomic.os, "replace", _crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        store.upsert("cost_lines", frame.with_columns(pl.col("x_LineId") + "-new"))
+    monkeypatch.setattr(atomic, "_exchange", _crash)
     with pytest.raises(OSError, match="simulated crash"):
         store.upsert("cost_lines", frame.with_columns(pl.col("BilledCost") * 2))
     monkeypatch.undo()
     assert Store(tmp_path).read("cost_lines").equals(before)
     assert not list(tmp_path.rglob(f"{atomic.TMP_PREFIX}*"))
+    assert not list(layout.swap_dir(tmp_path).rglob("*.parquet"))
 
 
-def test_killed_writer_leaves_store_readable(tmp_path: Path) -> None:
-    """SIGKILL a process in the middle of rewriting a big partition: old or new, never partial."""
+def test_crash_between_the_renames_of_a_swap_is_undone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where folders cannot be exchanged in one step, a crash after the old month moved away and
+    before the new one arrived is undone when the store is next opened."""
+    store = Store(tmp_path)
+    frame = _example(COST_LINES, 2)
+    store.upsert("cost_lines", frame)
+    before = store.read("cost_lines")
+    real_rename, calls = os.rename, []
+
+    def rename_then_crash(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) > 1:
+            _crash()
+        real_rename(src, dst)
+
+    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(atomic.os, "rename", rename_then_crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        store.upsert("cost_lines", frame.with_columns(pl.col("BilledCost") * 2))
+    monkeypatch.undo()
+    assert not layout.partition_dir(tmp_path, "cost_lines", "2026-01").exists()
+    assert Store(tmp_path).read("cost_lines").equals(before)  # opening the store put the month back
+    assert not list(layout.swap_dir(tmp_path).rglob("*.parquet"))
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_killed_writer_leaves_store_readable(tmp_path: Path, exchange: bool) -> None:
+    """SIGKILL a process in the middle of rewriting a big partition: old or new, never partial,
+    whether the month's folder is swapped in one step or in two renames."""
     store = Store(tmp_path)
     n = 400_000
     base = pl.DataFrame({
@@ -123,7 +155,9 @@ def test_killed_writer_leaves_store_readable(tmp_path: Path) -> None:
     store.upsert("requests", base)
     script = textwrap.dedent(f"""
         import polars as pl
-        from finops.store import Store
+        from finops.store import Store, atomic
+        if not {exchange}:
+            atomic._exchange = lambda a, b: False
         s = Store({str(tmp_path)!r})
         lf = s.scan("requests").with_columns(pl.col("input_tokens") + 1)
         while True:
@@ -159,16 +193,21 @@ def test_schema_version_mismatch_is_refused(tmp_path: Path) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 10**9)), min_size=1, max_size=40), st.sampled_from([1, 2, 4, 1_000_000]))
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.integers(0, 10**9)), min_size=1, max_size=40),
+    st.sampled_from([1, 2, 4, 1_000_000]),
+    st.sampled_from([1, 2, 64]),
+)
 def test_upsert_matches_a_dict_model(
-    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[int, int]], chunk: int
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[int, int]], chunk: int, max_parts: int
 ) -> None:
-    """Any sequence of loads ends with one row per key holding the last value loaded, one file per month,
-    whether a month merges at once or in key-bucket groups (a chunk smaller than the month)."""
+    """Any sequence of loads ends with one row per key holding the last value loaded, in part files of
+    its month, whether a month merges at once or in key-bucket groups (a chunk smaller than the month)
+    and whether new keys are appended as parts or merged (a month at its part limit)."""
     from finops.store import store as store_module
 
-    old_chunk = store_module.CHUNK_ROWS
-    store_module.CHUNK_ROWS = chunk
+    old = store_module.CHUNK_ROWS, store_module.MAX_PARTS
+    store_module.CHUNK_ROWS, store_module.MAX_PARTS = chunk, max_parts
     try:
         root = tmp_path_factory.mktemp("bucketed")
         store = Store(root)
@@ -188,6 +227,7 @@ def test_upsert_matches_a_dict_model(
         stored = store.read("requests")
         assert dict(stored.select("request_id", "input_tokens").iter_rows()) == model
         assert stored.height == len(model)
-        assert sorted(p.parent.name for p in root.rglob("*.parquet")) == [f"month={m}" for m in store.months("requests")]
+        assert sorted({p.parent.name for p in root.rglob("*.parquet")}) == [f"month={m}" for m in store.months("requests")]
+        assert all(len(layout.part_files(root, "requests", m)) <= max_parts for m in store.months("requests"))
     finally:
-        store_module.CHUNK_ROWS = old_chunk
+        store_module.CHUNK_ROWS, store_module.MAX_PARTS = old

@@ -1,7 +1,8 @@
 """Load request-log files into the store: check every file first, write only if all are good.
 
-Each file is parsed once: streamed to the store's month-partitioned stage with its typed
-values and bad-row flags, checked from the stage, and its good rows committed from it.
+Each file is parsed once, in one pass: its good rows are staged by month in the store's
+own file form (so a month of new requests takes them as they are), its flagged rows with
+their flags and line numbers beside them, to be explained.
 Files are loaded in order, one commit per source, so a second source's copy of a request
 merges into the first (dedup.py) instead of being counted twice.
 """
@@ -23,7 +24,7 @@ from connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
 from finops.store import Staged, Store, UpsertResult
-from finops.store.staging import stage
+from finops.store.staging import stage_checked
 
 Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
 
@@ -65,23 +66,23 @@ class IngestReport:
 @dataclass
 class _Staged:
     report: FileReport
-    rows: Staged  # good rows only: requests columns and the store's key bucket
+    rows: Staged  # good rows only, in store form
 
 
-def _flagged(lf: pl.LazyFrame) -> int:
-    flags = [c for c in lf.collect_schema().names() if c.startswith(BAD)]
-    return lf.select(pl.any_horizontal(flags).sum()).collect().item() if flags else 0
-
-
-def _checked(reading: Reading, lenient: bool, folder: Path) -> Staged:
-    """The checked rows with their flags, parsed once and staged by month for the store."""
+def _checked(reading: Reading, lenient: bool, folder: Path) -> tuple[Staged, pl.LazyFrame]:
+    """The good rows staged by month for the store, and the flagged rows with their flags."""
     checked = finish(reading, lenient)
-    extra = [c for c in checked.collect_schema().names() if c.startswith(BAD)] + [REC, ROW]
+    flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
+    bad = pl.any_horizontal(flags) if flags else pl.lit(False)
     shutil.rmtree(folder, ignore_errors=True)
     try:
-        return stage(REQUESTS_TABLE, checked, folder, extra)
+        return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW])
     except pl.exceptions.ComputeError as exc:
         raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
+
+
+def _count(lf: pl.LazyFrame) -> int:
+    return lf.select(pl.len()).collect().item()  # from Parquet metadata
 
 
 def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False) -> Reading:
@@ -94,22 +95,18 @@ def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | No
 def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path) -> tuple[_Staged, Problems, list[str]]:
     reading = _read(path, fmt, mapping, source)
     try:
-        staged = _checked(reading, False, folder)
+        good, flagged = _checked(reading, False, folder)
     except InputError:
         if not reading.retry_as_text:
             raise
         reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
-        staged = _checked(reading, False, folder)
-    flagged = _flagged(staged.scan())
-    if flagged:  # the strict pass rejects some values: try the lenient forms before calling them bad
-        staged = _checked(reading, True, folder)
-        flagged = _flagged(staged.scan())
-    checked = staged.scan()
-    problems = collect(checked, reading.raw, FIELDS, path, reading.layout, reading.labels, flagged)
-    flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
-    rows = checked.select(pl.len()).collect().item() - problems.count  # row counts come from Parquet metadata
-    report = FileReport(Path(path), reading.fmt, reading.source, rows, problems.count)
-    good = staged.where(~pl.any_horizontal(flags) if flags else None, drop=[*flags, REC, ROW])
+        good, flagged = _checked(reading, False, folder)
+    n_flagged = _count(flagged)
+    if n_flagged:  # the strict pass rejects some values: try the lenient forms before calling them bad
+        good, flagged = _checked(reading, True, folder)
+        n_flagged = _count(flagged)
+    problems = collect(flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, n_flagged)
+    report = FileReport(Path(path), reading.fmt, reading.source, good.rows(), problems.count)
     return _Staged(report, good), problems, reading.notes
 
 

@@ -85,7 +85,8 @@ class Context:
         for table in tables:
             months = [month] if month else self.store.months(table)
             for m in months:
-                out.append(f"{table}/{m}/" + _file_stamp(layout.partition_file(self.store.root, table, m)))
+                parts = layout.part_files(self.store.root, table, m)
+                out.append(f"{table}/{m}/" + (",".join(_file_stamp(p) for p in parts) or "absent"))
         return out
 
     def data_files(self, module: str) -> list[str]:

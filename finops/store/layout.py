@@ -1,19 +1,24 @@
 """The on-disk layout of the store: Hive-partitioned Parquet, one folder per table.
 
-    <store>/_meta.json                      schema version
-    <store>/_state/watermarks.json          per-source sync watermarks
-    <store>/<table>/month=YYYY-MM/part-0.parquet
+    <store>/_meta.json                              schema version
+    <store>/_state/watermarks.json                  per-source sync watermarks
+    <store>/_state/swap/                            months being replaced (atomic.replaced_dir)
+    <store>/<table>/month=YYYY-MM/part-*.parquet    the month's rows, in one or more parts
 
-The partition column `month` is not stored inside the files (Hive style), so DuckDB
-(`read_parquet('<store>/<table>/*/*.parquet', hive_partitioning = true)`), Spark and
-Trino read the folders as they are.
+A month holds one or more part files whose keys never overlap: a load of new keys is
+added as new parts (the files it was staged in, renamed), and a load that touches stored
+keys rewrites the month into one part. The partition column `month` is not stored inside
+the files (Hive style), so DuckDB (`read_parquet('<store>/<table>/*/*.parquet',
+hive_partitioning = true)`), Spark and Trino read the folders as they are.
 """
 
 from __future__ import annotations
 
+import secrets
+import time
 from pathlib import Path
 
-PART_FILE = "part-0.parquet"
+PART_GLOB = "part-*.parquet"
 PARTITION_KEY = "month"
 
 
@@ -25,24 +30,35 @@ def partition_dir(root: Path, table: str, month: str) -> Path:
     return table_dir(root, table) / f"{PARTITION_KEY}={month}"
 
 
-def partition_file(root: Path, table: str, month: str) -> Path:
-    return partition_dir(root, table, month) / PART_FILE
+def part_files(root: Path, table: str, month: str) -> list[Path]:
+    """The month's part files, oldest first (temp files of a writer are never matched)."""
+    folder = partition_dir(root, table, month)
+    return sorted(folder.glob(PART_GLOB)) if folder.is_dir() else []
+
+
+def new_part_name() -> str:
+    """A part name that sorts after every earlier one and never collides with a concurrent one."""
+    return f"part-{time.time_ns():016x}-{secrets.token_hex(3)}.parquet"
 
 
 def months(root: Path, table: str) -> list[str]:
-    """The months a table holds, sorted; a partition without its file is ignored."""
+    """The months a table holds, sorted; a partition without a part file is ignored."""
     tdir = table_dir(root, table)
     if not tdir.is_dir():
         return []
     out = []
     for d in tdir.iterdir():
-        if d.is_dir() and d.name.startswith(f"{PARTITION_KEY}=") and (d / PART_FILE).is_file():
+        if d.is_dir() and d.name.startswith(f"{PARTITION_KEY}=") and next(d.glob(PART_GLOB), None) is not None:
             out.append(d.name.split("=", 1)[1])
     return sorted(out)
 
 
 def meta_file(root: Path) -> Path:
     return root / "_meta.json"
+
+
+def swap_dir(root: Path) -> Path:
+    return root / "_state" / "swap"
 
 
 def watermarks_file(root: Path) -> Path:

@@ -1,87 +1,130 @@
 """A load staged for the store: its rows split by month into Parquet, before they are merged.
 
-Staging reads the input once and writes one folder per month, so each month's merge reads
-only its own rows and memory stays bounded by a month's merge group however large the
-input. A caller may stage extra columns (a log's bad-row flags and line numbers), look at
-the staged rows, then commit only the good ones: the input is parsed once.
+Staging reads the input once and writes one folder per month, in the store's own file
+form, so a month whose keys are all new takes the staged files as its new parts (renamed,
+not rewritten) and any other month's merge reads only its own rows. A checked log stages
+its good rows that way and its flagged rows, with their flags and line numbers, beside
+them (`stage_checked`): the input is parsed once and encoded once.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from finops.errors import InputError
-from finops.schema import Table
-from finops.store import merge
+from finops.schema import SCHEMA_VERSION, Table
 
 _MONTH = "__month"
 NO_MONTH = ""  # rows whose time is empty: never merged, an error if they reach a commit
-# Small row groups keep the one-writer-per-month buffers small; lz4 because the stage is
-# read once and deleted.
-STAGE_ROW_GROUP = 16_384
+# Each month being written holds one row group in memory until it is full: with the
+# hundreds of months of a long, unsorted log this bounds the writers' buffers (about 15 MB
+# a month for request rows) while keeping groups large enough for readers.
+ROW_GROUP = 65_536
+
+
+def file_options(t: Table) -> dict:
+    """How every store file is written, staged or merged."""
+    return {
+        "compression": "zstd",
+        "metadata": {"finops_schema_version": str(SCHEMA_VERSION), "finops_table": t.name},
+        "row_group_size": ROW_GROUP,
+    }
 
 
 @dataclass(frozen=True)
 class Staged:
-    """Staged rows of one table: month ("YYYY-MM") -> lazy rows (table columns, key bucket, extras)."""
+    """Staged rows of one table: month ("YYYY-MM") -> lazy rows.
+
+    `files[month]`, when present, are staged files holding exactly `parts[month]` in store
+    form (the table's columns, written with `file_options`): they can become parts as they are.
+    """
 
     table: Table
     parts: dict[str, pl.LazyFrame]
+    files: dict[str, list[Path]] = field(default_factory=dict)
 
     def scan(self) -> pl.LazyFrame:
         """Every staged row (in month order, then input order within a month)."""
         frames = [self.parts[m] for m in sorted(self.parts)]
         return pl.concat(frames, how="vertical") if frames else self.table.empty().lazy()
 
-    def where(self, keep: pl.Expr | None, drop: Sequence[str] = ()) -> "Staged":
-        """The rows to keep, without the extra columns named in `drop`."""
-        return Staged(self.table, {
-            m: (lf.filter(keep) if keep is not None else lf).drop(*drop) for m, lf in self.parts.items()
-        })
+    def rows(self) -> int:
+        return self.scan().select(pl.len()).collect().item()  # from Parquet metadata when staged to files
 
     @staticmethod
     def combine(loads: Sequence["Staged"]) -> "Staged":
         """Several loads as one, in order per month (a later load's row wins over an earlier one)."""
         months = sorted({m for s in loads for m in s.parts})
         parts = {m: pl.concat([s.parts[m] for s in loads if m in s.parts], how="vertical") for m in months}
-        return Staged(loads[0].table, parts)
+        files = {
+            m: [f for s in loads if m in s.parts for f in s.files[m]]
+            for m in months
+            if all(m in s.files for s in loads if m in s.parts)
+        }
+        return Staged(loads[0].table, parts, files)
 
 
 def month_name(yyyymm: int) -> str:
     return f"{yyyymm // 100:04d}-{yyyymm % 100:02d}"
 
 
+def _with_month(t: Table, lf: pl.LazyFrame) -> pl.LazyFrame:
+    ts = pl.col(t.time_column)
+    return lf.with_columns((ts.dt.year().cast(pl.Int32) * 100 + ts.dt.month()).alias(_MONTH))
+
+
+def _month_sink(t: Table, lf: pl.LazyFrame, folder: Path) -> pl.LazyFrame:
+    return _with_month(t, lf).sink_parquet(
+        pl.PartitionBy(folder, key=_MONTH, include_key=False), mkdir=True, lazy=True, **file_options(t)
+    )
+
+
+def _read_months(t: Table, folder: Path, clean: bool) -> Staged:
+    parts, files = {}, {}
+    for sub in sorted(p for p in folder.glob(f"{_MONTH}=*") if p.is_dir()):
+        value = sub.name.split("=", 1)[1]
+        name = month_name(int(value)) if re.fullmatch(r"\d{6}", value) else NO_MONTH
+        found = sorted(sub.glob("*.parquet"))
+        parts[name] = pl.scan_parquet(found, hive_partitioning=False)
+        if clean:
+            files[name] = found
+    return Staged(t, parts, files)
+
+
 def stage(t: Table, frame: pl.DataFrame | pl.LazyFrame, folder: Path, extra: Sequence[str] = ()) -> Staged:
-    """Conform `frame` to the table (keeping `extra` columns), bucket it by key and split it by month.
+    """Conform `frame` to the table (keeping `extra` columns) and split it by month.
 
     A LazyFrame is streamed to Parquet under `folder`; a DataFrame is split in memory.
     """
-    ts = pl.col(t.time_column)
-    lf = t.conform(frame, keep=extra).with_columns(
-        (ts.dt.year().cast(pl.Int32) * 100 + ts.dt.month()).alias(_MONTH),
-        merge.fine_bucket(list(t.key)).alias(merge.BUCKET),
-    )
+    lf = t.conform(frame, keep=extra)
     if isinstance(frame, pl.DataFrame):
-        df = lf.collect()
+        df = _with_month(t, lf).collect()
         return Staged(t, {
             NO_MONTH if m is None else month_name(m): g.drop(_MONTH).lazy()
             for (m,), g in df.group_by(_MONTH, maintain_order=True)
         })
-    lf.sink_parquet(
-        pl.PartitionBy(folder, key=_MONTH, include_key=False),
-        mkdir=True, compression="lz4", statistics=False, row_group_size=STAGE_ROW_GROUP,
-    )
-    parts = {}
-    for sub in sorted(p for p in folder.glob(f"{_MONTH}=*") if p.is_dir()):
-        value = sub.name.split("=", 1)[1]
-        name = month_name(int(value)) if re.fullmatch(r"\d{6}", value) else NO_MONTH
-        parts[name] = pl.scan_parquet(sub / "*.parquet", hive_partitioning=False)
-    return Staged(t, parts)
+    _month_sink(t, lf, folder).collect(engine="streaming")
+    return _read_months(t, folder, clean=not extra)
+
+
+def stage_checked(
+    t: Table, frame: pl.LazyFrame, folder: Path, bad: pl.Expr, extra: Sequence[str]
+) -> tuple[Staged, pl.LazyFrame]:
+    """Stage the rows where `bad` is false in store form, and the others with their `extra`
+    columns (flags, line numbers) in one file beside them, in one pass over `frame`."""
+    bad = bad.fill_null(True)  # every row goes to exactly one side
+    folder.mkdir(parents=True, exist_ok=True)
+    rejected = folder / "rejected.parquet"
+    pl.collect_all([
+        _month_sink(t, t.conform(frame.filter(~bad)), folder / "good"),
+        t.conform(frame.filter(bad), keep=extra).sink_parquet(rejected, lazy=True, compression="lz4"),
+    ], engine="streaming")
+    return _read_months(t, folder / "good", clean=True), pl.scan_parquet(rejected)
 
 
 def check_keys(t: Table, month: str, lf: pl.LazyFrame) -> None:
