@@ -176,3 +176,23 @@ def test_jsonl_counts_written_as_text_or_floats_load_as_numbers(tmp_path: Path) 
     assert got["input_tokens"].to_list() == [10, 12, 7]
     assert got["output_tokens"].to_list() == [3, 4, None]
     assert got["attempt"].to_list() == [1, 1, 2]
+
+
+def test_a_new_day_of_logs_is_added_without_rewriting_the_month(tmp_path: Path) -> None:
+    """A log of new requests becomes a new part as it was staged; the month's stored part stays."""
+    def day_log(day: int) -> Path:
+        rows = [{"ts": f"2026-03-{day:02d}T08:00:{i:02d}Z", "request_id": f"d{day}-{i}", "provider": "openai",
+                 "model": "gpt-4.1", "input_tokens": 10 + i, "output_tokens": 3} for i in range(30)]
+        path = tmp_path / f"day{day}.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        return path
+
+    store = Store(tmp_path / "store")
+    ingest_request_files(store, [day_log(1)])
+    first = {p: p.stat().st_mtime_ns for p in (tmp_path / "store").rglob("*.parquet")}
+    report = ingest_request_files(store, [day_log(2)])
+    assert report.result.added == 30
+    parts = {p: p.stat().st_mtime_ns for p in (tmp_path / "store").rglob("*.parquet")}
+    assert len(parts) == 2 and all(parts[p] == m for p, m in first.items())
+    assert Store(tmp_path / "store").read("requests")["input_tokens"].sum() == 2 * sum(10 + i for i in range(30))
+    assert ingest_request_files(store, [day_log(2)]).result.unchanged == 30  # a re-load adds nothing

@@ -231,3 +231,54 @@ def test_upsert_matches_a_dict_model(
         assert all(len(layout.part_files(root, "requests", m)) <= max_parts for m in store.months("requests"))
     finally:
         store_module.CHUNK_ROWS, store_module.MAX_PARTS = old
+
+
+def _requests(ids: range, day: int, tokens: int = 1) -> pl.DataFrame:
+    return pl.DataFrame({
+        "ts": [datetime(2026, 4, day, 0, 0, i % 60, tzinfo=timezone.utc) for i in ids],
+        "request_id": [f"r{i}" for i in ids],
+        "input_tokens": tokens,
+    })
+
+
+def _files(root: Path) -> dict[Path, tuple[int, int]]:
+    return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.glob("requests/*/*.parquet")}
+
+
+def test_new_keys_are_added_as_a_part_and_the_stored_part_is_not_rewritten(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.upsert("requests", _requests(range(0, 100), day=1))
+    before = _files(tmp_path)
+    result = store.upsert("requests", _requests(range(100, 150), day=2).lazy())
+    assert (result.added, result.changed, result.unchanged) == (50, 0, 0)
+    after = _files(tmp_path)
+    assert len(after) == 2 and all(after[p] == before[p] for p in before)  # the first part untouched
+    assert store.read("requests")["request_id"].n_unique() == store.read("requests").height == 150
+
+
+def test_a_load_touching_stored_keys_merges_the_month_into_one_part(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.upsert("requests", _requests(range(0, 100), day=1))
+    store.upsert("requests", _requests(range(100, 150), day=2))
+    result = store.upsert("requests", _requests(range(140, 160), day=2, tokens=7))
+    assert (result.added, result.changed, result.unchanged) == (10, 10, 0)
+    assert [p.name for p in layout.part_files(tmp_path, "requests", "2026-04")] == [layout.BASE_PART]
+    stored = store.read("requests")
+    assert stored.height == 160 and stored.filter(pl.col("input_tokens") == 7).height == 20
+    assert stored["ts"].is_sorted()  # a merged month is in time order
+    again = _files(tmp_path)
+    assert store.upsert("requests", _requests(range(140, 160), day=2, tokens=7)).unchanged == 20
+    assert _files(tmp_path) == again  # nothing new: no file rewritten
+
+
+def test_duckdb_reads_a_month_of_several_parts(tmp_path: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    store = Store(tmp_path)
+    for day in (1, 2, 3):
+        store.upsert("requests", _requests(range(day * 100, day * 100 + 40), day=day))
+    assert len(layout.part_files(tmp_path, "requests", "2026-04")) == 3
+    got = duckdb.sql(
+        f"SELECT month, count(*) AS n, count(DISTINCT request_id) AS ids "
+        f"FROM read_parquet('{tmp_path}/requests/*/*.parquet', hive_partitioning = true) GROUP BY month"
+    ).fetchall()
+    assert got == [("2026-04", 120, 120)]

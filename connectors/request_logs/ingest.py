@@ -1,8 +1,9 @@
 """Load request-log files into the store: check every file first, write only if all are good.
 
-Each file is parsed once, in one pass: its good rows are staged by month in the store's
-own file form (so a month of new requests takes them as they are), its flagged rows with
-their flags and line numbers beside them, to be explained.
+A good file is parsed once: its rows are staged by month in the store's own file form (so
+a month of new requests takes them as they are), and the flags and line numbers of any bad
+rows beside them, to be explained. A file with bad rows is parsed again: leniently, and (when
+bad rows are skipped) to stage only its good rows.
 Files are loaded in order, one commit per source, so a second source's copy of a request
 merges into the first (dedup.py) instead of being counted twice.
 """
@@ -24,7 +25,7 @@ from connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
 from finops.store import Staged, Store, UpsertResult
-from finops.store.staging import stage_checked
+from finops.store.staging import Checked, stage_checked
 
 Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
 
@@ -66,17 +67,17 @@ class IngestReport:
 @dataclass
 class _Staged:
     report: FileReport
-    rows: Staged  # good rows only, in store form
+    rows: Staged | None  # good rows only, in store form; None when bad rows stop the load
 
 
-def _checked(reading: Reading, lenient: bool, folder: Path) -> tuple[Staged, pl.LazyFrame]:
-    """The good rows staged by month for the store, and the flagged rows with their flags."""
+def _checked(reading: Reading, lenient: bool, folder: Path, keep_good: bool) -> Checked:
+    """The good rows staged by month for the store, and the flagged rows' flags and records."""
     checked = finish(reading, lenient)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
     bad = pl.any_horizontal(flags) if flags else pl.lit(False)
     shutil.rmtree(folder, ignore_errors=True)
     try:
-        return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW])
+        return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW], keep_good)
     except pl.exceptions.ComputeError as exc:
         raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
 
@@ -92,22 +93,22 @@ def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | No
     return reading
 
 
-def _stage(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path) -> tuple[_Staged, Problems, list[str]]:
+def _stage(
+    path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path, skip_bad_rows: bool
+) -> tuple[_Staged, Problems, list[str]]:
     reading = _read(path, fmt, mapping, source)
     try:
-        good, flagged = _checked(reading, False, folder)
+        checked = _checked(reading, False, folder, keep_good=False)
     except InputError:
         if not reading.retry_as_text:
             raise
         reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
-        good, flagged = _checked(reading, False, folder)
-    n_flagged = _count(flagged)
-    if n_flagged:  # the strict pass rejects some values: try the lenient forms before calling them bad
-        good, flagged = _checked(reading, True, folder)
-        n_flagged = _count(flagged)
-    problems = collect(flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, n_flagged)
-    report = FileReport(Path(path), reading.fmt, reading.source, good.rows(), problems.count)
-    return _Staged(report, good), problems, reading.notes
+        checked = _checked(reading, False, folder, keep_good=False)
+    if _count(checked.flagged):  # the strict pass rejects some values: try the lenient forms before calling them bad
+        checked = _checked(reading, True, folder, keep_good=skip_bad_rows)
+    problems = collect(checked.flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, _count(checked.flagged))
+    report = FileReport(Path(path), reading.fmt, reading.source, checked.rows - problems.count, problems.count)
+    return _Staged(report, checked.good), problems, reading.notes
 
 
 def ingest_request_files(
@@ -126,7 +127,7 @@ def ingest_request_files(
         for i, path in enumerate(paths):
             if progress:
                 progress(f"reading {Path(path).name}", 0)
-            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i))
+            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i), skip_bad_rows)
             staged.append(one)
             report.files.append(one.report)
             report.problems.extend(problems)
@@ -138,7 +139,7 @@ def ingest_request_files(
         for src in dict.fromkeys(s.report.source for s in staged):
             if progress:
                 progress(f"storing {src}", 0)
-            rows = Staged.combine([s.rows for s in staged if s.report.source == src])
+            rows = Staged.combine([s.rows for s in staged if s.report.source == src and s.rows is not None])
             data, merged = merge_with_store(store, rows.scan().select(REQUESTS.names()))
             report.merged += merged
             # Rows another source stored too are merged first and staged again; otherwise the

@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 PART_GLOB = "part-*.parquet"
+# A merged month is one part under this fixed name: a reader that listed the month before a
+# merge swapped it in still finds the file it listed (the new one), unless parts were added.
+BASE_PART = "part-0.parquet"
 PARTITION_KEY = "month"
 
 

@@ -3,13 +3,14 @@
 Staging reads the input once and writes one folder per month, in the store's own file
 form, so a month whose keys are all new takes the staged files as its new parts (renamed,
 not rewritten) and any other month's merge reads only its own rows. A checked log stages
-its good rows that way and its flagged rows, with their flags and line numbers, beside
-them (`stage_checked`): the input is parsed once and encoded once.
+its rows that way and its flagged rows' flags and line numbers beside them
+(`stage_checked`): a good input is parsed once and encoded once.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,19 +113,43 @@ def stage(t: Table, frame: pl.DataFrame | pl.LazyFrame, folder: Path, extra: Seq
     return _read_months(t, folder, clean=not extra)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A checked load, staged: its good rows (None when not kept), the flagged rows' extra
+    columns, and how many rows it had in all."""
+
+    good: Staged | None
+    flagged: pl.LazyFrame
+    rows: int
+
+
 def stage_checked(
-    t: Table, frame: pl.LazyFrame, folder: Path, bad: pl.Expr, extra: Sequence[str]
-) -> tuple[Staged, pl.LazyFrame]:
-    """Stage the rows where `bad` is false in store form, and the others with their `extra`
-    columns (flags, line numbers) in one file beside them, in one pass over `frame`."""
-    bad = bad.fill_null(True)  # every row goes to exactly one side
+    t: Table, frame: pl.LazyFrame, folder: Path, bad: pl.Expr, extra: Sequence[str], keep_good: bool = True
+) -> Checked:
+    """Stage checked rows for the store: the rows, and the `extra` columns (flags, line numbers)
+    of the rows where `bad` is true, to explain them.
+
+    In the common case no row is bad and one pass over `frame` stages every row in store
+    form. Otherwise the good rows are staged by a second pass (filtering inside the first
+    costs every load a fifth more), or not at all when `keep_good` is false (the load stops).
+    """
+    bad = bad.fill_null(True)
     folder.mkdir(parents=True, exist_ok=True)
     rejected = folder / "rejected.parquet"
     pl.collect_all([
-        _month_sink(t, t.conform(frame.filter(~bad)), folder / "good"),
-        t.conform(frame.filter(bad), keep=extra).sink_parquet(rejected, lazy=True, compression="lz4"),
+        _month_sink(t, t.conform(frame), folder / "rows"),
+        frame.filter(bad).select(*extra).sink_parquet(rejected, lazy=True, compression="lz4"),
     ], engine="streaming")
-    return _read_months(t, folder / "good", clean=True), pl.scan_parquet(rejected)
+    every = _read_months(t, folder / "rows", clean=True)
+    flagged = pl.scan_parquet(rejected)
+    if flagged.select(pl.len()).collect().item() == 0:
+        return Checked(every, flagged, every.rows())
+    rows = every.rows()
+    shutil.rmtree(folder / "rows")
+    if not keep_good:
+        return Checked(None, flagged, rows)
+    _month_sink(t, t.conform(frame.filter(~bad)), folder / "good").collect(engine="streaming")
+    return Checked(_read_months(t, folder / "good", clean=True), flagged, rows)
 
 
 def check_keys(t: Table, month: str, lf: pl.LazyFrame) -> None:

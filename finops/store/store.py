@@ -261,7 +261,7 @@ class Store:
         folder = layout.partition_dir(self.root, t.name, month)
         try:
             with atomic.replaced_dir(folder, layout.swap_dir(self.root)) as tmp:
-                self._write_groups(t, tmp / layout.new_part_name(), merged_groups(), groups, lambda: counts.effective == 0)
+                self._write_groups(t, tmp / layout.BASE_PART, merged_groups(), groups, lambda: counts.effective == 0)
         except _Unchanged:  # nothing new: the stored parts (and their mtimes) stay
             return UpsertResult(t.name, unchanged=counts.unchanged)
         return UpsertResult(t.name, counts.added, counts.changed, counts.unchanged, months_written=[month])
@@ -308,6 +308,6 @@ class Store:
                     continue
                 with atomic.replaced_dir(folder, layout.swap_dir(self.root)) as tmp:
                     kept.sort(t.time_column, maintain_order=True).write_parquet(
-                        tmp / layout.new_part_name(), **staging.file_options(t)
+                        tmp / layout.BASE_PART, **staging.file_options(t)
                     )
         return removed
