@@ -1,11 +1,13 @@
 """Atomic file writes: write a hidden temp file beside the target, fsync, then rename.
 
 A crash at any point leaves either the old file or the new one under the final name,
-never a partial file. A folder (a store month of several parts) is replaced the same way:
-built in a scratch folder, then swapped in, in one step where the OS can (Linux
-renameat2 RENAME_EXCHANGE), else in two renames that `recover_swaps` completes or undoes. Temp names start with "." and end with ".partial": polars and DuckDB
+never a partial file. Temp names start with "." and end with ".partial": polars and DuckDB
 globs (`*.parquet`, `*.csv`) do match dot-files, so only the suffix keeps a crashed
 writer's temp out of a reader's glob.
+
+A folder (a store month of several parts) is replaced the same way: built in a scratch
+folder outside every reader's glob, then swapped in, in one step where the OS can (Linux
+renameat2 RENAME_EXCHANGE), else in two renames that `recover_swaps` completes or undoes.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def _scratch(target: Path, scratch: Path, suffix: str) -> Path:
 
 
 @contextlib.contextmanager
-def replaced_dir(target: Path, scratch: Path, exchange: bool = True) -> Iterator[Path]:
+def replaced_dir(target: Path, scratch: Path) -> Iterator[Path]:
     """Yield an empty folder to fill; on success it replaces folder `target` (readers see the
     old folder or the new one, never a mix). On an exception nothing changes."""
     new = _scratch(target, scratch, _NEW)
@@ -124,7 +126,7 @@ def replaced_dir(target: Path, scratch: Path, exchange: bool = True) -> Iterator
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(new, target)
-        elif exchange and _exchange(new, target):
+        elif _exchange(new, target):
             pass  # `new` now holds the old folder, removed below
         else:
             old = _scratch(target, scratch, _OLD)
