@@ -5,7 +5,7 @@
 N defaults to 10M. The rows tile the sample's request log with fresh ids (bench/_data.py),
 written by polars one chunk at a time. Each format is ingested in its own interpreter, so
 the peak RSS (resource.getrusage) is that load's alone; the table shows wall and CPU time,
-rows/s, peak RSS, and how long the read-and-check stage took before the store's merge.
+rows/s, peak RSS, and how long reading, checking and staging took before the store's commit.
 Nothing is asserted: targets live in docs/request-log.md, this prints what was measured.
 """
 
