@@ -71,19 +71,17 @@ class _Staged:
 
 
 def _checked(reading: Reading, lenient: bool, folder: Path, keep_good: bool) -> Checked:
-    """The good rows staged by month for the store, and the flagged rows' flags and records."""
+    """The good rows staged by month for the store; the lenient pass also keeps the flagged
+    rows' flags and records (the strict one only counts them: any bad row sends the file on
+    to the lenient pass, which explains them)."""
     checked = finish(reading, lenient)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
     bad = pl.any_horizontal(flags) if flags else pl.lit(False)
     shutil.rmtree(folder, ignore_errors=True)
     try:
-        return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW], keep_good)
+        return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW], keep_good, explain=lenient)
     except pl.exceptions.ComputeError as exc:
         raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
-
-
-def _count(lf: pl.LazyFrame) -> int:
-    return lf.select(pl.len()).collect().item()  # from Parquet metadata
 
 
 def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False) -> Reading:
@@ -104,9 +102,11 @@ def _stage(
             raise
         reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
         checked = _checked(reading, False, folder, keep_good=False)
-    if _count(checked.flagged):  # the strict pass rejects some values: try the lenient forms before calling them bad
+    if checked.bad:  # the strict pass rejects some values: try the lenient forms before calling them bad
         checked = _checked(reading, True, folder, keep_good=skip_bad_rows)
-    problems = collect(checked.flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, _count(checked.flagged))
+    problems = Problems()
+    if checked.flagged is not None:  # kept by the lenient pass, which every file with bad rows reaches
+        problems = collect(checked.flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, checked.bad)
     report = FileReport(Path(path), reading.fmt, reading.source, checked.rows - problems.count, problems.count)
     return _Staged(report, checked.good), problems, reading.notes
 

@@ -115,19 +115,26 @@ def stage(t: Table, frame: pl.DataFrame | pl.LazyFrame, folder: Path, extra: Seq
 
 @dataclass(frozen=True)
 class Checked:
-    """A checked load, staged: its good rows (None when not kept), the flagged rows' extra
-    columns, and how many rows it had in all."""
+    """A checked load, staged: its good rows (None when not kept), how many rows it had and
+    how many were bad, and the bad rows' extra columns (None when they were only counted)."""
 
     good: Staged | None
-    flagged: pl.LazyFrame
     rows: int
+    bad: int
+    flagged: pl.LazyFrame | None = None
 
 
 def stage_checked(
-    t: Table, frame: pl.LazyFrame, folder: Path, bad: pl.Expr, extra: Sequence[str], keep_good: bool = True
+    t: Table,
+    frame: pl.LazyFrame,
+    folder: Path,
+    bad: pl.Expr,
+    extra: Sequence[str],
+    keep_good: bool = True,
+    explain: bool = True,
 ) -> Checked:
-    """Stage checked rows for the store: the rows, and the `extra` columns (flags, line numbers)
-    of the rows where `bad` is true, to explain them.
+    """Stage checked rows for the store, and the `extra` columns (flags, line numbers) of the
+    rows where `bad` is true, to explain them (or, when not `explain`, only their count).
 
     In the common case no row is bad and one pass over `frame` stages every row in store
     form. Otherwise the good rows are staged by a second pass (filtering inside the first
@@ -135,21 +142,25 @@ def stage_checked(
     """
     bad = bad.fill_null(True)
     folder.mkdir(parents=True, exist_ok=True)
-    rejected = folder / "rejected.parquet"
-    pl.collect_all([
-        _month_sink(t, t.conform(frame), folder / "rows"),
-        frame.filter(bad).select(*extra).sink_parquet(rejected, lazy=True, compression="lz4"),
-    ], engine="streaming")
+    rows_sink = _month_sink(t, t.conform(frame), folder / "rows")
+    flagged = None
+    if explain:
+        rejected = folder / "rejected.parquet"
+        pl.collect_all([rows_sink, frame.filter(bad).select(*extra).sink_parquet(rejected, lazy=True, compression="lz4")],
+                       engine="streaming")
+        flagged = pl.scan_parquet(rejected)
+        n_bad = flagged.select(pl.len()).collect().item()
+    else:  # a count is cheaper than a sink of no rows (the flags need not be kept in order)
+        n_bad = pl.collect_all([rows_sink, frame.select(bad.sum())], engine="streaming")[1].item()
     every = _read_months(t, folder / "rows", clean=True)
-    flagged = pl.scan_parquet(rejected)
-    if flagged.select(pl.len()).collect().item() == 0:
-        return Checked(every, flagged, every.rows())
     rows = every.rows()
+    if n_bad == 0:
+        return Checked(every, rows, 0, flagged)
     shutil.rmtree(folder / "rows")
     if not keep_good:
-        return Checked(None, flagged, rows)
+        return Checked(None, rows, n_bad, flagged)
     _month_sink(t, t.conform(frame.filter(~bad)), folder / "good").collect(engine="streaming")
-    return Checked(_read_months(t, folder / "good", clean=True), flagged, rows)
+    return Checked(_read_months(t, folder / "good", clean=True), rows, n_bad, flagged)
 
 
 def check_keys(t: Table, month: str, lf: pl.LazyFrame) -> None:
