@@ -24,7 +24,7 @@ ROW = re.compile(r"^(?P<name>.+?)\s+(?P<rows>[\d,]+)\s+(?P<seconds>\d+\.\d\d)\s+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     work = tmp_path_factory.mktemp("bench")
-    proc = subprocess.run([sys.executable, "-m", "bench", "rollup", "reconcile", "forecast", "--rows", "20000",
+    proc = subprocess.run([sys.executable, "-m", "bench", "ingest-parquet", "rollup", "reconcile", "forecast", "--rows", "20000",
                            "--work", str(work)], cwd=REPO, capture_output=True, text=True, timeout=120)
     return proc, work
 
@@ -43,7 +43,8 @@ def test_table_has_every_step_with_numeric_figures(run: tuple[subprocess.Complet
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "== 20000 generated request rows ==" in proc.stdout
     rows = _rows(proc.stdout)
-    assert set(rows) == {"rollup (polars streaming)", "reconcile (ours)", "pandas peer", "forecast (every series)"}
+    assert set(rows) == {"raw polars scan parquet", "bare copy parquet to parquet", "ingest parquet",
+                         "rollup (polars streaming)", "reconcile (ours)", "pandas peer", "forecast (every series)"}
     for name, r in rows.items():
         assert int(r["rows"].replace(",", "")) == 20000, name
         assert float(r["seconds"]) > 0 and int(r["peak"].replace(",", "")) > 0, name
@@ -52,6 +53,9 @@ def test_table_has_every_step_with_numeric_figures(run: tuple[subprocess.Complet
     ratio = rows["pandas peer"]["ratio_to_ours"]
     factor = float(ratio[:-1])
     assert factor == pytest.approx(peer / ours if peer >= ours else ours / peer, abs=0.1)  # from the printed seconds
+    ingest = rows["ingest parquet"]
+    for ref, note in (("raw polars scan parquet", "x_raw_scan"), ("bare copy parquet to parquet", "x_bare_copy")):
+        assert float(ingest[note]) == pytest.approx(float(ingest["seconds"]) / float(rows[ref]["seconds"]), rel=0.05, abs=0.06)  # printed, rounded
 
 
 def test_figures_trace_to_the_generated_rows(run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
@@ -69,6 +73,7 @@ def test_figures_trace_to_the_generated_rows(run: tuple[subprocess.CompletedProc
     assert int(fc["days"]) == daily["day"].n_unique()
     assert float(fc["s_per_fit"]) > 0 and float(fc["fits_per_s"]) > 0
     assert int(rows["reconcile (ours)"]["billed_days"]) == daily["day"].n_unique()
+    assert int(rows["ingest parquet"]["stored"]) == 20000  # every generated row, each with a fresh id
 
 
 def test_prepared_data_is_marked_for_reuse(run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
