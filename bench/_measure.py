@@ -50,24 +50,33 @@ def failure_reason(returncode: int, stderr: str) -> str:
     return f"exit {returncode}: {last[:160]}" if last else f"exit {returncode}"
 
 
+# cpu_s (user + system seconds of every thread, over the same span as the wall time) beside
+# it: on a busy machine it moves far less, so a ratio of two steps' CPU seconds is steadier.
+CHILD_HEADER = """
+import resource as _resource, time as _time
+RESULT = {}
+_C0 = _resource.getrusage(_resource.RUSAGE_SELF)
+_T0 = _time.perf_counter()
+"""
 CHILD_FOOTER = """
-import json as _json, resource as _resource, time as _time
-print(_json.dumps({"seconds": _time.perf_counter() - _T0,
-                   "peak_rss_mb": _resource.getrusage(_resource.RUSAGE_SELF).ru_maxrss / 1024, **RESULT}))
+import json as _json
+_ru = _resource.getrusage(_resource.RUSAGE_SELF)
+print(_json.dumps({"seconds": _time.perf_counter() - _T0, "peak_rss_mb": _ru.ru_maxrss / 1024,
+                   "cpu_s": round(_ru.ru_utime + _ru.ru_stime - _C0.ru_utime - _C0.ru_stime, 2), **RESULT}))
 """
 
 
 def run_step(name: str, setup: str, body: str, rows: int, timeout: float | None = STEP_DEFAULT) -> Measurement:
     """Run `setup` untimed, then `body` timed, in a fresh interpreter.
 
-    `body` may set a dict RESULT with extra figures; a RESULT "seconds" or "peak_rss_mb"
-    replaces the measured one (a step that times its own grandchildren). Peak RSS is the
+    `body` may set a dict RESULT with extra figures; a RESULT "seconds", "peak_rss_mb" or
+    "cpu_s" replaces the measured one (a step that times its own grandchildren). Peak RSS is the
     child's own maximum resident set, so each step is measured alone. Raises StepFailed
     (a RuntimeError) when the child exits non-zero, is killed or runs past `timeout`
     (default: STEP_TIMEOUT; None = no limit).
     """
     timeout = STEP_TIMEOUT if timeout == STEP_DEFAULT else timeout
-    code = f"{setup}\nimport time as _t\nRESULT = {{}}\n_T0 = _t.perf_counter()\n{body}\n{CHILD_FOOTER}"
+    code = f"{setup}\n{CHILD_HEADER}\n{body}\n{CHILD_FOOTER}"
     try:
         proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, env={**os.environ}, timeout=timeout)
