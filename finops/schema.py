@@ -185,6 +185,36 @@ REQUESTS: Final = pl.Schema(
     }
 )
 
+# The request log at its daily grain, as finops/sql/request_days.sql computes it where the
+# raw log lives (a warehouse); reconcile reads it for the days the store has no raw rows of.
+REQUEST_DAYS: Final = pl.Schema(
+    {
+        "day": pl.Date,  # UTC day
+        "provider": pl.String,
+        "model": pl.String,
+        "project_id": pl.String,
+        "api_key_id": pl.String,
+        "feature": pl.String,
+        "language": pl.String,
+        "requests": pl.Int64,
+        "retries": pl.Int64,  # requests with attempt > 1
+        "broken_streams": pl.Int64,  # stream_outcome dropped or aborted
+        "without_counts": pl.Int64,  # requests logged without input_tokens
+        "input_tokens": pl.Int64,
+        "cached_input_tokens": pl.Int64,
+        "cache_write_tokens": pl.Int64,
+        "output_tokens": pl.Int64,
+        "reasoning_tokens": pl.Int64,
+        "retry_input_tokens": pl.Int64,  # the same sums over retried requests only
+        "retry_cached_input_tokens": pl.Int64,
+        "retry_cache_write_tokens": pl.Int64,
+        "retry_output_tokens": pl.Int64,
+        "source": pl.String,
+        "provenance": pl.String,
+        "ingested_at": UTC_TS,
+    }
+)
+
 COST_LINES: Final = pl.Schema(
     {
         # FOCUS columns (names and meanings from FOCUS 1.2/1.3).
@@ -291,6 +321,13 @@ REQUESTS_TABLE: Final = Table(
     time_column="ts",
 )
 
+REQUEST_DAYS_TABLE: Final = Table(
+    name="request_days",
+    schema=REQUEST_DAYS,
+    key=("day", "provider", "model", "project_id", "api_key_id", "feature", "language"),
+    time_column="day",
+)
+
 COST_LINES_TABLE: Final = Table(
     name="cost_lines",
     schema=COST_LINES,
@@ -299,7 +336,7 @@ COST_LINES_TABLE: Final = Table(
 )
 
 TABLES: Final[dict[str, Table]] = {
-    t.name: t for t in (BILLED_USAGE_TABLE, REQUESTS_TABLE, COST_LINES_TABLE)
+    t.name: t for t in (BILLED_USAGE_TABLE, REQUESTS_TABLE, REQUEST_DAYS_TABLE, COST_LINES_TABLE)
 }
 
 

@@ -7,8 +7,9 @@ import polars as pl
 from finops.schema import TABLES
 from finops.store import Store, Watermarks
 
-SOURCE_COLUMN = {"billed_usage": "source", "requests": "source", "cost_lines": "x_Source"}
-PROVENANCE_COLUMN = {"billed_usage": "provenance", "requests": "provenance", "cost_lines": "x_Provenance"}
+SOURCE_COLUMN = {"billed_usage": "source", "requests": "source", "request_days": "source", "cost_lines": "x_Source"}
+PROVENANCE_COLUMN = {"billed_usage": "provenance", "requests": "provenance", "request_days": "provenance",
+                     "cost_lines": "x_Provenance"}
 
 
 def source_status(store: Store) -> pl.DataFrame:

@@ -21,7 +21,7 @@ if shutil.which("java") is None:
 
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 
-from finops.rollup import ROLLUP_KEYS, daily_rollup, rollup_sql  # noqa: E402
+from finops.rollup import DAY_KEYS, request_days, request_days_sql  # noqa: E402
 from finops.store import Store  # noqa: E402
 
 # pyspark 4 warns that it does not fully support pandas 3; these tests never touch pandas.
@@ -65,9 +65,9 @@ def _to_polars(frame: DataFrame) -> pl.DataFrame:
 
 def test_spark_sql_rollup_equals_polars_rollup(spark: SparkSession, sample_store: Store) -> None:
     _read(spark, sample_store, "requests").createOrReplaceTempView("requests")
-    theirs = _to_polars(spark.sql(rollup_sql()))
-    ours = daily_rollup(sample_store.scan("requests")).collect()
-    keys = list(ROLLUP_KEYS)
+    theirs = _to_polars(spark.sql(request_days_sql()))
+    ours = request_days(sample_store.scan("requests")).collect()
+    keys = list(DAY_KEYS)
     assert theirs.height == ours.height > 0
     # No casts, unlike the DuckDB test: Spark's SUM of BIGINT is BIGINT, so the schemas
     # must already agree (day a DATE, every count an Int64) and the integers be exact.

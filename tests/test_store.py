@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +31,8 @@ def _example(schema: pl.Schema, n: int = 3) -> pl.DataFrame:
             cols[name] = [10 * i + 1 for i in range(n)]
         elif dtype == pl.Float64:
             cols[name] = [1.25 * (i + 1) for i in range(n)]
+        elif dtype == pl.Date:
+            cols[name] = [date(2026, 1 + i, 15) for i in range(n)]
         else:
             cols[name] = [datetime(2026, 1 + i, 15, 12, tzinfo=timezone.utc) for i in range(n)]
     return pl.DataFrame(cols, schema=schema)

@@ -2,7 +2,8 @@
 
 Every file is checked before anything is written; bad rows are listed (file:line: field:
 reason) and stop the load unless --skip-bad-rows. `--kind contracts` loads the
-`[[cogs.contracts]]` of finops.toml (or of the .toml PATH given).
+`[[cogs.contracts]]` of finops.toml (or of the .toml PATH given); `--kind request-days`
+the daily rollup of a request log that lives in a warehouse (finops/sql/request_days.sql).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-KINDS = ("requests", "focus", "vector-db", "observability", "review", "contracts")
+KINDS = ("requests", "request-days", "focus", "vector-db", "observability", "review", "contracts")
 SHOWN = 20
 
 
@@ -86,6 +87,31 @@ def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, 
                f"unchanged {r.unchanged:,}; skipped {problems.count:,} bad row(s)")
 
 
+def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: str | None) -> None:
+    import polars as pl
+
+    from connectors.request_days import read_request_days
+    from connectors.request_logs import Problems
+    from finops.commands._common import get_store, progress
+    from finops.errors import InputError
+
+    frames, problems = [], Problems()
+    with progress() as bar:
+        task = bar.add_task(f"reading {len(paths)} file(s)", total=len(paths))
+        for p in paths:
+            rows, found = read_request_days(p, source, maps)
+            frames.append(rows)
+            problems.extend(found)
+            bar.update(task, advance=1, description=f"checked {p.name}")
+    if problems:
+        _show_problems(problems)
+        if not skip:
+            raise InputError(problems.message())
+    r = get_store().upsert("request_days", pl.concat(frames, how="vertical"))
+    typer.echo(f"request days: added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}; "
+               f"skipped {problems.count:,} bad row(s)")
+
+
 def _contracts(paths: list[Path]) -> None:
     from connectors.cogs_contracts import load_contracts
     from finops.commands._common import get_settings, get_store
@@ -106,7 +132,7 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
         paths: Annotated[Optional[list[Path]], typer.Argument(help="Files to load.", exists=True, dir_okay=False)] = None,
-        kind: Annotated[str, typer.Option(help="requests, focus, vector-db, observability, review or contracts")] = "requests",
+        kind: Annotated[str, typer.Option(help="requests, request-days, focus, vector-db, observability, review or contracts")] = "requests",
         fmt: Annotated[str, typer.Option("--format", help="For requests: auto, generic, otel, litellm, langfuse, claude-code or codex.")] = "auto",
         mapping: Annotated[Optional[list[str]], typer.Option("--map", help="their_column=our_column (repeatable).")] = None,
         skip_bad_rows: Annotated[bool, typer.Option(help="Skip and count invalid rows instead of stopping.")] = False,
@@ -129,4 +155,6 @@ def register(app: typer.Typer) -> None:
             return _requests(paths, fmt, maps, skip_bad_rows, source)
         if fmt != "auto":
             raise InputError(f"--format applies to --kind requests, not {kind}")
+        if kind == "request-days":
+            return _request_days(paths, maps, skip_bad_rows, source)
         return _cost_lines(paths, kind, maps, skip_bad_rows, source, currency.upper() if currency else None)

@@ -66,10 +66,11 @@ def _local_groups(fine: pl.DataFrame, brows: pl.DataFrame) -> tuple[pl.DataFrame
     return scope_keys(local, scope).group_by(GROUP).agg(*sums), scope
 
 
-def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFrame) -> tuple[pl.DataFrame, ...]:
+def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFrame,
+           days: pl.LazyFrame | None = None) -> tuple[pl.DataFrame, ...]:
     """Both sides collected in one go and brought to a common grain (aliases, key scope)."""
     fine, brows, breqs, *rest = pl.collect_all(
-        [local_fine(requests), billed_rows(billed_usage), billed_requests(billed_usage), *more], engine="streaming")
+        [local_fine(requests, days), billed_rows(billed_usage), billed_requests(billed_usage), *more], engine="streaming")
     fine = align_models(fine, brows)
     local, scope = _local_groups(fine, brows)
     brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
@@ -77,9 +78,9 @@ def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFra
     return (fine, local, brows, breqs, *rest)
 
 
-def history_rows(requests: pl.LazyFrame, billed_usage: pl.LazyFrame) -> pl.DataFrame:
+def history_rows(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, days: pl.LazyFrame | None = None) -> pl.DataFrame:
     """Local and billed tokens per grain row of a lookback window, for noise and drift baselines."""
-    _, local, brows, _ = _sides(requests, billed_usage)
+    _, local, brows, _ = _sides(requests, billed_usage, days=days)
     return joined(local_long(local), brows.group_by(GRAIN).agg(pl.col("billed").sum()))
 
 
@@ -90,14 +91,17 @@ def reconcile_frames(
     catalog: pl.DataFrame,
     thresholds: Thresholds | None = None,
     history: pl.DataFrame | None = None,
+    days: pl.LazyFrame | None = None,
 ) -> ReconcileResult:
     """The whole reconciliation on lazy frames of the requests, billed_usage and cost_lines tables.
 
     `history` (history_rows of the days before the period) lets a short period lean on a
-    longer baseline for its noise spreads and for a steady drift ratio.
+    longer baseline for its noise spreads and for a steady drift ratio. `days` (the
+    request_days table) stands in for raw requests on the days they do not cover.
     """
     th = thresholds or Thresholds()
-    fine, local, brows, breqs, cells, totals = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines))
+    fine, local, brows, breqs, cells, totals = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines),
+                                                      days=days)
     base = ["provider", "project_id", "api_key_id", "model", "token_class"]
     groups = price_groups(brows, local_long(local), cells, catalog)
     baseline = groups.select(*GRAIN, "local", "billed", "delta")
@@ -206,6 +210,7 @@ def reconcile(
     """Reconcile the stored request log, billed usage and cost lines over UTC days [since, until]."""
     catalog = catalog if catalog is not None else load_catalog(catalog_override)
     requests = _only(_between(store.scan("requests"), "ts", since, until), provider, project)
+    days = _stored_days(store, since, until, provider, project)
     usage = _only(_between(store.scan("billed_usage"), "charge_period_start", since, until), provider, project)
     costs = _only(_between(store.scan("cost_lines"), "ChargePeriodStart", since, until), provider, project,
                   "ServiceProviderName", "SubAccountId")
@@ -216,5 +221,19 @@ def reconcile(
         history = history_rows(
             _only(_between(store.scan("requests"), "ts", start, since - timedelta(days=1)), provider, project),
             _only(_between(store.scan("billed_usage"), "charge_period_start", start, since - timedelta(days=1)), provider, project),
+            _stored_days(store, start, since - timedelta(days=1), provider, project),
         )
-    return reconcile_frames(requests, usage, costs, catalog, th, history)
+    return reconcile_frames(requests, usage, costs, catalog, th, history, days)
+
+
+def _stored_days(store: Store, since: date | None, until: date | None, provider: str | None,
+                 project: str | None) -> pl.LazyFrame | None:
+    """The request_days rows of the period, or None when the store holds none (the common case)."""
+    if not store.months("request_days"):
+        return None
+    lf = store.scan("request_days")
+    if since:
+        lf = lf.filter(pl.col("day") >= since)
+    if until:
+        lf = lf.filter(pl.col("day") <= until)
+    return _only(lf, provider, project)

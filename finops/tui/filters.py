@@ -47,9 +47,15 @@ class Filters:
         return "  ·  ".join(parts)
 
     # -- predicates ---------------------------------------------------------------
-    def day_predicate(self, column: str) -> pl.Expr:
-        """The date range on a UTC timestamp column (half-open at end + 1 day)."""
+    def day_predicate(self, column: str, is_date: bool = False) -> pl.Expr:
+        """The date range on a UTC timestamp column (half-open at end + 1 day), or on a UTC day column."""
         expr = pl.lit(True)
+        if is_date:
+            if self.start is not None:
+                expr = expr & (pl.col(column) >= self.start)
+            if self.end is not None:
+                expr = expr & (pl.col(column) <= self.end)
+            return expr
         if self.start is not None:
             expr = expr & (pl.col(column) >= utc_midnight(self.start))
         if self.end is not None:
@@ -91,7 +97,9 @@ TABLE_DIMS: dict[str, tuple[str, str, str | None, str]] = {
     "cost_lines": ("ServiceProviderName", "SubAccountId", "x_Feature", "ChargePeriodStart"),
     "billed_usage": ("provider", "project_id", None, "charge_period_start"),
     "requests": ("provider", "project_id", "feature", "ts"),
+    "request_days": ("provider", "project_id", "feature", "day"),
 }
+DAY_COLUMNS = {"request_days"}  # tables whose time column is a UTC day, not a timestamp
 
 
 def apply(
@@ -106,7 +114,7 @@ def apply(
     provider, project, feature, ts = TABLE_DIMS[table]
     pred = filters.dims_predicate(provider, project, feature, feature_projects)
     if dates:
-        pred = pred & filters.day_predicate(ts)
+        pred = pred & filters.day_predicate(ts, is_date=table in DAY_COLUMNS)
     return lf.filter(pred)
 
 
