@@ -22,7 +22,6 @@ GRAIN = [*GROUP, "token_class"]
 LOCAL_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
 INPUT_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "embedding"]
 RETRY_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
-FINE = [*GROUP, "feature", "language"]
 
 
 def _utc_day(ts: str, schema: pl.Schema) -> pl.Expr:
