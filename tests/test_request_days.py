@@ -80,7 +80,14 @@ def test_a_warehouse_rollup_reconciles_as_the_raw_log_does(sample_store: Store, 
     # The findings' prices are ratios of sums taken in another order: equal to the last few bits.
     assert_frame_equal(got.causes.drop("details"), raw_result.causes.drop("details"), rel_tol=1e-12)
     assert [_rounded(json.loads(d)) for d in got.causes["details"]] == [_rounded(json.loads(d)) for d in raw_result.causes["details"]]
-    assert got.summary == pytest.approx(raw_result.summary, rel=1e-12)
+    coverage = ("local_provider_days_raw", "local_provider_days_rollup")
+    assert {k: v for k, v in got.summary.items() if k not in coverage} == pytest.approx(
+        {k: v for k, v in raw_result.summary.items() if k not in coverage}, rel=1e-12)
+    provider_days = pl.read_parquet(rollup).select("day", "provider").unique().height
+    assert [got.summary[k] for k in coverage] == [0, provider_days]  # the local side says where it came from
+    assert [raw_result.summary[k] for k in coverage] == [provider_days, 0]
+    shown = runner.invoke(app, ["--data-dir", str(home), "reconcile"]).output
+    assert f"local side: 0 provider-day(s) from the request log, {provider_days:,} from request_days" in shown
 
     again = _ingest(home, str(rollup))  # re-running the warehouse job and the load changes nothing
     assert f"added 0, changed 0, unchanged {rows:,}" in again
@@ -106,7 +113,10 @@ def test_a_rollup_fills_the_days_the_raw_log_lacks(sample_store: Store, raw_resu
     earlier = sample_store.scan("requests").filter(pl.col("ts") < pl.datetime(2026, 3, 1, time_zone="UTC"))
     store.upsert("requests", earlier.collect())
     _ingest(home, str(later))
-    assert reconcile(store).by("day").equals(raw_result.by("day"))
+    got = reconcile(store)
+    assert got.by("day").equals(raw_result.by("day"))
+    split = (got.summary["local_provider_days_raw"], got.summary["local_provider_days_rollup"])
+    assert split[0] > 0 and split[1] > 0 and sum(split) == raw_result.summary["local_provider_days_raw"]
 
 
 def _write_csv(path: Path, rows: list[dict[str, object]]) -> Path:

@@ -76,6 +76,9 @@ def register(app: typer.Typer) -> None:
                 f"unexplained ${s['unexplained_usd']:,.2f} = {s['unexplained_pct']:.2f}% of billed"
                 + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else "")
             )
+            if s["local_provider_days_rollup"]:
+                typer.echo(f"local side: {s['local_provider_days_raw']:,} provider-day(s) from the request log, "
+                           f"{s['local_provider_days_rollup']:,} from request_days (a warehouse rollup, logged)")
         if result.exit_code:
             typer.echo(f"unexplained drift {s['unexplained_pct']:.2f}% is over {th.max_unexplained_pct}%", err=True)
             raise typer.Exit(EXIT_UNEXPLAINED)

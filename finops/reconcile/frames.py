@@ -22,6 +22,7 @@ GRAIN = [*GROUP, "token_class"]
 LOCAL_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
 INPUT_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "embedding"]
 RETRY_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
+LOCAL_FROM = "local_from"  # which table a fine row came from: requests or request_days
 
 
 def _utc_day(ts: str, schema: pl.Schema) -> pl.Expr:
@@ -41,10 +42,20 @@ def local_fine(requests: pl.LazyFrame, days: pl.LazyFrame | None = None) -> pl.L
     cover, so a day is never counted from both. Token classes come from the sums.
     """
     fine = request_days(requests)
+    names = fine.collect_schema().names()
+    fine = fine.with_columns(pl.lit("requests").alias(LOCAL_FROM))
     if days is not None:
         covered = fine.select("day", "provider").unique()
-        fine = pl.concat([fine, days.select(fine.collect_schema().names()).join(covered, on=["day", "provider"], how="anti")])
+        rolled = days.select(names).join(covered, on=["day", "provider"], how="anti")
+        fine = pl.concat([fine, rolled.with_columns(pl.lit("request_days").alias(LOCAL_FROM))])
     return fine.with_columns(*token_classes(), *token_classes("retry_")).drop(*TOKEN_SUMS, *RETRY_SUMS)
+
+
+def local_coverage(fine: pl.DataFrame) -> dict[str, int]:
+    """How many (day, provider) pairs the local side took from raw rows and from request_days."""
+    counts = dict(fine.group_by(LOCAL_FROM).agg(pl.struct("day", "provider").n_unique().alias("n")).iter_rows())
+    return {"local_provider_days_raw": int(counts.get("requests", 0)),
+            "local_provider_days_rollup": int(counts.get("request_days", 0))}
 
 
 def billed_rows(billed_usage: pl.LazyFrame) -> pl.LazyFrame:

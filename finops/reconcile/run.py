@@ -17,7 +17,7 @@ from finops.reconcile import causes, drift, prices
 from finops.reconcile.findings import Finding, findings_frame
 from finops.reconcile.frames import (
     GRAIN, GROUP, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
-    joined, key_scope, local_fine, local_long, retry_long, scope_keys,
+    joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys,
 )
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
@@ -149,7 +149,7 @@ def reconcile_frames(
         *GRAIN, "local", "billed", "delta", "delta_pct", "usd_per_million", "price_row_id", "delta_usd",
         "billed_usd", "billed_usd_at_catalog", "price_diff_usd", "causes", "unexplained", "unexplained_usd",
     ).sort(GRAIN)
-    summary = _summary(out, totals, token_usd, price_findings, cells, compared, th)
+    summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine)
     return ReconcileResult(out, findings_frame(findings), summary, findings)
 
 
