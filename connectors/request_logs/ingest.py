@@ -1,9 +1,10 @@
 """Load request-log files into the store: check every file first, write only if all are good.
 
 A good file is parsed once: its rows are staged by month in the store's own file form (so
-a month of new requests takes them as they are), and the flags and line numbers of any bad
-rows beside them, to be explained. A file with bad rows is parsed again: leniently, and (when
-bad rows are skipped) to stage only its good rows.
+a month of new requests takes them as they are), and its bad rows only counted. A file with
+bad rows is parsed again, leniently (the forms the strict checks reject but we accept); that
+pass stages its good rows and keeps the flags and line numbers of the rows still bad, to
+explain them.
 Files are loaded in order, one commit per source, so a second source's copy of a request
 merges into the first (dedup.py) instead of being counted twice.
 """

@@ -3,14 +3,14 @@
 Staging reads the input once and writes one folder per month, in the store's own file
 form, so a month whose keys are all new takes the staged files as its new parts (renamed,
 not rewritten) and any other month's merge reads only its own rows. A checked log stages
-its rows that way and its flagged rows' flags and line numbers beside them
-(`stage_checked`): a good input is parsed once and encoded once.
+its good rows that way, its bad rows in a folder of their own, and (when they are to be
+explained) their flags and line numbers beside them (`stage_checked`): a good input is
+parsed once and encoded once.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from finops.schema import SCHEMA_VERSION, Table
 
 _MONTH = "__month"
 NO_MONTH = ""  # rows whose time is empty: never merged, an error if they reach a commit
+BAD_ROWS = 0  # the month key a checked load's bad rows are staged under: apart, never committed
 # Each month being written holds one row group in memory until it is full: with the
 # hundreds of months of a long, unsorted log this bounds the writers' buffers (about 15 MB
 # a month for request rows) while keeping groups large enough for readers.
@@ -74,13 +75,18 @@ def month_name(yyyymm: int) -> str:
     return f"{yyyymm // 100:04d}-{yyyymm % 100:02d}"
 
 
-def _with_month(t: Table, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _month_key(t: Table) -> pl.Expr:
     ts = pl.col(t.time_column)
-    return lf.with_columns((ts.dt.year().cast(pl.Int32) * 100 + ts.dt.month()).alias(_MONTH))
+    return ts.dt.year().cast(pl.Int32) * 100 + ts.dt.month()
+
+
+def _with_month(t: Table, lf: pl.LazyFrame) -> pl.LazyFrame:
+    return lf.with_columns(_month_key(t).alias(_MONTH))
 
 
 def _month_sink(t: Table, lf: pl.LazyFrame, folder: Path) -> pl.LazyFrame:
-    return _with_month(t, lf).sink_parquet(
+    """`lf` (with its _MONTH key) written in store form, one folder per key value."""
+    return t.conform(lf, keep=[_MONTH]).sink_parquet(
         pl.PartitionBy(folder, key=_MONTH, include_key=False), mkdir=True, lazy=True, **file_options(t)
     )
 
@@ -89,6 +95,8 @@ def _read_months(t: Table, folder: Path, clean: bool) -> Staged:
     parts, files = {}, {}
     for sub in sorted(p for p in folder.glob(f"{_MONTH}=*") if p.is_dir()):
         value = sub.name.split("=", 1)[1]
+        if value == str(BAD_ROWS):
+            continue
         name = month_name(int(value)) if re.fullmatch(r"\d{6}", value) else NO_MONTH
         found = sorted(sub.glob("*.parquet"))
         parts[name] = pl.scan_parquet(found, hive_partitioning=False)
@@ -97,20 +105,20 @@ def _read_months(t: Table, folder: Path, clean: bool) -> Staged:
     return Staged(t, parts, files)
 
 
-def stage(t: Table, frame: pl.DataFrame | pl.LazyFrame, folder: Path, extra: Sequence[str] = ()) -> Staged:
-    """Conform `frame` to the table (keeping `extra` columns) and split it by month.
+def stage(t: Table, frame: pl.DataFrame | pl.LazyFrame, folder: Path) -> Staged:
+    """Conform `frame` to the table and split it by month.
 
     A LazyFrame is streamed to Parquet under `folder`; a DataFrame is split in memory.
     """
-    lf = t.conform(frame, keep=extra)
+    lf = t.conform(frame)
     if isinstance(frame, pl.DataFrame):
         df = _with_month(t, lf).collect()
         return Staged(t, {
             NO_MONTH if m is None else month_name(m): g.drop(_MONTH).lazy()
             for (m,), g in df.group_by(_MONTH, maintain_order=True)
         })
-    _month_sink(t, lf, folder).collect(engine="streaming")
-    return _read_months(t, folder, clean=not extra)
+    _month_sink(t, _with_month(t, lf), folder).collect(engine="streaming")
+    return _read_months(t, folder, clean=True)
 
 
 @dataclass(frozen=True)
@@ -136,31 +144,27 @@ def stage_checked(
     """Stage checked rows for the store, and the `extra` columns (flags, line numbers) of the
     rows where `bad` is true, to explain them (or, when not `explain`, only their count).
 
-    In the common case no row is bad and one pass over `frame` stages every row in store
-    form. Otherwise the good rows are staged by a second pass (filtering inside the first
-    costs every load a fifth more), or not at all when `keep_good` is false (the load stops).
+    One pass over `frame` does it all: bad rows are split off by the partition key, under
+    BAD_ROWS instead of their month, so the good rows are staged in store form whether or
+    not any row is bad, and a clean input is parsed once and encoded once.
     """
     bad = bad.fill_null(True)
     folder.mkdir(parents=True, exist_ok=True)
-    rows_sink = _month_sink(t, t.conform(frame), folder / "rows")
+    keyed = frame.with_columns(pl.when(bad).then(pl.lit(BAD_ROWS, pl.Int32)).otherwise(_month_key(t)).alias(_MONTH))
+    rows_sink = _month_sink(t, keyed, folder / "rows")
     flagged = None
     if explain:
         rejected = folder / "rejected.parquet"
         pl.collect_all([rows_sink, frame.filter(bad).select(*extra).sink_parquet(rejected, lazy=True, compression="lz4")],
                        engine="streaming")
         flagged = pl.scan_parquet(rejected)
-        n_bad = flagged.select(pl.len()).collect().item()
-    else:  # a count is cheaper than a sink of no rows (the flags need not be kept in order)
-        n_bad = pl.collect_all([rows_sink, frame.select(bad.sum())], engine="streaming")[1].item()
-    every = _read_months(t, folder / "rows", clean=True)
-    rows = every.rows()
-    if n_bad == 0:
-        return Checked(every, rows, 0, flagged)
-    shutil.rmtree(folder / "rows")
-    if not keep_good:
-        return Checked(None, rows, n_bad, flagged)
-    _month_sink(t, t.conform(frame.filter(~bad)), folder / "good").collect(engine="streaming")
-    return Checked(_read_months(t, folder / "good", clean=True), rows, n_bad, flagged)
+    else:
+        rows_sink.collect(engine="streaming")
+    bad_files = sorted((folder / "rows" / f"{_MONTH}={BAD_ROWS}").glob("*.parquet"))
+    n_bad = pl.scan_parquet(bad_files).select(pl.len()).collect().item() if bad_files else 0  # from metadata
+    good = _read_months(t, folder / "rows", clean=True)
+    rows = good.rows() + n_bad
+    return Checked(good if keep_good or n_bad == 0 else None, rows, n_bad, flagged)
 
 
 def check_keys(t: Table, month: str, lf: pl.LazyFrame) -> None:
