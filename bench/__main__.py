@@ -4,7 +4,7 @@ One run prints, per data size, wall time, rows/s and peak RSS of every step; eac
 measurement runs in a fresh interpreter (bench/_measure.py). Steps (default: all):
 
 - ingest-jsonl, ingest-parquet: request-log ingest into a fresh store
-- rollup: the daily rollup alone (polars, streaming)
+- rollup: the daily rollup alone (finops.rollup.request_days, polars, streaming)
 - reconcile: reconcile the N rows against their billed usage, then the pandas peer; the ratio
 - forecast: daily token series from the N rows, the forecast fitted for every series
 - dashboard: cold start of `finops dashboard` to the first painted overview, N rows in the store

@@ -84,8 +84,8 @@ def rollup(ws: Workspace) -> list[Outcome]:
     def measure() -> Measurement:
         body = f"""
 import polars as pl
-from finops.rollup import daily_rollup
-out = daily_rollup(pl.scan_parquet({str(ws.parquet / '*.parquet')!r})).collect(engine="streaming")
+from finops.rollup import request_days
+out = request_days(pl.scan_parquet({str(ws.parquet / '*.parquet')!r})).collect(engine="streaming")
 RESULT["groups"] = out.height
 """
         return run_step(name, "", body, ws.rows)
