@@ -8,10 +8,19 @@ the daily rollup of a request log that lives in a warehouse (finops/sql/request_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:  # imported lazily at run time: the CLI starts without polars
+    import polars as pl
+
+    from connectors.request_logs import Problems
+    from finops.store import UpsertResult
+
+    Read = Callable[[Path], tuple[pl.DataFrame, Problems]]
 
 KINDS = ("requests", "request-days", "focus", "vector-db", "observability", "review", "contracts")
 SHOWN = 20
@@ -54,52 +63,24 @@ def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, sou
     )
 
 
-def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, source: str | None, currency: str | None) -> None:
+def _load_checked(paths: list[Path], table: str, read: Read, skip: bool
+                  ) -> tuple[UpsertResult, list[pl.DataFrame], Problems]:
+    """Read and check every file (`read(path) -> (rows, problems)`), then upsert all their rows
+    into `table` in one go; bad rows are listed and stop the load unless `skip`.
+    Returns the upsert result, the frames read and their problems.
+    """
     import polars as pl
 
     from connectors.request_logs import Problems
     from finops.commands._common import get_store, progress
     from finops.errors import InputError
 
-    frames, problems = [], Problems()
+    frames: list[pl.DataFrame] = []
+    problems = Problems()
     with progress() as bar:
         task = bar.add_task(f"reading {len(paths)} file(s)", total=len(paths))
         for p in paths:
-            if kind == "focus":
-                from connectors.focus_file import read_focus_file
-
-                lines, found = read_focus_file(p, source, maps)
-            else:
-                from connectors.cogs_files import read_cogs
-
-                lines, found = read_cogs(p, kind, source, maps, currency)
-            frames.append(lines)
-            problems.extend(found)
-            bar.update(task, advance=1, description=f"checked {p.name}")
-    if problems and not skip:
-        _show_problems(problems)
-        raise InputError(problems.message())
-    if problems:
-        _show_problems(problems)
-    r = get_store().upsert("cost_lines", pl.concat(frames, how="vertical"))
-    sources = sorted({s for f in frames for s in f["x_Source"].unique().to_list()})
-    typer.echo(f"cost lines ({kind}: {', '.join(sources) or 'none'}): added {r.added:,}, changed {r.changed:,}, "
-               f"unchanged {r.unchanged:,}; skipped {problems.count:,} bad row(s)")
-
-
-def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: str | None) -> None:
-    import polars as pl
-
-    from connectors.request_days import read_request_days
-    from connectors.request_logs import Problems
-    from finops.commands._common import get_store, progress
-    from finops.errors import InputError
-
-    frames, problems = [], Problems()
-    with progress() as bar:
-        task = bar.add_task(f"reading {len(paths)} file(s)", total=len(paths))
-        for p in paths:
-            rows, found = read_request_days(p, source, maps)
+            rows, found = read(p)
             frames.append(rows)
             problems.extend(found)
             bar.update(task, advance=1, description=f"checked {p.name}")
@@ -107,7 +88,28 @@ def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: s
         _show_problems(problems)
         if not skip:
             raise InputError(problems.message())
-    r = get_store().upsert("request_days", pl.concat(frames, how="vertical"))
+    return get_store().upsert(table, pl.concat(frames, how="vertical")), frames, problems
+
+
+def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, source: str | None, currency: str | None) -> None:
+    if kind == "focus":
+        from connectors.focus_file import read_focus_file
+
+        read = lambda p: read_focus_file(p, source, maps)  # noqa: E731
+    else:
+        from connectors.cogs_files import read_cogs
+
+        read = lambda p: read_cogs(p, kind, source, maps, currency)  # noqa: E731
+    r, frames, problems = _load_checked(paths, "cost_lines", read, skip)
+    sources = sorted({s for f in frames for s in f["x_Source"].unique().to_list()})
+    typer.echo(f"cost lines ({kind}: {', '.join(sources) or 'none'}): added {r.added:,}, changed {r.changed:,}, "
+               f"unchanged {r.unchanged:,}; skipped {problems.count:,} bad row(s)")
+
+
+def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: str | None) -> None:
+    from connectors.request_days import read_request_days
+
+    r, _, problems = _load_checked(paths, "request_days", lambda p: read_request_days(p, source, maps), skip)
     typer.echo(f"request days: added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}; "
                f"skipped {problems.count:,} bad row(s)")
 
