@@ -16,7 +16,9 @@ from importlib import resources
 
 import polars as pl
 
-DAY_KEYS = ("day", "provider", "model", "project_id", "api_key_id", "feature", "language")
+from finops.schema import REQUEST_DAYS_TABLE
+
+DAY_KEYS = REQUEST_DAYS_TABLE.key
 COUNTS = ("requests", "retries", "broken_streams", "without_counts")
 TOKEN_SUMS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 RETRY_SUMS = tuple(f"retry_{c}" for c in TOKEN_SUMS[:4])

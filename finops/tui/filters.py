@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import polars as pl
 
+from finops.schema import TABLES
+
 
 def utc_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), timezone.utc)
@@ -99,7 +101,6 @@ TABLE_DIMS: dict[str, tuple[str, str, str | None, str]] = {
     "requests": ("provider", "project_id", "feature", "ts"),
     "request_days": ("provider", "project_id", "feature", "day"),
 }
-DAY_COLUMNS = {"request_days"}  # tables whose time column is a UTC day, not a timestamp
 
 
 def apply(
@@ -114,7 +115,7 @@ def apply(
     provider, project, feature, ts = TABLE_DIMS[table]
     pred = filters.dims_predicate(provider, project, feature, feature_projects)
     if dates:
-        pred = pred & filters.day_predicate(ts, is_date=table in DAY_COLUMNS)
+        pred = pred & filters.day_predicate(ts, is_date=TABLES[table].schema[ts] == pl.Date)
     return lf.filter(pred)
 
 
