@@ -21,8 +21,8 @@ FORECAST = """
 import time
 import polars as pl
 from finops.rollup import TOKEN_COLUMNS, daily_rollup
-from models.forecast.model import forecast
-from models.forecast.series import fill_days
+from finops.models.forecast.model import forecast
+from finops.models.forecast.series import fill_days
 from bench.forecast import SPEC
 t_roll = time.perf_counter()
 tokens = pl.sum_horizontal([c for c in TOKEN_COLUMNS if c != "reasoning"]).cast(pl.Float64).alias("value")

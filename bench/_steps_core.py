@@ -53,7 +53,7 @@ def ingest(ws: Workspace, fmt: str) -> list[Outcome]:
         store = ws.dir / f"store-{fmt}"
         shutil.rmtree(store, ignore_errors=True)  # a fresh store: the first load, not a no-op re-load
         body = f"""
-from connectors.request_logs import ingest_request_files
+from finops.connectors.request_logs import ingest_request_files
 from finops.store import Store
 from pathlib import Path
 files = sorted(Path({str(data)!r}).iterdir())

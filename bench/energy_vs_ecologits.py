@@ -29,9 +29,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.energy import data, method  # noqa: E402
-from models.energy.carbon import month_filter  # noqa: E402
-from models.energy.requests import per_request  # noqa: E402
+from finops.models.energy import data, method  # noqa: E402
+from finops.models.energy.carbon import month_filter  # noqa: E402
+from finops.models.energy.requests import per_request  # noqa: E402
 
 SAMPLE_LOG = Path(__file__).resolve().parents[1] / "sample_data" / "requests" / "requests.parquet"
 GOOGLE_MEDIAN_PROMPT_WH = 0.24  # Elsworth et al. 2025, arXiv 2508.15734: median Gemini Apps text prompt

@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from models.forecast.backtest import BASELINES, backtest
-from models.forecast.calendar import YEARLY_PERIOD, CalendarSpec, _calendar, future_days
-from models.forecast.model import _fit, _offset, design, forecast
+from finops.models.forecast.backtest import BASELINES, backtest
+from finops.models.forecast.calendar import YEARLY_PERIOD, CalendarSpec, _calendar, future_days
+from finops.models.forecast.model import _fit, _offset, design, forecast
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC = CalendarSpec(countries={"US": 0.55, "DE": 0.28, "JP": 0.17})  # as in sample_data/finops.toml
@@ -108,7 +108,7 @@ def fit_times(with_sarimax: bool) -> None:
 def sample_series(kinds: list[str]) -> list[tuple[str, list[date], np.ndarray]]:
     from finops.sample.load import load_sample
     from finops.store import Store
-    from models.forecast.series import daily_series
+    from finops.models.forecast.series import daily_series
 
     root = Path(tempfile.mkdtemp(prefix="bench-forecast-")) / "store"
     store = Store(root)

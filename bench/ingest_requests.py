@@ -25,7 +25,7 @@ SIZES = {"1M": 1_000_000, "10M": 10_000_000, "50M": 50_000_000}
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from connectors.request_logs import ingest_request_files
+from finops.connectors.request_logs import ingest_request_files
 from finops.store import Store
 data, store = Path(sys.argv[1]), Path(sys.argv[2])
 t0, c0 = time.perf_counter(), time.process_time()

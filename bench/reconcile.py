@@ -40,7 +40,7 @@ def prepare(work: Path, rows: int, seed: int = 7, base_calls: int = 1_000_000) -
     """Write the store under `work` (untimed); returns what the run needs to check its findings."""
     import polars as pl
 
-    from connectors import anthropic_usage, openai_usage
+    from finops.connectors import anthropic_usage, openai_usage
     from finops.sample import provider_shapes as shapes
     from finops.sample.generate import GeneratorConfig, generate
     from finops.store import Store, atomic

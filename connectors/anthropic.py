@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from connectors import anthropic_usage
-from connectors._fetch import Fetch, Page
+from finops.connectors import anthropic_usage
+from finops.connectors._fetch import Fetch, Page
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 KEY_HINT = "an Admin API key (sk-ant-admin01-...; workspace API keys are refused)"

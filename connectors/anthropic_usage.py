@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
+from finops.connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
 from finops.errors import InputError
 from finops.schema import CostSource, TokenClass
 

@@ -41,7 +41,7 @@ KEYS = ("name", "monthly_cost", "currency", "start", "end", "driver", "service_c
 
 def _drivers() -> tuple[str, ...]:
     try:
-        from models.cogs.config import DRIVERS
+        from finops.models.cogs.config import DRIVERS
 
         return (AllocationDriver.DIRECT, *DRIVERS)
     except ImportError:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.files import scan
-from connectors.request_logs.problems import Problems, collect
-from connectors.request_logs.values import BAD, REC, ROW, Field, check
+from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.problems import Problems, collect
+from finops.connectors.request_logs.values import BAD, REC, ROW, Field, check
 from finops.errors import InputError
 from finops.schema import COST_LINES, COST_LINES_TABLE, Provenance, line_id
 
@@ -99,7 +99,7 @@ Reader = Callable[[Path, str, "dict[str, str] | None", "str | None"], tuple[pl.D
 
 
 def _readers() -> dict[str, Reader]:
-    from connectors import cogs_review, cogs_vendors
+    from finops.connectors import cogs_review, cogs_vendors
 
     return {"vector-db": cogs_vendors.read_vector_db, "observability": cogs_vendors.read_observability,
             "review": cogs_review.read_review}

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.cogs_files import finish, read_table, utc
-from connectors.request_logs.files import columns_of
-from connectors.request_logs.problems import Problems
-from connectors.request_logs.values import DATE, FLOAT, INT, TEXT, TS, Field
+from finops.connectors.cogs_files import finish, read_table, utc
+from finops.connectors.request_logs.files import columns_of
+from finops.connectors.request_logs.problems import Problems
+from finops.connectors.request_logs.values import DATE, FLOAT, INT, TEXT, TS, Field
 from finops.errors import InputError
 from finops.schema import AllocationDriver, CostSource
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors import focus_skus
-from connectors.cogs_files import merge_duplicate_lines
-from connectors.request_logs.files import scan
-from connectors.request_logs.problems import Problems, collect
-from connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check
+from finops.connectors import focus_skus
+from finops.connectors.cogs_files import merge_duplicate_lines
+from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.problems import Problems, collect
+from finops.connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check
 from finops.errors import InputError
 from finops.schema import COST_LINES_TABLE, Provenance, line_id
 

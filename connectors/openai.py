@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from connectors import openai_usage
-from connectors._fetch import Fetch, Page
+from finops.connectors import openai_usage
+from finops.connectors._fetch import Fetch, Page
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 KEY_HINT = "an organization Admin API key (sk-admin-...; project keys are refused)"

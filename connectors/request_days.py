@@ -14,10 +14,10 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.files import scan
-from connectors.request_logs.generic import check_targets
-from connectors.request_logs.problems import CSV, JSONL, Problems, collect, locate
-from connectors.request_logs.values import BAD, CHOICE, DATE, INT, REC, ROW, TEXT, Field, check
+from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.generic import check_targets
+from finops.connectors.request_logs.problems import CSV, JSONL, Problems, collect, locate
+from finops.connectors.request_logs.values import BAD, CHOICE, DATE, INT, REC, ROW, TEXT, Field, check
 from finops.errors import InputError
 from finops.rollup import DAY_KEYS, DAY_VALUES
 from finops.schema import REQUEST_DAYS_TABLE, Provenance

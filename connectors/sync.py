@@ -20,10 +20,10 @@ from types import ModuleType
 
 import polars as pl
 
-from connectors import anthropic, credentials, openai
-from connectors._fetch import Fetch
-from connectors._http import ProviderClient, RetryPolicy
-from connectors._rows import combine_costs, combine_usage
+from finops.connectors import anthropic, credentials, openai
+from finops.connectors._fetch import Fetch
+from finops.connectors._http import ProviderClient, RetryPolicy
+from finops.connectors._rows import combine_costs, combine_usage
 from finops.config import ConfigFile, Settings
 from finops.errors import FinopsError, InputError
 from finops.schema import BILLED_USAGE_TABLE

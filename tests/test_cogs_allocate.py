@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finops.schema import COST_LINES_TABLE, REQUESTS
-from models.cogs.allocate import allocate
-from models.cogs.config import CogsRules
-from models.cogs.drivers import DRIVER_SCHEMA, build_drivers, request_drivers
-from models.cogs.fx import Rates
-from models.cogs.rounding import bill_cents, split_cents
+from finops.models.cogs.allocate import allocate
+from finops.models.cogs.config import CogsRules
+from finops.models.cogs.drivers import DRIVER_SCHEMA, build_drivers, request_drivers
+from finops.models.cogs.fx import Rates
+from finops.models.cogs.rounding import bill_cents, split_cents
 
 NO_RATES = Rates(pl.DataFrame(schema={"date": pl.Date, "base": pl.String, "quote": pl.String, "rate": pl.Float64}))
 OCT = (datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc))

@@ -8,8 +8,8 @@ import pytest
 
 from finops.config import ConfigFile
 from finops.errors import ConfigError
-from models.cogs.config import parse_rules
-from models.cogs.fx import CurrencySettings
+from finops.models.cogs.config import parse_rules
+from finops.models.cogs.fx import CurrencySettings
 
 REPO = Path(__file__).resolve().parents[1]
 

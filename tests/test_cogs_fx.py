@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from finops.errors import CurrencyError, InputError
-from models.cogs.fx import CurrencySettings, Rates, rate_date_expr, read_rates
+from finops.models.cogs.fx import CurrencySettings, Rates, rate_date_expr, read_rates
 
 REPO = Path(__file__).resolve().parents[1]
 

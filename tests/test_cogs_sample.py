@@ -13,9 +13,9 @@ import pytest
 
 from finops.config import ConfigFile
 from finops.store import Store
-from models.cogs import report
-from models.cogs.statement import statement
-from models.cogs.whatif import CacheHitRate, MoveModel, PriceChange
+from finops.models.cogs import report
+from finops.models.cogs.statement import statement
+from finops.models.cogs.whatif import CacheHitRate, MoveModel, PriceChange
 
 REPO = Path(__file__).resolve().parents[1]
 MONTH = "2026-10"

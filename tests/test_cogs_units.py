@@ -9,14 +9,14 @@ import pytest
 
 from finops.errors import InputError
 from finops.schema import COST_LINES_TABLE
-from models.cogs.allocate import allocate
-from models.cogs.config import CogsRules, Revenue
-from models.cogs.drivers import DRIVER_SCHEMA
-from models.cogs.fx import Rates
-from models.cogs.review import review_summary
-from models.cogs.statement import statement
-from models.cogs.unit_economics import unit_economics
-from models.cogs.whatif import CacheHitRate, MoveModel, PriceChange, what_if
+from finops.models.cogs.allocate import allocate
+from finops.models.cogs.config import CogsRules, Revenue
+from finops.models.cogs.drivers import DRIVER_SCHEMA
+from finops.models.cogs.fx import Rates
+from finops.models.cogs.review import review_summary
+from finops.models.cogs.statement import statement
+from finops.models.cogs.unit_economics import unit_economics
+from finops.models.cogs.whatif import CacheHitRate, MoveModel, PriceChange, what_if
 
 UTC = timezone.utc
 NO_RATES = Rates(pl.DataFrame(schema={"date": pl.Date, "base": pl.String, "quote": pl.String, "rate": pl.Float64}))

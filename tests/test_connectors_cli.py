@@ -12,7 +12,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from typer.testing import CliRunner
 
-from connectors import credentials
+from finops.connectors import credentials
 from finops.cli import app
 from finops.errors import ConfigError, CredentialError
 from finops.store import Store

@@ -7,8 +7,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from connectors import openai
-from connectors._http import ProviderClient, RetryPolicy
+from finops.connectors import openai
+from finops.connectors._http import ProviderClient, RetryPolicy
 from finops.errors import SourceError
 from tests.support.fake_provider import FakeProvider, Fault, fake_provider  # noqa: F401
 

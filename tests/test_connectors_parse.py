@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from connectors import anthropic_usage, openai_usage
+from finops.connectors import anthropic_usage, openai_usage
 from finops.errors import InputError
 
 DAY = 1763942400  # 2025-11-24T00:00:00Z

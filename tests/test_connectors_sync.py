@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors import anthropic_usage, openai_usage
-from connectors._http import RetryPolicy
-from connectors.sync import sync_source
+from finops.connectors import anthropic_usage, openai_usage
+from finops.connectors._http import RetryPolicy
+from finops.connectors.sync import sync_source
 from finops.config import ConfigFile
 from finops.errors import CredentialError, SourceError
 from finops.schema import TokenClass
@@ -139,7 +139,7 @@ def parsed(server: FakeProvider, start: datetime, end: datetime, provider: str |
         page = {"data": [b for b in server.data.anthropic["usage"]
                          if _in(start, end, _an_day(b["starting_at"]), _an_day(b["ending_at"]))]}
         frames.append(anthropic_usage.parse_usage_page(page))
-    from connectors._rows import combine_usage
+    from finops.connectors._rows import combine_usage
 
     return combine_usage(frames)
 

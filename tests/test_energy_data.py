@@ -9,8 +9,8 @@ import pytest
 
 from finops.errors import InputError
 from finops.sample.spec import FEATURES
-from models.energy import data
-from models.energy.requests import resolve_param_models
+from finops.models.energy import data
+from finops.models.energy.requests import resolve_param_models
 
 PARAM_HEADER = "provider,model,kind,architecture,total_b_low,total_b_high,active_b_low,active_b_high,source,as_of\n"
 REQUIRED = [("openai", m) for m in ("gpt-4.1", "gpt-4.1-mini", "o3", "text-embedding-3-small", "gpt-4o", "gpt-4o-mini")] + [

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from finops.rollup import daily_rollup
-from models.energy import data, method
-from models.energy.carbon import GROUPINGS, carbon_by, month_filter, per_request, summarise
-from models.energy.whatif import move, resolve_target, what_if
-from models.pricing.catalog import load_catalog, price
+from finops.models.energy import data, method
+from finops.models.energy.carbon import GROUPINGS, carbon_by, month_filter, per_request, summarise
+from finops.models.energy.whatif import move, resolve_target, what_if
+from finops.models.pricing.catalog import load_catalog, price
 
 MONTH = "2026-10"
 LEVELS = method.LEVELS

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.energy import data, method
-from models.energy.requests import gpu_spec
+from finops.models.energy import data, method
+from finops.models.energy.requests import gpu_spec
 
 GPT4O = {"active_b": (44.0, 132.0), "total_b": (440.0, 440.0)}
 OPENAI_PUE = (1.12, 1.20)

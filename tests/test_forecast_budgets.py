@@ -12,7 +12,7 @@ import pytest
 
 from finops.config import ConfigFile
 from finops.errors import ConfigError
-from models.forecast import budgets
+from finops.models.forecast import budgets
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_token_quotas_load_only_when_asked(tmp_path: Path) -> None:
 
 def test_budget_statuses_on_the_sample_match_the_store(sample_store, sample_dir: Path) -> None:
     """As of mid-March 2026 (DST started Mar 8 in LA): spend so far equals the store's, to the cent."""
-    from models.forecast.service import budget_statuses
+    from finops.models.forecast.service import budget_statuses
 
     cfg = ConfigFile.load(sample_dir / "finops.toml")
     now = datetime(2026, 3, 15, tzinfo=timezone.utc)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from connectors.request_logs import BadRowsError, ingest_request_files
+from finops.connectors.request_logs import BadRowsError, ingest_request_files
 from finops.cli import app
 from finops.store import Store
 

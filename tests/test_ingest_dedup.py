@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs import ingest_request_files
+from finops.connectors.request_logs import ingest_request_files
 from finops.store import Store
 
 DATA = Path(__file__).parent / "data" / "request_logs"

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors.request_logs import detect_format, ingest_request_files
+from finops.connectors.request_logs import detect_format, ingest_request_files
 from finops.store import Store
 
 DATA = Path(__file__).parent / "data" / "request_logs"

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from connectors.cogs_contracts import contract_lines, load_contracts, parse_contracts
-from connectors.cogs_files import read_cogs, read_cogs_file
-from connectors.focus_file import read_focus, read_focus_file
+from finops.connectors.cogs_contracts import contract_lines, load_contracts, parse_contracts
+from finops.connectors.cogs_files import read_cogs, read_cogs_file
+from finops.connectors.focus_file import read_focus, read_focus_file
 from finops.cli import app
 from finops.config import ConfigFile
 from finops.errors import ConfigError, InputError

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from connectors import token_count
-from connectors.request_logs import ingest_request_files
+from finops.connectors import token_count
+from finops.connectors.request_logs import ingest_request_files
 from finops.store import Store
 
 DATA = Path(__file__).parent / "data" / "request_logs"

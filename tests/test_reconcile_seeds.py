@@ -14,14 +14,14 @@ from finops.reconcile import Thresholds, reconcile, reconcile_frames
 from finops.sample.generate import GeneratorConfig, generate
 from finops.schema import BILLED_USAGE_TABLE, REQUESTS_TABLE
 from finops.store import Store
-from models.pricing.catalog import load_catalog
+from finops.models.pricing.catalog import load_catalog
 
 OTHER_SEEDS = (101, 202, 303, 404, 505)
 
 
 def _load(sample, root: Path) -> Store:  # type: ignore[no-untyped-def]
     """The seed's provider pages through the live parsers, and its request log, into a fresh store."""
-    from connectors import anthropic_usage, openai_usage
+    from finops.connectors import anthropic_usage, openai_usage
     from finops.sample import provider_shapes as shapes
 
     usage = [openai_usage.parse_usage_page(p, kind) for kind in ("completions", "embeddings")

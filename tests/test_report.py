@@ -143,9 +143,9 @@ def test_missing_module_is_said_plainly(store, config, monkeypatch: pytest.Monke
     from finops.report import extras
     from finops.report.figures import period_for
 
-    monkeypatch.setattr(extras, "_installed", lambda module: module != "models.energy.carbon")
+    monkeypatch.setattr(extras, "_installed", lambda module: module != "finops.models.energy.carbon")
     e = extras.carbon(store, period_for(store, MONTH))
-    assert not e.available and "models.energy.carbon is not installed" in e.note
+    assert not e.available and "finops.models.energy.carbon is not installed" in e.note
 
 
 def test_in_progress_month(november, store) -> None:

@@ -17,7 +17,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from typer.testing import CliRunner
 
-from connectors.request_days import read_request_days
+from finops.connectors.request_days import read_request_days
 from finops.cli import app
 from finops.errors import InputError
 from finops.reconcile import reconcile

@@ -12,11 +12,11 @@ Modules: values (typing and flags), problems (bad rows, lines), files (lazy scan
 Code, Codex), readers (format detection), dedup (merge across sources), ingest (the load).
 """
 
-from connectors.request_logs.fields import FIELDS, Reading, finish
-from connectors.request_logs.generic import parse_mapping
-from connectors.request_logs.ingest import BadRowsError, FileReport, IngestReport, ingest_request_files
-from connectors.request_logs.problems import BadRow, Problems
-from connectors.request_logs.readers import FORMATS, detect_format, read_requests
+from finops.connectors.request_logs.fields import FIELDS, Reading, finish
+from finops.connectors.request_logs.generic import parse_mapping
+from finops.connectors.request_logs.ingest import BadRowsError, FileReport, IngestReport, ingest_request_files
+from finops.connectors.request_logs.problems import BadRow, Problems
+from finops.connectors.request_logs.readers import FORMATS, detect_format, read_requests
 
 __all__ = [
     "FIELDS", "FORMATS", "BadRow", "BadRowsError", "FileReport", "IngestReport", "Problems", "Reading",

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.fields import Reading, with_rows
-from connectors.request_logs.files import scan
-from connectors.request_logs.values import REC
+from finops.connectors.request_logs.fields import Reading, with_rows
+from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.values import REC
 from finops.schema import StreamOutcome
 
 CLAUDE = {"type": pl.String, "timestamp": pl.String, "sessionId": pl.String, "requestId": pl.String,

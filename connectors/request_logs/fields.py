@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.values import CHOICE, INT, REC, ROW, TEXT, TS, Field, check
+from finops.connectors.request_logs.values import CHOICE, INT, REC, ROW, TEXT, TS, Field, check
 from finops.errors import InputError
 from finops.schema import REQUESTS, Provenance, StreamOutcome
 
@@ -56,7 +56,7 @@ def with_rows(lf: pl.LazyFrame) -> pl.LazyFrame:
 
 def _count_text(lf: pl.LazyFrame, names: list[str], notes: list[str]) -> tuple[pl.LazyFrame, pl.Expr]:
     """Fill missing counts from prompt/completion text; returns the frame and 'was counted'."""
-    from connectors import token_count
+    from finops.connectors import token_count
 
     counted = pl.lit(False)
     exprs = []

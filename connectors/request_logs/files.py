@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.problems import CSV, ITEMS, JSONL, ROWS
-from connectors.request_logs.values import REC
+from finops.connectors.request_logs.problems import CSV, ITEMS, JSONL, ROWS
+from finops.connectors.request_logs.values import REC
 from finops.errors import InputError
 
 TEXT_SUFFIXES = (".jsonl", ".ndjson", ".json")

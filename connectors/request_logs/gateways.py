@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.fields import Reading, with_rows
-from connectors.request_logs.files import columns_of, scan
-from connectors.request_logs.values import REC, ts_text
+from finops.connectors.request_logs.fields import Reading, with_rows
+from finops.connectors.request_logs.files import columns_of, scan
+from finops.connectors.request_logs.values import REC, ts_text
 from finops.schema import StreamOutcome
 
 LITELLM = (

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.fields import COLUMNS, FIELDS, TEXT_COLUMNS, Reading, with_rows
-from connectors.request_logs.files import columns_of, layout_of, scan
-from connectors.request_logs.problems import JSONL
-from connectors.request_logs.values import INT, REC
+from finops.connectors.request_logs.fields import COLUMNS, FIELDS, TEXT_COLUMNS, Reading, with_rows
+from finops.connectors.request_logs.files import columns_of, layout_of, scan
+from finops.connectors.request_logs.problems import JSONL
+from finops.connectors.request_logs.values import INT, REC
 from finops.errors import InputError
 
 OURS = tuple(c for c in COLUMNS if c != "source") + tuple(TEXT_COLUMNS)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.dedup import merge_with_store
-from connectors.request_logs.fields import FIELDS, Reading, finish
-from connectors.request_logs.problems import Problems, collect
-from connectors.request_logs.readers import read_requests
-from connectors.request_logs.values import BAD, REC, ROW
+from finops.connectors.request_logs.dedup import merge_with_store
+from finops.connectors.request_logs.fields import FIELDS, Reading, finish
+from finops.connectors.request_logs.problems import Problems, collect
+from finops.connectors.request_logs.readers import read_requests
+from finops.connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
 from finops.store import Staged, Store, UpsertResult

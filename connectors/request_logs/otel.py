@@ -14,9 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.fields import Reading, with_rows
-from connectors.request_logs.files import head_text, scan
-from connectors.request_logs.values import REC
+from finops.connectors.request_logs.fields import Reading, with_rows
+from finops.connectors.request_logs.files import head_text, scan
+from finops.connectors.request_logs.values import REC
 from finops.schema import StreamOutcome
 
 # our column -> attribute names, first present wins (current semconv first)

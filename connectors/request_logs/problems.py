@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from connectors.request_logs.values import BAD, REC, ROW, Field, explain
+from finops.connectors.request_logs.values import BAD, REC, ROW, Field, explain
 
 JSONL, CSV, ROWS, ITEMS = "line", "csv", "row", "item"
 SHOWN = 100  # bad rows explained and kept for the report; the rest are only counted

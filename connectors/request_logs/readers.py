@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connectors.request_logs.agents import read_claude_code, read_codex
-from connectors.request_logs.fields import Reading
-from connectors.request_logs.files import head_text, layout_of
-from connectors.request_logs.gateways import read_langfuse, read_litellm
-from connectors.request_logs.generic import read_generic
-from connectors.request_logs.otel import read_otel
-from connectors.request_logs.problems import CSV
+from finops.connectors.request_logs.agents import read_claude_code, read_codex
+from finops.connectors.request_logs.fields import Reading
+from finops.connectors.request_logs.files import head_text, layout_of
+from finops.connectors.request_logs.gateways import read_langfuse, read_litellm
+from finops.connectors.request_logs.generic import read_generic
+from finops.connectors.request_logs.otel import read_otel
+from finops.connectors.request_logs.problems import CSV
 from finops.errors import InputError
 
 FORMATS = ("auto", "generic", "otel", "litellm", "langfuse", "claude-code", "codex")

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
         list_: Annotated[bool, typer.Option("--list", help="Show which sources have credentials (never the key).")] = False,
     ) -> None:
         """Store a provider admin key in the OS keyring after one cheap check call."""
-        from connectors import credentials
+        from finops.connectors import credentials
         from finops.errors import CredentialError, InputError
 
         if list_ or source is None:
@@ -38,8 +38,8 @@ def check_key(source: str, key: str) -> None:
     """One small request (yesterday, one endpoint, one bucket); raises CredentialError if refused."""
     from datetime import datetime, timedelta, timezone
 
-    from connectors._http import ProviderClient, RetryPolicy
-    from connectors.sync import SOURCES, source_config
+    from finops.connectors._http import ProviderClient, RetryPolicy
+    from finops.connectors.sync import SOURCES, source_config
     from finops.commands._common import get_settings
 
     module = SOURCES[source]

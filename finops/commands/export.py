@@ -43,7 +43,7 @@ def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
     from finops.export.context import DatasetUnavailable
 
     try:
-        from connectors.sync import sync_all
+        from finops.connectors.sync import sync_all
     except ImportError as exc:
         raise DatasetUnavailable(f"--sync-first: connectors.sync does not import in this installation ({exc})") from None
     code = EXIT_OK

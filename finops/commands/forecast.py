@@ -22,7 +22,7 @@ def _horizon(text: str) -> int:
 
 def _check(by: str, metric: str) -> None:
     from finops.errors import InputError
-    from models.forecast.series import BY_VALUES
+    from finops.models.forecast.series import BY_VALUES
 
     if by not in BY_VALUES:
         raise InputError(f"--by: {by!r} is not one of {', '.join(BY_VALUES)}")
@@ -42,7 +42,7 @@ def _as_of(last_day):  # type: ignore[no-untyped-def]
 def _print_budgets(store, settings, spec, last_day) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from models.forecast.service import budget_statuses
+    from finops.models.forecast.service import budget_statuses
 
     user_tz = settings.config.section("display").get("timezone", "UTC")
     now, stale = _as_of(last_day)
@@ -83,9 +83,9 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_settings, get_store
         from finops.output import emit
-        from models.forecast.monthly import monthly_totals
-        from models.forecast.service import calendar_spec, forecast_series
-        from models.forecast.series import daily_series
+        from finops.models.forecast.monthly import monthly_totals
+        from finops.models.forecast.service import calendar_spec, forecast_series
+        from finops.models.forecast.series import daily_series
 
         _check(by, metric)
         days = _horizon(horizon)
@@ -130,9 +130,9 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_settings, get_store, progress
         from finops.output import emit
-        from models.forecast.backtest import backtest
-        from models.forecast.service import calendar_spec
-        from models.forecast.series import daily_series
+        from finops.models.forecast.backtest import backtest
+        from finops.models.forecast.service import calendar_spec
+        from finops.models.forecast.series import daily_series
 
         _check(by, metric)
         settings = get_settings()

@@ -17,7 +17,7 @@ import typer
 if TYPE_CHECKING:  # imported lazily at run time: the CLI starts without polars
     import polars as pl
 
-    from connectors.request_logs import Problems
+    from finops.connectors.request_logs import Problems
     from finops.store import UpsertResult
 
     Read = Callable[[Path], tuple[pl.DataFrame, Problems]]
@@ -34,7 +34,7 @@ def _show_problems(problems) -> None:  # type: ignore[no-untyped-def]
 
 
 def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, source: str | None) -> None:
-    from connectors.request_logs import BadRowsError, ingest_request_files
+    from finops.connectors.request_logs import BadRowsError, ingest_request_files
     from finops.commands._common import get_store, progress
 
     store = get_store()
@@ -71,7 +71,7 @@ def _load_checked(paths: list[Path], table: str, read: Read, skip: bool
     """
     import polars as pl
 
-    from connectors.request_logs import Problems
+    from finops.connectors.request_logs import Problems
     from finops.commands._common import get_store, progress
     from finops.errors import InputError
 
@@ -93,11 +93,11 @@ def _load_checked(paths: list[Path], table: str, read: Read, skip: bool
 
 def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, source: str | None, currency: str | None) -> None:
     if kind == "focus":
-        from connectors.focus_file import read_focus_file
+        from finops.connectors.focus_file import read_focus_file
 
         read = lambda p: read_focus_file(p, source, maps)  # noqa: E731
     else:
-        from connectors.cogs_files import read_cogs
+        from finops.connectors.cogs_files import read_cogs
 
         read = lambda p: read_cogs(p, kind, source, maps, currency)  # noqa: E731
     r, frames, problems = _load_checked(paths, "cost_lines", read, skip)
@@ -107,7 +107,7 @@ def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, 
 
 
 def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: str | None) -> None:
-    from connectors.request_days import read_request_days
+    from finops.connectors.request_days import read_request_days
 
     r, _, problems = _load_checked(paths, "request_days", lambda p: read_request_days(p, source, maps), skip)
     typer.echo(f"request days: added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}; "
@@ -115,7 +115,7 @@ def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: s
 
 
 def _contracts(paths: list[Path]) -> None:
-    from connectors.cogs_contracts import load_contracts
+    from finops.connectors.cogs_contracts import load_contracts
     from finops.commands._common import get_settings, get_store
     from finops.config import ConfigFile
     from finops.errors import InputError
@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
         currency: Annotated[Optional[str], typer.Option(help="Currency of a bill that does not state it (Datadog cost API JSON).")] = None,
     ) -> None:
         """Load request logs, FOCUS exports or COGS bills; nothing is stored if a row is bad (unless --skip-bad-rows)."""
-        from connectors.request_logs import parse_mapping
+        from finops.connectors.request_logs import parse_mapping
         from finops.errors import InputError
 
         if kind not in KINDS:

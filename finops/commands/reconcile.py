@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from finops.output import emit
         from finops.reconcile import Thresholds, reconcile
         from finops.reconcile.display import causes_table, groups_table, payload, with_local_range, zone
-        from models.pricing.catalog import configured_catalog
+        from finops.models.pricing.catalog import configured_catalog
 
         if by not in ("day", "month"):
             raise InputError(f"--by: {by!r} is not day or month")

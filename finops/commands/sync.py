@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         until: Annotated[Optional[str], typer.Option(help="Day after the last one to pull, YYYY-MM-DD (default and latest: today; complete days only).")] = None,
     ) -> None:
         """Pull usage and costs; exit 4 if any source failed (the others still sync)."""
-        from connectors.sync import sync_all
+        from finops.connectors.sync import sync_all
         from finops.commands._common import get_settings, progress
 
         settings = get_settings()

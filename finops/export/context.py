@@ -66,7 +66,7 @@ class Context:
     def catalog(self) -> pl.DataFrame | None:
         """The configured price catalog, or None when models.pricing is not installed (no list prices)."""
         try:
-            from models.pricing.catalog import configured_catalog
+            from finops.models.pricing.catalog import configured_catalog
         except ImportError as exc:
             log.warning("no price catalog (%s): ListUnitPrice stays empty and ListCost = BilledCost", exc)
             return None

@@ -60,7 +60,7 @@ CARBON_KEYS = ["day", "provider", "model", "project_id", "feature"]
 
 
 def _carbon(ctx: Context, month: str) -> pl.DataFrame:
-    carbon = need("models.energy.carbon", "carbon")
+    carbon = need("finops.models.energy.carbon", "carbon")
     req = carbon.per_request(_month(ctx, "requests", "ts", month), catalog=ctx.catalog)
     return carbon.summarise(req.with_columns(pl.col("ts").dt.date().alias("day")), CARBON_KEYS).collect()
 
@@ -75,7 +75,7 @@ def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataF
 
 
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    report = need("models.cogs.report", "cogs")
+    report = need("finops.models.cogs.report", "cogs")
     frame = report.unit_economics(ctx.store, ctx.config)
     if frame.height == 0:
         return frame
@@ -91,7 +91,7 @@ FORECAST_METRICS = ("dollars", "tokens")
 
 
 def _forecast(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    service = need("models.forecast.service", "forecast")
+    service = need("finops.models.forecast.service", "forecast")
     spec = service.calendar_spec(ctx.config)
     parts = [
         service.forecast_series(ctx.store, metric, "total", FORECAST_HORIZON_DAYS, spec).frame
@@ -113,14 +113,14 @@ DATASETS: dict[str, Dataset] = {
                 ("cost_lines", "billed_usage"), by_month=_costs, stamps=("catalog",)),
         Dataset("usage", "charge_period_start", BILLED_USAGE_TABLE.key, ("billed_usage",), by_month=_usage),
         Dataset("requests", "ts", ("ts", "request_id"), ("requests",), by_month=_requests),
-        Dataset("carbon", "day", tuple(CARBON_KEYS), ("requests",), by_month=_carbon, module="models.energy.carbon",
+        Dataset("carbon", "day", tuple(CARBON_KEYS), ("requests",), by_month=_carbon, module="finops.models.energy.carbon",
                 stamps=("catalog", "data:models.energy")),
         Dataset("reconcile", "day", RECONCILE_KEYS, ("requests", "billed_usage", "cost_lines"), by_range=_reconcile,
                 module="finops.reconcile", stamps=("catalog",)),
         Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
-                module="models.cogs.report", stamps=("catalog", "config:display.fx_rates")),
+                module="finops.models.cogs.report", stamps=("catalog", "config:display.fx_rates")),
         Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
-                by_range=_forecast, module="models.forecast.service"),
+                by_range=_forecast, module="finops.models.forecast.service"),
     )
 }
 

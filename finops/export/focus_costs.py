@@ -66,7 +66,7 @@ def line_usage(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame |
                                     "__list_cost": pl.Float64, "__rate_min": pl.Float64, "__rate_max": pl.Float64,
                                     "__row_ids": pl.String, "__standard_tier": pl.Boolean})
     if catalog is not None:
-        from models.pricing.lookup import cost
+        from finops.models.pricing.lookup import cost
 
         tokens = cost(tokens, catalog, day_column="charge_period_start")
     else:

@@ -16,7 +16,7 @@ import polars as pl
 
 from finops.reconcile.frames import GRAIN, joined
 from finops.reconcile.thresholds import MAD_TO_SD
-from models.pricing.lookup import price, resolve_models
+from finops.models.pricing.lookup import price, resolve_models
 
 SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
 CELL = ["day", "provider", "project_id", "cost_model", "token_class"]

@@ -22,7 +22,7 @@ from finops.reconcile.frames import (
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
-from models.pricing.catalog import load_catalog
+from finops.models.pricing.catalog import load_catalog
 
 COUNTS = ["requests", "retries", "broken_streams", "without_counts"]
 

@@ -38,7 +38,7 @@ def display_timezone(config: ConfigFile) -> str:
 def build_monthly(store: Store, config: ConfigFile, month: str | None = None, *,
                   on_section: Callable[[str], None] | None = None, workers: int = 2) -> MonthlyReport:
     """All figures of the report for `month` (default: the latest month with billed data)."""
-    from models.forecast.service import calendar_spec
+    from finops.models.forecast.service import calendar_spec
 
     spec = calendar_spec(config)
     tz = display_timezone(config)

@@ -9,7 +9,7 @@ import polars as pl
 from finops.report.extras import Extra
 from finops.report.figures import Accuracy, Core, Interval, Period
 from finops.report.sections import TroughNote
-from models.forecast.budgets import BudgetStatus
+from finops.models.forecast.budgets import BudgetStatus
 
 
 @dataclass

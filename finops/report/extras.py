@@ -65,7 +65,7 @@ def reconciliation(store: Store, period: Period) -> Extra:
 
 def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
     def build() -> Extra:
-        from models.cogs.report import unit_economics
+        from finops.models.cogs.report import unit_economics
 
         ue = unit_economics(store, config, period.month)
         if ue.height == 0:
@@ -79,12 +79,12 @@ def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
         return Extra("cogs", "COGS", True, "Every cost line allocated to features (models/cogs); margins from [cogs.revenue].",
                      summary, table, ("cost",))
 
-    return _guarded("cogs", "COGS", "models.cogs", build)
+    return _guarded("cogs", "COGS", "finops.models.cogs", build)
 
 
 def carbon(store: Store, period: Period) -> Extra:
     def build() -> Extra:
-        from models.energy.carbon import carbon_by
+        from finops.models.energy.carbon import carbon_by
 
         frame = carbon_by(store, "provider", period.month)
         if frame.height == 0:
@@ -101,4 +101,4 @@ def carbon(store: Store, period: Period) -> Extra:
         return Extra("carbon", "Carbon", True, "Per-request estimates of logged traffic (models/energy); ranges, not measurements.",
                      summary, table)
 
-    return _guarded("carbon", "Carbon", "models.energy.carbon", build)
+    return _guarded("carbon", "Carbon", "finops.models.energy.carbon", build)

@@ -15,10 +15,10 @@ import polars as pl
 
 from finops.errors import InputError
 from finops.store import Store
-from models.forecast.calendar import CalendarSpec
-from models.forecast.model import forecast
-from models.forecast.monthly import month_total
-from models.forecast.series import daily_series, month_days
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.model import forecast
+from finops.models.forecast.monthly import month_total
+from finops.models.forecast.series import daily_series, month_days
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import polars as pl
 from finops.config import ConfigFile
 from finops.report.figures import Period
 from finops.store import Store
-from models.forecast.budgets import BudgetStatus
-from models.forecast.calendar import CalendarSpec
-from models.forecast.guard import trough_guard
-from models.forecast.series import daily_series, month_days
+from finops.models.forecast.budgets import BudgetStatus
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.guard import trough_guard
+from finops.models.forecast.series import daily_series, month_days
 
 TOP_MOVERS = 5
 TOP_ANOMALIES = 10
@@ -27,7 +27,7 @@ def as_of_instant(period: Period) -> datetime:
 
 
 def budgets(store: Store, config: ConfigFile, period: Period, spec: CalendarSpec) -> list[BudgetStatus]:
-    from models.forecast.service import budget_statuses
+    from finops.models.forecast.service import budget_statuses
 
     return budget_statuses(store, config, as_of_instant(period), spec)
 
@@ -53,7 +53,7 @@ def movers(store: Store, period: Period) -> pl.DataFrame:
 
 def anomalies(store: Store, period: Period, spec: CalendarSpec) -> pl.DataFrame:
     """Days of the report month outside the 95% interval (spend and cost per task, by project), largest first."""
-    from models.forecast.anomalies import anomalies as find
+    from finops.models.forecast.anomalies import anomalies as find
 
     frame = find(store, "dollars", "project", lookback=period.mtd_days, spec=spec, until=period.as_of)
     frame = frame.filter(pl.col("day") >= period.first)

@@ -26,7 +26,7 @@ GROUP = ["day", "provider", "model", "project_id", "api_key_id"]
 
 
 def catalog_rows() -> list[dict[str, str]]:
-    text = resources.files("models.pricing").joinpath("catalog.csv").read_text()
+    text = resources.files("finops.models.pricing").joinpath("catalog.csv").read_text()
     return list(csv.DictReader(text.splitlines()))
 
 

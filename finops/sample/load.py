@@ -61,7 +61,7 @@ class LoadReport:
 
 def provider_frames(sample_dir: Path) -> dict[str, tuple[str, pl.DataFrame]]:
     """{file: (table, frame)} for the provider usage and cost pages."""
-    from connectors import anthropic_usage, openai_usage
+    from finops.connectors import anthropic_usage, openai_usage
 
     src = SAMPLE_SOURCE_PREFIX
     return {
@@ -96,7 +96,7 @@ def provider_frames(sample_dir: Path) -> dict[str, tuple[str, pl.DataFrame]]:
 def cogs_frames(sample_dir: Path) -> dict[str, tuple[str, pl.DataFrame]]:
     """{file: (table, frame)} for the non-inference bills, via the COGS ingesters."""
     try:
-        from connectors import cogs_files
+        from finops.connectors import cogs_files
     except ImportError:  # the COGS ingesters are optional until they are installed
         return {}
     out: dict[str, tuple[str, pl.DataFrame]] = {}

@@ -21,10 +21,10 @@ import polars as pl
 
 from finops.errors import CurrencyError
 from finops.schema import AllocationDriver, CostSource, Provenance
-from models.cogs.config import DEFAULT_DRIVERS, DRIVERS, REQUEST_DRIVERS, UNALLOCATED, CogsRules
-from models.cogs.fx import Rates, rate_date_expr
-from models.cogs.rounding import bill_cents, split_cents
-from models.cogs.weights import window_weights
+from finops.models.cogs.config import DEFAULT_DRIVERS, DRIVERS, REQUEST_DRIVERS, UNALLOCATED, CogsRules
+from finops.models.cogs.fx import Rates, rate_date_expr
+from finops.models.cogs.rounding import bill_cents, split_cents
+from finops.models.cogs.weights import window_weights
 
 PROJECT_SCOPED = (CostSource.INFERENCE, CostSource.EMBEDDINGS)  # usage of one project's keys
 # Cents are rounded along a running total per month and currency, lines ordered bill by

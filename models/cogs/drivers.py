@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timezone
 import polars as pl
 
 from finops.schema import UTC_TS
-from models.cogs import prices
-from models.cogs.config import LINE_DRIVERS, METER_SOURCE, CogsRules
+from finops.models.cogs import prices
+from finops.models.cogs.config import LINE_DRIVERS, METER_SOURCE, CogsRules
 
 DRIVER_SCHEMA = pl.Schema(
     {"day": pl.Date, "project_id": pl.String, "feature": pl.String, "driver": pl.String, "quantity": pl.Float64}

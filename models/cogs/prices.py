@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import polars as pl
 
-from models.pricing.catalog import load_catalog, price, resolve_models
+from finops.models.pricing.catalog import load_catalog, price, resolve_models
 
 
 @lru_cache(maxsize=1)

@@ -14,14 +14,14 @@ import polars as pl
 from finops.config import ConfigFile
 from finops.errors import InputError
 from finops.store import Store
-from models.cogs import allocate as _allocate
-from models.cogs import drivers as _drivers
-from models.cogs import review as _review
-from models.cogs import statement as _statement
-from models.cogs import unit_economics as _ue
-from models.cogs import whatif as _whatif
-from models.cogs.config import CogsRules, parse_rules
-from models.cogs.fx import CurrencySettings, Rates
+from finops.models.cogs import allocate as _allocate
+from finops.models.cogs import drivers as _drivers
+from finops.models.cogs import review as _review
+from finops.models.cogs import statement as _statement
+from finops.models.cogs import unit_economics as _ue
+from finops.models.cogs import whatif as _whatif
+from finops.models.cogs.config import CogsRules, parse_rules
+from finops.models.cogs.fx import CurrencySettings, Rates
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import polars as pl
 
 from finops.schema import AllocationDriver, CostSource
-from models.cogs.config import CogsRules
-from models.cogs.drivers import attributed
+from finops.models.cogs.config import CogsRules
+from finops.models.cogs.drivers import attributed
 
 
 def reviewed_items(lines: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:

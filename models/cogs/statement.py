@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from finops.errors import InputError
-from models.cogs.config import UNALLOCATED, CogsRules
-from models.cogs.unit_economics import with_team
+from finops.models.cogs.config import UNALLOCATED, CogsRules
+from finops.models.cogs.unit_economics import with_team
 NO_PROJECT = "(no project)"
 INVOICE = ["ServiceProviderName", "x_Source", "InvoiceId", "BillingCurrency"]
 

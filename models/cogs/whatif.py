@@ -21,8 +21,8 @@ import polars as pl
 
 from finops.errors import InputError
 from finops.schema import CostSource
-from models.cogs import prices
-from models.cogs.fx import Rates
+from finops.models.cogs import prices
+from finops.models.cogs.fx import Rates
 
 CHAT_CLASSES = ("input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "output", "reasoning")
 KEYS = ["day", "provider", "project_id", "base_model", "token_class"]

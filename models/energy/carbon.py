@@ -15,8 +15,8 @@ import polars as pl
 
 from finops.errors import InputError
 from finops.store import Store
-from models.energy.method import LEVELS
-from models.energy.requests import F, per_request
+from finops.models.energy.method import LEVELS
+from finops.models.energy.requests import F, per_request
 
 GROUPINGS: dict[str, list[str]] = {
     "feature": ["feature"],

@@ -34,7 +34,7 @@ KEYS = ["provider", "model", "service_tier", "day"]
 
 def _prices(keys: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Wide price table: one row per (provider, model, service tier, day), a `p_<class>` column per class."""
-    from models.pricing.lookup import price
+    from finops.models.pricing.lookup import price
 
     long = keys.join(pl.DataFrame({"token_class": list(CLASSES)}), how="cross")
     priced = price(long, catalog)
@@ -45,7 +45,7 @@ def _prices(keys: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
 
 def with_cost(lf: pl.LazyFrame, catalog: pl.DataFrame | None = None) -> pl.LazyFrame:
     """Add `cost_usd` (null when any billed class of the request has no catalog price)."""
-    from models.pricing.catalog import load_catalog
+    from finops.models.pricing.catalog import load_catalog
 
     catalog = catalog if catalog is not None else load_catalog()
     lf = lf.with_columns(pl.col("ts").dt.date().alias("__day"), pl.col("service_tier").fill_null("").alias("__tier"))

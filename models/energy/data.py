@@ -46,7 +46,7 @@ _GPUS = (_Column("gpu", "str"), _Column("memory_gb", "float", positive=True), _C
 
 
 def bundled(name: str) -> Path:
-    return Path(str(resources.files("models.energy").joinpath(name)))
+    return Path(str(resources.files("finops.models.energy").joinpath(name)))
 
 
 def _read(path: Path, columns: tuple[_Column, ...]) -> list[dict[str, object]]:

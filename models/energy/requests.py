@@ -17,8 +17,8 @@ from typing import TypeVar
 import numpy as np
 import polars as pl
 
-from models.energy import data, method
-from models.energy.cost import with_cost
+from finops.models.energy import data, method
+from finops.models.energy.cost import with_cost
 
 F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 COEFFS = ("decode_wh_per_token", "decode_s_per_token", "server_w", "prefill_wh_per_token", "cached_wh_per_token")
@@ -52,7 +52,7 @@ def model_coefficients(params: pl.DataFrame, gpu: method.Gpu) -> pl.DataFrame:
 
 def resolve_param_models(pairs: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     """(provider, model) -> param_model: the longest listed name equal to or prefixing the reported one."""
-    from models.pricing.lookup import resolve_models
+    from finops.models.pricing.lookup import resolve_models
 
     return resolve_models(pairs["model"], pairs["provider"], params).rename({"catalog_model": "param_model"})
 

@@ -16,9 +16,9 @@ import polars as pl
 
 from finops.errors import InputError
 from finops.store import Store
-from models.energy import data
-from models.energy.carbon import GROUPINGS, requests_for, summarise
-from models.energy.requests import per_request, resolve_param_models
+from finops.models.energy import data
+from finops.models.energy.carbon import GROUPINGS, requests_for, summarise
+from finops.models.energy.requests import per_request, resolve_param_models
 
 COMPARED = ("wh_low", "wh_mid", "wh_high", "gco2e_low", "gco2e_mid", "gco2e_high", "cost_usd")
 
@@ -61,8 +61,8 @@ def resolve_region(region: str, grid: pl.DataFrame | None = None) -> str:
 
 
 def _writes_priced(target: Target, catalog: pl.DataFrame | None) -> bool:
-    from models.pricing.catalog import load_catalog
-    from models.pricing.lookup import resolve_models
+    from finops.models.pricing.catalog import load_catalog
+    from finops.models.pricing.lookup import resolve_models
 
     catalog = catalog if catalog is not None else load_catalog()
     mapped = resolve_models(pl.Series([target.model]), pl.Series([target.provider]), catalog)["catalog_model"][0]

@@ -14,9 +14,9 @@ import numpy as np
 import polars as pl
 
 from finops.store import Store
-from models.forecast.calendar import CalendarSpec
-from models.forecast.model import forecast
-from models.forecast.series import daily_series, daily_tasks
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.model import forecast
+from finops.models.forecast.series import daily_series, daily_tasks
 
 BLOCK_DAYS = 14
 MIN_HISTORY = 120

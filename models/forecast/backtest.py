@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from models.forecast.calendar import CalendarSpec
-from models.forecast.model import forecast
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.model import forecast
 
 Forecaster = Callable[[list[date], np.ndarray, int, CalendarSpec], Any]  # returns an object with .yhat (and bands)
 

@@ -13,8 +13,8 @@ from datetime import date
 
 import numpy as np
 
-from models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, holiday_names, holiday_terms
-from models.forecast.model import holiday_free
+from finops.models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, holiday_names, holiday_terms
+from finops.models.forecast.model import holiday_free
 
 MIN_UNDERSTATEMENT_PCT = 1.0
 

@@ -17,8 +17,8 @@ from datetime import date
 
 import numpy as np
 
-from models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, design, future_days
-from models.forecast.paths import ErrorModel
+from finops.models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, design, future_days
+from finops.models.forecast.paths import ErrorModel
 
 AR_LAGS = 7
 RIDGE = 1.0

@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from models.forecast.model import Forecast
+from finops.models.forecast.model import Forecast
 
 SIMULATIONS = 2000
 

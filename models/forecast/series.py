@@ -56,7 +56,7 @@ def _usage(store: Store, provider: str | None, project: str | None) -> pl.LazyFr
 
 def _split_unnamed(unnamed: pl.DataFrame, store: Store, provider: str | None, project: str | None) -> pl.DataFrame:
     """Dollar lines without a model, split by catalog-priced token share (day, provider, project)."""
-    from models.pricing.catalog import load_catalog, price
+    from finops.models.pricing.catalog import load_catalog, price
 
     usage = _usage(store, provider, project).group_by("day", "provider", "project", "model", "token_class").agg(
         pl.col("value").sum()).collect()

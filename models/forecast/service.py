@@ -15,12 +15,12 @@ import polars as pl
 
 from finops.config import ConfigFile
 from finops.store import Store
-from models.forecast import budgets as budget_mod
-from models.forecast.anomalies import ANOMALY_SCHEMA, anomalies, outside_interval  # noqa: F401  (re-exported)
-from models.forecast.calendar import DEFAULT_COUNTRIES, CalendarSpec
-from models.forecast.guard import TroughWarning, trough_guard
-from models.forecast.model import MIN_DAYS_MODEL, Forecast, forecast
-from models.forecast.series import daily_series, estimated_share, hour_profile
+from finops.models.forecast import budgets as budget_mod
+from finops.models.forecast.anomalies import ANOMALY_SCHEMA, anomalies, outside_interval  # noqa: F401  (re-exported)
+from finops.models.forecast.calendar import DEFAULT_COUNTRIES, CalendarSpec
+from finops.models.forecast.guard import TroughWarning, trough_guard
+from finops.models.forecast.model import MIN_DAYS_MODEL, Forecast, forecast
+from finops.models.forecast.series import daily_series, estimated_share, hour_profile
 
 FORECAST_SCHEMA = {
     "day": pl.Date, "series": pl.String, "kind": pl.String, "value": pl.Float64,

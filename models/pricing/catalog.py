@@ -23,7 +23,7 @@ import polars as pl
 
 from finops.errors import PricingError
 from finops.schema import TokenClass
-from models.pricing.lookup import cost, price, resolve_models
+from finops.models.pricing.lookup import cost, price, resolve_models
 
 __all__ = [
     "CATALOG_SCHEMA", "COLUMNS", "OPTIONAL_COLUMNS", "configured_catalog", "cost", "default_catalog_path",
@@ -45,7 +45,7 @@ _MODEL = re.compile(r"^\S+$")
 
 
 def default_catalog_path() -> Path:
-    return Path(str(resources.files("models.pricing").joinpath("catalog.csv")))
+    return Path(str(resources.files("finops.models.pricing").joinpath("catalog.csv")))
 
 
 class _Row:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from models.pricing.catalog import load_catalog, read_catalog
-from models.pricing.lookup import price
+from finops.models.pricing.catalog import load_catalog, read_catalog
+from finops.models.pricing.lookup import price
 
 USAGE_KEY = ["day", "provider", "model", "token_class", "service_tier", "context_window"]
 

@@ -76,7 +76,7 @@ def per_model(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_carbon(ctx: DashboardContext, filters: Filters) -> CarbonData:
-    carbon = optional_module("models.energy.carbon", "Carbon", "the energy model is not installed in this build yet")
+    carbon = optional_module("finops.models.energy.carbon", "Carbon", "the energy model is not installed in this build yet")
     if isinstance(carbon, NotAvailable):
         raise Unavailable(carbon)
     start, end = period_of(ctx, filters)

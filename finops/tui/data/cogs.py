@@ -96,10 +96,10 @@ def source_chart(by_source: pl.DataFrame, features: pl.DataFrame, currency: str)
 
 
 def load_cogs(ctx: DashboardContext, filters: Filters) -> CogsData:
-    report = optional_module("models.cogs.report", "COGS", "the COGS model is not installed in this build yet")
+    report = optional_module("finops.models.cogs.report", "COGS", "the COGS model is not installed in this build yet")
     if isinstance(report, NotAvailable):
         raise Unavailable(report)
-    from models.cogs import unit_economics as ue_mod
+    from finops.models.cogs import unit_economics as ue_mod
 
     setup = report.CogsSetup.from_config(ctx.settings.config)
     start, end = period_of(ctx, filters)

@@ -115,11 +115,11 @@ def _interval_of_sum(fc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
 
 def load_forecast(ctx: DashboardContext, filters: Filters, metric: str = "dollars", by: str = "provider",
                   horizon: int = 30) -> ForecastData:
-    service = optional_module("models.forecast.service", "Forecast", "the forecast model is not installed in this build yet")
+    service = optional_module("finops.models.forecast.service", "Forecast", "the forecast model is not installed in this build yet")
     if isinstance(service, NotAvailable):
         raise Unavailable(service)
-    from models.forecast.guard import trough_guard
-    from models.forecast.model import forecast
+    from finops.models.forecast.guard import trough_guard
+    from finops.models.forecast.model import forecast
 
     spec = service.calendar_spec(ctx.settings.config)
     start, end = period_of(ctx, filters)

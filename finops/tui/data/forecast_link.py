@@ -66,7 +66,7 @@ def month_end(ctx: DashboardContext, filters: Filters, end: date, spec) -> tuple
     """Inference spend of the filter end's UTC month: actual to `end` plus the forecast rest (mean, p10, p90)."""
     import numpy as np
 
-    from models.forecast.model import forecast
+    from finops.models.forecast.model import forecast
 
     daily = inference_daily(ctx, filters, end)
     if daily.height == 0:
@@ -96,7 +96,7 @@ def overview_extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
 
 
 def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
-    service = optional_module("models.forecast.service", "Forecast", "the forecast model is not installed in this build")
+    service = optional_module("finops.models.forecast.service", "Forecast", "the forecast model is not installed in this build")
     if isinstance(service, NotAvailable):
         return OverviewExtras((
             Extra("Budget", missing=NotAvailable("Budget", "budgets are not available in this build", "models/forecast adds them")),
@@ -115,7 +115,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         # Short lines: a figure is ~22 columns wide in an 80-column terminal.
         extras.append(Extra("Month-end forecast", (_money(mean), f"80%: {_money(lo)}–{_money(hi)}", "inference only"), "estimated"))
 
-    from models.forecast import budgets as budget_mod
+    from finops.models.forecast import budgets as budget_mod
 
     if not budget_mod.load_budgets(ctx.settings.config):
         missing = NotAvailable("Budget", "no budgets configured", "add [[budgets]] (name, monthly_usd, reset_timezone) to finops.toml")

@@ -106,7 +106,7 @@ def to_reporting(frame: pl.LazyFrame, config: object, target: str) -> tuple[pl.L
     if needs.height == 0:
         return frame, ""
     try:
-        from models.cogs.fx import CurrencySettings, Rates
+        from finops.models.cogs.fx import CurrencySettings, Rates
     except ImportError:
         return frame, f"{', '.join(sorted(set(needs['currency'])))} lines not converted: no FX code in this build"
     from finops.errors import FinopsError

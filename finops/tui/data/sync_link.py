@@ -30,7 +30,7 @@ class SyncOutcome:
 
 
 def sync_module():  # type: ignore[no-untyped-def]
-    return optional_module("connectors.sync", "Sync", "the connectors' sync is not installed in this build yet")
+    return optional_module("finops.connectors.sync", "Sync", "the connectors' sync is not installed in this build yet")
 
 
 def syncable(ctx: DashboardContext) -> tuple[str, ...]:
