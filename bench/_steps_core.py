@@ -95,9 +95,10 @@ RESULT["groups"] = out.height
 
 OURS = """
 from pathlib import Path
-from finops.reconcile import reconcile
+from finops.models.pricing.catalog import load_catalog
+from finops.reconcile import Thresholds, reconcile
 from finops.store import Store
-res = reconcile(Store(Path({store!r})))
+res = reconcile(Store(Path({store!r})), catalog=load_catalog(), thresholds=Thresholds())
 RESULT["groups"] = res.groups.height
 """
 

@@ -71,10 +71,11 @@ def prepare(work: Path, rows: int, seed: int = 7, base_calls: int = 1_000_000) -
 
 
 def run_ours(work: Path) -> dict[str, object]:
-    from finops.reconcile import reconcile
+    from finops.models.pricing.catalog import load_catalog
+    from finops.reconcile import Thresholds, reconcile
     from finops.store import Store
 
-    res = reconcile(Store(work / "store"))
+    res = reconcile(Store(work / "store"), catalog=load_catalog(), thresholds=Thresholds())
     meta = json.loads((work / "meta.json").read_text())
     hits = 0
     for t in meta["truth"]:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from test_reconcile_support import found, matches, score
+from test_reconcile_support import found, matches, reconcile, score
 from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.errors import InputError
-from finops.reconcile import ReconcileResult, Thresholds, reconcile
+from finops.reconcile import ReconcileResult, Thresholds
 from finops.store import Store
 
 runner = CliRunner()

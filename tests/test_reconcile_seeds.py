@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from test_reconcile_support import found, matches, score
+from test_reconcile_support import found, matches, reconcile, score
 
-from finops.reconcile import Thresholds, reconcile, reconcile_frames
+from finops.reconcile import Thresholds, reconcile_frames
 from finops.sample.generate import GeneratorConfig, generate
 from finops.schema import BILLED_USAGE_TABLE, REQUESTS_TABLE
 from finops.store import Store

@@ -26,3 +26,13 @@ def score(findings: list[dict[str, Any]], truth: list[dict[str, Any]]) -> tuple[
     recall = sum(any(matches(f, t) for f in findings) for t in truth) / len(truth)
     precision = sum(any(matches(f, t) for t in truth) for f in findings) / len(findings) if findings else 1.0
     return recall, precision
+
+
+def reconcile(store, since=None, until=None, provider=None, project=None, *, catalog=None, thresholds=None):  # type: ignore[no-untyped-def]
+    """The engine at the default catalog and thresholds: these tests are the entry point that chooses them."""
+    from finops.models.pricing.catalog import load_catalog
+    from finops.reconcile import Thresholds
+    from finops.reconcile import reconcile as engine
+
+    return engine(store, since, until, provider, project, catalog=catalog if catalog is not None else load_catalog(),
+                  thresholds=thresholds or Thresholds())

@@ -35,13 +35,21 @@ def config(sample_dir: Path) -> ConfigFile:
 
 
 @pytest.fixture(scope="module")
-def october(store, config):
-    return build_monthly(store, config, MONTH)
+def ctx(store, config, sample_store_path: Path):
+    from finops.config import Settings
+    from finops.context import Context
+
+    return Context.build(Settings(sample_store_path.parent, config), store=store)
 
 
 @pytest.fixture(scope="module")
-def november(store, config):
-    return build_monthly(store, config, CURRENT)
+def october(ctx):
+    return build_monthly(ctx, MONTH)
+
+
+@pytest.fixture(scope="module")
+def november(ctx):
+    return build_monthly(ctx, CURRENT)
 
 
 def _billed(store, first: date, last: date, by: str | None = None) -> dict[str, float] | float:
@@ -199,8 +207,8 @@ def test_figures_file_matches_the_report(october) -> None:
     assert {b["name"] for b in data["budgets"]} == {s.budget.name for s in october.budgets}
 
 
-def test_bad_month_is_one_line(store, config) -> None:
+def test_bad_month_is_one_line(ctx) -> None:
     with pytest.raises(InputError, match=r"^--month: '2026-13' is not YYYY-MM$"):
-        build_monthly(store, config, "2026-13")
+        build_monthly(ctx, "2026-13")
     with pytest.raises(InputError, match=r"starts after the last billed day"):
-        build_monthly(store, config, (date(2026, 11, 24) + timedelta(days=40)).strftime("%Y-%m"))
+        build_monthly(ctx, (date(2026, 11, 24) + timedelta(days=40)).strftime("%Y-%m"))

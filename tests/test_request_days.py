@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from finops.connectors.request_days import read_request_days
 from finops.cli import app
 from finops.errors import InputError
-from finops.reconcile import reconcile
+from test_reconcile_support import reconcile
 from finops.rollup import request_days_sql
 from finops.store import Store
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_reconcile_sorts_drills_into_a_group_and_back(dash_home: Path) -> None:
-    from finops.reconcile import reconcile
+    from test_reconcile_support import reconcile
     from finops.store import Store
     from finops.tui.screens.reconcile import DrillScreen, ReconcileScreen
     from finops.tui.widgets.table import FrameTable

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from datetime import date
+    from pathlib import Path
 
     from rich.progress import Progress
 
     from finops.config import Settings
+    from finops.context import Context
     from finops.store import Store
 
 
@@ -34,6 +36,14 @@ def get_settings() -> "Settings":
     from finops.config import Settings
 
     return Settings.resolve(GlobalOptions.data_dir, GlobalOptions.config)
+
+
+def get_context(settings: "Settings | None" = None, *, today: "date | None" = None,
+                catalog: "Path | None" = None) -> "Context":
+    """The one context of this command (finops.context): built here, once, and passed down."""
+    from finops.context import Context
+
+    return Context.build(settings or get_settings(), today=today, catalog=catalog)
 
 
 def get_store(settings: "Settings | None" = None) -> "Store":

@@ -67,7 +67,9 @@ def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, unt
     options = ExportSettings.from_config(settings.config)
     code = _sync_first(settings) if sync_first else EXIT_OK
     out_dir = out or options.out_dir or settings.data_dir / "exports"
-    ctx = Context(get_store(settings), settings.config, options)
+    from finops.context import Context as CoreContext
+
+    ctx = Context.of(CoreContext.build(settings, store=get_store(settings)), options)
     result = export(dataset, fmt or options.format, out_dir, option_day(since, "since"), option_day(until, "until"), incremental,
                     ctx=ctx, state_dir=settings.data_dir / "export_state")
     if result.empty:

@@ -38,23 +38,22 @@ def register(app: typer.Typer) -> None:
         import sys
         from dataclasses import replace
 
-        from finops.commands._common import get_settings, get_store, option_day
+        from finops.commands._common import get_context, option_day
         from finops.errors import InputError
         from finops.output import emit
-        from finops.reconcile import Thresholds, reconcile
+        from finops.reconcile import reconcile
         from finops.reconcile.display import causes_table, groups_table, payload, with_local_range, zone
-        from finops.models.pricing.catalog import configured_catalog
 
         if by not in ("day", "month"):
             raise InputError(f"--by: {by!r} is not day or month")
-        settings = get_settings()
-        th = Thresholds.from_config(settings.config)
+        ctx = get_context(catalog=catalog)
+        settings = ctx.settings
+        th = ctx.thresholds
         if max_unexplained_pct is not None:
             th = replace(th, max_unexplained_pct=max_unexplained_pct)
         display_tz = zone(tz, settings.config.section("display").get("timezone")) if tz else None
-        prices = configured_catalog(settings.config, catalog)
-        result = reconcile(get_store(settings), option_day(since, "since"), option_day(until, "until"), provider, project,
-                           catalog=prices, thresholds=th)
+        result = reconcile(ctx.store, option_day(since, "since"), option_day(until, "until"), provider, project,
+                           catalog=ctx.catalog, thresholds=th)
         found = with_local_range(result.causes, display_tz)
         groups = result.by(by)
         s = result.summary

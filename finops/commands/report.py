@@ -20,21 +20,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Month-to-date actuals, month-end and next-month forecasts, last month's accuracy, budgets,
         movers, anomalies, and reconciliation, COGS and carbon summaries."""
-        from finops.commands._common import get_settings, get_store, progress
+        from finops.commands._common import get_context, progress
         from finops.errors import InputError
         from finops.report.build import FORMATS, SECTIONS, build_monthly, write_monthly
 
         if fmt not in FORMATS:
             raise InputError(f"--format: {fmt!r} is not md or html")
-        settings = get_settings()
-        store = get_store(settings)
+        ctx = get_context()
         with progress() as bar:
             task = bar.add_task("report", total=len(SECTIONS) + 1)
 
             def step(name: str) -> None:
                 bar.update(task, advance=1, description=f"report: {name}")
 
-            report = build_monthly(store, settings.config, month, on_section=step)
+            report = build_monthly(ctx, month, on_section=step)
             bar.update(task, description="report: writing")
             doc, data = write_monthly(report, out, fmt)
             bar.update(task, advance=1, description="report: done")

@@ -20,7 +20,8 @@ from types import ModuleType
 
 import polars as pl
 
-from finops.config import ConfigFile
+from finops.config import ConfigFile, Settings
+from finops.context import Context as CoreContext
 from finops.errors import FinopsError
 from finops.export.settings import ExportSettings
 from finops.store import Store, layout
@@ -61,16 +62,26 @@ class Context:
     store: Store
     config: ConfigFile = field(default_factory=lambda: ConfigFile(None))
     settings: ExportSettings = field(default_factory=ExportSettings)
+    core: CoreContext | None = None  # the entry point's context (catalog, thresholds, FX); built here when absent
+
+    @classmethod
+    def of(cls, core: CoreContext, settings: ExportSettings) -> "Context":
+        return cls(core.store, core.settings.config, settings, core)
+
+    @cached_property
+    def context(self) -> CoreContext:
+        if self.core is not None:
+            return self.core
+        return CoreContext.build(Settings(self.store.root.parent, self.config), store=self.store)
 
     @cached_property
     def catalog(self) -> pl.DataFrame | None:
         """The configured price catalog, or None when models.pricing is not installed (no list prices)."""
         try:
-            from finops.models.pricing.catalog import configured_catalog
+            return self.context.catalog
         except ImportError as exc:
             log.warning("no price catalog (%s): ListUnitPrice stays empty and ListCost = BilledCost", exc)
             return None
-        return configured_catalog(self.config)
 
     @cached_property
     def catalog_stamp(self) -> str:

@@ -70,8 +70,7 @@ RECONCILE_KEYS = ("day", "provider", "project_id", "api_key_id", "model", "token
 
 def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
     rec = need("finops.reconcile", "reconcile")
-    kwargs = {"catalog": ctx.catalog} if ctx.catalog is not None else {}
-    return rec.reconcile(ctx.store, since, until, **kwargs).by("day")
+    return rec.reconcile(ctx.store, since, until, catalog=ctx.context.catalog, thresholds=ctx.context.thresholds).by("day")
 
 
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
@@ -92,7 +91,7 @@ FORECAST_METRICS = ("dollars", "tokens")
 
 def _forecast(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
     service = need("finops.models.forecast.service", "forecast")
-    spec = service.calendar_spec(ctx.config)
+    spec = ctx.context.calendar
     parts = [
         service.forecast_series(ctx.store, metric, "total", FORECAST_HORIZON_DAYS, spec).frame
         .with_columns(pl.lit(metric).alias("metric"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import polars as pl
 
@@ -22,7 +21,6 @@ from finops.reconcile.frames import (
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
-from finops.models.pricing.catalog import load_catalog
 
 COUNTS = ["requests", "retries", "broken_streams", "without_counts"]
 
@@ -203,18 +201,21 @@ def reconcile(
     until: date | None = None,
     provider: str | None = None,
     project: str | None = None,
-    catalog: pl.DataFrame | None = None,
-    catalog_override: Path | None = None,
-    thresholds: Thresholds | None = None,
+    *,
+    catalog: pl.DataFrame,
+    thresholds: Thresholds,
 ) -> ReconcileResult:
-    """Reconcile the stored request log, billed usage and cost lines over UTC days [since, until]."""
-    catalog = catalog if catalog is not None else load_catalog(catalog_override)
+    """Reconcile the stored request log, billed usage and cost lines over UTC days [since, until].
+
+    The catalog and thresholds come from the caller's finops.context.Context (`ctx.catalog`,
+    `ctx.thresholds`): there is no default here, so every surface prices at the same catalog.
+    """
     requests = _only(_between(store.scan("requests"), "ts", since, until), provider, project)
     days = _stored_days(store, since, until, provider, project)
     usage = _only(_between(store.scan("billed_usage"), "charge_period_start", since, until), provider, project)
     costs = _only(_between(store.scan("cost_lines"), "ChargePeriodStart", since, until), provider, project,
                   "ServiceProviderName", "SubAccountId")
-    th = thresholds or Thresholds()
+    th = thresholds
     history = None
     if since and th.history_days > 0:
         start = since - timedelta(days=th.history_days)

@@ -15,11 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from finops.config import ConfigFile
+from finops.context import Context
 from finops.errors import InputError
 from finops.report import extras, sections
 from finops.report.contents import MonthlyReport, figures
 from finops.report.figures import core_figures, last_month_accuracy, period_for
-from finops.store import Store, atomic
+from finops.store import atomic
 
 FORMATS = ("md", "html")
 SECTIONS = ("forecasts", "last month's accuracy", "budgets", "cost movers", "anomalies", "holiday troughs",
@@ -35,12 +36,13 @@ def display_timezone(config: ConfigFile) -> str:
     return str(tz)
 
 
-def build_monthly(store: Store, config: ConfigFile, month: str | None = None, *,
+def build_monthly(ctx: Context, month: str | None = None, *,
                   on_section: Callable[[str], None] | None = None, workers: int = 2) -> MonthlyReport:
     """All figures of the report for `month` (default: the latest month with billed data)."""
-    from finops.models.forecast.service import calendar_spec
-
-    spec = calendar_spec(config)
+    store, config = ctx.store, ctx.config
+    spec = ctx.calendar
+    # Read once here, not in the worker threads: each part of the context is computed once.
+    ctx.catalog, ctx.thresholds  # noqa: B018
     tz = display_timezone(config)
     period = period_for(store, month)
     jobs: dict[str, Callable[[], Any]] = {
@@ -50,7 +52,7 @@ def build_monthly(store: Store, config: ConfigFile, month: str | None = None, *,
         "cost movers": lambda: sections.movers(store, period),
         "anomalies": lambda: sections.anomalies(store, period, spec),
         "holiday troughs": lambda: sections.trough_notes(store, period, spec),
-        "reconciliation": lambda: extras.reconciliation(store, period),
+        "reconciliation": lambda: extras.reconciliation(ctx, period),
         "COGS": lambda: extras.cogs(store, config, period),
         "carbon": lambda: extras.carbon(store, period),
     }

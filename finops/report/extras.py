@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from finops.config import ConfigFile
+from finops.context import Context
 from finops.report.figures import Period
 from finops.store import Store
 
@@ -43,11 +44,11 @@ def _guarded(key: str, title: str, module: str, build) -> Extra:  # type: ignore
         return Extra(key, title, False, f"{module} could not produce this month's figures: {type(exc).__name__}: {exc}")
 
 
-def reconciliation(store: Store, period: Period) -> Extra:
+def reconciliation(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
         from finops.reconcile import reconcile
 
-        res = reconcile(store, period.first, period.as_of)
+        res = reconcile(ctx.store, period.first, period.as_of, catalog=ctx.catalog, thresholds=ctx.thresholds)
         s = res.summary
         summary = [
             ("Billed inference (cost lines)", f"${s['billed_usd']:,.2f}", "billed"),

@@ -1,23 +1,21 @@
-"""What every screen needs to read the store: settings, store, "today" and the dimensions."""
+"""What every screen needs: the core finops.context.Context plus the filter dimensions.
+
+The dashboard builds one core Context at start (`DashboardContext.open`); every loader
+reads the store, catalog, FX rates, thresholds and "today" from it, never on its own.
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import polars as pl
 
 from finops.config import Settings
+from finops.context import ENV_TODAY, SAMPLE_SOURCE, Context, is_sample_source  # noqa: F401  (re-exported)
+from finops.context import resolve_today as _resolve_today
 from finops.store import Store
-
-ENV_TODAY = "FINOPS_TODAY"
-SAMPLE_SOURCE = "sample"
-
-
-def is_sample_source(source: str | None) -> bool:
-    return bool(source) and (source == SAMPLE_SOURCE or source.startswith(SAMPLE_SOURCE + ":"))  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -83,41 +81,40 @@ def read_dimensions(store: Store) -> Dimensions:
 
 
 def resolve_today(dims: Dimensions, pinned: date | None = None) -> date:
-    """The day the dashboard treats as today (UTC).
-
-    A pinned day (parameter, then $FINOPS_TODAY) wins; on the sample, today is the day
-    after its last day so month-to-date figures are meaningful; otherwise the UTC date.
-    """
-    if pinned is not None:
-        return pinned
-    env = os.environ.get(ENV_TODAY)
-    if env:
-        return date.fromisoformat(env)
-    if dims.sample and dims.last_day is not None:
-        return dims.last_day + timedelta(days=1)
-    return datetime.now(timezone.utc).date()
+    """The day the dashboard treats as today (UTC): finops.context.resolve_today over the dimensions."""
+    return _resolve_today(dims.last_day, dims.sample, pinned)
 
 
 @dataclass(frozen=True)
 class DashboardContext:
-    settings: Settings
-    store: Store
-    today: date
+    core: Context
     dims: Dimensions
 
     @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def store(self) -> Store:
+        return self.core.store
+
+    @property
+    def today(self) -> date:
+        return self.core.today
+
+    @property
     def reporting_currency(self) -> str:
-        value = self.settings.config.section("display").get("reporting_currency", "USD")
-        return str(value).upper()
+        return self.core.reporting_currency
 
     def section(self, dotted: str) -> dict:
-        return self.settings.config.section(dotted)
+        return self.core.section(dotted)
 
     @classmethod
     def open(cls, settings: Settings, today: date | None = None) -> "DashboardContext":
         store = Store(settings.store_dir)
         dims = with_configured_features(read_dimensions(store), settings)
-        return cls(settings, store, resolve_today(dims, today), dims)
+        # Today comes from the dimensions already read, so the core context needs no second scan.
+        return cls(Context.build(settings, today=resolve_today(dims, today), store=store), dims)
 
 
 def with_configured_features(dims: Dimensions, settings: Settings) -> Dimensions:

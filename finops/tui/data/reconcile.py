@@ -117,7 +117,8 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
     if isinstance(module, NotAvailable):
         raise Unavailable(module)
     start, end = period_of(ctx, filters)
-    result = module.reconcile(ctx.store, start, end, filters.provider, filters.project)
+    result = module.reconcile(ctx.store, start, end, filters.provider, filters.project,
+                              catalog=ctx.core.catalog, thresholds=ctx.core.thresholds)
     daily, findings = _restrict(result.groups, result.causes, filters, ctx.dims.feature_projects)
     if daily.height == 0:
         raise Unavailable(NotAvailable(
