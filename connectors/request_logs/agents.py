@@ -21,43 +21,62 @@ from pathlib import Path
 import polars as pl
 
 from finops.connectors.request_logs.fields import Reading, with_rows
-from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.files import columns_of, scan
+from finops.connectors.request_logs.mapping import column_exprs, mapped_select
 from finops.connectors.request_logs.values import REC
 from finops.schema import StreamOutcome
 
-CLAUDE = {"type": pl.String, "timestamp": pl.String, "sessionId": pl.String, "requestId": pl.String,
-          "message": pl.String, "isApiErrorMessage": pl.String}
+_N = pl.Int64
 
 
 def _int(e: pl.Expr) -> pl.Expr:
     return e.cast(pl.Int64, strict=False)
 
 
-def read_claude_code(path: Path) -> Reading:
-    lf, layout = scan(path, CLAUDE)
+CLAUDE_USAGE = pl.Struct({
+    "input_tokens": _N, "cache_creation_input_tokens": _N, "cache_read_input_tokens": _N, "output_tokens": _N,
+    "cache_creation": pl.Struct({"ephemeral_5m_input_tokens": _N, "ephemeral_1h_input_tokens": _N}),
+    "service_tier": pl.String,
+})
+# Only what a usage row needs is decoded; the content blocks (most of each line) are skipped.
+CLAUDE = {
+    "type": pl.String, "timestamp": pl.String, "sessionId": pl.String, "requestId": pl.String,
+    "isApiErrorMessage": pl.Boolean,
+    "message": pl.Struct({"id": pl.String, "model": pl.String, "usage": CLAUDE_USAGE}),
+}
+
+
+def read_claude_code(path: Path, fields: dict[str, str] | None = None) -> Reading:
+    fields = {("request_id" if k == "response_id" else k): v for k, v in (fields or {}).items()}
+    extra, mapped = column_exprs(fields, columns_of(path) if fields else [])
+    lf, layout = scan(path, CLAUDE | {k: v for k, v in extra.items() if k not in CLAUDE})
     msg = pl.col("message")
-    use = lambda k: _int(msg.str.json_path_match(f"$.usage.{k}"))  # noqa: E731
-    model = msg.str.json_path_match("$.model")
+    usage = msg.struct.field("usage")
+    use = lambda k: usage.struct.field(k)  # noqa: E731
+    model = msg.struct.field("model")
+    writes = use("cache_creation_input_tokens")
+    defaults = {
+        "request_id": pl.coalesce(msg.struct.field("id"), pl.col("requestId")),
+        "ts": pl.col("timestamp"),
+        "provider": pl.lit("anthropic"),
+        "model": model,
+        "input_tokens": use("input_tokens").fill_null(0) + writes.fill_null(0) + use("cache_read_input_tokens").fill_null(0),
+        "cached_input_tokens": use("cache_read_input_tokens"),
+        "cache_write_tokens": writes,
+        # the 1-hour part, when the log splits the writes (Claude Code writes cache_creation since mid-2025)
+        "cache_write_1h_tokens": use("cache_creation").struct.field("ephemeral_1h_input_tokens"),
+        "output_tokens": use("output_tokens"),
+        "service_tier": use("service_tier"),
+        "task_id": pl.col("sessionId"),
+        "feature": pl.lit("claude-code"),
+        "stream_outcome": pl.when(pl.col("isApiErrorMessage").fill_null(False))
+        .then(pl.lit(StreamOutcome.ERROR)).otherwise(pl.lit(StreamOutcome.COMPLETED)),
+    }
     lf = lf.filter(
-        (pl.col("type") == "assistant") & msg.str.json_path_match("$.usage").is_not_null() & (model != "<synthetic>").fill_null(True)
-    ).select(
-        REC,
-        pl.coalesce(msg.str.json_path_match("$.id"), pl.col("requestId")).alias("request_id"),
-        pl.col("timestamp").alias("ts"),
-        pl.lit("anthropic").alias("provider"),
-        model.alias("model"),
-        (use("input_tokens").fill_null(0) + use("cache_creation_input_tokens").fill_null(0) + use("cache_read_input_tokens").fill_null(0)).alias("input_tokens"),
-        use("cache_read_input_tokens").alias("cached_input_tokens"),
-        use("cache_creation_input_tokens").alias("cache_write_tokens"),
-        use("output_tokens").alias("output_tokens"),
-        msg.str.json_path_match("$.usage.service_tier").alias("service_tier"),
-        pl.col("sessionId").alias("task_id"),
-        pl.lit("claude-code").alias("feature"),
-        pl.when(pl.col("isApiErrorMessage").str.to_lowercase() == "true")
-        .then(pl.lit(StreamOutcome.ERROR)).otherwise(pl.lit(StreamOutcome.COMPLETED)).alias("stream_outcome"),
-    )
+        (pl.col("type") == "assistant") & usage.is_not_null() & (model != "<synthetic>").fill_null(True)
+    ).select(REC, *mapped_select(defaults, mapped))
     labels = {"request_id": "message.id", "model": "message.model", "input_tokens": "message.usage.input_tokens",
-              "output_tokens": "message.usage.output_tokens", "ts": "timestamp"}
+              "output_tokens": "message.usage.output_tokens", "ts": "timestamp"} | fields
     return Reading(Path(path), "claude-code", layout, with_rows(lf), labels)
 
 
@@ -72,9 +91,11 @@ CODEX = {
 TOKEN_FIELDS = ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens")
 
 
-def read_codex(path: Path) -> Reading:
+def read_codex(path: Path, fields: dict[str, str] | None = None) -> Reading:
     path = Path(path)
-    lf, layout = scan(path, CODEX)
+    fields = {("request_id" if k == "response_id" else k): v for k, v in (fields or {}).items()}
+    extra, mapped = column_exprs(fields, columns_of(path) if fields else [])
+    lf, layout = scan(path, CODEX | {k: v for k, v in extra.items() if k not in CODEX})
     p = pl.col("payload")
     info = p.struct.field("info")
     total, last = info.struct.field("total_token_usage"), info.struct.field("last_token_usage")
@@ -90,20 +111,20 @@ def read_codex(path: Path) -> Reading:
     }
     session = pl.coalesce("__session", pl.lit("-".join(session_from_name)))
     running = pl.coalesce(total.struct.field("total_tokens"), pl.col(REC).cast(pl.String))
-    lf = lf.select(
-        REC,
-        pl.format("codex:{}:{}", session, running).alias("request_id"),
-        pl.col("timestamp").alias("ts"),
-        pl.lit("openai").alias("provider"),
-        pl.col("__model").alias("model"),
-        per_call["input_tokens"].alias("input_tokens"),
-        per_call["cached_input_tokens"].alias("cached_input_tokens"),
-        per_call["output_tokens"].alias("output_tokens"),
-        per_call["reasoning_output_tokens"].alias("reasoning_tokens"),
-        session.alias("task_id"),
-        pl.lit("codex").alias("feature"),
-        pl.lit(StreamOutcome.COMPLETED).alias("stream_outcome"),
-    )
+    defaults = {
+        "request_id": pl.format("codex:{}:{}", session, running),
+        "ts": pl.col("timestamp"),
+        "provider": pl.lit("openai"),
+        "model": pl.col("__model"),
+        "input_tokens": per_call["input_tokens"],
+        "cached_input_tokens": per_call["cached_input_tokens"],
+        "output_tokens": per_call["output_tokens"],
+        "reasoning_tokens": per_call["reasoning_output_tokens"],
+        "task_id": session,
+        "feature": pl.lit("codex"),
+        "stream_outcome": pl.lit(StreamOutcome.COMPLETED),
+    }
+    lf = lf.select(REC, *mapped_select(defaults, mapped))
     labels = {"model": "turn_context.payload.model", "input_tokens": "last_token_usage.input_tokens",
-              "output_tokens": "last_token_usage.output_tokens", "ts": "timestamp"}
+              "output_tokens": "last_token_usage.output_tokens", "ts": "timestamp"} | fields
     return Reading(path, "codex", layout, with_rows(lf), labels)

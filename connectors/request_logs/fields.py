@@ -24,8 +24,11 @@ FIELDS: list[Field] = [
     Field("model", TEXT, required=True),
     Field("attempt", INT, minimum=1),
     Field("stream_outcome", CHOICE, choices=StreamOutcome.ALL),
-    *(Field(c, TEXT) for c in ("project_id", "api_key_id", "feature", "task_id", "region", "language", "service_tier")),
-    *(Field(c, INT) for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "latency_ms")),
+    Field("status_code", INT),
+    *(Field(c, TEXT) for c in ("logical_request_id", "project_id", "api_key_id", "feature", "task_id", "user_id", "region",
+                               "language", "service_tier")),
+    *(Field(c, INT) for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+                              "output_tokens", "reasoning_tokens", "latency_ms")),
     Field("provenance", CHOICE, choices=(Provenance.LOGGED, Provenance.ESTIMATED)),
 ]
 TEXT_COLUMNS = {"prompt": "input_tokens", "completion": "output_tokens"}  # counted when the log has no counts
@@ -44,6 +47,9 @@ class Reading:
     notes: list[str] = field(default_factory=list)
     source: str = ""
     retry_as_text: bool = False  # some columns were read typed; on a type error, read again as text
+    read_path: Path | None = None  # the file actually scanned (a cleaned copy), when not `path`
+    skipped: list = field(default_factory=list)  # BadRow of lines that were not records (malformed JSON, ...)
+    absent: list[str] = field(default_factory=list)  # our columns the first records lack (read as null if later absent)
 
     def __post_init__(self) -> None:
         self.source = self.source or f"requests:{self.fmt}"
@@ -79,14 +85,15 @@ def finish(reading: Reading, lenient: bool = True) -> pl.LazyFrame:
     `lenient=False` is the fast form for clean files (see values.typed).
     """
     present = reading.raw.collect_schema().names()
-    missing = [reading.labels.get(f.name, f.name) for f in FIELDS if f.required and f.name not in present]
+    missing = [reading.labels.get(f.name, f.name) for f in FIELDS if f.required and (f.name not in present or f.name in reading.absent)]
     if missing:
         hint = " (map yours with --map their_column=our_column)" if reading.fmt == "generic" else ""
         raise InputError(f"{reading.path}: missing column(s) {', '.join(missing)}{hint}")
     lf = check(reading.raw, FIELDS, lenient)
     counted = pl.lit(False)
-    if any(t in present for t in TEXT_COLUMNS):
-        lf, counted = _count_text(lf, present, reading.notes)
+    texts = [c for c in present if c not in TEXT_COLUMNS or c not in reading.absent]
+    if any(t in texts for t in TEXT_COLUMNS):
+        lf, counted = _count_text(lf, texts, reading.notes)
     names = lf.collect_schema().names()
     logged = pl.col("provenance") if "provenance" in names else pl.lit(Provenance.LOGGED)
     defaults = {

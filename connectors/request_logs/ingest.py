@@ -19,7 +19,10 @@ from pathlib import Path
 import polars as pl
 
 from finops.connectors.request_logs.dedup import merge_with_store
+from finops.config import ConfigFile
 from finops.connectors.request_logs.fields import FIELDS, Reading, finish
+from finops.connectors.request_logs.mapping import MAPPED, SourceMapping
+from finops.connectors.request_logs.mapping import where as mapping_where
 from finops.connectors.request_logs.problems import Problems, collect
 from finops.connectors.request_logs.readers import read_requests
 from finops.connectors.request_logs.values import BAD, REC, ROW
@@ -85,23 +88,47 @@ def _checked(reading: Reading, lenient: bool, folder: Path, keep_good: bool) -> 
         raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
 
 
-def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False) -> Reading:
-    reading = read_requests(path, fmt, mapping, as_text)
+def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False,
+          sm: SourceMapping | None = None) -> Reading:
+    reading = read_requests(path, fmt, mapping, as_text, sm.fields if sm else None)
     if source:
         reading.source = source
     return reading
 
 
+PRESENCE_HEAD = 10_000  # records checked first for a mapped field; the whole file only when they lack it
+
+
+def _check_mapped_present(reading: Reading, sm: SourceMapping, config: ConfigFile | None) -> None:
+    """A mapping that names an attribute no record carries is a typo or the wrong log: say so."""
+    names = reading.raw.collect_schema().names()
+    cols = {ours: MAPPED + ("request_id" if ours == "response_id" else ours) for ours in sm.fields}
+    cols = {ours: c for ours, c in cols.items() if c in names}
+    if not cols:
+        return
+    seen = lambda lf: lf.select(pl.col(c).is_not_null().any().alias(o) for o, c in cols.items()).collect().row(0, named=True)  # noqa: E731
+    found = seen(reading.raw.head(PRESENCE_HEAD))
+    if not all(found.values()):
+        found = seen(reading.raw)
+    for ours, ok in found.items():
+        if not ok:
+            at = mapping_where(config, sm, ours) if config else f"sources.requests.{sm.name}.fields.{sm.keys.get(ours, ours)}"
+            raise InputError(f"{reading.path}: {sm.fields[ours]!r} appears in none of its records ({at})")
+
+
 def _stage(
-    path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path, skip_bad_rows: bool
+    path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path, skip_bad_rows: bool,
+    sm: SourceMapping | None = None, config: ConfigFile | None = None,
 ) -> tuple[_Staged, Problems, list[str]]:
-    reading = _read(path, fmt, mapping, source)
+    reading = _read(path, fmt, mapping, source, sm=sm)
+    if sm and sm.fields:
+        _check_mapped_present(reading, sm, config)
     try:
         checked = _checked(reading, False, folder, keep_good=False)
     except InputError:
         if not reading.retry_as_text:
             raise
-        reading = _read(path, fmt, mapping, source, as_text=True)  # a count written as "12" or 12.0
+        reading = _read(path, fmt, mapping, source, as_text=True, sm=sm)  # a count written as "12" or 12.0
         checked = _checked(reading, False, folder, keep_good=False)
     if checked.bad:  # the strict pass rejects some values: try the lenient forms before calling them bad
         checked = _checked(reading, True, folder, keep_good=skip_bad_rows)
@@ -120,15 +147,29 @@ def ingest_request_files(
     skip_bad_rows: bool = False,
     source: str | None = None,
     progress: Progress | None = None,
+    source_mapping: SourceMapping | None = None,
+    config: ConfigFile | None = None,
 ) -> IngestReport:
-    """Check all files, then load them (nothing is written when a row is bad, unless skipped)."""
+    """Check all files, then load them (nothing is written when a row is bad, unless skipped).
+
+    `source_mapping` (a `[sources.requests.<name>]` of `config`) sets the format, the fields
+    and the source name (`requests:<name>`).
+    """
     report = IngestReport()
+    if source_mapping is not None:
+        if mapping:
+            raise InputError(f"--map and [sources.requests.{source_mapping.name}] both map columns: use one")
+        if fmt not in ("auto", source_mapping.reader_format) and source_mapping.format != "auto":
+            raise InputError(f"--format {fmt}: [sources.requests.{source_mapping.name}] says format = {source_mapping.format!r}")
+        if source_mapping.format != "auto":
+            fmt = source_mapping.reader_format
+        source = source_mapping.source
     with store.staging_dir() as tmp:
         staged: list[_Staged] = []
         for i, path in enumerate(paths):
             if progress:
                 progress(f"reading {Path(path).name}", 0)
-            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i), skip_bad_rows)
+            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i), skip_bad_rows, source_mapping, config)
             staged.append(one)
             report.files.append(one.report)
             report.problems.extend(problems)

@@ -39,10 +39,12 @@ def detect_format(path: Path) -> str:
     return "generic"
 
 
-def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None = None, as_text: bool = False) -> Reading:
+def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None = None, as_text: bool = False,
+                  fields: dict[str, str] | None = None) -> Reading:
     """The file's rows as a Reading in the requests schema, unchecked (see fields.finish).
 
-    `as_text` reads every generic column as text (the fallback when a typed read fails).
+    `as_text` reads every generic column as text (the fallback when a typed read fails);
+    `fields` is a source mapping's our column -> their attribute/column (mapping.py).
     """
     path = Path(path)
     if fmt not in FORMATS:
@@ -52,7 +54,7 @@ def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None 
     if mapping and fmt != "generic":
         raise InputError(f"{path}: --map applies to the generic format, not {fmt}")
     if fmt == "generic":
-        return read_generic(path, mapping, as_text)
+        return read_generic(path, mapping, as_text, fields)
     readers = {"otel": read_otel, "litellm": read_litellm, "langfuse": read_langfuse,
                "claude-code": read_claude_code, "codex": read_codex}
-    return readers[fmt](path)
+    return readers[fmt](path, fields)

@@ -35,9 +35,13 @@ def _show_problems(problems) -> None:  # type: ignore[no-untyped-def]
 
 def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, source: str | None) -> None:
     from finops.connectors.request_logs import BadRowsError, ingest_request_files
-    from finops.commands._common import get_store, progress
+    from finops.connectors.request_logs.mapping import load_mapping
+    from finops.commands._common import get_settings, get_store, progress
 
-    store = get_store()
+    settings = get_settings()
+    store = get_store(settings)
+    # --source NAME applies [sources.requests.NAME] of finops.toml when there is one; otherwise it only names the source
+    mapping = load_mapping(settings.config, source.removeprefix("requests:")) if source else None
     total = sum(p.stat().st_size for p in paths) or 1
     with progress() as bar:
         task = bar.add_task(f"reading {len(paths)} file(s)", total=total)
@@ -45,6 +49,7 @@ def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, sou
             report = ingest_request_files(
                 store, paths, fmt, maps, skip, source,
                 progress=lambda what, done: bar.update(task, advance=done, description=what),
+                source_mapping=mapping, config=settings.config,
             )
         except BadRowsError as exc:
             _show_problems(exc.problems)
@@ -138,7 +143,7 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="For requests: auto, generic, otel, litellm, langfuse, claude-code or codex.")] = "auto",
         mapping: Annotated[Optional[list[str]], typer.Option("--map", help="their_column=our_column (repeatable).")] = None,
         skip_bad_rows: Annotated[bool, typer.Option(help="Skip and count invalid rows instead of stopping.")] = False,
-        source: Annotated[Optional[str], typer.Option(help="Name the source (default e.g. requests:otel, focus:aws, cogs:pinecone).")] = None,
+        source: Annotated[Optional[str], typer.Option(help="Name the source (default e.g. requests:otel, focus:aws, cogs:pinecone); for requests, a [sources.requests.NAME] of finops.toml says how to read it.")] = None,
         currency: Annotated[Optional[str], typer.Option(help="Currency of a bill that does not state it (Datadog cost API JSON).")] = None,
     ) -> None:
         """Load request logs, FOCUS exports or COGS bills; nothing is stored if a row is bad (unless --skip-bad-rows)."""

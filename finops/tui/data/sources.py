@@ -33,7 +33,8 @@ def rows_in_filter(ctx: DashboardContext, filters: Filters) -> pl.DataFrame:
 
 def configured_sources(ctx: DashboardContext) -> tuple[str, ...]:
     sources = ctx.section("sources")
-    return tuple(sorted(k for k, v in sources.items() if isinstance(v, dict)))
+    # [sources.requests.<name>] describes request logs (how to read them), not a provider to sync
+    return tuple(sorted(k for k, v in sources.items() if isinstance(v, dict) and k != "requests"))
 
 
 def load_sources(ctx: DashboardContext, filters: Filters) -> SourcesData:
