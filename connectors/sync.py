@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -22,10 +23,10 @@ import polars as pl
 
 from finops.connectors import anthropic, credentials, openai
 from finops.connectors._fetch import Fetch
-from finops.connectors._http import ProviderClient, RetryPolicy
+from finops.connectors._http import ProviderClient, RetryPolicy, redact
 from finops.connectors._rows import combine_costs, combine_usage
 from finops.config import ConfigFile, Settings
-from finops.errors import FinopsError, InputError
+from finops.errors import FinopsError, InputError, SourceError
 from finops.schema import BILLED_USAGE_TABLE
 from finops.store import SourceState, Store, Watermarks
 
@@ -74,6 +75,12 @@ def source_config(config: ConfigFile, name: str) -> SourceConfig:
         base_seconds=float(_number(config, section, name, "retry_base_seconds", d.base_seconds, 0, False)),
         cap_seconds=float(_number(config, section, name, "retry_cap_seconds", d.cap_seconds, 0, False)),
         timeout_seconds=float(_number(config, section, name, "timeout_seconds", d.timeout_seconds, 0.001, False)),
+        max_retry_after=float(_number(config, section, name, "max_retry_after_seconds", d.max_retry_after, 0, False)),
+        request_deadline_seconds=float(_number(config, section, name, "request_deadline_seconds",
+                                               d.request_deadline_seconds, 0.001, False)),
+        sync_deadline_seconds=float(_number(config, section, name, "sync_deadline_seconds",
+                                            d.sync_deadline_seconds, 0.001, False)),
+        max_reply_bytes=int(_number(config, section, name, "max_reply_mb", d.max_reply_bytes / 2**20, 0.001, False) * 2**20),
     )
     return SourceConfig(
         name, base,
@@ -126,6 +133,18 @@ def _next_watermark(old: datetime | None, start: datetime, end: datetime) -> dat
     return max(old, end) if start <= old else old
 
 
+def answered_until(answered: dict[str, set[datetime] | None], start: datetime, end: datetime) -> datetime:
+    """The end of the last day in [start, end) that the provider answered for, in every table
+    that was requested: an empty reply answers for no day (the watermark stays at `start`)."""
+    until = end
+    for days in answered.values():
+        if days is None:  # no request for this table
+            continue
+        inside = [d for d in days if start <= d < end]
+        until = min(until, max(inside) + DAY if inside else start)
+    return until
+
+
 def _complete_days(frame: pl.DataFrame, table: str, start: datetime, end: datetime) -> pl.DataFrame:
     s, e, _ = PERIOD[table]
     return frame.filter((pl.col(s) >= start) & (pl.col(e) <= end) & ((pl.col(e) - pl.col(s)) == pl.duration(days=1)))
@@ -157,8 +176,13 @@ def _fetch_all(client: ProviderClient, fetches: list[Fetch], source: str, result
         done = result.pages
         on_page = (lambda n, path=fetch.path: progress(path, done + n)) if progress else None
         for page in client.pages(fetch.path, fetch.params, on_page):
-            frames[fetch.table].append(fetch.parse(page, source))
-            days.update(fetch.days(page))
+            try:
+                frames[fetch.table].append(fetch.parse(page, source))
+                days.update(_midnight(d) for d in fetch.days(page))
+            except (KeyError, ValueError, TypeError, AttributeError, OverflowError, pl.exceptions.PolarsError) as exc:
+                raise SourceError(client.redact_text(
+                    f"{source}: page {result.pages + 1} of {fetch.path} has an unexpected shape "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:160]})")) from None
             result.pages += 1
         # A day counts as answered only when every endpoint of the table returned its bucket.
         prev = answered[fetch.table]
@@ -184,7 +208,9 @@ def sync_source(store: Store, config: ConfigFile, name: str, since: datetime | N
     if not fetches:
         return result
     key = credentials.get_key(name)
-    with ProviderClient(name, cfg.base_url, module.headers(key), module.KEY_HINT, policy or cfg.policy) as client:
+    policy = policy or cfg.policy
+    deadline = time.monotonic() + policy.sync_deadline_seconds
+    with ProviderClient(name, cfg.base_url, module.headers(key), module.KEY_HINT, policy, deadline=deadline) as client:
         frames, answered = _fetch_all(client, fetches, name, result, progress)
     for table, parts in frames.items():
         frame = combine_usage(parts) if table == "billed_usage" else combine_costs(parts)
@@ -195,9 +221,22 @@ def sync_source(store: Store, config: ConfigFile, name: str, since: datetime | N
             result.changed += r.changed
         days = sorted(d for d in (answered[table] or set()) if start <= d and d + DAY <= end)
         result.removed += _drop_stale(store, table, name, days, frame)
-    marks.put(SourceState(name, _next_watermark(state.watermark, start, end), datetime.now(timezone.utc),
+    reached = answered_until(answered, start, end)
+    if reached < end:
+        log.info("%s: the provider answered up to %s of a window ending %s; the watermark stops there",
+                 name, reached.date(), end.date())
+    marks.put(SourceState(name, _next_watermark(state.watermark, start, reached) if reached > start else state.watermark,
+                          datetime.now(timezone.utc),
                           result.added + result.changed + result.removed))
     return result
+
+
+def _known_secrets(name: str) -> list[str]:
+    """The source's key, if one is configured, so an error that echoes part of it is redacted."""
+    try:
+        return [credentials.get_key(name)]
+    except FinopsError:
+        return []
 
 
 def sync_all(settings: Settings, sources: list[str] | None = None, since: datetime | None = None,
@@ -219,7 +258,7 @@ def sync_all(settings: Settings, sources: list[str] | None = None, since: dateti
                 on_window=(lambda a, b, n, s=name: on_window(s, a, b, n)) if on_window else None,
             ))
         except FinopsError as exc:
-            line = exc.one_line()
+            line = redact(exc.one_line(), _known_secrets(name))
             log.warning("%s: %s", name, line)
             marks = Watermarks(store.root)
             prev = marks.get(name)
