@@ -1,9 +1,12 @@
-"""Calendar regressors: weekday, yearly Fourier terms and traffic-weighted holiday effects.
+"""Calendar regressors: weekday, yearly Fourier terms, holidays (pooled and one by one), known events.
 
-Holiday terms are few and chosen for AI traffic: for each country the traffic comes from,
-its public holidays, the days either side, the year-end weeks and (Japan) Golden Week,
-each weighted by that country's share of traffic. Fewer, pooled terms fit stably on two
-years of data where one dummy per holiday would overfit.
+Holidays come from the countries the traffic comes from, each weighted by its share of
+traffic. Two layers: four pooled terms (a public holiday, the days in a holiday's window,
+the year-end weeks, Japan's Golden Week) that every holiday shares, and one term per named
+holiday and day of its window ("Thanksgiving Day+1"), penalised harder so that it is a
+deviation from the pooled effect: a holiday seen once or twice stays near the pooled
+effect, one seen every year for years gets its own. Known events (models/forecast/events.py)
+get one term for their days and one for their window, each name shared by its occurrences.
 """
 
 from __future__ import annotations
@@ -15,9 +18,20 @@ from functools import lru_cache
 import holidays
 import numpy as np
 
+from finops.models.forecast.events import Event
+
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
 HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week")
+DEFAULT_WINDOW = (1, 1)  # days before and after a holiday that it moves
+# Holidays whose effect reaches further than a day either side (the days after Thanksgiving
+# are Black Friday and a long weekend). Keys match the start of the holiday's name.
+BUILTIN_WINDOWS = {"Thanksgiving": (1, 3)}
+RIDGE = 1.0  # penalty on ordinary terms
+HOLIDAY_SHRINK = 2.0  # penalty on per-holiday deviations from the pooled holiday terms
+EVENT_RIDGE = 0.5  # events are few, known and meant to be learned
+PER_HOLIDAY_PREFIX = "h:"
+EVENT_PREFIX = "e:"
 
 
 @dataclass(frozen=True)
@@ -25,15 +39,43 @@ class CalendarSpec:
     countries: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_COUNTRIES))
     fourier_order: int = 4
     yearly: bool = True
+    events: tuple[Event, ...] = ()
+    holiday_windows: tuple[tuple[str, int, int], ...] = ()  # (name prefix, before, after), over the built-ins
+    per_holiday: bool = True
 
     def key(self) -> tuple:
-        return (tuple(sorted(self.countries.items())), self.fourier_order, self.yearly)
+        return (tuple(sorted(self.countries.items())), self.fourier_order, self.yearly, self.events,
+                self.holiday_windows, self.per_holiday)
+
+    def window(self, name: str) -> tuple[int, int]:
+        for prefix, before, after in self.holiday_windows:
+            if name.startswith(prefix):
+                return before, after
+        for prefix, win in BUILTIN_WINDOWS.items():
+            if name.startswith(prefix):
+                return win
+        return DEFAULT_WINDOW
 
 
 @lru_cache(maxsize=64)
 def _calendar(country: str, first_year: int, last_year: int) -> dict[date, str]:
     """The country's public holidays over the years (cached: building them costs milliseconds)."""
     return dict(holidays.country_holidays(country, years=range(first_year, last_year + 1)).items())
+
+
+def _clean(name: str) -> str:
+    # An observed day off is the holiday itself for traffic: "Independence Day (observed)".
+    return name.replace(" (observed)", "").strip()
+
+
+@lru_cache(maxsize=64)
+def _named(country: str, first_year: int, last_year: int) -> dict[str, tuple[int, ...]]:
+    """Holiday name -> ordinals of its days (a day with two holidays counts for both)."""
+    out: dict[str, list[int]] = {}
+    for d, names in _calendar(country, first_year, last_year).items():
+        for name in names.split("; "):
+            out.setdefault(_clean(name), []).append(d.toordinal())
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def _ordinals(days: list[date]) -> np.ndarray:
@@ -46,24 +88,58 @@ def _year_end(country: str, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     return ((month == 12) & (day >= 24)) | ((month == 1) & (day == 1))
 
 
-def holiday_terms(days: list[date], countries: dict[str, float]) -> dict[str, np.ndarray]:
-    """Traffic-weighted holiday, shoulder, year-end and Golden Week indicators per day."""
+def holiday_terms(days: list[date], countries: dict[str, float], spec: CalendarSpec | None = None) -> dict[str, np.ndarray]:
+    """Traffic-weighted pooled terms (holiday, window days, year-end, Golden Week) per day."""
+    spec = spec or CalendarSpec(countries)
+    pooled, _ = _holiday_columns(days, countries, spec, per_holiday=False)
+    return pooled
+
+
+def _holiday_columns(days: list[date], countries: dict[str, float], spec: CalendarSpec,
+                     per_holiday: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     total = sum(countries.values()) or 1.0
     ords = _ordinals(days)
     month = np.fromiter((d.month for d in days), dtype=np.int64, count=len(days))
     dom = np.fromiter((d.day for d in days), dtype=np.int64, count=len(days))
-    out = {k: np.zeros(len(days)) for k in HOLIDAY_COLUMNS}
+    pooled = {k: np.zeros(len(days)) for k in HOLIDAY_COLUMNS}
+    single: dict[str, np.ndarray] = {}
     for country, share in countries.items():
         w = share / total
-        cal = _calendar(country, min(days).year - 1, max(days).year + 1)
-        hol = np.fromiter((d.toordinal() for d in cal), dtype=np.int64, count=len(cal))
-        is_hol = np.isin(ords, hol)
-        near = (np.isin(ords - 1, hol) | np.isin(ords + 1, hol)) & ~is_hol
-        out["holiday"] += w * is_hol
-        out["shoulder"] += w * near
-        out["year_end"] += w * _year_end(country, month, dom)
+        if w <= 0:
+            continue
+        named = _named(country, min(days).year - 1, max(days).year + 1)
+        is_hol = np.zeros(len(days), dtype=bool)
+        near = np.zeros(len(days), dtype=bool)
+        for name, hol_days in named.items():
+            before, after = spec.window(name)
+            hol = np.asarray(hol_days, dtype=np.int64)
+            for off in range(-before, after + 1):
+                hit = np.isin(ords - off, hol)
+                if not hit.any():
+                    continue
+                if off == 0:
+                    is_hol |= hit
+                else:
+                    near |= hit
+                if per_holiday:
+                    key = f"{PER_HOLIDAY_PREFIX}{country}:{name}{off:+d}"
+                    single[key] = single.get(key, 0.0) + w * hit
+        pooled["holiday"] += w * is_hol
+        pooled["shoulder"] += w * (near & ~is_hol)
+        pooled["year_end"] += w * _year_end(country, month, dom)
         if country == "JP":
-            out["golden_week"] += w * (((month == 4) & (dom >= 29)) | ((month == 5) & (dom <= 5)))
+            pooled["golden_week"] += w * (((month == 4) & (dom >= 29)) | ((month == 5) & (dom <= 5)))
+    return pooled, single
+
+
+def event_terms(days: list[date], events: tuple[Event, ...]) -> dict[str, np.ndarray]:
+    """Per event name: an indicator of its days and one of its window days."""
+    out: dict[str, np.ndarray] = {}
+    for e in events:
+        core, win = e.core_days(), e.window_days()
+        out[f"{EVENT_PREFIX}{e.name}"] = np.fromiter((d in core for d in days), dtype=float, count=len(days))
+        if win:
+            out[f"{EVENT_PREFIX}{e.name}:window"] = np.fromiter((d in win for d in days), dtype=float, count=len(days))
     return out
 
 
@@ -78,7 +154,17 @@ def holiday_names(days: list[date], countries: dict[str, float]) -> dict[date, s
     return names
 
 
-def design(days: list[date], origin: date, spec: CalendarSpec) -> tuple[np.ndarray, list[str]]:
+def is_holiday_column(name: str) -> bool:
+    return name in HOLIDAY_COLUMNS or name.startswith(PER_HOLIDAY_PREFIX)
+
+
+def is_special_column(name: str) -> bool:
+    """Holiday and event terms: days they touch are not ordinary days."""
+    return is_holiday_column(name) or name.startswith(EVENT_PREFIX)
+
+
+def design(days: list[date], origin: date, spec: CalendarSpec, fourier_order: int | None = None
+           ) -> tuple[np.ndarray, list[str]]:
     """The regression matrix for `days` (trend measured from `origin`) and its column names."""
     n = len(days)
     ords = _ordinals(days)
@@ -91,13 +177,28 @@ def design(days: list[date], origin: date, spec: CalendarSpec) -> tuple[np.ndarr
         names.append(f"dow{k}")
     if spec.yearly:
         doy = np.fromiter((d.timetuple().tm_yday for d in days), dtype=float, count=n)
-        for k in range(1, spec.fourier_order + 1):
+        for k in range(1, (fourier_order or spec.fourier_order) + 1):
             cols += [np.sin(2 * np.pi * k * doy / YEARLY_PERIOD), np.cos(2 * np.pi * k * doy / YEARLY_PERIOD)]
             names += [f"sin{k}", f"cos{k}"]
-    for name, values in holiday_terms(days, spec.countries).items():
-        cols.append(values)
-        names.append(name)
+    pooled, single = _holiday_columns(days, spec.countries, spec, spec.per_holiday)
+    for group in (pooled, single, event_terms(days, spec.events)):
+        for name, values in group.items():
+            cols.append(np.asarray(values, dtype=float))
+            names.append(name)
     return np.column_stack(cols), names
+
+
+def penalties(names: list[str]) -> np.ndarray:
+    """Ridge penalty per column: none on the intercept, more on per-holiday deviations, less on events."""
+    out = np.full(len(names), RIDGE)
+    for i, name in enumerate(names):
+        if name == "intercept":
+            out[i] = 0.0
+        elif name.startswith(PER_HOLIDAY_PREFIX):
+            out[i] = HOLIDAY_SHRINK
+        elif name.startswith(EVENT_PREFIX):
+            out[i] = EVENT_RIDGE
+    return out
 
 
 def future_days(last: date, horizon: int) -> list[date]:

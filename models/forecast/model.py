@@ -1,28 +1,57 @@
-"""The forecaster: log-scale regression on calendar terms with an AR(7) error, conformal intervals.
+"""The forecaster: a small family of log-scale calendar models, chosen per series by rolling-origin backtest.
 
 Why this shape: daily AI spend is multiplicative (growth, weekday and holiday effects scale
-with volume), so we fit on a log scale; calendar regressors carry weekly and yearly
-seasonality and holidays; an AR(7) on the residuals picks up short-lived deviations; the
-prediction intervals come from the model's own out-of-sample errors on recent origins
-(split conformal by horizon), which keeps 80% intervals near 80% coverage instead of
-trusting Gaussian assumptions. Every fit is two least-squares solves on a design matrix
-built once per call: milliseconds. Series where zero days are common (over a quarter of
-the last year) are fitted on their original scale instead, and the result says so.
+with volume), so we fit on a log scale. Calendar regressors (models/forecast/calendar.py)
+carry weekly and yearly seasonality, holidays one by one and known events. The family:
+
+- "recent regression + AR(7)": a ridge regression weighted towards the last months
+  (half-life 150 days) with a trend, and an AR(7) on its residuals. Reacts fast; forgets
+  what earlier years said about holidays and the season.
+- "long-memory calendar + local level": the calendar effects fitted on up to years of
+  history (half-life 2 years) next to a piecewise-constant level (a step every 28 days), so
+  a level shift does not leak into the seasonal terms; the level carried forward is an
+  exponential smoothing of the calendar-adjusted series (its rate chosen on the series'
+  own 28-day-ahead errors), reset when the last days all sit on one side of it (a launch
+  that doubles spend overnight moves the forecast within days).
+- the same with a damped drift: the level's recent slope, fading out.
+
+Each member is scored on the series' own rolling origins (the last 16 weeks, and the same
+weeks one and two years back when the history has them); the one with the smallest mean
+absolute log error is used, and its errors at those origins give the intervals (split
+conformal, by horizon bucket, with holiday and event days as their own group so a
+year-end week gets year-end errors). Numerical libraries are held to one thread inside
+(threadpoolctl): the fits are many small solves that threads only slow down on a busy
+machine. Series where zero days are common (over a quarter of the last year) are fitted on
+their original scale instead, and the result says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from scipy.signal import lfilter
 
-from finops.models.forecast.calendar import HOLIDAY_COLUMNS, CalendarSpec, design, future_days
+from finops.models.forecast.calendar import (
+    CalendarSpec, design, future_days, is_holiday_column, is_special_column, penalties,
+)
 from finops.models.forecast.paths import ErrorModel
 
 AR_LAGS = 7
-RIDGE = 1.0
-HALF_LIFE_DAYS = 150.0  # recent days weigh more: price changes and new projects shift the level
+HALF_LIFE_DAYS = 150.0  # the recent model: price changes and new projects shift the level
+LONG_HALF_LIFE_DAYS = 730.0  # the long-memory model: earlier years teach the season and the holidays
+STEP_EVERY = 28  # the long model's level may step every 4 weeks in its calendar fit
+STEP_PENALTY = 1.0
+LONG_FOURIER = 10  # yearly harmonics once there are two years to learn them from
+MIN_DAYS_LONG_FOURIER = 730
+ALPHAS = (0.03, 0.07, 0.15, 0.3, 0.5)  # candidate smoothing rates of the local level
+SHIFT_SEGMENTS = (14, 7, 4)  # a level shift: this many last days all on one side of the level
+SHIFT_SDS = 2.5
+DRIFT_DAYS = 91
+DRIFT_DAMPING = 0.98  # per day: a drift fades out over about two months
 MIN_DAYS_YEARLY = 400  # below this, no yearly seasonality (it would be extrapolated from < 1 cycle)
 MIN_DAYS_MODEL = 56
 MIN_DAYS_CALIBRATION_FIT = 28
@@ -31,9 +60,16 @@ INACTIVE_DAYS = 28
 CALIBRATION_ORIGINS = 16
 CALIBRATION_STEP = 7
 CALIBRATION_HORIZON = 28
-TRANSIENT_WEIGHT = 1.0
+SEASONAL_YEARS = (1, 2)  # also score at the same time of year, this many years back
+SEASONAL_ORIGINS = 9  # weekly origins centred on the same date in each of those years
+MIN_SPECIAL_ERRORS = 20  # holiday/event days get their own error group when there are this many
 HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
-METHOD = "log-linear calendar regression + AR(7), conformal intervals"
+RECENT = "recent regression + AR(7)"
+LONG = "long-memory calendar + local level"
+LONG_DRIFT = "long-memory calendar + local level + damped drift"
+FAMILY = (RECENT, LONG, LONG_DRIFT)
+BLEND = "mean of the family"  # the members' log forecasts averaged: scored like a member
+METHOD_SUFFIX = ", per-holiday effects, conformal intervals"
 
 
 @dataclass
@@ -47,12 +83,31 @@ class Forecast:
     method: str
     notes: list[str] = field(default_factory=list)
     errors: ErrorModel | None = None  # log-scale error distribution, for simulating whole paths
+    choice: dict[str, float] = field(default_factory=dict)  # family member -> mean |log error| at the origins
 
     def simulate(self, n: int = 2000, seed: int = 0) -> np.ndarray:
         """(n, horizon) sample paths of daily values, with the day-to-day correlation of real errors."""
         if self.errors is None:
             return np.tile(self.yhat, (n, 1))
         return self.errors.simulate(n, seed)
+
+
+_CONTROLLER = None
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """BLAS/OpenMP pools held to one thread for the duration (a fit is many small solves)."""
+    global _CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()  # inspecting the loaded libraries costs ms: once per process
+    with _CONTROLLER.limit(limits=1):
+        yield
+
+
+# ------------------------------------------------------------------------- the recent model
 
 
 @dataclass
@@ -63,29 +118,35 @@ class _Fit:
     resid_tail: np.ndarray
 
 
-def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None) -> _Fit:
+def _solve(x: np.ndarray, z: np.ndarray, w: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted ridge, then one Huber re-weighting pass: an anomalous week must not move the level."""
+    xw = x * w[:, None]
+    beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
+    resid = z - x @ beta
+    mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    if HUBER > 0:
+        robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12))
+        xw = x * robust[:, None]
+        beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
+        resid = z - x @ beta
+    return beta, resid
+
+
+def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, penalty: np.ndarray | None = None) -> _Fit:
     """Robust weighted ridge regression of z on x, then a stationary AR(7) on the cleaned residuals.
 
-    `transient` marks days (holidays and their neighbours) whose deviations from the calendar
-    fit do not persist: they are left out of the AR's memory.
+    `transient` marks days (holidays, their neighbours, events) whose deviations from the
+    calendar fit do not persist: they are left out of the AR's memory.
     """
     n = len(z)
     keep = x.std(axis=0) > 0
     keep[0] = True
     x = x[:, keep]
-    penalty = np.eye(x.shape[1]) * RIDGE
-    penalty[0, 0] = 0.0
+    pen = np.ones(x.shape[1]) if penalty is None else penalty[keep].copy()
+    pen[0] = 0.0
     w = 0.5 ** ((n - 1 - np.arange(n)) / HALF_LIFE_DAYS)
-    if transient is not None:
-        w = np.where(transient, w * TRANSIENT_WEIGHT, w)
-    beta = np.linalg.solve((x * w[:, None]).T @ x + penalty, (x * w[:, None]).T @ z)
-    resid = z - x @ beta
+    beta, resid = _solve(x, z, w, pen)
     mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
-    if HUBER > 0:
-        # One Huber re-weighting: an anomalous week (or an unusually deep holiday) must not move the level.
-        robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12))
-        beta = np.linalg.solve((x * robust[:, None]).T @ x + penalty, (x * robust[:, None]).T @ z)
-        resid = z - x @ beta
     # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
     resid = np.clip(resid, -4 * mad, 4 * mad)
     if transient is not None:
@@ -116,27 +177,171 @@ def _predict(fit: _Fit, x_future: np.ndarray) -> np.ndarray:
     return out
 
 
-def _transient(x: np.ndarray, names: list[str]) -> np.ndarray:
-    """Days touched by any holiday term."""
-    return (x[:, [names.index(c) for c in HOLIDAY_COLUMNS]] != 0).any(axis=1)
+# ------------------------------------------------------------------------- the long-memory model
 
 
-def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
-    if n_days < MIN_DAYS_YEARLY and spec.yearly:
-        return CalendarSpec(spec.countries, spec.fourier_order, yearly=False), [
-            f"only {n_days} days of history: yearly seasonality left out (needs {MIN_DAYS_YEARLY}+), "
-            "weekly, trend and holiday terms kept"
-        ]
-    return spec, []
+@dataclass
+class _LongFit:
+    gamma: np.ndarray  # calendar coefficients (on the kept calendar columns)
+    keep: np.ndarray  # calendar columns kept (over all columns of x)
+    level: float
+    drift: float
 
 
-def _offset(y: np.ndarray) -> float:
-    # log(y + offset): 1% of the typical day keeps zero days finite without flattening small ones.
-    return max(1e-6, 0.01 * float(np.median(y[y > 0]))) if (y > 0).any() else 1.0
+def _centred_median(v: np.ndarray, k: int = 15) -> np.ndarray:
+    """Rolling median over k days centred on each day, the ends padded with the end values."""
+    half = k // 2
+    padded = np.concatenate([np.full(half, v[0]), v, np.full(half, v[-1])])
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, k), axis=1)
+
+
+def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[float, float]:
+    """Level and drift at the end of the calendar-adjusted series `d`.
+
+    Exponential smoothing, its rate chosen by the mean absolute error of carrying the level
+    `horizon` days ahead over the last year; holiday and event days carry the previous
+    ordinary day (their leftovers must not move the level); days far from the 15-day
+    median around them are clipped. If the last 4, 7 or 14 days all sit more than 2.5 robust SDs
+    on one side of the level, it is a level shift: the level becomes their median.
+    """
+    n = len(d)
+    idx = np.maximum.accumulate(np.where(~transient, np.arange(n), 0))
+    raw = d[idx]
+    # A week-long anomaly (a cache eviction) must not lift the level: days far from the
+    # 15-day median around them are clipped. A real shift moves that median within a week.
+    med = _centred_median(raw)
+    r = raw - med
+    mad = 1.4826 * float(np.median(np.abs(r))) or 1e-9
+    dd = med + np.clip(r, -3.0 * mad, 3.0 * mad)
+    h = max(1, min(horizon, n // 4))
+    start = max(1, n - 365 - h)
+    best: tuple[float, np.ndarray] | None = None
+    for a in ALPHAS:
+        lev = lfilter([a], [1.0, a - 1.0], dd, zi=[(1.0 - a) * dd[0]])[0]
+        err = 0.0
+        for step in (1, h // 2, h):
+            if step >= 1 and n - step > start:
+                err += float(np.mean(np.abs(dd[start + step:] - lev[start: n - step])))
+        if best is None or err < best[0]:
+            best = (err, lev)
+    assert best is not None
+    lev = best[1]
+    level = float(lev[-1])
+    sd = 1.4826 * float(np.median(np.abs(dd[1:] - lev[:-1]))) or 1e-9
+    for k in SHIFT_SEGMENTS:
+        if n > 2 * k:
+            seg = raw[-k:] - lev[-k - 1]
+            if np.all(seg > SHIFT_SDS * sd) or np.all(seg < -SHIFT_SDS * sd):
+                level = float(np.median(raw[-k:]))
+                break
+    span = min(DRIFT_DAYS, n - 1)
+    drift = float(lev[-1] - lev[-1 - span]) / span if span > 0 else 0.0
+    return level, drift
+
+
+def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.ndarray, horizon: int) -> _LongFit:
+    n = len(z)
+    keep = x.std(axis=0) > 0
+    keep[:2] = False  # intercept and trend: the level takes their place
+    cal = x[:, keep]
+    knots = np.arange(STEP_EVERY, n, STEP_EVERY)
+    steps = (np.arange(n)[:, None] >= knots[None, :]).astype(float)
+    full = np.column_stack([np.ones(n), cal, steps])
+    pen = np.concatenate([[0.0], penalty[keep], np.full(len(knots), STEP_PENALTY)])
+    w = 0.5 ** ((n - 1 - np.arange(n)) / LONG_HALF_LIFE_DAYS)
+    beta, _ = _solve(full, z, w, pen)
+    gamma = beta[1: 1 + cal.shape[1]]
+    level, drift = _local_level(z - cal @ gamma, transient, horizon)
+    return _LongFit(gamma, keep, level, drift)
+
+
+def _predict_long(fit: _LongFit, x_future: np.ndarray, drift: bool) -> np.ndarray:
+    out = x_future[:, fit.keep] @ fit.gamma + fit.level
+    if drift:
+        steps = np.arange(1, len(out) + 1)
+        out = out + fit.drift * DRIFT_DAMPING * (1 - DRIFT_DAMPING**steps) / (1 - DRIFT_DAMPING)
+    return out
+
+
+# ------------------------------------------------------------------------- the family
+
+
+@dataclass
+class _Design:
+    x: np.ndarray  # (history + future, columns)
+    names: list[str]
+    penalty: np.ndarray
+    transient: np.ndarray  # (history + future,) days touched by a holiday or event term
+    short_cols: np.ndarray  # the columns the recent model uses (fewer yearly harmonics)
+
+
+def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _Design:
+    long_order = LONG_FOURIER if len(days) >= MIN_DAYS_LONG_FOURIER else spec.fourier_order
+    order = max(long_order, spec.fourier_order)
+    x, names = design(days + future, days[0], spec, fourier_order=order)
+    special = np.array([is_special_column(c) for c in names])
+    transient = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
+    short = np.array([not (c[:3] in ("sin", "cos") and int(c[3:]) > spec.fourier_order) for c in names])
+    return _Design(x, names, penalties(names), transient, short)
+
+
+def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: int) -> np.ndarray:
+    """`member` fitted on the first `cut` days, forecasting the next `horizon` rows of the design."""
+    rows = slice(cut, cut + horizon)
+    if member == RECENT:
+        xs = dz.x[:, dz.short_cols]
+        fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols])
+        return _predict(fit, xs[rows])
+    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon)
+    return _predict_long(fit_l, dz.x[rows], drift=member == LONG_DRIFT)
+
+
+def _members_predict(members: tuple[str, ...], dz: _Design, z: np.ndarray, cut: int, horizon: int) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    rows = slice(cut, cut + horizon)
+    if RECENT in members:
+        out[RECENT] = _member_predict(RECENT, dz, z, cut, horizon)
+    if LONG in members or LONG_DRIFT in members:
+        fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon)  # one fit serves both
+        for m in (LONG, LONG_DRIFT):
+            if m in members:
+                out[m] = _predict_long(fit_l, dz.x[rows], drift=m == LONG_DRIFT)
+    return out
+
+
+def calibration_origins(n: int, horizon: int) -> list[int]:
+    """Cut-offs (history lengths) of the rolling origins: the last 16 weeks, and the same weeks 1 and 2 years back."""
+    cuts = [n - horizon - k * CALIBRATION_STEP for k in range(CALIBRATION_ORIGINS)]
+    for years in SEASONAL_YEARS:
+        centre = n - horizon - 364 * years  # 52 weeks: the same weekday
+        half = SEASONAL_ORIGINS // 2
+        # Only where that year's fit had a year behind it too: a refit on a few months would
+        # extrapolate the yearly terms and widen every band with errors the model no longer makes.
+        cuts += [c for c in (centre + k * CALIBRATION_STEP for k in range(-half, half + 1)) if c >= MIN_DAYS_YEARLY]
+    return sorted({c for c in cuts if c >= max(MIN_DAYS_CALIBRATION_FIT, 2 * horizon)}, reverse=True)
+
+
+@dataclass
+class _Calibration:
+    errors: dict[str, np.ndarray]  # member -> (origins, h) log-scale errors
+    special: np.ndarray  # (origins, h) the error's day is a holiday/event day
+
+
+def calibration(members: tuple[str, ...], dz: _Design, z: np.ndarray, horizon: int) -> _Calibration:
+    n = len(z)
+    errs: dict[str, list[np.ndarray]] = {m: [] for m in members}
+    special = []
+    for cut in calibration_origins(n, horizon):
+        for m, pred in _members_predict(members, dz, z, cut, horizon).items():
+            errs[m].append(z[cut: cut + horizon] - pred)
+        special.append(dz.transient[cut: cut + horizon])
+    k = len(special)
+    return _Calibration({m: np.array(v).reshape(k, horizon) for m, v in errs.items()},
+                        np.array(special, dtype=bool).reshape(k, horizon))
 
 
 def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np.ndarray | None = None) -> np.ndarray:
-    """(origins, h) log-scale out-of-sample errors of fits on rolling prefixes of (x, z)."""
+    """(origins, h) log-scale out-of-sample errors of the recent model on rolling prefixes of (x, z)."""
     rows = []
     n = len(z)
     for k in range(CALIBRATION_ORIGINS):
@@ -148,9 +353,29 @@ def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np
     return np.array(rows).reshape(len(rows), horizon)
 
 
-def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec | None = None) -> Forecast:
+def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
+    if n_days < MIN_DAYS_YEARLY and spec.yearly:
+        return CalendarSpec(spec.countries, spec.fourier_order, False, spec.events, spec.holiday_windows,
+                            spec.per_holiday), [
+            f"only {n_days} days of history: yearly seasonality left out (needs {MIN_DAYS_YEARLY}+), "
+            "weekly, trend and holiday terms kept"
+        ]
+    return spec, []
+
+
+def _offset(y: np.ndarray) -> float:
+    # log(y + offset): 1% of the typical day keeps zero days finite without flattening small ones.
+    return max(1e-6, 0.01 * float(np.median(y[y > 0]))) if (y > 0).any() else 1.0
+
+
+def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec | None = None,
+             family: tuple[str, ...] = FAMILY) -> Forecast:
     """Forecast `horizon` days after `days` (consecutive UTC days) with 80% and 95% intervals."""
-    spec = spec or CalendarSpec()
+    with one_thread():
+        return _forecast(days, y, horizon, spec or CalendarSpec(), family)
+
+
+def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec, family: tuple[str, ...]) -> Forecast:
     y = np.clip(np.asarray(y, dtype=float), 0, None)
     future = future_days(days[-1], horizon)
     if len(days) >= INACTIVE_DAYS and not y[-INACTIVE_DAYS:].any():
@@ -168,16 +393,26 @@ def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec |
     z = np.log(y + offset) if log_scale else y.copy()
     if not log_scale:
         notes.append(f"{zero_share:.0%} of the last year's days are zero: fitted on the original scale, not log")
-    x_all, names = design(days + future, days[0], spec)
-    x, x_future = x_all[: len(days)], x_all[len(days):]
-    transient = _transient(x, names)
-    mu = _predict(_fit(x, z, transient), x_future)
-    cal = calibration_errors(x, z, min(CALIBRATION_HORIZON, max(7, len(days) // 4)), transient)
-    if cal.shape[0] < 5:
-        notes.append(f"only {cal.shape[0]} back-test origins behind the intervals: treat them as rough")
-    errors = ErrorModel.from_calibration(mu, offset, cal, log=log_scale)
+    dz = _make_design(days, future, spec)
+    cal_h = min(CALIBRATION_HORIZON, max(7, len(days) // 4))
+    cal = calibration(family, dz, z, cal_h)
+    origins = cal.special.shape[0]
+    if len(family) > 1:
+        cal.errors[BLEND] = np.mean([cal.errors[m] for m in family], axis=0)
+    candidates = (*family, BLEND) if len(family) > 1 else family
+    scores = {m: float(np.mean(np.abs(e))) if e.size else float("inf") for m, e in cal.errors.items()}
+    member = min(candidates, key=lambda m: (scores[m], candidates.index(m))) if origins else family[0]
+    if member == BLEND:
+        mu = np.mean(list(_members_predict(family, dz, z, len(days), horizon).values()), axis=0)
+    else:
+        mu = _member_predict(member, dz, z, len(days), horizon)
+    if origins < 5:
+        notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
+    errors = ErrorModel.from_calibration(mu, offset, cal.errors[member], log=log_scale, special=cal.special,
+                                         special_days=dz.transient[len(days):], min_special=MIN_SPECIAL_ERRORS)
     lo80, hi80, lo95, hi95 = errors.bands()
-    return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, METHOD, notes, errors)
+    return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, member + METHOD_SUFFIX, notes, errors,
+                    {m: round(v, 5) for m, v in scores.items()})
 
 
 def _weekday_mean(days: list[date], y: np.ndarray, future: list[date]) -> Forecast:
@@ -202,7 +437,7 @@ def _weekday_mean(days: list[date], y: np.ndarray, future: list[date]) -> Foreca
 def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = None, window: int = 28) -> np.ndarray:
     """The last `window` days as they would have been without holidays.
 
-    Days touched by a holiday term (the holiday, its shoulders, year-end, Golden Week) are
+    Days touched by a holiday term (the holiday, its window, year-end, Golden Week) are
     replaced by the model's calendar value without holiday effects, moved to the level the
     window's ordinary days show; ordinary days keep their actual value. So the depth of the
     trough is the one in the data, not the average holiday effect the model learned.
@@ -212,14 +447,17 @@ def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = No
     y = np.clip(np.asarray(y, dtype=float), 0, None)
     offset = _offset(y)
     z = np.log(y + offset)
-    x, names = design(days, days[0], spec)
-    fit = _fit(x, z, _transient(x, names))
+    with one_thread():
+        x, names = design(days, days[0], spec)
+        hol_cols = np.array([is_holiday_column(c) for c in names])
+        touched = (x[:, hol_cols] != 0).any(axis=1)
+        special = np.array([is_special_column(c) for c in names])
+        fit = _fit(x, z, (x[:, special] != 0).any(axis=1), penalties(names))
     xk = x[:, fit.keep]
-    kept = [n for n, k in zip(names, fit.keep) if k]
-    hol = np.array([n in HOLIDAY_COLUMNS for n in kept])
+    hol = hol_cols[fit.keep]
     fitted = xk @ fit.beta
     plain = xk[:, ~hol] @ fit.beta[~hol]
-    affected = _transient(x, names)[-window:]
+    affected = touched[-window:]
     resid = (z - fitted)[-window:]
     level = float(np.mean(resid[~affected])) if (~affected).any() else 0.0
     out = y[-window:].copy()

@@ -67,14 +67,30 @@ class ErrorModel:
 
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
-                         log: bool = True) -> "ErrorModel":
-        """Per-day error distributions for len(mu) days from (origins, h) back-test errors."""
+                         log: bool = True, special: np.ndarray | None = None, special_days: np.ndarray | None = None,
+                         min_special: int = 20) -> "ErrorModel":
+        """Per-day error distributions for len(mu) days from (origins, h) back-test errors.
+
+        `special` marks back-test errors on holiday/event days and `special_days` the forecast's
+        own such days: with at least `min_special` of them, those days draw from their own
+        group (all horizons pooled) and ordinary days from the rest, so a quiet autumn does
+        not set the band of Christmas week, nor Christmas the band of an ordinary week.
+        """
         horizon, h = len(mu), cal.shape[1]
         spans = _buckets(h)
-        buckets = [np.sort(cal[:, a:b].ravel()) for a, b in spans]
+        use_special = (special is not None and special_days is not None and int(special.sum()) >= min_special
+                       and special_days.any())
+        ordinary = ~special if use_special else np.ones(cal.shape, dtype=bool)
+        buckets = []
+        for a, b in spans:
+            part = cal[:, a:b][ordinary[:, a:b]]
+            buckets.append(np.sort(part if part.size else cal[:, a:b].ravel()))
         days = np.arange(horizon)
         bucket_of = np.array([next((k for k, (a, b) in enumerate(spans) if a <= i < b), len(spans) - 1) for i in days])
-        # Past the calibrated horizon: widen the last bucket's errors as sqrt(h), a random-walk level.
+        if use_special:
+            buckets.append(np.sort(cal[special]))
+            bucket_of = np.where(special_days[:horizon], len(buckets) - 1, bucket_of)
+        # Past the calibrated horizon: widen the errors as sqrt(h), a random-walk level.
         scale = np.where(days < h, 1.0, np.sqrt((days + 1) / h))
         return cls(np.asarray(mu, dtype=float), offset, buckets, bucket_of, scale,
                    path_correlation(cal) if rho is None else rho, log)

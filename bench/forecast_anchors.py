@@ -1,0 +1,296 @@
+"""Our forecaster against public anchors (Prophet, a SARIMAX reference) on public daily series.
+
+Run by hand, one core, niced: `nice -n 19 python -m bench.forecast_anchors [--models ours,prophet,sarimax]
+[--series births_us,power_de,wiki_r] [--origins 26] [--cache DIR]`.
+
+Protocol (issue 20): 26 rolling origins 28 days apart, the last one 28 days before the end of
+the series; horizon 28 days; every model sees the same training window (at most `--max-train`
+days before the origin, default 4 years); MASE = mean absolute error over the in-sample MAE
+of the seasonal naive (m = 7) of that window, averaged over origins; 80% and 95% coverage of
+the daily intervals, overall and by season (year-end weeks 20 Dec - 7 Jan, and the rest);
+seconds per fit, numerical libraries held to one thread (threadpoolctl).
+
+The series (bench/data/SOURCES.md has their origin and licence):
+
+- births_us: daily US births 2000-2014 (Social Security Administration via FiveThirtyEight);
+  strong weekday effect, holidays (US) pull births down by a quarter or more.
+- power_de: daily electricity consumption in Germany 2006-2017 (Open Power System Data);
+  weekday, yearly and holiday (DE) effects, deep Christmas weeks.
+- wiki_r: daily Wikipedia page views of "R (programming language)" 2008-2015 (Prophet's
+  example data, given as log views; here exp() back to views); weekday and year-end troughs;
+  holidays US. A few missing days are filled by interpolation for fitting and not scored.
+
+Anchors:
+- prophet: Prophet 1.5 defaults + `add_country_holidays(country)`. Optional: skipped with a
+  line saying so when `prophet` is not installed (`pip install prophet`).
+- sarimax: SARIMAX(1,0,1)(0,1,1,7) on log(y) with 10 yearly Fourier pairs and one dummy per
+  named holiday of the country (the day itself), intervals from its state-space variance.
+
+Anchor forecasts are slow (Prophet seconds, SARIMAX tens of seconds per fit): with `--cache DIR`
+each (series, model, origin) forecast is kept as JSON and a later run reuses it, saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parent / "data"
+HORIZON = 28
+STEP = 28
+YEAR_END = ((12, 20), (1, 7))  # the season the issue singles out: 20 Dec - 7 Jan
+
+
+@dataclass
+class Series:
+    name: str
+    country: str
+    days: list[date]
+    y: np.ndarray
+    observed: np.ndarray  # False where a missing day was filled (not scored)
+
+
+@dataclass
+class Band:
+    yhat: np.ndarray
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+    method: str = ""
+
+
+def _fill(days: list[date], values: list[float]) -> tuple[list[date], np.ndarray, np.ndarray]:
+    known = dict(zip(days, values))
+    full = [days[0] + timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]
+    y = np.array([known.get(d, np.nan) for d in full])
+    obs = ~np.isnan(y)
+    idx = np.arange(len(y))
+    y[~obs] = np.interp(idx[~obs], idx[obs], y[obs])
+    return full, y, obs
+
+
+def load(name: str) -> Series:
+    if name == "births_us":
+        rows = list(csv.DictReader(open(DATA / "US_births_2000-2014_SSA.csv")))
+        days = [date(int(r["year"]), int(r["month"]), int(r["date_of_month"])) for r in rows]
+        d, y, obs = _fill(days, [float(r["births"]) for r in rows])
+        return Series(name, "US", d, y, obs)
+    if name == "power_de":
+        rows = [r for r in csv.DictReader(open(DATA / "opsd_germany_daily.csv")) if r["Consumption"]]
+        days = [date(int(r["Date"].split("/")[2]), int(r["Date"].split("/")[0]), int(r["Date"].split("/")[1])) for r in rows]
+        d, y, obs = _fill(days, [float(r["Consumption"]) for r in rows])
+        return Series(name, "DE", d, y, obs)
+    if name == "wiki_r":
+        rows = sorted((date.fromisoformat(r["ds"]), math.exp(float(r["y"]))) for r in csv.DictReader(open(DATA / "example_wp_log_R.csv")))
+        d, y, obs = _fill([r[0] for r in rows], [r[1] for r in rows])
+        return Series(name, "US", d, y, obs)
+    raise SystemExit(f"unknown series {name!r}: use births_us, power_de or wiki_r")
+
+
+# ---------------------------------------------------------------------------------------- models
+
+
+def ours(days: list[date], y: np.ndarray, horizon: int, country: str) -> Band:
+    from finops.models.forecast.calendar import CalendarSpec
+    from finops.models.forecast.model import forecast
+
+    fc = forecast(days, y, horizon, CalendarSpec(countries={country: 1.0}))
+    return Band(fc.yhat, fc.lo80, fc.hi80, fc.lo95, fc.hi95, fc.method)
+
+
+def prophet(days: list[date], y: np.ndarray, horizon: int, country: str) -> Band:
+    import logging
+
+    import pandas as pd
+    from prophet import Prophet
+
+    logging.getLogger("cmdstanpy").setLevel(logging.ERROR)
+    logging.getLogger("prophet").setLevel(logging.ERROR)
+    m = Prophet(interval_width=0.80)
+    m.add_country_holidays(country_name=country)
+    m.fit(pd.DataFrame({"ds": pd.to_datetime(days), "y": y}))
+    future = pd.DataFrame({"ds": pd.to_datetime([days[-1] + timedelta(days=i) for i in range(1, horizon + 1)])})
+    # One set of posterior samples serves both bands (what Prophet's own interval code does).
+    samples = m.predictive_samples(future)["yhat"]
+    point = m.predict(future)["yhat"].to_numpy()
+    q = np.percentile(samples, [2.5, 10, 90, 97.5], axis=1)
+    return Band(point, q[1], q[2], q[0], q[3], "prophet")
+
+
+def _holiday_dummies(days: list[date], country: str) -> tuple[np.ndarray, list[str]]:
+    import holidays
+
+    cal = holidays.country_holidays(country, years=range(days[0].year - 1, days[-1].year + 2))
+    names = sorted({n.replace(" (observed)", "") for n in cal.values()})
+    out = np.zeros((len(days), len(names)))
+    for i, d in enumerate(days):
+        if d in cal:
+            for part in cal.get_list(d):
+                out[i, names.index(part.replace(" (observed)", ""))] = 1.0
+    return out, names
+
+
+def sarimax(days: list[date], y: np.ndarray, horizon: int, country: str) -> Band:
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    alldays = days + [days[-1] + timedelta(days=i) for i in range(1, horizon + 1)]
+    doy = np.array([d.timetuple().tm_yday for d in alldays], dtype=float)
+    four = np.column_stack([f(2 * np.pi * k * doy / 365.25) for k in range(1, 11) for f in (np.sin, np.cos)])
+    hol, _ = _holiday_dummies(alldays, country)
+    x = np.column_stack([four, hol])
+    seen = x[: len(days)].std(axis=0) > 0  # a holiday absent from the window cannot be estimated
+    x = x[:, seen]
+    z = np.log(np.clip(y, 1e-9, None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = SARIMAX(z, exog=x[: len(days)], order=(1, 0, 1), seasonal_order=(0, 1, 1, 7)).fit(disp=False)
+        fc = res.get_forecast(horizon, exog=x[len(days):])
+    c80, c95 = np.asarray(fc.conf_int(alpha=0.2)), np.asarray(fc.conf_int(alpha=0.05))
+    return Band(np.exp(fc.predicted_mean), np.exp(c80[:, 0]), np.exp(c80[:, 1]), np.exp(c95[:, 0]), np.exp(c95[:, 1]),
+                "sarimax")
+
+
+def seasonal_naive(days: list[date], y: np.ndarray, horizon: int, country: str) -> Band:
+    p = np.array([y[-7 + (i % 7)] for i in range(horizon)], dtype=float)
+    return Band(p, p, p, p, p, "seasonal naive")
+
+
+MODELS: dict[str, Callable[[list[date], np.ndarray, int, str], Band]] = {
+    "ours": ours, "prophet": prophet, "sarimax": sarimax, "snaive": seasonal_naive}
+CACHED = {"prophet", "sarimax"}
+
+
+# ---------------------------------------------------------------------------------------- scoring
+
+
+def year_end(d: date) -> bool:
+    (m1, d1), (m2, d2) = YEAR_END
+    return (d.month == m1 and d.day >= d1) or (d.month == m2 and d.day <= d2)
+
+
+@dataclass
+class Tally:
+    abs_scaled: list[float]
+    in80: list[bool]
+    in95: list[bool]
+    in80_ye: list[bool]
+    in95_ye: list[bool]
+    seconds: list[float]
+    cached: int = 0
+    methods: dict[str, int] | None = None
+
+    def row(self) -> dict[str, float | int | None]:
+        share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
+        return {"mase": float(np.mean(self.abs_scaled)), "cov80": share(self.in80), "cov95": share(self.in95),
+                "cov80_ye": share(self.in80_ye), "cov95_ye": share(self.in95_ye),
+                "s_per_fit": float(np.median(self.seconds)) if self.seconds else None, "cached": self.cached}
+
+
+def _cache_path(cache: Path | None, series: str, model: str, origin: date, max_train: int) -> Path | None:
+    return None if cache is None else cache / f"{series}-{model}-{origin}-{max_train}.json"
+
+
+def run_model(s: Series, model: str, origins: int, max_train: int, cache: Path | None) -> Tally:
+    t = Tally([], [], [], [], [], [], 0, {})
+    fn = MODELS[model]
+    for k in range(origins):
+        cut = len(s.y) - HORIZON - k * STEP
+        lo = max(0, cut - max_train)
+        days, train = s.days[lo:cut], s.y[lo:cut]
+        actual, obs, fdays = s.y[cut: cut + HORIZON], s.observed[cut: cut + HORIZON], s.days[cut: cut + HORIZON]
+        path = _cache_path(cache, s.name, model, s.days[cut], max_train) if model in CACHED else None
+        if path is not None and path.exists():
+            saved = json.loads(path.read_text())
+            band = Band(*(np.array(saved[c]) for c in ("yhat", "lo80", "hi80", "lo95", "hi95")), saved["method"])
+            t.cached += 1
+            t.seconds.append(saved["seconds"])
+        else:
+            t0 = time.perf_counter()
+            band = fn(days, train, HORIZON, s.country)
+            sec = time.perf_counter() - t0
+            t.seconds.append(sec)
+            if path is not None:
+                path.write_text(json.dumps({c: getattr(band, c).tolist() for c in ("yhat", "lo80", "hi80", "lo95", "hi95")}
+                                           | {"method": band.method, "seconds": sec}))
+        t.methods[band.method] = t.methods.get(band.method, 0) + 1  # type: ignore[index]
+        scale = float(np.mean(np.abs(train[7:] - train[:-7])))
+        t.abs_scaled += list(np.abs(actual - band.yhat)[obs] / scale)
+        if model != "snaive":
+            i80 = (actual >= band.lo80) & (actual <= band.hi80)
+            i95 = (actual >= band.lo95) & (actual <= band.hi95)
+            ye = np.array([year_end(d) for d in fdays])
+            t.in80 += list(i80[obs])
+            t.in95 += list(i95[obs])
+            t.in80_ye += list(i80[obs & ye])
+            t.in95_ye += list(i95[obs & ye])
+    return t
+
+
+def _fmt(v: float | None, pct: bool = False) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.0%}" if pct else f"{v:.3f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--series", default="births_us,power_de,wiki_r")
+    ap.add_argument("--models", default="ours,prophet,sarimax,snaive")
+    ap.add_argument("--origins", type=int, default=26)
+    ap.add_argument("--max-train", type=int, default=4 * 365 + 1, help="days of history each fit sees, at most")
+    ap.add_argument("--cache", type=Path, default=None, help="keep/reuse the anchors' forecasts here")
+    args = ap.parse_args()
+    # One core for every model: BLAS/OpenMP pools held to one thread (Prophet's Stan fit is one process).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.cache:
+        args.cache.mkdir(parents=True, exist_ok=True)
+    models = [m for m in args.models.split(",") if m]
+    if "prophet" in models:
+        try:
+            import prophet  # noqa: F401
+        except ImportError:
+            print("prophet: not installed (pip install prophet), its column is skipped")
+            models.remove("prophet")
+    print(f"{args.origins} origins x {STEP} days apart, horizon {HORIZON}, training window <= {args.max_train} days, one thread")
+    results: dict[tuple[str, str], dict] = {}
+    for name in args.series.split(","):
+        s = load(name)
+        for model in models:
+            t = run_model(s, model, args.origins, args.max_train, args.cache)
+            results[(name, model)] = r = t.row()
+            methods = ", ".join(f"{k} x{v}" for k, v in sorted((t.methods or {}).items(), key=lambda kv: -kv[1]))
+            print(f"  {name:10s} {model:8s} MASE {_fmt(r['mase'])}  cov80 {_fmt(r['cov80'], True):>4s} cov95 {_fmt(r['cov95'], True):>4s}"
+                  f"  year-end cov80 {_fmt(r['cov80_ye'], True):>4s} cov95 {_fmt(r['cov95_ye'], True):>4s}"
+                  f"  {r['s_per_fit'] or 0:7.3f} s/fit (median){f'  [{t.cached} from cache]' if t.cached else ''}"
+                  f"  {methods}", flush=True)
+    print("\n| series | model | MASE | 80% cov | 95% cov | 80% cov year-end | 95% cov year-end | s per fit |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (name, model), r in results.items():
+        print(f"| {name} | {model} | {_fmt(r['mase'])} | {_fmt(r['cov80'], True)} | {_fmt(r['cov95'], True)} | "
+              f"{_fmt(r['cov80_ye'], True)} | {_fmt(r['cov95_ye'], True)} | {r['s_per_fit'] or 0:.3f} |")
+    for name in args.series.split(","):
+        if (name, "ours") in results:
+            o = results[(name, "ours")]["mase"]
+            for ref, factor in (("prophet", 0.9), ("sarimax", 1.0)):
+                if (name, ref) in results:
+                    target = factor * results[(name, ref)]["mase"]
+                    print(f"{name}: ours {o:.3f} vs {factor:g} x {ref} {target:.3f}: {'met' if o <= target else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
