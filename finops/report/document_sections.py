@@ -145,10 +145,14 @@ def _frame_table(frame: pl.DataFrame, money_columns: tuple[str, ...]) -> Table:
 def method_blocks(r: MonthlyReport) -> list[Block]:
     shares = ", ".join(f"{k} {v:.0%}" for k, v in r.countries.items())
     out: list[Block] = [Heading(2, "Method"),
-                        Para(f"Forecasts: {r.core.methods.get('total', '')}; weekly and yearly seasonality, trend, and holiday "
-                             f"terms for the traffic's countries ({shares}) with the days around them, the year-end weeks "
-                             "and Golden Week. Monthly intervals come from simulated daily paths whose errors persist as "
-                             "much as the back-test shows (docs/forecast.md).")]
+                        Para(f"Forecasts: {r.core.methods.get('total', '')}; weekly and yearly seasonality, a level that "
+                             f"follows shifts, holiday terms for the traffic's countries ({shares}), each named holiday "
+                             "with its own effect over its window (shrunk toward the pooled holiday effect), the year-end "
+                             "weeks, Golden Week and known events. Monthly intervals come from simulated daily paths whose "
+                             "errors persist as much as the back-test shows (docs/forecast.md).")]
+    if r.core.methods.get("total_choice"):
+        out.append(Para("Model chosen by rolling-origin backtest on this series (mean absolute log error at the "
+                        f"origins, lower is better): {r.core.methods['total_choice']}."))
     for n in r.core.notes:
         out.append(Para(f"Note: {n}", note=True))
     return out

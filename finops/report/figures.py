@@ -133,7 +133,13 @@ def core_figures(store: Store, period: Period, spec: CalendarSpec) -> Core:
     ])
     return Core(period, _sum(total, period.first, period.as_of), _sum(tokens, period.first, period.as_of),
                 pl.DataFrame(rows), month_end, next_month, chart, _history(total, period, month_end, next_month),
-                {"total": fc.method}, list(fc.notes))
+                {"total": fc.method, "total_choice": _choice(fc.choice)}, list(fc.notes))
+
+
+def _choice(scores: dict[str, float]) -> str:
+    """The family's rolling-origin scores, best first: how the forecast's model was chosen."""
+    ranked = sorted(scores.items(), key=lambda kv: kv[1])
+    return "; ".join(f"{name} {score:.3f}" for name, score in ranked)
 
 
 def _history(total: pl.DataFrame, period: Period, month_end: Interval, next_month: Interval) -> pl.DataFrame:

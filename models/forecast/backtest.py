@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from finops.models.forecast.calendar import CalendarSpec
-from finops.models.forecast.model import forecast
+from finops.models.forecast.model import FAMILY, forecast
 
 Forecaster = Callable[[list[date], np.ndarray, int, CalendarSpec], Any]  # returns an object with .yhat (and bands)
 
@@ -51,6 +51,12 @@ def seasonal_naive(days: list[date], y: np.ndarray, horizon: int, spec: Calendar
 
 
 BASELINES: dict[str, Forecaster] = {"trailing_28d_mean": trailing_mean, "seasonal_naive_7": seasonal_naive}
+MEMBER_PREFIX = "member: "
+
+
+def member_forecasters() -> dict[str, Forecaster]:
+    """Each member of the model's family on its own, to show what the per-series choice gains."""
+    return {f"{MEMBER_PREFIX}{m}": (lambda d, v, h, s, m=m: forecast(d, v, h, s, family=(m,))) for m in FAMILY}
 
 
 def mase_scale(y: np.ndarray) -> float:

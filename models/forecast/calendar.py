@@ -28,8 +28,13 @@ DEFAULT_WINDOW = (1, 1)  # days before and after a holiday that it moves
 # are Black Friday and a long weekend). Keys match the start of the holiday's name.
 BUILTIN_WINDOWS = {"Thanksgiving": (1, 3)}
 RIDGE = 1.0  # penalty on ordinary terms
-HOLIDAY_SHRINK = 2.0  # penalty on per-holiday deviations from the pooled holiday terms
-EVENT_RIDGE = 0.5  # events are few, known and meant to be learned
+# Per-holiday deviations from the pooled terms and event effects are shrunk as a prior with
+# this standard deviation (log scale) would: their penalty is (residual SD / prior SD)^2, so a
+# noisy series keeps a rare holiday near the pooled effect and a clean one lets it speak.
+HOLIDAY_PRIOR_SD = 0.15
+EVENT_PRIOR_SD = 0.5
+HOLIDAY_SHRINK = 2.0  # first-pass penalty on per-holiday deviations, before the residual SD is known
+EVENT_RIDGE = 0.5
 PER_HOLIDAY_PREFIX = "h:"
 EVENT_PREFIX = "e:"
 
@@ -198,6 +203,17 @@ def penalties(names: list[str]) -> np.ndarray:
             out[i] = HOLIDAY_SHRINK
         elif name.startswith(EVENT_PREFIX):
             out[i] = EVENT_RIDGE
+    return out
+
+
+def prior_sds(names: list[str]) -> np.ndarray:
+    """Prior SD per column for the residual-scaled penalty; NaN where the fixed penalty stays."""
+    out = np.full(len(names), np.nan)
+    for i, name in enumerate(names):
+        if name.startswith(PER_HOLIDAY_PREFIX):
+            out[i] = HOLIDAY_PRIOR_SD
+        elif name.startswith(EVENT_PREFIX):
+            out[i] = EVENT_PRIOR_SD
     return out
 
 

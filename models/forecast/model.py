@@ -36,7 +36,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from finops.models.forecast.calendar import (
-    CalendarSpec, design, future_days, is_holiday_column, is_special_column, penalties,
+    CalendarSpec, design, future_days, is_holiday_column, is_special_column, penalties, prior_sds,
 )
 from finops.models.forecast.paths import ErrorModel
 
@@ -118,21 +118,28 @@ class _Fit:
     resid_tail: np.ndarray
 
 
-def _solve(x: np.ndarray, z: np.ndarray, w: np.ndarray, penalty: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted ridge, then one Huber re-weighting pass: an anomalous week must not move the level."""
+def _solve(x: np.ndarray, z: np.ndarray, w: np.ndarray, penalty: np.ndarray,
+           prior_sd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted ridge, then one Huber re-weighting pass: an anomalous week must not move the level.
+
+    Columns with a prior SD (per-holiday deviations, events) get the penalty (residual SD /
+    prior SD)^2 in the second pass, once the first has measured the residual SD.
+    """
     xw = x * w[:, None]
     beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
     resid = z - x @ beta
     mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
-    if HUBER > 0:
-        robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12))
-        xw = x * robust[:, None]
-        beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
-        resid = z - x @ beta
+    if prior_sd is not None:
+        penalty = np.where(np.isnan(prior_sd), penalty, (mad / np.where(np.isnan(prior_sd), 1.0, prior_sd)) ** 2)
+    robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12)) if HUBER > 0 else w
+    xw = x * robust[:, None]
+    beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
+    resid = z - x @ beta
     return beta, resid
 
 
-def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, penalty: np.ndarray | None = None) -> _Fit:
+def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, penalty: np.ndarray | None = None,
+         prior_sd: np.ndarray | None = None) -> _Fit:
     """Robust weighted ridge regression of z on x, then a stationary AR(7) on the cleaned residuals.
 
     `transient` marks days (holidays, their neighbours, events) whose deviations from the
@@ -145,7 +152,7 @@ def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, pena
     pen = np.ones(x.shape[1]) if penalty is None else penalty[keep].copy()
     pen[0] = 0.0
     w = 0.5 ** ((n - 1 - np.arange(n)) / HALF_LIFE_DAYS)
-    beta, resid = _solve(x, z, w, pen)
+    beta, resid = _solve(x, z, w, pen, None if prior_sd is None else prior_sd[keep])
     mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
     # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
     resid = np.clip(resid, -4 * mad, 4 * mad)
@@ -239,7 +246,8 @@ def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[fl
     return level, drift
 
 
-def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.ndarray, horizon: int) -> _LongFit:
+def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.ndarray, horizon: int,
+              prior_sd: np.ndarray | None = None) -> _LongFit:
     n = len(z)
     keep = x.std(axis=0) > 0
     keep[:2] = False  # intercept and trend: the level takes their place
@@ -249,7 +257,8 @@ def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.n
     full = np.column_stack([np.ones(n), cal, steps])
     pen = np.concatenate([[0.0], penalty[keep], np.full(len(knots), STEP_PENALTY)])
     w = 0.5 ** ((n - 1 - np.arange(n)) / LONG_HALF_LIFE_DAYS)
-    beta, _ = _solve(full, z, w, pen)
+    sd = None if prior_sd is None else np.concatenate([[np.nan], prior_sd[keep], np.full(len(knots), np.nan)])
+    beta, _ = _solve(full, z, w, pen, sd)
     gamma = beta[1: 1 + cal.shape[1]]
     level, drift = _local_level(z - cal @ gamma, transient, horizon)
     return _LongFit(gamma, keep, level, drift)
@@ -271,6 +280,7 @@ class _Design:
     x: np.ndarray  # (history + future, columns)
     names: list[str]
     penalty: np.ndarray
+    prior_sd: np.ndarray
     transient: np.ndarray  # (history + future,) days touched by a holiday or event term
     short_cols: np.ndarray  # the columns the recent model uses (fewer yearly harmonics)
 
@@ -282,7 +292,7 @@ def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _D
     special = np.array([is_special_column(c) for c in names])
     transient = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
     short = np.array([not (c[:3] in ("sin", "cos") and int(c[3:]) > spec.fourier_order) for c in names])
-    return _Design(x, names, penalties(names), transient, short)
+    return _Design(x, names, penalties(names), prior_sds(names), transient, short)
 
 
 def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: int) -> np.ndarray:
@@ -290,9 +300,9 @@ def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: 
     rows = slice(cut, cut + horizon)
     if member == RECENT:
         xs = dz.x[:, dz.short_cols]
-        fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols])
+        fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols], dz.prior_sd[dz.short_cols])
         return _predict(fit, xs[rows])
-    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon)
+    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon, dz.prior_sd)
     return _predict_long(fit_l, dz.x[rows], drift=member == LONG_DRIFT)
 
 
@@ -302,7 +312,7 @@ def _members_predict(members: tuple[str, ...], dz: _Design, z: np.ndarray, cut: 
     if RECENT in members:
         out[RECENT] = _member_predict(RECENT, dz, z, cut, horizon)
     if LONG in members or LONG_DRIFT in members:
-        fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon)  # one fit serves both
+        fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon, dz.prior_sd)  # one fit serves both
         for m in (LONG, LONG_DRIFT):
             if m in members:
                 out[m] = _predict_long(fit_l, dz.x[rows], drift=m == LONG_DRIFT)
@@ -452,7 +462,7 @@ def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = No
         hol_cols = np.array([is_holiday_column(c) for c in names])
         touched = (x[:, hol_cols] != 0).any(axis=1)
         special = np.array([is_special_column(c) for c in names])
-        fit = _fit(x, z, (x[:, special] != 0).any(axis=1), penalties(names))
+        fit = _fit(x, z, (x[:, special] != 0).any(axis=1), penalties(names), prior_sds(names))
     xk = x[:, fit.keep]
     hol = hol_cols[fit.keep]
     fitted = xk @ fit.beta

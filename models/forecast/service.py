@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 import polars as pl
 
 from finops.config import ConfigFile
+from finops.forecast_config import calendar_spec  # noqa: F401  (re-exported: parsing lives in the application layer)
 from finops.store import Store
 from finops.models.forecast import budgets as budget_mod
 from finops.models.forecast.anomalies import ANOMALY_SCHEMA, anomalies, outside_interval  # noqa: F401  (re-exported)
-from finops.models.forecast.calendar import DEFAULT_COUNTRIES, CalendarSpec
+from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.guard import TroughWarning, trough_guard
 from finops.models.forecast.model import MIN_DAYS_MODEL, Forecast, forecast
 from finops.models.forecast.series import daily_series, estimated_share, hour_profile
@@ -29,29 +30,6 @@ FORECAST_SCHEMA = {
 
 __all__ = ["ANOMALY_SCHEMA", "FORECAST_SCHEMA", "SeriesForecast", "anomalies", "budget_statuses", "calendar_spec",
            "forecast_series", "outside_interval", "trough_guard"]
-
-
-def calendar_spec(config: ConfigFile) -> CalendarSpec:
-    """[forecast] countries = {US = 0.6, ...}: where the traffic comes from, for holiday effects."""
-    section = config.section("forecast")
-    unknown = set(section) - {"countries"}
-    if unknown:
-        config.fail(f"forecast.{sorted(unknown)[0]}", "unknown key (known: countries)")
-    countries = section.get("countries", DEFAULT_COUNTRIES)
-    if not isinstance(countries, dict) or not countries:
-        config.fail("forecast.countries", "must be a table of country code = traffic share")
-    for code, share in countries.items():
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or share < 0:
-            config.fail("forecast.countries", f"share for {code!r} must be a non-negative number")
-        try:
-            import holidays
-
-            holidays.country_holidays(code)
-        except (NotImplementedError, KeyError):
-            config.fail("forecast.countries", f"{code!r} is not a country the holidays package knows")
-    if sum(countries.values()) <= 0:
-        config.fail("forecast.countries", "the shares must not all be zero")
-    return CalendarSpec(countries={str(k): float(v) for k, v in countries.items()})
 
 
 @dataclass

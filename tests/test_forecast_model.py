@@ -1,0 +1,138 @@
+"""The forecaster's behaviour on synthetic series whose truth we set: per-holiday effects,
+known events, a level shift, interval coverage; the events calendar from finops.toml and CSV."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import holidays
+import numpy as np
+import pytest
+
+from finops.config import ConfigError, ConfigFile
+from finops.forecast_config import calendar_spec
+from finops.models.forecast.backtest import backtest
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.events import Event
+from finops.models.forecast.model import forecast, one_thread
+
+US = CalendarSpec(countries={"US": 1.0})
+WEEKDAY = np.array([0.0, 0.05, 0.05, 0.05, 0.0, -0.4, -0.5])
+
+
+def synth(end: date, years: int = 4, effects: dict[str, float] | None = None, events: dict[date, float] | None = None,
+          noise: float = 0.03, seed: int = 0) -> tuple[list[date], np.ndarray]:
+    """Daily series (through `end`) on a log scale: weekday, yearly wave, named US holidays, events, noise."""
+    n = 365 * years
+    days = [end - timedelta(days=n - 1 - i) for i in range(n)]
+    cal = holidays.country_holidays("US", years=range(days[0].year, end.year + 2))
+    rng = np.random.default_rng(seed)
+    z = np.log(1000.0) + np.array([WEEKDAY[d.weekday()] + 0.1 * np.sin(2 * np.pi * d.timetuple().tm_yday / 365.25)
+                                   for d in days])
+    for i, d in enumerate(days):
+        for name in cal.get_list(d) if d in cal else []:
+            z[i] += (effects or {}).get(name.replace(" (observed)", ""), 0.0)
+        z[i] += (events or {}).get(d, 0.0)
+    return days, np.exp(z + noise * rng.standard_normal(n))
+
+
+def _ratio(fc, day: date) -> float:  # type: ignore[no-untyped-def]
+    """The forecast on `day` over the mean of the same weekday a week before and after."""
+    idx = {d: i for i, d in enumerate(fc.days)}
+    return float(fc.yhat[idx[day]] / np.mean([fc.yhat[idx[day - timedelta(days=7)]], fc.yhat[idx[day + timedelta(days=7)]]]))
+
+
+def test_each_holiday_gets_its_own_effect() -> None:
+    """Two holidays with very different true effects: a pooled holiday term would give both the same."""
+    days, y = synth(date(2026, 6, 20), effects={"Independence Day": -0.6, "Labor Day": -0.15})
+    fc = forecast(days, y, 100, US)
+    assert _ratio(fc, date(2026, 7, 3)) == pytest.approx(np.exp(-0.6), abs=0.08)  # observed (Friday)
+    assert _ratio(fc, date(2026, 9, 7)) == pytest.approx(np.exp(-0.15), abs=0.06)  # Labor Day (Monday)
+
+
+def test_known_event_effect_is_learned_and_applied_to_its_future_date() -> None:
+    past = [date(y, 11, 3) for y in (2023, 2024, 2025)]
+    future = date(2026, 7, 15)
+    truth = {d + timedelta(days=k): 0.7 for d in past + [future] for k in range(2)}
+    days, y = synth(date(2026, 6, 30), years=4, events=truth)
+    sale = Event("partner sale", tuple((d, d + timedelta(days=1)) for d in past + [future]))
+    with_event = forecast(days, y, 40, CalendarSpec(countries={"US": 1.0}, events=(sale,)))
+    without = forecast(days, y, 40, US)
+    assert _ratio(with_event, future) == pytest.approx(np.exp(0.7), rel=0.15)
+    assert _ratio(without, future) == pytest.approx(1.0, abs=0.1)
+    # The event's days are not "ordinary": the band there is drawn from holiday/event errors.
+    i = with_event.days.index(future)
+    assert with_event.lo80[i] < with_event.yhat[i] < with_event.hi80[i]
+
+
+def test_level_shift_moves_the_forecast_within_days() -> None:
+    """A launch doubles the series 10 days before the end: the next four weeks sit near the new level."""
+    days, y = synth(date(2026, 5, 31), years=3, noise=0.02)
+    y = y.copy()
+    y[-10:] *= 2.0
+    fc = forecast(days, y, 28, US)
+    unshifted = forecast(days[:-10], y[:-10], 38, US)
+    ratio = fc.yhat.sum() / unshifted.yhat[10:].sum()
+    assert 1.75 <= ratio <= 2.2, (ratio, fc.method)
+
+
+def test_intervals_cover_as_stated_on_a_series_with_known_noise() -> None:
+    days, y = synth(date(2026, 3, 31), years=4, effects={"Thanksgiving Day": -0.5, "Christmas Day": -0.7},
+                    noise=0.08, seed=3)
+    sc = backtest(days, y, 28, 20, 14, spec=US, forecasters={"model": lambda d, v, h, s: forecast(d, v, h, s)})[0]
+    assert 0.72 <= sc.coverage80 <= 0.88
+    assert 0.88 <= sc.coverage95 <= 0.99
+
+
+def test_choice_is_reported_with_every_members_score() -> None:
+    days, y = synth(date(2026, 3, 31), years=2)
+    fc = forecast(days, y, 28, US)
+    assert fc.method.split(",")[0] in fc.choice
+    assert set(fc.choice) >= {"recent regression + AR(7)", "long-memory calendar + local level"}
+    assert fc.choice[fc.method.split(",")[0]] == min(fc.choice.values())
+
+
+def test_numerical_libraries_run_on_one_thread_inside_the_forecaster() -> None:
+    from threadpoolctl import threadpool_info
+
+    with one_thread():
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+
+
+def test_events_from_toml_and_csv(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_text("name,start,end,before,after\n"
+                                         "incident,2026-02-03,2026-02-04,0,2\n"
+                                         "partner sale,2026-11-27,,1,0\n", encoding="utf-8")
+    (tmp_path / "finops.toml").write_text(
+        '[forecast]\ncountries = { US = 1.0 }\nevents_file = "events.csv"\n'
+        'holiday_windows = { "Christmas" = [3, 1] }\n\n'
+        '[[forecast.events]]\nname = "partner sale"\ndates = ["2025-11-28", "2024-11-29..2024-12-01"]\nwindow = [1, 0]\n',
+        encoding="utf-8")
+    spec = calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
+    events = {e.name: e for e in spec.events}
+    assert events["partner sale"].spans == ((date(2024, 11, 29), date(2024, 12, 1)), (date(2025, 11, 28), date(2025, 11, 28)),
+                                            (date(2026, 11, 27), date(2026, 11, 27)))
+    assert (events["incident"].before, events["incident"].after) == (0, 2)
+    assert events["incident"].window_days() == {date(2026, 2, 5), date(2026, 2, 6)}
+    assert spec.window("Christmas Day") == (3, 1)
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("incident,2026-02-31,,0,0", "events.csv:3: start: '2026-02-31' is not a YYYY-MM-DD date"),
+    ("incident,2026-02-03,2026-02-01,0,0", "events.csv:3: end: 2026-02-01 is before start 2026-02-03"),
+    ("incident,2026-02-03,,x,0", "events.csv:3: before: 'x' is not a whole number of days"),
+])
+def test_bad_event_rows_name_file_line_and_field(tmp_path: Path, row: str, message: str) -> None:
+    (tmp_path / "events.csv").write_text(f"name,start,end,before,after\nlaunch,2026-01-05,,0,0\n{row}\n", encoding="utf-8")
+    (tmp_path / "finops.toml").write_text('[forecast]\nevents_file = "events.csv"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_bad_toml_event_names_the_key_and_line(tmp_path: Path) -> None:
+    (tmp_path / "finops.toml").write_text('[forecast]\n\n[[forecast.events]]\nname = "launch"\ndates = ["soon"]\n',
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"finops.toml:5: forecast.events.dates: event 'launch': 'soon' is not a date"):
+        calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
