@@ -108,7 +108,7 @@ def fit_times(with_sarimax: bool) -> None:
 def sample_series(kinds: list[str]) -> list[tuple[str, list[date], np.ndarray]]:
     from finops.sample.load import load_sample
     from finops.store import Store
-    from finops.models.forecast.series import daily_series
+    from finops.services.forecast import daily_series
 
     root = Path(tempfile.mkdtemp(prefix="bench-forecast-")) / "store"
     store = Store(root)

@@ -13,8 +13,8 @@ from finops.models.forecast.backtest import backtest
 from finops.models.forecast.calendar import CalendarSpec, holiday_terms
 from finops.models.forecast.guard import trough_guard
 from finops.models.forecast.model import forecast
-from finops.models.forecast.series import daily_series
-from finops.models.forecast.service import outside_interval
+from finops.services.forecast import daily_series
+from finops.models.forecast.anomalies import outside_interval
 
 SPEC = CalendarSpec(countries={"US": 0.55, "DE": 0.28, "JP": 0.17})
 

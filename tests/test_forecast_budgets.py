@@ -13,6 +13,7 @@ import pytest
 from finops.config import ConfigFile
 from finops.errors import ConfigError
 from finops.models.forecast import budgets
+from finops.services.forecast import load_budgets
 
 
 @pytest.mark.parametrize(
@@ -118,23 +119,23 @@ def _config(tmp_path: Path, body: str) -> ConfigFile:
 def test_bad_budget_config_names_key_and_line(tmp_path: Path) -> None:
     cfg = _config(tmp_path, '[display]\ntimezone = "UTC"\n\n[[budgets]]\nname = "x"\nmonthly_usd = -5\n')
     with pytest.raises(ConfigError, match=r"finops.toml:6: budgets.monthly_usd"):
-        budgets.load_budgets(cfg)
+        load_budgets(cfg)
     with pytest.raises(ConfigError, match=r"exactly one of monthly_usd or monthly_tokens"):
-        budgets.load_budgets(_config(tmp_path, '[[budgets]]\nname = "x"\nmonthly_usd = 5\nmonthly_tokens = 9\n'))
+        load_budgets(_config(tmp_path, '[[budgets]]\nname = "x"\nmonthly_usd = 5\nmonthly_tokens = 9\n'))
     with pytest.raises(ConfigError, match=r"unknown timezone 'Mars/Base'"):
-        budgets.load_budgets(_config(tmp_path, '[[budgets]]\nname = "x"\nmonthly_usd = 5\nreset_timezone = "Mars/Base"\n'))
+        load_budgets(_config(tmp_path, '[[budgets]]\nname = "x"\nmonthly_usd = 5\nreset_timezone = "Mars/Base"\n'))
 
 
 def test_token_quotas_load_only_when_asked(tmp_path: Path) -> None:
     cfg = _config(tmp_path, '[[budgets]]\nname = "a"\nmonthly_usd = 5\n\n[[budgets]]\nname = "q"\nmonthly_tokens = 1_000_000\n')
-    assert [b.name for b in budgets.load_budgets(cfg)] == ["a"]  # callers that only handle dollars
-    both = budgets.load_budgets(cfg, ("usd", "tokens"))
+    assert [b.name for b in load_budgets(cfg)] == ["a"]  # callers that only handle dollars
+    both = load_budgets(cfg, ("usd", "tokens"))
     assert [(b.name, b.unit, b.cap) for b in both] == [("a", "usd", 5.0), ("q", "tokens", 1e6)]
 
 
 def test_budget_statuses_on_the_sample_match_the_store(sample_store, sample_dir: Path) -> None:
     """As of mid-March 2026 (DST started Mar 8 in LA): spend so far equals the store's, to the cent."""
-    from finops.models.forecast.service import budget_statuses
+    from finops.services.forecast import budget_statuses
 
     cfg = ConfigFile.load(sample_dir / "finops.toml")
     now = datetime(2026, 3, 15, tzinfo=timezone.utc)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.models.forecast.calendar import CalendarSpec
-from finops.models.forecast.series import daily_series
+from finops.services.forecast import daily_series
 
 SPEC = CalendarSpec(countries={"US": 0.55, "DE": 0.28, "JP": 0.17})
 
@@ -100,13 +100,13 @@ def test_lines_without_a_model_are_split_by_priced_tokens(sample_store_copy) -> 
     project_total = float(lines["BilledCost"].sum())
     for model in ("gpt-4.1-2025-04-14", "text-embedding-3-small"):
         assert abs(a[model] - b[model]) < 0.01 * project_total
-    from finops.models.forecast.series import estimated_share
+    from finops.services.forecast import estimated_share
 
     assert 0 < estimated_share(store) < 0.2
 
 
 def test_cache_eviction_is_flagged_with_its_dollars(sample_store, ground_truth: dict) -> None:
-    from finops.models.forecast.anomalies import anomalies
+    from finops.services.forecast import anomalies
 
     truth = next(a for a in ground_truth["anomalies"] if a["cause"] == "cache_eviction")
     start, end = date.fromisoformat(truth["start"]), date.fromisoformat(truth["end"])

@@ -42,7 +42,7 @@ def _as_of(last_day):  # type: ignore[no-untyped-def]
 def _print_budgets(store, settings, spec, last_day) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from finops.models.forecast.service import budget_statuses
+    from finops.services.forecast import budget_statuses
 
     user_tz = settings.config.section("display").get("timezone", "UTC")
     now, stale = _as_of(last_day)
@@ -84,8 +84,7 @@ def register(app: typer.Typer) -> None:
         from finops.commands._common import get_settings, get_store
         from finops.output import emit
         from finops.models.forecast.monthly import monthly_totals
-        from finops.models.forecast.service import calendar_spec, forecast_series
-        from finops.models.forecast.series import daily_series
+        from finops.services.forecast import calendar_spec, daily_series, forecast_series
 
         _check(by, metric)
         days = _horizon(horizon)
@@ -132,8 +131,7 @@ def register(app: typer.Typer) -> None:
         from finops.output import emit
         from finops.models.forecast.backtest import BASELINES, backtest, member_forecasters
         from finops.models.forecast.model import forecast
-        from finops.models.forecast.service import calendar_spec
-        from finops.models.forecast.series import daily_series
+        from finops.services.forecast import calendar_spec, daily_series
 
         _check(by, metric)
         settings = get_settings()

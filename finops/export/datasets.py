@@ -90,7 +90,8 @@ FORECAST_METRICS = ("dollars", "tokens")
 
 
 def _forecast(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    service = need("finops.models.forecast.service", "forecast")
+    from finops.services import forecast as service
+
     spec = ctx.context.calendar
     parts = [
         service.forecast_series(ctx.store, metric, "total", FORECAST_HORIZON_DAYS, spec).frame
@@ -119,7 +120,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
                 module="finops.models.cogs.report", stamps=("catalog", "config:display.fx_rates")),
         Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
-                by_range=_forecast, module="finops.models.forecast.service"),
+                by_range=_forecast, module="finops.services.forecast"),
     )
 }
 

@@ -18,7 +18,8 @@ from finops.store import Store
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.model import forecast
 from finops.models.forecast.monthly import month_total
-from finops.models.forecast.series import daily_series, month_days
+from finops.models.forecast.series import month_days
+from finops.services.forecast import daily_series
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from finops.store import Store
 from finops.models.forecast.budgets import BudgetStatus
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.guard import trough_guard
-from finops.models.forecast.series import daily_series, month_days
+from finops.models.forecast.series import month_days
+from finops.services.forecast import anomalies as find_anomalies
+from finops.services.forecast import budget_statuses, daily_series
 
 TOP_MOVERS = 5
 TOP_ANOMALIES = 10
@@ -27,8 +29,6 @@ def as_of_instant(period: Period) -> datetime:
 
 
 def budgets(store: Store, config: ConfigFile, period: Period, spec: CalendarSpec) -> list[BudgetStatus]:
-    from finops.models.forecast.service import budget_statuses
-
     return budget_statuses(store, config, as_of_instant(period), spec)
 
 
@@ -53,9 +53,7 @@ def movers(store: Store, period: Period) -> pl.DataFrame:
 
 def anomalies(store: Store, period: Period, spec: CalendarSpec) -> pl.DataFrame:
     """Days of the report month outside the 95% interval (spend and cost per task, by project), largest first."""
-    from finops.models.forecast.anomalies import anomalies as find
-
-    frame = find(store, "dollars", "project", lookback=period.mtd_days, spec=spec, until=period.as_of)
+    frame = find_anomalies(store, "dollars", "project", lookback=period.mtd_days, spec=spec, until=period.as_of)
     frame = frame.filter(pl.col("day") >= period.first)
     return frame.sort(pl.col("excess_usd").abs(), descending=True).head(TOP_ANOMALIES)
 

@@ -4,6 +4,9 @@ Each block of days is judged by a forecast fitted only on the days before it, so
 cannot hide by pulling the fit towards itself. Every flag carries its size in dollars: for
 spend, the actual minus the forecast; for cost per task, that difference times the day's
 tasks (what the day cost beyond the usual cost per task).
+
+Pure functions over daily frames (models/forecast/series.py); finops/services/forecast.py
+reads them from the store.
 """
 
 from __future__ import annotations
@@ -13,10 +16,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from finops.store import Store
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.model import forecast
-from finops.models.forecast.series import daily_series, daily_tasks
 
 BLOCK_DAYS = 14
 MIN_HISTORY = 120
@@ -50,10 +51,8 @@ def outside_interval(days: list[date], y: np.ndarray, name: str, lookback: int =
     return rows
 
 
-def _cost_per_task(store: Store, by: str, until: date | None) -> dict[str, tuple[list[date], np.ndarray, np.ndarray]]:
+def _cost_per_task(dollars: pl.DataFrame, tasks: pl.DataFrame) -> dict[str, tuple[list[date], np.ndarray, np.ndarray]]:
     """Per series: days, dollars per logged task, tasks (days without tasks carry the last ratio forward)."""
-    dollars = daily_series(store, "dollars", by, until=until)
-    tasks = daily_tasks(store, by, until=until)
     out = {}
     for name in sorted(set(dollars["series"].to_list()) & set(tasks["series"].to_list())):
         s = dollars.filter(pl.col("series") == name).join(tasks, on=["day", "series"], how="left").sort("day")
@@ -63,16 +62,18 @@ def _cost_per_task(store: Store, by: str, until: date | None) -> dict[str, tuple
     return out
 
 
-def anomalies(store: Store, metric: str = "dollars", by: str = "total", lookback: int = 60,
-              spec: CalendarSpec | None = None, until: date | None = None, cost_per_task: bool = True) -> pl.DataFrame:
-    """Anomalous days of the last `lookback` (up to `until`): spend (or tokens) and cost per task."""
-    data = daily_series(store, metric, by, until=until)
+def anomalies(data: pl.DataFrame, metric: str = "dollars", lookback: int = 60, spec: CalendarSpec | None = None,
+              tasks: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Anomalous days of the last `lookback` of `data` (day, series, value): spend (or tokens) and cost per task.
+
+    `tasks` (day, series, tasks) of the same split adds cost-per-task anomalies to dollar series.
+    """
     rows: list[tuple] = []
     for name in sorted(data["series"].unique().to_list()) if data.height else []:
         s = data.filter(pl.col("series") == name).sort("day")
         rows += outside_interval(s["day"].to_list(), s["value"].to_numpy(), name, lookback, spec,
                                  measure="spend" if metric == "dollars" else "tokens")
-    if cost_per_task and metric == "dollars" and by in ("total", "provider", "project"):
-        for name, (days, ratio, tasks) in _cost_per_task(store, by, until).items():
-            rows += outside_interval(days, ratio, name, lookback, spec, weights=tasks, measure="cost_per_task")
+    if tasks is not None and metric == "dollars":
+        for name, (days, ratio, n) in _cost_per_task(data, tasks).items():
+            rows += outside_interval(days, ratio, name, lookback, spec, weights=n, measure="cost_per_task")
     return pl.DataFrame(rows, schema=ANOMALY_SCHEMA, orient="row").sort("day", "series", "measure")

@@ -6,6 +6,9 @@ when daylight saving time starts in it and 745 when it ends. Spend arrives in UT
 buckets; a bucket counts toward a window by the share of the day's traffic (its hour-of-day
 profile, uniform when unknown) that falls inside the window. Caps are in USD (billed cost)
 or tokens (metered usage).
+
+Pure: finops/services/forecast.py reads the [[budgets]] of finops.toml into `Budget`s and
+the daily history from the store.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from finops.config import ConfigFile
+from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.model import forecast
 
 SIMULATIONS = 2000
 UNIFORM = np.full(24, 1 / 24)
-KEYS = {"name", "monthly_usd", "monthly_tokens", "reset_timezone", "provider", "project"}
 
 
 @dataclass(frozen=True)
@@ -43,43 +46,6 @@ class Budget:
 
     def fmt(self, value: float) -> str:
         return f"{value:,.0f} tokens" if self.unit == "tokens" else f"${value:,.2f}"
-
-
-def load_budgets(config: ConfigFile, units: tuple[str, ...] = ("usd",)) -> list[Budget]:
-    """The [[budgets]] of finops.toml whose cap is in one of `units` ("usd", "tokens"); all are validated."""
-    raw = config.data.get("budgets", [])
-    if not isinstance(raw, list):
-        config.fail("budgets", "must be an array of tables ([[budgets]])")
-    out = []
-    for i, b in enumerate(raw):
-        key = f"budgets[{i}]"
-        if not isinstance(b, dict):
-            config.fail("budgets", f"entry {i} must be a table")
-        unknown = set(b) - KEYS
-        if unknown:
-            config.fail(f"budgets.{sorted(unknown)[0]}", f"unknown key in {key}")
-        if not isinstance(b.get("name"), str):
-            config.fail("budgets.name", f"{key} needs a name")
-        caps = [k for k in ("monthly_usd", "monthly_tokens") if k in b]
-        if len(caps) != 1:
-            config.fail("budgets.name", f"{key} ({b['name']}) needs exactly one of monthly_usd or monthly_tokens")
-        cap = b[caps[0]]
-        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0:
-            config.fail(f"budgets.{caps[0]}", f"{key} needs a positive {caps[0]}")
-        tz = b.get("reset_timezone", "UTC")
-        try:
-            ZoneInfo(tz)
-        except Exception:
-            config.fail("budgets.reset_timezone", f"{key}: unknown timezone {tz!r}")
-        for k in ("provider", "project"):
-            if k in b and not isinstance(b[k], str):
-                config.fail(f"budgets.{k}", f"{key}: {k} must be a string")
-        usd = float(cap) if caps[0] == "monthly_usd" else None
-        tokens = float(cap) if caps[0] == "monthly_tokens" else None
-        budget = Budget(b["name"], usd, tz, b.get("provider"), b.get("project"), tokens)
-        if budget.unit in units:
-            out.append(budget)
-    return out
 
 
 def window(month_of: datetime, tz: str) -> tuple[datetime, datetime]:
@@ -192,3 +158,16 @@ def status(budget: Budget, actual_days: list[date], actual: np.ndarray, fc_days:
     p10 = instants[len(instants) // 10] if instants else None
     return BudgetStatus(budget, start, end, spent, float(total.mean()), float(np.percentile(total, 10)),
                         float(np.percentile(total, 90)), float(hit_any.mean()), median, p10)
+
+
+def status_from_history(budget: Budget, days: list[date], y: np.ndarray, now: datetime, spec: CalendarSpec | None = None,
+                        hour_profile: np.ndarray | None = None, seed: int = 0) -> BudgetStatus:
+    """The status of `budget` at `now` from its daily history (`days`, `y`, cut at the last day begun by `now`).
+
+    Forecasts to the end of the window and simulates paths from the forecast's error model.
+    """
+    _, end = window(now, budget.reset_timezone)
+    horizon = max(1, (end.date() - days[-1]).days + 1)
+    fc = forecast(days, y, horizon, spec)
+    return status(budget, days, y, fc.days, fc.yhat, fc.lo80, fc.hi80, now, seed=seed,
+                  paths=fc.simulate(SIMULATIONS, seed), hour_profile=hour_profile)

@@ -1,4 +1,4 @@
-"""Daily series from the store: dollars from the bills, tokens from the usage meters, tasks from the log.
+"""Daily series from the stored tables' frames: dollars from the bills, tokens from the meters, tasks from the log.
 
 dollars = inference and embedding cost lines in USD (BilledCost, provenance billed). Lines
 that do not name a model are split over the models of the same day, provider and project
@@ -6,6 +6,9 @@ in proportion to their catalog-priced metered tokens (provenance estimated); wit
 metered usage to go by they stay "(unattributed)".
 tokens = metered token classes from billed_usage (provenance metered).
 tasks = distinct task ids in the request log per UTC day (provenance logged).
+
+Pure functions over the `cost_lines`, `billed_usage` and `requests` frames; the store is
+read by finops/services/forecast.py.
 """
 
 from __future__ import annotations
@@ -15,15 +18,13 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from finops.store import Store
-
 BY_VALUES = ("total", "provider", "model", "project")
 UNATTRIBUTED = "(unattributed)"
 _USAGE_DIMS = {"provider": "provider", "project": "project_id", "model": "model"}
 
 
-def _cost_lines(store: Store, provider: str | None, project: str | None) -> pl.LazyFrame:
-    lf = store.scan("cost_lines").filter(
+def _cost_lines(cost_lines: pl.LazyFrame, provider: str | None, project: str | None) -> pl.LazyFrame:
+    lf = cost_lines.filter(
         pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD")
     ).select(
         pl.col("ChargePeriodStart").dt.date().alias("day"),
@@ -43,8 +44,8 @@ def _scope(lf: pl.LazyFrame, provider: str | None, project: str | None) -> pl.La
     return lf
 
 
-def _usage(store: Store, provider: str | None, project: str | None) -> pl.LazyFrame:
-    lf = store.scan("billed_usage").filter(pl.col("unit") == "tokens").select(
+def _usage(billed_usage: pl.LazyFrame, provider: str | None, project: str | None) -> pl.LazyFrame:
+    lf = billed_usage.filter(pl.col("unit") == "tokens").select(
         pl.col("charge_period_start").dt.date().alias("day"),
         pl.col("provider").str.to_lowercase().alias("provider"),
         pl.col("project_id").alias("project"),
@@ -54,13 +55,14 @@ def _usage(store: Store, provider: str | None, project: str | None) -> pl.LazyFr
     return _scope(lf, provider, project)
 
 
-def _split_unnamed(unnamed: pl.DataFrame, store: Store, provider: str | None, project: str | None) -> pl.DataFrame:
+def _split_unnamed(unnamed: pl.DataFrame, billed_usage: pl.LazyFrame, catalog: pl.DataFrame, provider: str | None,
+                   project: str | None) -> pl.DataFrame:
     """Dollar lines without a model, split by catalog-priced token share (day, provider, project)."""
-    from finops.models.pricing.catalog import load_catalog, price
+    from finops.models.pricing.catalog import price
 
-    usage = _usage(store, provider, project).group_by("day", "provider", "project", "model", "token_class").agg(
+    usage = _usage(billed_usage, provider, project).group_by("day", "provider", "project", "model", "token_class").agg(
         pl.col("value").sum()).collect()
-    priced = price(usage, load_catalog()).with_columns((pl.col("value") * pl.col("usd_per_million") / 1e6).alias("usd"))
+    priced = price(usage, catalog).with_columns((pl.col("value") * pl.col("usd_per_million") / 1e6).alias("usd"))
     weights = priced.group_by("day", "provider", "project", "model").agg(pl.col("usd").sum())
     weights = weights.filter(pl.col("usd") > 0).with_columns(
         (pl.col("usd") / pl.col("usd").sum().over("day", "provider", "project")).alias("share"))
@@ -73,37 +75,45 @@ def _split_unnamed(unnamed: pl.DataFrame, store: Store, provider: str | None, pr
     )
 
 
-def _dollar_rows(store: Store, by: str, provider: str | None, project: str | None) -> pl.DataFrame:
-    lines = _cost_lines(store, provider, project)
+def _dollar_rows(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, catalog: pl.DataFrame | None, by: str,
+                 provider: str | None, project: str | None) -> pl.DataFrame:
+    lines = _cost_lines(cost_lines, provider, project)
     if by != "model":
         return lines.collect()
     named = lines.filter(pl.col("model").is_not_null()).collect()
     unnamed = lines.filter(pl.col("model").is_null()).group_by("day", "provider", "project").agg(pl.col("value").sum()).collect()
     if unnamed.height == 0:
         return named
-    return pl.concat([named, _split_unnamed(unnamed, store, provider, project).select(named.columns)])
+    if catalog is None:
+        from finops.models.pricing.catalog import load_catalog
+
+        catalog = load_catalog()
+    return pl.concat([named, _split_unnamed(unnamed, billed_usage, catalog, provider, project).select(named.columns)])
 
 
-def estimated_share(store: Store) -> float:
+def estimated_share(cost_lines: pl.LazyFrame) -> float:
     """Share of inference dollars whose model is estimated from tokens (lines that name none)."""
-    t = _cost_lines(store, None, None).select(pl.col("value").sum().alias("all"),
+    t = _cost_lines(cost_lines, None, None).select(pl.col("value").sum().alias("all"),
                                               pl.col("value").filter(pl.col("model").is_null()).sum().alias("unnamed")).collect()
     total = float(t["all"][0] or 0.0)
     return float(t["unnamed"][0] or 0.0) / total if total else 0.0
 
 
-def daily_series(store: Store, metric: str = "dollars", by: str = "total", provider: str | None = None,
-                 project: str | None = None, until: date | None = None) -> pl.DataFrame:
+def daily_series(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, metric: str = "dollars", by: str = "total",
+                 provider: str | None = None, project: str | None = None, until: date | None = None,
+                 catalog: pl.DataFrame | None = None) -> pl.DataFrame:
     """Columns day, series, value: one row per UTC day for every series, gaps filled with 0.
 
     `provider`/`project` narrow the data first (budgets); `until` cuts it (as-of reports).
+    `catalog` prices metered tokens to split dollar lines that name no model (by="model"
+    only); None means the packaged default catalog.
     """
     if by not in BY_VALUES:
         raise ValueError(f"unknown --by {by!r}: use one of {', '.join(BY_VALUES)}")
     if metric == "dollars":
-        rows = _dollar_rows(store, by, provider, project)
+        rows = _dollar_rows(cost_lines, billed_usage, catalog, by, provider, project)
     elif metric == "tokens":
-        rows = _usage(store, provider, project).collect()
+        rows = _usage(billed_usage, provider, project).collect()
     else:
         raise ValueError(f"unknown metric {metric!r}")
     if until is not None:
@@ -130,10 +140,10 @@ def fill_days(daily: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts).sort("series", "day")
 
 
-def daily_tasks(store: Store, by: str = "total", provider: str | None = None, project: str | None = None,
+def daily_tasks(requests: pl.LazyFrame, by: str = "total", provider: str | None = None, project: str | None = None,
                 until: date | None = None) -> pl.DataFrame:
     """Columns day, series, tasks: distinct logged task ids per UTC day of their first request."""
-    lf = store.scan("requests").select(
+    lf = requests.select(
         pl.col("ts"), pl.col("provider").str.to_lowercase().alias("provider"), pl.col("project_id").alias("project"),
         "model", "task_id").filter(pl.col("task_id").is_not_null())
     lf = _scope(lf, provider, project)
@@ -143,9 +153,9 @@ def daily_tasks(store: Store, by: str = "total", provider: str | None = None, pr
     return out.filter(pl.col("day") <= until) if until is not None else out
 
 
-def hour_profile(store: Store, provider: str | None = None, project: str | None = None) -> np.ndarray | None:
+def hour_profile(requests: pl.LazyFrame, provider: str | None = None, project: str | None = None) -> np.ndarray | None:
     """Share of logged requests by UTC hour of day (24 values), or None with no log to go by."""
-    lf = _scope(store.scan("requests").select(
+    lf = _scope(requests.select(
         pl.col("ts").dt.hour().alias("hour"), pl.col("provider").str.to_lowercase().alias("provider"),
         pl.col("project_id").alias("project")), provider, project)
     counts = lf.group_by("hour").agg(pl.len().alias("n")).collect()

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
+from finops.services import forecast as service
+from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import holiday_countries, period_of
 from finops.tui.data.series import ChartSpec, Mark, Series, band_series, holiday_marks
@@ -115,9 +116,6 @@ def _interval_of_sum(fc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
 
 def load_forecast(ctx: DashboardContext, filters: Filters, metric: str = "dollars", by: str = "provider",
                   horizon: int = 30) -> ForecastData:
-    service = optional_module("finops.models.forecast.service", "Forecast", "the forecast model is not installed in this build yet")
-    if isinstance(service, NotAvailable):
-        raise Unavailable(service)
     from finops.models.forecast.guard import trough_guard
     from finops.models.forecast.model import forecast
 

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import polars as pl
 
-from finops.tui.data.availability import NotAvailable, optional_module
+from finops.services import forecast as service
+from finops.tui.data.availability import NotAvailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import Extra, period_of
 from finops.tui.filters import Filters
@@ -96,13 +97,6 @@ def overview_extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
 
 
 def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
-    service = optional_module("finops.models.forecast.service", "Forecast", "the forecast model is not installed in this build")
-    if isinstance(service, NotAvailable):
-        return OverviewExtras((
-            Extra("Budget", missing=NotAvailable("Budget", "budgets are not available in this build", "models/forecast adds them")),
-            Extra("Month-end forecast", missing=service),
-            Extra("Quota headroom", missing=NotAvailable("Quota", "quota tracking is not available in this build")),
-        ))
     spec = service.calendar_spec(ctx.settings.config)
     _, end = period_of(ctx, filters)
     extras: list[Extra] = []
@@ -115,9 +109,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         # Short lines: a figure is ~22 columns wide in an 80-column terminal.
         extras.append(Extra("Month-end forecast", (_money(mean), f"80%: {_money(lo)}–{_money(hi)}", "inference only"), "estimated"))
 
-    from finops.models.forecast import budgets as budget_mod
-
-    if not budget_mod.load_budgets(ctx.settings.config):
+    if not service.load_budgets(ctx.settings.config):
         missing = NotAvailable("Budget", "no budgets configured", "add [[budgets]] (name, monthly_usd, reset_timezone) to finops.toml")
         extras += [Extra("Budget", missing=missing), Extra("Quota headroom", missing=missing)]
         return OverviewExtras(tuple(extras))
