@@ -40,12 +40,7 @@ KEYS = ("name", "monthly_cost", "currency", "start", "end", "driver", "service_c
 
 
 def _drivers() -> tuple[str, ...]:
-    try:
-        from finops.models.cogs.config import DRIVERS
-
-        return (AllocationDriver.DIRECT, *DRIVERS)
-    except ImportError:
-        return AllocationDriver.ALL
+    return (AllocationDriver.DIRECT, *AllocationDriver.RULES)
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,16 @@ class AllocationDriver:
     STORED_VECTORS: Final = "stored_vectors"
     REVIEWED_ITEMS: Final = "reviewed_items"
     FIXED: Final = "fixed"  # fixed shares declared in finops.toml
+    # Drivers only an allocation rule names (never written on a line by an ingester).
+    TASKS: Final = "tasks"
+    TOKEN_COST: Final = "token_cost"  # tokens weighed by their catalog price
 
     ALL: Final = (DIRECT, REQUESTS, TOKENS, RETRIEVAL_CALLS, STORED_VECTORS, REVIEWED_ITEMS, FIXED)
+    # What a rule or a contract may spread a shared line by: measured from the requests table,
+    # from the metered quantity of lines already attributed to a feature, or fixed shares.
+    FROM_REQUESTS: Final = (REQUESTS, TASKS, TOKENS, TOKEN_COST)
+    FROM_LINES: Final = (RETRIEVAL_CALLS, STORED_VECTORS, REVIEWED_ITEMS)
+    RULES: Final = (*FROM_REQUESTS, *FROM_LINES, FIXED)
 
 
 BILLED_USAGE: Final = pl.Schema(

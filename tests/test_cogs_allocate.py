@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from finops.schema import COST_LINES_TABLE, REQUESTS
 from finops.models.cogs.allocate import allocate
-from finops.models.cogs.config import CogsRules
+from finops.models.cogs.rules import CogsRules
 from finops.models.cogs.drivers import DRIVER_SCHEMA, build_drivers, request_drivers
 from finops.models.cogs.fx import Rates
 from finops.models.cogs.rounding import bill_cents, split_cents

@@ -18,7 +18,7 @@ from finops.config import ConfigFile
 from finops.errors import ConfigError, CurrencyError, InputError
 from finops.schema import COST_LINES_TABLE, line_id
 from finops.store import Store
-from finops.models.cogs import report
+from finops.services import cogs as report
 
 REPO = Path(__file__).resolve().parents[1]
 MONTH = "2026-10"

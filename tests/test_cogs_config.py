@@ -8,8 +8,8 @@ import pytest
 
 from finops.config import ConfigFile
 from finops.errors import ConfigError
-from finops.models.cogs.config import parse_rules
-from finops.models.cogs.fx import CurrencySettings
+from finops.services.cogs_rules import parse_rules
+from finops.services.currency import currency_settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def test_sample_config_parses():
     assert rules.fixed_shares["contract"]["support-chat"] == 40
     assert rules.revenue["code-agent"].monthly_fixed() == 39.0 * 60
     assert rules.team_of("support-ja") == "support"
-    cur = CurrencySettings.from_config(cfg)
+    cur = currency_settings(cfg)
     assert cur.reporting_currency == "USD" and cur.rates_path == REPO / "sample_data" / "fx_rates.csv"
 
 
@@ -77,9 +77,9 @@ def test_bad_cogs_config_is_one_line_naming_key_and_line(tmp_path, text, key, li
 )
 def test_bad_display_keys(tmp_path, text, key):
     with pytest.raises(ConfigError, match=rf"finops.toml:2: {key}:"):
-        CurrencySettings.from_config(load(tmp_path, text))
+        currency_settings(load(tmp_path, text))
 
 
 def test_rates_path_is_relative_to_the_config_file(tmp_path):
-    cur = CurrencySettings.from_config(load(tmp_path, "[display]\nfx_rates = 'rates/fx.csv'\n"))
+    cur = currency_settings(load(tmp_path, "[display]\nfx_rates = 'rates/fx.csv'\n"))
     assert cur.rates_path == tmp_path / "rates" / "fx.csv"

@@ -13,7 +13,7 @@ import pytest
 
 from finops.config import ConfigFile
 from finops.store import Store
-from finops.models.cogs import report
+from finops.services import cogs as report
 from finops.models.cogs.statement import statement
 from finops.models.cogs.whatif import CacheHitRate, MoveModel, PriceChange
 

@@ -10,7 +10,7 @@ import pytest
 from finops.errors import InputError
 from finops.schema import COST_LINES_TABLE
 from finops.models.cogs.allocate import allocate
-from finops.models.cogs.config import CogsRules, Revenue
+from finops.models.cogs.rules import CogsRules, Revenue
 from finops.models.cogs.drivers import DRIVER_SCHEMA
 from finops.models.cogs.fx import Rates
 from finops.models.cogs.review import review_summary

@@ -333,7 +333,7 @@ async def test_missing_analytics_module_shows_a_plain_panel(
     for name in list(sys.modules):
         if name.startswith(("finops.models.forecast", "finops.reconcile", "finops.models.cogs", "finops.models.energy")):
             monkeypatch.delitem(sys.modules, name)
-    for name in ("finops.models.forecast", "finops.reconcile", "finops.models.cogs", "finops.models.cogs.report", "finops.models.energy"):
+    for name in ("finops.models.forecast", "finops.reconcile", "finops.models.cogs", "finops.services.cogs", "finops.models.energy"):
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
     app = make_app(dash_home)
     async with app.run_test(size=(100, 30)) as pilot:

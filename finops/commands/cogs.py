@@ -13,7 +13,7 @@ from finops.output import Format
 if TYPE_CHECKING:
     import polars as pl
 
-    from finops.models.cogs.report import CogsSetup
+    from finops.services.cogs import CogsSetup
 
 
 class By(str, Enum):
@@ -29,14 +29,14 @@ FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json"
 
 def _open() -> tuple[object, "CogsSetup"]:
     from finops.commands._common import get_settings, get_store
-    from finops.models.cogs.report import CogsSetup
+    from finops.services.cogs import CogsSetup
 
     settings = get_settings()
     return get_store(settings), CogsSetup.from_config(settings.config)
 
 
 def _month(store: object, month: str | None) -> str:
-    from finops.models.cogs.report import months_with_costs, resolve_months
+    from finops.services.cogs import months_with_costs, resolve_months
 
     if month:
         return resolve_months(store, [month])[0]  # type: ignore[arg-type]
@@ -71,7 +71,7 @@ def _table_view(frame: "pl.DataFrame") -> "pl.DataFrame":
 def _overview(store: object, setup: "CogsSetup", months: list[str], by: By) -> tuple["pl.DataFrame", str]:
     import polars as pl
 
-    from finops.models.cogs import report
+    from finops.services import cogs as report
     from finops.models.cogs import unit_economics as ue
 
     alloc = report.allocation(store, setup, months)  # type: ignore[arg-type]
@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from finops.output import emit
-        from finops.models.cogs.report import months_with_costs
+        from finops.services.cogs import months_with_costs
 
         store, setup = _open()
         months = months_with_costs(store) if month == "all" else [_month(store, month)]  # type: ignore[arg-type]
@@ -147,7 +147,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.errors import InputError
         from finops.output import emit
-        from finops.models.cogs import report
+        from finops.services import cogs as report
 
         if (project is None) == (team is None):
             raise InputError("statement: give exactly one of --project or --team")
@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
     def review_cmd(month: MonthOpt = None, fmt: FormatOpt = Format.table) -> None:
         """Human review per feature: items reviewed, share of tasks sent to review, cost per item."""
         from finops.output import emit
-        from finops.models.cogs import report
+        from finops.services import cogs as report
 
         store, setup = _open()
         m = _month(store, month)
@@ -219,7 +219,7 @@ def register(app: typer.Typer) -> None:
         """Reprice a month's real usage under another model, cache hit rate or price; actuals side by side."""
         from finops.errors import InputError
         from finops.output import emit
-        from finops.models.cogs import report
+        from finops.services import cogs as report
         from finops.models.cogs.whatif import CacheHitRate, MoveModel
 
         chosen = [x is not None for x in (model, cache_hit_rate, price)]

@@ -74,7 +74,7 @@ def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataF
 
 
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    report = need("finops.models.cogs.report", "cogs")
+    report = need("finops.services.cogs", "cogs")
     frame = report.unit_economics(ctx.store, ctx.config)
     if frame.height == 0:
         return frame
@@ -118,7 +118,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset("reconcile", "day", RECONCILE_KEYS, ("requests", "billed_usage", "cost_lines"), by_range=_reconcile,
                 module="finops.reconcile", stamps=("catalog",)),
         Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
-                module="finops.models.cogs.report", stamps=("catalog", "config:display.fx_rates")),
+                module="finops.services.cogs", stamps=("catalog", "config:display.fx_rates")),
         Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
                 by_range=_forecast, module="finops.services.forecast"),
     )

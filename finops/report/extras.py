@@ -66,7 +66,7 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
 
 def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
     def build() -> Extra:
-        from finops.models.cogs.report import unit_economics
+        from finops.services.cogs import unit_economics
 
         ue = unit_economics(store, config, period.month)
         if ue.height == 0:

@@ -21,7 +21,7 @@ import polars as pl
 
 from finops.errors import CurrencyError
 from finops.schema import AllocationDriver, CostSource, Provenance
-from finops.models.cogs.config import DEFAULT_DRIVERS, DRIVERS, REQUEST_DRIVERS, UNALLOCATED, CogsRules
+from finops.models.cogs.rules import DEFAULT_DRIVERS, DRIVERS, REQUEST_DRIVERS, UNALLOCATED, CogsRules
 from finops.models.cogs.fx import Rates, rate_date_expr
 from finops.models.cogs.rounding import bill_cents, split_cents
 from finops.models.cogs.weights import window_weights

@@ -21,7 +21,7 @@ import polars as pl
 
 from finops.schema import UTC_TS
 from finops.models.cogs import prices
-from finops.models.cogs.config import LINE_DRIVERS, METER_SOURCE, CogsRules
+from finops.models.cogs.rules import LINE_DRIVERS, METER_SOURCE, CogsRules
 
 DRIVER_SCHEMA = pl.Schema(
     {"day": pl.Date, "project_id": pl.String, "feature": pl.String, "driver": pl.String, "quantity": pl.Float64}

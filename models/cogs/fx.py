@@ -15,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.config import ConfigFile
 from finops.errors import CurrencyError, InputError
 
 HEADER = ("date", "base", "quote", "rate")
@@ -24,30 +23,11 @@ DEFAULT_MAX_AGE_DAYS = 7  # covers weekends and bank holidays when reference rat
 
 @dataclass(frozen=True)
 class CurrencySettings:
-    """`[display] reporting_currency`, `fx_rates` and `fx_max_age_days`."""
+    """`[display] reporting_currency`, `fx_rates` and `fx_max_age_days` (read by finops/services/currency.py)."""
 
     reporting_currency: str = "USD"
     rates_path: Path | None = None
     max_age_days: int = DEFAULT_MAX_AGE_DAYS
-
-    @classmethod
-    def from_config(cls, cfg: ConfigFile) -> "CurrencySettings":
-        display = cfg.section("display")
-        currency = display.get("reporting_currency", "USD")
-        if not isinstance(currency, str) or len(currency.strip()) != 3 or not currency.strip().isalpha():
-            cfg.fail("display.reporting_currency", f"must be a 3-letter ISO-4217 code, got {currency!r}")
-        path = display.get("fx_rates")
-        rates_path = None
-        if path is not None:
-            if not isinstance(path, str) or not path.strip():
-                cfg.fail("display.fx_rates", f"must be a file path, got {path!r}")
-            rates_path = Path(path).expanduser()
-            if not rates_path.is_absolute():
-                rates_path = (cfg.path.parent if cfg.path else Path.cwd()) / rates_path
-        age = display.get("fx_max_age_days", DEFAULT_MAX_AGE_DAYS)
-        if isinstance(age, bool) or not isinstance(age, int) or age < 0:
-            cfg.fail("display.fx_max_age_days", f"must be a whole number of days >= 0, got {age!r}")
-        return cls(currency.strip().upper(), rates_path, age)
 
 
 def read_rates(path: Path) -> pl.DataFrame:

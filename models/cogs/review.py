@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from finops.schema import AllocationDriver, CostSource
-from finops.models.cogs.config import CogsRules
+from finops.models.cogs.rules import CogsRules
 from finops.models.cogs.drivers import attributed
 
 

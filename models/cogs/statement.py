@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from finops.errors import InputError
-from finops.models.cogs.config import UNALLOCATED, CogsRules
+from finops.models.cogs.rules import UNALLOCATED, CogsRules
 from finops.models.cogs.unit_economics import with_team
 NO_PROJECT = "(no project)"
 INVOICE = ["ServiceProviderName", "x_Source", "InvoiceId", "BillingCurrency"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from finops.schema import CostSource
-from finops.models.cogs.config import UNALLOCATED, CogsRules
+from finops.models.cogs.rules import UNALLOCATED, CogsRules
 
 GROUPINGS = {
     "feature": ["feature"],

@@ -1,6 +1,6 @@
 """COGS figures for the dashboard: cost per task by feature, inference vs the rest, by source.
 
-A thin adapter over models.cogs.report (imported lazily). COGS is allocated per calendar
+A thin adapter over finops.services.cogs. COGS is allocated per calendar
 month (vendor bills are monthly), so the screen covers every month the date filter
 touches; provider, project and feature filters apply to the allocated lines.
 """
@@ -12,7 +12,9 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
+from finops.models.cogs import unit_economics as ue_mod
+from finops.services import cogs as report
+from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
 from finops.tui.data.series import ChartSpec, Series
@@ -96,11 +98,6 @@ def source_chart(by_source: pl.DataFrame, features: pl.DataFrame, currency: str)
 
 
 def load_cogs(ctx: DashboardContext, filters: Filters) -> CogsData:
-    report = optional_module("finops.models.cogs.report", "COGS", "the COGS model is not installed in this build yet")
-    if isinstance(report, NotAvailable):
-        raise Unavailable(report)
-    from finops.models.cogs import unit_economics as ue_mod
-
     setup = report.CogsSetup.from_config(ctx.settings.config)
     start, end = period_of(ctx, filters)
     available = set(report.months_with_costs(ctx.store))

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from finops.config import ConfigFile
 from finops.tui.filters import Filters, apply
 
 UNATTRIBUTED = "(unattributed)"
@@ -93,11 +94,10 @@ def _rate_date() -> pl.Expr:
     return pl.when(end.is_not_null() & (end > start)).then(last).otherwise(start.dt.date())
 
 
-def to_reporting(frame: pl.LazyFrame, config: object, target: str) -> tuple[pl.LazyFrame, str]:
+def to_reporting(frame: pl.LazyFrame, config: ConfigFile, target: str) -> tuple[pl.LazyFrame, str]:
     """Convert lines in other currencies into `target` at dated rates (models.cogs.fx).
 
-    Returns the frame and a note. When rates are missing or the FX code is absent, the
-    frame is returned unconverted and the note says why (amounts are never taken 1:1).
+    Returns the frame and a note. When rates are missing, the frame is returned unconverted and the note says why (amounts are never taken 1:1).
     """
     needs = (
         frame.filter(pl.col("currency") != target)
@@ -105,14 +105,11 @@ def to_reporting(frame: pl.LazyFrame, config: object, target: str) -> tuple[pl.L
     )
     if needs.height == 0:
         return frame, ""
-    try:
-        from finops.models.cogs.fx import CurrencySettings, Rates
-    except ImportError:
-        return frame, f"{', '.join(sorted(set(needs['currency'])))} lines not converted: no FX code in this build"
     from finops.errors import FinopsError
+    from finops.services.currency import rates as configured_rates
 
     try:
-        rates = Rates.load(CurrencySettings.from_config(config))  # type: ignore[arg-type]
+        rates = configured_rates(config)
         table = rates.rates_for(needs, target)
     except FinopsError as exc:
         return frame, f"not converted to {target}: {exc}"

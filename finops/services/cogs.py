@@ -1,4 +1,4 @@
-"""The COGS edge: read the store and finops.toml, call the pure COGS functions.
+"""COGS from the store: read the stored tables and finops.toml, call the pure COGS models.
 
 The CLI and the dashboard call these; everything below them is pure functions over
 polars frames. `months=None` means every month with cost lines.
@@ -13,15 +13,17 @@ import polars as pl
 
 from finops.config import ConfigFile
 from finops.errors import InputError
-from finops.store import Store
 from finops.models.cogs import allocate as _allocate
 from finops.models.cogs import drivers as _drivers
 from finops.models.cogs import review as _review
 from finops.models.cogs import statement as _statement
 from finops.models.cogs import unit_economics as _ue
 from finops.models.cogs import whatif as _whatif
-from finops.models.cogs.config import CogsRules, parse_rules
 from finops.models.cogs.fx import CurrencySettings, Rates
+from finops.models.cogs.rules import CogsRules
+from finops.services.cogs_rules import parse_rules
+from finops.services.currency import currency_settings
+from finops.store import Store
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class CogsSetup:
 
     @classmethod
     def from_config(cls, config: ConfigFile) -> "CogsSetup":
-        currency = CurrencySettings.from_config(config)
+        currency = currency_settings(config)
         return cls(parse_rules(config), currency, Rates.load(currency))
 
     @property
