@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from finops.cli import app
 from finops.errors import InputError
 from finops.store import Store
-from finops.models.energy.carbon import carbon_by
+from finops.services.energy import carbon_by
 
 MONTH = "2026-10"
 runner = CliRunner()

@@ -9,8 +9,9 @@ import pytest
 
 from finops.rollup import daily_rollup
 from finops.models.energy import data, method
-from finops.models.energy.carbon import GROUPINGS, carbon_by, month_filter, per_request, summarise
-from finops.models.energy.whatif import move, resolve_target, what_if
+from finops.models.energy.carbon import GROUPINGS, month_filter, per_request, summarise
+from finops.models.energy.whatif import move, resolve_target
+from finops.services.energy import carbon_by, what_if
 from finops.models.pricing.catalog import load_catalog, price
 
 MONTH = "2026-10"

@@ -6,7 +6,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.config import ConfigFile
-from finops.export.context import Context, DatasetUnavailable
+from finops.export.context import Context
 from finops.export.writer import ExportResult, export
 from finops.store import Store
 
@@ -107,14 +106,6 @@ def test_derived_datasets_total_to_the_store(derived: dict[str, ExportResult], s
     actual = fc.filter((pl.col("kind") == "actual") & (pl.col("metric") == "tokens"))["value"].sum()
     all_tokens = sample_store.scan("billed_usage").filter(pl.col("token_class") != "requests").select(pl.col("quantity").sum())
     assert actual == pytest.approx(all_tokens.collect().item())
-
-
-def test_missing_module_is_a_one_line_error(sample_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "finops.reconcile", None)  # as if that engineer's module were not installed
-    with pytest.raises(DatasetUnavailable, match=r"--dataset reconcile: needs finops\.reconcile") as info:
-        export("reconcile", "csv", tmp_path / "out", ctx=Context(sample_store), state_dir=tmp_path / "state")
-    assert info.value.exit_code == 2 and "\n" not in info.value.one_line()
-    assert not (tmp_path / "out").exists()
 
 
 def _cli(*args: str) -> tuple[int, str, str]:

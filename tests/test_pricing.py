@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from finops.config import ConfigFile
 from finops.errors import ConfigError, PricingError
-from finops.models.pricing.catalog import configured_catalog, cost, default_catalog_path, load_catalog, price, read_catalog, resolve_models
+from finops.models.pricing.catalog import cost, default_catalog_path, load_catalog, price, read_catalog, resolve_models
+from finops.services.pricing import configured_catalog
 
 HEADER = "provider,model,token_class,usd_per_million,effective_from,effective_to,source_url,as_of\n"
 O3_CUT = date(2025, 6, 10)

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from finops.cli import app
 from finops.errors import PricingError
 from finops.store import Store
-from finops.models.pricing.reprice import reprice
+from finops.services.pricing import reprice
 
 HEADER = "provider,model,token_class,usd_per_million,effective_from,effective_to,source_url,as_of\n"
 runner = CliRunner()

@@ -147,13 +147,17 @@ def test_optional_sections_state_their_figures_or_their_absence(october, store) 
         assert billed == money(_billed(store, date(2026, 10, 1), date(2026, 10, 31)))
 
 
-def test_missing_module_is_said_plainly(store, config, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_section_that_cannot_compute_is_said_plainly(store, tmp_path: Path) -> None:
     from finops.report import extras
     from finops.report.figures import period_for
 
-    monkeypatch.setattr(extras, "_installed", lambda module: module != "finops.models.energy.carbon")
-    e = extras.carbon(store, period_for(store, MONTH))
-    assert not e.available and "finops.models.energy.carbon is not installed" in e.note
+    # EUR reporting with no rates file: COGS cannot convert the USD lines, and says so.
+    path = tmp_path / "finops.toml"
+    path.write_text('[display]\nreporting_currency = "EUR"\n')
+    e = extras.cogs(store, ConfigFile.load(path), period_for(store, MONTH))
+    assert not e.available
+    assert e.note.startswith("could not produce this month's cogs: currency error: no USD->EUR exchange rate"), e.note
+    assert extras.carbon(store, period_for(store, MONTH)).available  # the other sections still compute
 
 
 def test_in_progress_month(november, store) -> None:

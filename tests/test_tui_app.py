@@ -323,29 +323,6 @@ async def test_a_failing_load_is_a_notification_and_a_panel_not_a_crash(
         assert app.current_mode == "sources"
 
 
-async def test_missing_analytics_module_shows_a_plain_panel(
-    dash_home: Path, monkeypatch: pytest.MonkeyPatch, fresh_cache: None
-) -> None:
-    import sys
-
-    from finops.tui.widgets.notice import Notice
-
-    for name in list(sys.modules):
-        if name.startswith(("finops.models.forecast", "finops.reconcile", "finops.models.cogs", "finops.models.energy")):
-            monkeypatch.delitem(sys.modules, name)
-    for name in ("finops.models.forecast", "finops.reconcile", "finops.models.cogs", "finops.services.cogs", "finops.models.energy"):
-        monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
-    app = make_app(dash_home)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        for key in "3456":
-            await pilot.press(key)
-            await settle(pilot)
-            notice = app.screen.query_one("#notice", Notice)
-            assert notice.display, app.current_mode
-            assert "not available" in notice.info.reason
-
-
 def test_finops_without_a_command_opens_the_dashboard(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

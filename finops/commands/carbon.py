@@ -79,8 +79,9 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_settings, get_store
         from finops.output import emit
-        from finops.models.energy.carbon import GROUPINGS, carbon_by, months
-        from finops.models.pricing.catalog import configured_catalog
+        from finops.models.energy.carbon import GROUPINGS
+        from finops.services.energy import carbon_by, months
+        from finops.services.pricing import configured_catalog
 
         if by not in GROUPINGS:
             from finops.errors import InputError
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
         prices = configured_catalog(settings.config, catalog)  # --catalog, else [pricing] override, over the default
         keys = GROUPINGS[by]
         if what_if_model or what_if_region:
-            from finops.models.energy.whatif import what_if
+            from finops.services.energy import what_if
 
             have = months(store)
             if not have:

@@ -2,7 +2,7 @@
 
 Never prompts; logs go to stderr through `logging`. Exit codes (docs/export.md):
 0 exported (or everything already up to date), 1 nothing to export (no data in the
-selection), 2 bad input or config (or the dataset's module is missing), 4 a source failed
+selection), 2 bad input or config, 4 a source failed
 (--sync-first could not sync, or the store cannot be read), 5 output or state not writable.
 """
 
@@ -40,12 +40,8 @@ class _StderrLogging:
 
 def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
     """Run the connectors' sync; the exit code to end with (0, or 4 when a source failed)."""
-    from finops.export.context import DatasetUnavailable
+    from finops.connectors.sync import sync_all
 
-    try:
-        from finops.connectors.sync import sync_all
-    except ImportError as exc:
-        raise DatasetUnavailable(f"--sync-first: connectors.sync does not import in this installation ({exc})") from None
     code = EXIT_OK
     for r in sync_all(settings):
         if getattr(r, "error", None):

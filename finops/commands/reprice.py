@@ -25,8 +25,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_settings, get_store, option_day
         from finops.output import emit
-        from finops.models.pricing.catalog import configured_catalog
-        from finops.models.pricing.reprice import reprice
+        from finops.services.pricing import configured_catalog, reprice
 
         settings = get_settings()
         frame = reprice(get_store(settings), catalog, merge=not replace, current=configured_catalog(settings.config),

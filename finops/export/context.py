@@ -2,51 +2,27 @@
 
 The version stamp of a period ("inputs") is a hash of what its file is computed from:
 the store partitions it reads (size and mtime: the store rewrites a month only when its
-rows change), the config text, the price catalog and the data files of the model behind
-the dataset. Equal stamps mean the period cannot have changed, so an incremental run
+rows change), the config text, the price catalog and the data files bundled with the model
+behind the dataset. Equal stamps mean the period cannot have changed, so an incremental run
 skips it without reading a row.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
-import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from types import ModuleType
 
 import polars as pl
 
 from finops.config import ConfigFile, Settings
 from finops.context import Context as CoreContext
-from finops.errors import FinopsError
 from finops.export.settings import ExportSettings
 from finops.store import Store, layout
 
-log = logging.getLogger("finops.export")
-
 # Bump when an export's columns or derivations change: every period then re-exports once.
 EXPORT_VERSION = "1"
-
-
-class DatasetUnavailable(FinopsError):
-    """A dataset whose module is not installed (or does not import) in this build."""
-
-    title = "export"
-    exit_code = 2
-
-
-def need(module: str, dataset: str) -> ModuleType:
-    """Import the module behind a dataset, or say plainly that this build lacks it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise DatasetUnavailable(
-            f"--dataset {dataset}: needs {module}, which does not import in this installation ({exc})"
-        ) from None
 
 
 def _file_stamp(path: Path) -> str:
@@ -75,19 +51,13 @@ class Context:
         return CoreContext.build(Settings(self.store.root.parent, self.config), store=self.store)
 
     @cached_property
-    def catalog(self) -> pl.DataFrame | None:
-        """The configured price catalog, or None when models.pricing is not installed (no list prices)."""
-        try:
-            return self.context.catalog
-        except ImportError as exc:
-            log.warning("no price catalog (%s): ListUnitPrice stays empty and ListCost = BilledCost", exc)
-            return None
+    def catalog(self) -> pl.DataFrame:
+        """The configured price catalog ([pricing] override merged over the default), from the entry point's context."""
+        return self.context.catalog
 
     @cached_property
     def catalog_stamp(self) -> str:
         cat = self.catalog
-        if cat is None:
-            return "no-catalog"
         return hashlib.sha256(cat.sort(cat.columns).write_csv().encode()).hexdigest()
 
     def partitions(self, tables: tuple[str, ...], month: str | None = None) -> list[str]:
@@ -100,16 +70,9 @@ class Context:
                 out.append(f"{table}/{m}/" + (",".join(_file_stamp(p) for p in parts) or "absent"))
         return out
 
-    def data_files(self, module: str) -> list[str]:
-        """Stamps of the CSV data files shipped beside a model package (energy tables, ...)."""
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            return [f"{module}:absent"]
-        if spec is None or not spec.submodule_search_locations:
-            return [f"{module}:absent"]
-        folder = Path(next(iter(spec.submodule_search_locations)))
-        return [_file_stamp(p) for p in sorted(folder.glob("*.csv"))]
+    def data_files(self, folder: Path) -> list[str]:
+        """Stamps of the CSV data files shipped with a model package (the energy tables, ...)."""
+        return [_file_stamp(p) for p in sorted(folder.glob("*.csv"))] or [f"{folder.name}:absent"]
 
     def config_file(self, dotted: str) -> list[str]:
         """Stamp of a file named in finops.toml (e.g. display.fx_rates), relative to the config file."""

@@ -2,9 +2,9 @@
 
 Store datasets (costs, usage, requests, carbon) are built one month at a time from that
 month's store partitions, so memory stays bounded by a month. Derived datasets
-(reconcile, cogs, forecast) come from modules other engineers own: they are imported
-lazily, built once for the selected months and split; a missing module is a one-line
-error naming it. Columns of every dataset are listed in docs/export.md.
+(reconcile, cogs, forecast) are built once for the selected months and split; their
+modules are imported when the dataset is exported. Columns of every dataset are listed
+in docs/export.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from datetime import date
 import polars as pl
 
 from finops.export import periods
-from finops.export.context import Context, need
+from finops.export.context import Context
+from finops.models.energy import data as energy_data
 from finops.schema import BILLED_USAGE_TABLE
 
 MonthBuild = Callable[[Context, str], pl.DataFrame]
@@ -31,8 +32,7 @@ class Dataset:
     tables: tuple[str, ...]  # store tables it reads; the first lists its months
     by_month: MonthBuild | None = None
     by_range: RangeBuild | None = None
-    module: str | None = None  # the optional module that provides it
-    stamps: tuple[str, ...] = ()  # extra inputs: "catalog", "data:<package>", "config:<dotted key>"
+    stamps: tuple[str, ...] = ()  # extra inputs: "catalog", "data:energy", "config:<dotted key>"
 
 
 def _month(ctx: Context, table: str, column: str, month: str) -> pl.LazyFrame:
@@ -60,7 +60,8 @@ CARBON_KEYS = ["day", "provider", "model", "project_id", "feature"]
 
 
 def _carbon(ctx: Context, month: str) -> pl.DataFrame:
-    carbon = need("finops.models.energy.carbon", "carbon")
+    from finops.models.energy import carbon
+
     req = carbon.per_request(_month(ctx, "requests", "ts", month), catalog=ctx.catalog)
     return carbon.summarise(req.with_columns(pl.col("ts").dt.date().alias("day")), CARBON_KEYS).collect()
 
@@ -69,13 +70,15 @@ RECONCILE_KEYS = ("day", "provider", "project_id", "api_key_id", "model", "token
 
 
 def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    rec = need("finops.reconcile", "reconcile")
-    return rec.reconcile(ctx.store, since, until, catalog=ctx.context.catalog, thresholds=ctx.context.thresholds).by("day")
+    from finops.reconcile import reconcile
+
+    return reconcile(ctx.store, since, until, catalog=ctx.context.catalog, thresholds=ctx.context.thresholds).by("day")
 
 
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
-    report = need("finops.services.cogs", "cogs")
-    frame = report.unit_economics(ctx.store, ctx.config)
+    from finops.services import cogs
+
+    frame = cogs.unit_economics(ctx.store, ctx.config)
     if frame.height == 0:
         return frame
     if since:
@@ -113,14 +116,14 @@ DATASETS: dict[str, Dataset] = {
                 ("cost_lines", "billed_usage"), by_month=_costs, stamps=("catalog",)),
         Dataset("usage", "charge_period_start", BILLED_USAGE_TABLE.key, ("billed_usage",), by_month=_usage),
         Dataset("requests", "ts", ("ts", "request_id"), ("requests",), by_month=_requests),
-        Dataset("carbon", "day", tuple(CARBON_KEYS), ("requests",), by_month=_carbon, module="finops.models.energy.carbon",
-                stamps=("catalog", "data:models.energy")),
+        Dataset("carbon", "day", tuple(CARBON_KEYS), ("requests",), by_month=_carbon,
+                stamps=("catalog", "data:energy")),
         Dataset("reconcile", "day", RECONCILE_KEYS, ("requests", "billed_usage", "cost_lines"), by_range=_reconcile,
-                module="finops.reconcile", stamps=("catalog",)),
+                stamps=("catalog",)),
         Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
-                module="finops.services.cogs", stamps=("catalog", "config:display.fx_rates")),
+                stamps=("catalog", "config:display.fx_rates")),
         Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
-                by_range=_forecast, module="finops.services.forecast"),
+                by_range=_forecast),
     )
 }
 
@@ -131,8 +134,8 @@ def stamp_parts(ctx: Context, ds: Dataset, month: str | None) -> list[str]:
     for extra in ds.stamps:
         if extra == "catalog":
             parts.append(ctx.catalog_stamp)
-        elif extra.startswith("data:"):
-            parts += ctx.data_files(extra[5:])
+        elif extra == "data:energy":
+            parts += ctx.data_files(energy_data.folder())
         elif extra.startswith("config:"):
             parts += ctx.config_file(extra[7:])
     return parts

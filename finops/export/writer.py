@@ -22,7 +22,7 @@ import polars as pl
 
 from finops.errors import InputError
 from finops.export import files, periods
-from finops.export.context import Context, need
+from finops.export.context import Context
 from finops.export.datasets import DATASETS, Dataset, month_expr, stamp_parts
 from finops.export.state import ExportState, locked, target_key
 
@@ -134,8 +134,6 @@ def export(dataset: str, fmt: str, out_dir: Path, since: date | None = None, unt
     if since and until and since > until:
         raise InputError(f"--since {since} is after --until {until}")
     ds = DATASETS[dataset]
-    if ds.module:
-        need(ds.module, dataset)
     out_dir = Path(out_dir).expanduser().resolve()
     result = ExportResult(dataset, fmt, out_dir)
     t0 = time.perf_counter()

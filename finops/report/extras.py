@@ -1,19 +1,23 @@
-"""Optional report sections from other modules: reconciliation, COGS and carbon.
+"""The report's reconciliation, COGS and carbon sections.
 
-Each is imported only if its module is installed; when it is not, or when it cannot compute
-for this month, the section says so plainly instead of disappearing.
+When one cannot compute for this month (no data, a missing exchange rate, a bad input),
+the section says so plainly instead of disappearing or sinking the whole report.
 """
 
 from __future__ import annotations
 
-import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from finops.config import ConfigFile
 from finops.context import Context
+from finops.errors import FinopsError
+from finops.reconcile import reconcile
 from finops.report.figures import Period
+from finops.services.cogs import unit_economics
+from finops.services.energy import carbon_by
 from finops.store import Store
 
 
@@ -28,26 +32,15 @@ class Extra:
     money_columns: tuple[str, ...] = ()
 
 
-def _installed(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _guarded(key: str, title: str, module: str, build) -> Extra:  # type: ignore[no-untyped-def]
-    if not _installed(module):
-        return Extra(key, title, False, f"{module} is not installed in this build, so this report has no {title.lower()}.")
+def _guarded(key: str, title: str, build: Callable[[], Extra]) -> Extra:
     try:
         return build()
-    except Exception as exc:  # noqa: BLE001 - another team's module must not sink the whole report
-        return Extra(key, title, False, f"{module} could not produce this month's figures: {type(exc).__name__}: {exc}")
+    except FinopsError as exc:  # an input the user can fix: say it in the section, keep the rest of the report
+        return Extra(key, title, False, f"could not produce this month's {title.lower()}: {exc.one_line()}")
 
 
 def reconciliation(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
-        from finops.reconcile import reconcile
-
         res = reconcile(ctx.store, period.first, period.as_of, catalog=ctx.catalog, thresholds=ctx.thresholds)
         s = res.summary
         summary = [
@@ -61,13 +54,11 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
         return Extra("reconciliation", "Reconciliation", True, "Local request log against metered usage and the bill.",
                      summary, table, ("dollar_impact",))
 
-    return _guarded("reconciliation", "Reconciliation", "finops.reconcile", build)
+    return _guarded("reconciliation", "Reconciliation", build)
 
 
 def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
     def build() -> Extra:
-        from finops.services.cogs import unit_economics
-
         ue = unit_economics(store, config, period.month)
         if ue.height == 0:
             return Extra("cogs", "COGS", False, f"no cost lines to allocate in {period.month}")
@@ -80,13 +71,11 @@ def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
         return Extra("cogs", "COGS", True, "Every cost line allocated to features (models/cogs); margins from [cogs.revenue].",
                      summary, table, ("cost",))
 
-    return _guarded("cogs", "COGS", "finops.models.cogs", build)
+    return _guarded("cogs", "COGS", build)
 
 
 def carbon(store: Store, period: Period) -> Extra:
     def build() -> Extra:
-        from finops.models.energy.carbon import carbon_by
-
         frame = carbon_by(store, "provider", period.month)
         if frame.height == 0:
             return Extra("carbon", "Carbon", False, f"no logged requests in {period.month}")
@@ -102,4 +91,4 @@ def carbon(store: Store, period: Period) -> Extra:
         return Extra("carbon", "Carbon", True, "Per-request estimates of logged traffic (models/energy); ranges, not measurements.",
                      summary, table)
 
-    return _guarded("carbon", "Carbon", "finops.models.energy.carbon", build)
+    return _guarded("carbon", "Carbon", build)

@@ -4,7 +4,8 @@ The figures are sums of the per-request estimates (models/energy/requests.py), s
 grouping adds up to the same total. Ratios are taken over the rows that have an estimate:
 tokens per Wh (low = tokens / wh_high, high = tokens / wh_low) and dollars per kg CO2e
 (low = cost / gco2e_high). Everything is estimated; the cost is the catalog price of the
-logged tokens, not the invoice. The dashboard and the report call `carbon_by`.
+logged tokens, not the invoice. Pure over the requests frame: finops/services/energy.py
+reads the store and calls `carbon_of`; the dashboard, the report and the CLI call it there.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import datetime, timezone
 import polars as pl
 
 from finops.errors import InputError
-from finops.store import Store
 from finops.models.energy.method import LEVELS
 from finops.models.energy.requests import F, per_request
 
@@ -28,7 +28,7 @@ GROUPINGS: dict[str, list[str]] = {
     "provider": ["provider"],
 }
 
-__all__ = ["GROUPINGS", "carbon_by", "month_filter", "per_request", "requests_for", "summarise", "months"]
+__all__ = ["GROUPINGS", "carbon_of", "month_filter", "per_request", "summarise", "months_of", "in_month"]
 
 
 def month_filter(month: str) -> pl.Expr:
@@ -41,15 +41,15 @@ def month_filter(month: str) -> pl.Expr:
     return (pl.col("ts") >= start) & (pl.col("ts") < end)
 
 
-def months(store: Store) -> list[str]:
+def months_of(requests: pl.LazyFrame) -> list[str]:
     """UTC months (YYYY-MM) that have request rows, oldest first."""
-    got = store.scan("requests").select(pl.col("ts").dt.strftime("%Y-%m").unique().alias("m")).collect()
+    got = requests.select(pl.col("ts").dt.strftime("%Y-%m").unique().alias("m")).collect()
     return sorted(m for m in got["m"].to_list() if m)
 
 
-def requests_for(store: Store, month: str | None = None) -> pl.LazyFrame:
-    lf = store.scan("requests")
-    return lf.filter(month_filter(month)) if month else lf
+def in_month(requests: pl.LazyFrame, month: str | None = None) -> pl.LazyFrame:
+    """The requests of one UTC month (all of them for None)."""
+    return requests.filter(month_filter(month)) if month else requests
 
 
 def summarise(req: F, keys: list[str]) -> F:
@@ -90,10 +90,10 @@ def summarise(req: F, keys: list[str]) -> F:
     return out.collect() if isinstance(req, pl.DataFrame) else out
 
 
-def carbon_by(store: Store, by: str = "feature", month: str | None = None, *, gpu: str = "H100",
+def carbon_of(requests: pl.LazyFrame, by: str = "feature", month: str | None = None, *, gpu: str = "H100",
               catalog: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Wh, gCO2e, tokens per Wh, cost and cost per kg CO2e (low/mid/high) grouped by `by`."""
+    """Wh, gCO2e, tokens per Wh, cost and cost per kg CO2e (low/mid/high) of `requests` grouped by `by`."""
     if by not in GROUPINGS:
         raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    req = per_request(requests_for(store, month), gpu=gpu, catalog=catalog)
+    req = per_request(in_month(requests, month), gpu=gpu, catalog=catalog)
     return summarise(req, GROUPINGS[by]).collect()

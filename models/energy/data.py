@@ -45,8 +45,13 @@ _GPUS = (_Column("gpu", "str"), _Column("memory_gb", "float", positive=True), _C
          _Column("bf16_dense_tflops", "float", positive=True), _Column("hbm_tb_s", "float", positive=True), _Column("source", "str"))
 
 
+def folder() -> Path:
+    """Where the bundled CSV tables live."""
+    return Path(str(resources.files("finops.models.energy")))
+
+
 def bundled(name: str) -> Path:
-    return Path(str(resources.files("finops.models.energy").joinpath(name)))
+    return folder() / name
 
 
 def _read(path: Path, columns: tuple[_Column, ...]) -> list[dict[str, object]]:

@@ -6,6 +6,7 @@ model, embedding requests to an embedding model); the rest stays where it is. A 
 a provider without cache-write pricing (OpenAI) bills cache-write tokens as plain input,
 which is how that provider counts them. A region move changes the grid intensity only:
 the energy is the same, and so is the catalog cost (regional price uplifts are ignored).
+Pure over the requests frame; finops/services/energy.py reads the store.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from finops.errors import InputError
-from finops.store import Store
 from finops.models.energy import data
-from finops.models.energy.carbon import GROUPINGS, requests_for, summarise
+from finops.models.energy.carbon import GROUPINGS, in_month, summarise
 from finops.models.energy.requests import per_request, resolve_param_models
 
 COMPARED = ("wh_low", "wh_mid", "wh_high", "gco2e_low", "gco2e_mid", "gco2e_high", "cost_usd")
@@ -96,7 +96,7 @@ def move(lf: pl.LazyFrame, target: Target | None = None, region: str | None = No
     return lf
 
 
-def what_if(store: Store, month: str, *, model: str | None = None, region: str | None = None, by: str = "month",
+def what_if(requests: pl.LazyFrame, month: str, *, model: str | None = None, region: str | None = None, by: str = "month",
             gpu: str = data.DEFAULT_GPU, catalog: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per group of `by`: requests, moved requests, and each of COMPARED `_now` and `_what_if`, plus changes in %."""
     if by not in GROUPINGS:
@@ -107,7 +107,7 @@ def what_if(store: Store, month: str, *, model: str | None = None, region: str |
     where = resolve_region(region) if region else None
     keys = GROUPINGS[by]
     # Group on the traffic's own keys, so "by model" shows where each model's traffic went.
-    base = requests_for(store, month).with_columns(pl.col("ts").dt.strftime("%Y-%m").alias("month"))
+    base = in_month(requests, month).with_columns(pl.col("ts").dt.strftime("%Y-%m").alias("month"))
     labelled = base.with_columns([pl.col(k).alias(f"__k_{k}") for k in keys])
     now = summarise(per_request(labelled, gpu=gpu, catalog=catalog), [f"__k_{k}" for k in keys])
     after = per_request(move(labelled, target, where, catalog), gpu=gpu, catalog=catalog)

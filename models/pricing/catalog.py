@@ -26,7 +26,7 @@ from finops.schema import TokenClass
 from finops.models.pricing.lookup import cost, price, resolve_models
 
 __all__ = [
-    "CATALOG_SCHEMA", "COLUMNS", "OPTIONAL_COLUMNS", "configured_catalog", "cost", "default_catalog_path",
+    "CATALOG_SCHEMA", "COLUMNS", "OPTIONAL_COLUMNS", "cost", "default_catalog_path",
     "load_catalog", "price", "read_catalog", "resolve_models",
 ]
 
@@ -198,18 +198,3 @@ def load_catalog(override: Path | None = None, base: Path | None = None) -> pl.D
     if override is not None:
         catalog = merge(catalog, read_catalog(override))
     return catalog.sort("provider", "model", "token_class", "effective_from")
-
-
-def configured_catalog(config: Any = None, override: Path | None = None) -> pl.DataFrame:
-    """The catalog a command should use: `override` (a --catalog flag) or `[pricing] override`
-    in finops.toml (relative to that file), merged over the default."""
-    if override is None and config is not None:
-        section = config.section("pricing")
-        value = section.get("override")
-        if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                config.fail("pricing.override", "must be a path to a price catalog CSV")
-            override = Path(value).expanduser()
-            if not override.is_absolute() and config.path is not None:
-                override = config.path.parent / override
-    return load_catalog(override)

@@ -1,6 +1,6 @@
 """Carbon figures for the dashboard: Wh and gCO2e per task (by feature) and per model, with ranges.
 
-A thin adapter over models.energy.carbon (imported lazily): it runs the per-request
+A thin adapter over models.energy.carbon: it runs the per-request
 method on the requests under the global filters and rolls them up. Every figure is
 estimated; low and high bound the method's uncertainty (model size, utilisation, PUE).
 """
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
+from finops.models.energy import carbon
+from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
 from finops.tui.data.series import ChartSpec, Series
@@ -76,9 +77,6 @@ def per_model(summary: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_carbon(ctx: DashboardContext, filters: Filters) -> CarbonData:
-    carbon = optional_module("finops.models.energy.carbon", "Carbon", "the energy model is not installed in this build yet")
-    if isinstance(carbon, NotAvailable):
-        raise Unavailable(carbon)
     start, end = period_of(ctx, filters)
     requests = apply(ctx.store.scan("requests"), "requests", filters.with_(start=start, end=end),
                      ctx.dims.feature_projects).collect()

@@ -14,7 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
+from finops.reconcile import reconcile
+from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
 from finops.tui.data.series import ChartSpec, Series
@@ -113,12 +114,9 @@ def _restrict(daily: pl.DataFrame, findings: pl.DataFrame, filters: Filters,
 
 
 def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
-    module = optional_module("finops.reconcile", "Reconcile", "the reconcile engine is not installed in this build yet")
-    if isinstance(module, NotAvailable):
-        raise Unavailable(module)
     start, end = period_of(ctx, filters)
-    result = module.reconcile(ctx.store, start, end, filters.provider, filters.project,
-                              catalog=ctx.core.catalog, thresholds=ctx.core.thresholds)
+    result = reconcile(ctx.store, start, end, filters.provider, filters.project,
+                       catalog=ctx.core.catalog, thresholds=ctx.core.thresholds)
     daily, findings = _restrict(result.groups, result.causes, filters, ctx.dims.feature_projects)
     if daily.height == 0:
         raise Unavailable(NotAvailable(

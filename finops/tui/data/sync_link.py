@@ -1,4 +1,4 @@
-"""The bridge to the connectors' sync (connectors/sync.py), imported lazily.
+"""The bridge to the connectors' sync (connectors/sync.py); the Sources screen imports it when it syncs.
 
 Runs one source at a time so the dashboard can report each source's outcome as it
 lands; a failing source never stops the others (as in `finops sync`).
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from finops.tui.data.availability import NotAvailable, Unavailable, optional_module
+from finops.connectors import sync as sync_module
+from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 
 # (source, sources done, sources total, note)
@@ -29,26 +30,16 @@ class SyncOutcome:
         return not self.error
 
 
-def sync_module():  # type: ignore[no-untyped-def]
-    return optional_module("finops.connectors.sync", "Sync", "the connectors' sync is not installed in this build yet")
-
-
 def syncable(ctx: DashboardContext) -> tuple[str, ...]:
     """Sources `finops sync` can pull: those configured in [sources.*], else every known one."""
-    module = sync_module()
-    if isinstance(module, NotAvailable):
-        return ()
-    known = tuple(module.SOURCES)
+    known = tuple(sync_module.SOURCES)
     configured = tuple(k for k, v in ctx.section("sources").items() if isinstance(v, dict) and k in known)
     return configured or known
 
 
 def run_sync(ctx: DashboardContext, sources: list[str] | None, progress: Progress) -> list[SyncOutcome]:
-    module = sync_module()
-    if isinstance(module, NotAvailable):
-        raise Unavailable(module)
     names = list(sources or syncable(ctx))
-    unknown = [n for n in names if n not in module.SOURCES]
+    unknown = [n for n in names if n not in sync_module.SOURCES]
     if unknown:
         raise Unavailable(NotAvailable(
             "Sync", f"{', '.join(unknown)} is not a live source (it is loaded from files)",
@@ -60,7 +51,7 @@ def run_sync(ctx: DashboardContext, sources: list[str] | None, progress: Progres
         def on_page(source: str, path: str, pages: int, i: int = i) -> None:
             progress(source, i, len(names), f"{path} · page {pages}")
 
-        (result,) = module.sync_all(ctx.settings, [name], progress=on_page)
+        (result,) = sync_module.sync_all(ctx.settings, [name], progress=on_page)
         if result.error:
             out.append(SyncOutcome(name, 0, error_title="sync failed", error=f"{name}: {result.error}"))
         else:

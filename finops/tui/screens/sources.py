@@ -74,10 +74,7 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sources", FrameTable).show(d.frame, COLUMNS)
         stored = sorted(set(d.frame["source"].to_list()))
         summary = Text(f"{len(stored)} source(s) in the store", style="bold")
-        if d.live:
-            summary.append(f" · live sources (s syncs): {', '.join(d.live)}")
-        else:
-            summary.append(" · sync is not available in this build", style="yellow")
+        summary.append(f" · live sources (s syncs): {', '.join(d.live)}")
         if not d.configured:
             summary.append(" · no [sources.*] in finops.toml (defaults apply)", style="dim")
         self.query_one("#sources-summary", Static).update(summary)
