@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.connectors.cogs_files import finish, read_table, utc
+from finops.connectors.cogs_lines import finish, read_table, utc
 from finops.connectors.request_logs.files import columns_of
 from finops.connectors.request_logs.problems import Problems
 from finops.connectors.request_logs.values import DATE, FLOAT, INT, TEXT, TS, Field

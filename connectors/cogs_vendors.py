@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.connectors.cogs_files import check_table, finish, read_table, utc
+from finops.connectors.cogs_lines import check_table, finish, read_table, utc
 from finops.connectors.request_logs.files import columns_of, layout_of
 from finops.connectors.request_logs.problems import ITEMS, Problems
 from finops.connectors.request_logs.values import DATE, FLOAT, MONTH, REC, TEXT, Field

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from finops.connectors import focus_skus
-from finops.connectors.cogs_files import merge_duplicate_lines
+from finops.connectors.cogs_lines import merge_duplicate_lines
 from finops.connectors.request_logs.files import scan
 from finops.connectors.request_logs.problems import Problems, collect
 from finops.connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check

@@ -16,7 +16,7 @@ from finops.config import ConfigFile
 from finops.errors import InputError
 from finops.report.build import build_monthly, render
 from finops.report.contents import figures
-from finops.report.document import money
+from finops.report.blocks import money
 
 MONTH = "2026-10"  # a closed month of the sample
 CURRENT = "2026-11"  # the sample's last month, in progress (data through 2026-11-24)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from finops.report.contents import MonthlyReport
-from finops.report.document import Block, Heading, Para, Table, interval, money, month_label, pct
+from finops.report.blocks import Block, Heading, Para, Table, interval, money, month_label, pct
 from finops.report.extras import Extra
 
 

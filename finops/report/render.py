@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from finops.report.document import Block, Chart, Heading, Para, Table
+from finops.report.blocks import Block, Chart, Heading, Para, Table
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
