@@ -116,15 +116,15 @@ class Context:
     @cached_property
     def catalog(self) -> pl.DataFrame:
         """The configured price catalog: the default merged with --catalog or [pricing] override."""
-        from finops.models.pricing.catalog import configured_catalog
+        from finops.services.pricing import configured_catalog
 
         return configured_catalog(self.settings.config, self.catalog_flag)
 
     @cached_property
     def currency_settings(self) -> "CurrencySettings":
-        from finops.models.cogs.fx import CurrencySettings
+        from finops.services.currency import currency_settings
 
-        return CurrencySettings.from_config(self.settings.config)
+        return currency_settings(self.settings.config)
 
     @property
     def reporting_currency(self) -> str:
@@ -146,6 +146,6 @@ class Context:
     @cached_property
     def calendar(self) -> "CalendarSpec":
         """[forecast] countries: the holiday calendar every forecast uses."""
-        from finops.models.forecast.service import calendar_spec
+        from finops.services.forecast import calendar_spec
 
         return calendar_spec(self.settings.config)
