@@ -9,6 +9,7 @@ cursor (410), refused keys (401/403) and a restatement in the middle of a sync.
 
 Use:  server = FakeProvider(); url = server.start(sample_data(date(2026, 11, 20)))
       server.set_faults(Fault("429", retry_after=1)); ...; server.stop()
+or, for a generated scenario (tests/scenarios), `server.start(scenario_data(folder))`;
 or the `fake_provider` fixture below (imports into a test module), which also points
 FINOPS_*_BASE_URL and FINOPS_*_ADMIN_KEY at the server.
 """
@@ -28,9 +29,9 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from tests.support.fake_provider_data import FakeData, sample_data
+from tests.support.fake_provider_data import FakeData, sample_data, scenario_data
 
-__all__ = ["FakeData", "FakeProvider", "Fault", "fake_provider", "point_env", "sample_data", "use_keyring"]
+__all__ = ["FakeData", "FakeProvider", "Fault", "fake_provider", "point_env", "sample_data", "scenario_data", "use_keyring"]
 
 OPENAI_KEY, ANTHROPIC_KEY = "sk-admin-FAKE-0123456789abcdef", "sk-ant-admin01-FAKE-0123456789abcdef"
 DEFAULT_END = date(2026, 11, 20)

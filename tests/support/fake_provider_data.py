@@ -5,15 +5,19 @@ Completions, embeddings and costs come from the sample generator's provider-shap
 Anthropic fields (default workspace, 1-hour cache writes, web searches, batch tier,
 code execution costs, fractional cents) are filled in here from a seeded RNG, so every
 parser path is exercised over HTTP with numbers a test can check exactly.
+`scenario_data(folder)` serves instead the buckets an independent scenario wrote
+(tests/scenarios), which shares nothing with the sample generator.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 Buckets = list[dict[str, Any]]
@@ -156,6 +160,24 @@ def _sample(end: date, days: int, requests: int, seed: int) -> FakeData:
             "cost": _merge(flat(provider_shapes.anthropic_cost_pages(s.priced, s.days)), an_cost, "starting_at"),
         },
     )
+
+
+OPENAI_USAGE_ENDPOINTS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
+                          "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
+
+
+def scenario_data(folder: Path) -> FakeData:
+    """The buckets a generated scenario wrote (tests/scenarios: provider_api.json), to serve as they are.
+
+    Endpoints the scenario has no usage for still answer every day with empty buckets, as the
+    APIs do, so a sync sees each day answered.
+    """
+    raw = json.loads((Path(folder) / "provider_api.json").read_text())
+    openai, anthropic = raw.get("openai") or {}, raw.get("anthropic") or {}
+    if openai:
+        empty = [{**b, "results": []} for b in openai["costs"]]
+        openai = {name: openai.get(name) or copy.deepcopy(empty) for name in (*OPENAI_USAGE_ENDPOINTS, "costs")}
+    return FakeData(openai=openai, anthropic=anthropic)
 
 
 def sample_data(end: date, days: int = 20, requests: int = 4000, seed: int = 5) -> FakeData:
