@@ -1,20 +1,23 @@
 """The `finops` command line: a typer app whose commands live in finops/commands/.
 
 Each module in finops/commands defines `register(app: typer.Typer) -> None` and adds its
-commands or sub-apps; command bodies import their heavy code lazily so `finops --help`
-stays fast. Errors derived from FinopsError print as one line and exit non-zero.
+commands or sub-apps (COMMAND_MODULES lists them); command bodies import their heavy code
+lazily so `finops --help` stays fast. The commands read the root options from
+finops.commands._common, never from this module. Errors derived from FinopsError print as
+one line and exit non-zero.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from finops.commands import (carbon, cogs, connect, dashboard, export, forecast, ingest, reconcile, report, reprice,
+                             sample, schedule, status, summary, sync)
+from finops.commands._common import GlobalOptions
 from finops.errors import FinopsError
 
 app = typer.Typer(
@@ -24,13 +27,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class GlobalOptions:
-    """Options shared by every command, set by the root callback."""
-
-    data_dir: Path | None = None
-    config: Path | None = None
 
 
 @app.callback(invoke_without_command=True)
@@ -57,26 +53,11 @@ def _root(
             typer.echo(ctx.get_help())
 
 
-def settings():  # type: ignore[no-untyped-def]
-    """The resolved Settings for this invocation (data dir + config file)."""
-    from finops.config import Settings
+COMMAND_MODULES = (carbon, cogs, connect, dashboard, export, forecast, ingest, reconcile, report, reprice, sample, schedule,
+                   status, summary, sync)
 
-    return Settings.resolve(GlobalOptions.data_dir, GlobalOptions.config)
-
-
-def _register_commands() -> None:
-    import finops.commands as pkg
-
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"finops.commands.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
-
-
-_register_commands()
+for _module in COMMAND_MODULES:
+    _module.register(app)
 
 
 def main() -> None:

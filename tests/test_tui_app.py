@@ -71,7 +71,7 @@ def scan(home: Path, table: str, start: date, end: date) -> pl.LazyFrame:
 
 async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
     """Each screen, reached by its key, shows a figure equal to one computed here from the Parquet files."""
-    from finops.tui.app import SCREENS_IN_ORDER
+    from finops.tui.modes import SCREENS_IN_ORDER
     from finops.tui.widgets.notice import Notice
 
     app = make_app(dash_home)

@@ -1,1 +1,1 @@
-"""CLI command modules; each defines `register(app)` and is discovered by finops.cli."""
+"""CLI command modules; each defines `register(app)`, and finops.cli.COMMAND_MODULES lists them."""

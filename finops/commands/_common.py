@@ -1,4 +1,4 @@
-"""Helpers every command module shares: settings, the store, a progress bar."""
+"""Helpers every command module shares: the root options, settings, the context, the store, a progress bar."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ if TYPE_CHECKING:
     from finops.store import Store
 
 
+class GlobalOptions:
+    """Options shared by every command (--data-dir, --config), set by the root callback in finops.cli."""
+
+    data_dir: "Path | None" = None
+    config: "Path | None" = None
+
+
 def option_day(text: str | None, name: str) -> "date | None":
     """A `--since`/`--until` style YYYY-MM-DD option as a date; a bad value is a one-line error."""
     from datetime import date
@@ -32,7 +39,6 @@ def option_day(text: str | None, name: str) -> "date | None":
 
 
 def get_settings() -> "Settings":
-    from finops.cli import GlobalOptions
     from finops.config import Settings
 
     return Settings.resolve(GlobalOptions.data_dir, GlobalOptions.config)

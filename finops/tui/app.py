@@ -24,22 +24,9 @@ from finops.tui.commands import DashboardCommands
 from finops.tui.filters import Filters, preset_range
 from finops.tui.messages import ContextLoaded
 from finops.tui.preload import Preload, default_filters
-from finops.tui.screens.base import DashboardScreen
-from finops.tui.screens.carbon import CarbonScreen
-from finops.tui.screens.cogs import CogsScreen
-from finops.tui.screens.forecast import ForecastScreen
-from finops.tui.screens.overview import OverviewScreen
-from finops.tui.screens.reconcile import ReconcileScreen
-from finops.tui.screens.sources import SourcesScreen
+from finops.tui.modes import SCREENS_IN_ORDER
+from finops.tui.screens.base import DashboardHost, DashboardScreen
 
-SCREENS_IN_ORDER: tuple[tuple[str, str, type[DashboardScreen]], ...] = (
-    ("1", "overview", OverviewScreen),
-    ("2", "sources", SourcesScreen),
-    ("3", "reconcile", ReconcileScreen),
-    ("4", "cogs", CogsScreen),
-    ("5", "forecast", ForecastScreen),
-    ("6", "carbon", CarbonScreen),
-)
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
 _SCREENS = Binding.Group("Screens", compact=True)
 
@@ -307,3 +294,7 @@ class FinopsApp(App[tuple[float, float] | None]):
     def action_sync(self) -> None:
         self.action_show("sources")
         self.call_after_refresh(lambda: getattr(self.screen, "action_sync_all", lambda: None)())
+
+
+# The screens use the app through this protocol (they never import this module); mypy checks it holds.
+_HOST: type[DashboardHost] = FinopsApp

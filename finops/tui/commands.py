@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from finops.tui.filters import PRESETS
-
-if TYPE_CHECKING:
-    from finops.tui.app import FinopsApp
+from finops.tui.modes import SCREENS_IN_ORDER
+from finops.tui.screens.base import DashboardHost
 
 
 class DashboardCommands(Provider):
     """Everything a key does, plus one command per period and per filter value."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = cast("FinopsApp", self.app)
-        from finops.tui.app import SCREENS_IN_ORDER
-
+        app = cast(DashboardHost, self.app)
         out: list[tuple[str, str, Callable[[], object]]] = []
         for key, mode, cls in SCREENS_IN_ORDER:
             out.append((f"Go to {cls.SCREEN_TITLE}", f"show the {cls.SCREEN_TITLE} screen (key {key})", partial(app.action_show, mode)))

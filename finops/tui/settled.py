@@ -18,20 +18,15 @@ from __future__ import annotations
 
 import asyncio
 from time import monotonic
-from typing import TYPE_CHECKING
-
 from textual.screen import ModalScreen
 
-if TYPE_CHECKING:
-    from finops.tui.app import FinopsApp
+from finops.tui.screens.base import DashboardHost, DashboardScreen
 
 POLL = 0.05  # seconds between checks when nothing reported activity (indicator removal, say)
 
 
-def unsettled(app: "FinopsApp") -> list[str]:
+def unsettled(app: DashboardHost) -> list[str]:
     """Why the dashboard is not settled, for a timeout message; empty when it is."""
-    from finops.tui.screens.base import DashboardScreen
-
     if not app.started:
         return ["not started"]
     why = ["opening the store"] if app.context_pending else []
@@ -52,7 +47,7 @@ def unsettled(app: "FinopsApp") -> list[str]:
     return why
 
 
-async def wait_settled(app: "FinopsApp", timeout: float) -> None:
+async def wait_settled(app: DashboardHost, timeout: float) -> None:
     """Return once `unsettled(app)` is empty before and after a repaint; TimeoutError names what is pending.
 
     Call it from another task than the app's (a test's Pilot does).

@@ -10,12 +10,16 @@ Every load a screen waits for is `track`ed until its worker's final state change
 handled. A worker posts its result before it ends, to the same queue, so by then the
 result is on the widgets (or was dropped as stale). `settled` (no tracked load, no
 loading indicator shown or about to be) is what `FinopsApp.settled` is made of.
+
+Screens see the app as a `DashboardHost` (the part of FinopsApp they use), so no screen
+imports finops.tui.app: the app imports its screens, never the other way round.
 """
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -32,7 +36,6 @@ from finops.tui.widgets.topbar import TopBar
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from finops.tui.app import FinopsApp
     from finops.tui.data.context import DashboardContext
     from finops.tui.filters import Filters
 
@@ -49,6 +52,39 @@ def empty_store_notice(ctx: "DashboardContext") -> NotAvailable:
     )
 
 
+class DashboardHost(Protocol):
+    """What the screens, the command palette and the settled signal use of the app (FinopsApp)."""
+
+    ctx: Any  # DashboardContext once the store is open, else None
+    filters: "Filters"
+    generation: int
+    started: bool
+    activity: asyncio.Event
+    dashboard_screens: "set[DashboardScreen]"
+
+    @property
+    def context_pending(self) -> bool: ...
+    @property
+    def screen(self) -> Screen[object]: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    def note_activity(self) -> None: ...
+    def report_error(self, error: BaseException | None, where: str = "") -> None: ...
+    def take_preloaded_overview(self, filters: "Filters") -> Any: ...
+    def overview_painted(self) -> None: ...
+    def reload_store(self) -> None: ...
+    def action_show(self, mode: str) -> None: ...
+    def action_period(self, preset: str) -> None: ...
+    def action_filters(self) -> None: ...
+    def action_clear_filters(self) -> None: ...
+    def action_set_filter(self, name: str, value: str) -> None: ...
+    def action_sync(self) -> None: ...
+    def action_export(self) -> None: ...
+    def action_toggle_theme(self) -> None: ...
+    def action_refresh(self) -> None: ...
+    def action_help(self) -> None: ...
+
+
 class DashboardScreen(Screen):
     SCREEN_TITLE = ""
     NEEDS_DATA = True  # show the empty-store panel instead of loading when the store is empty
@@ -62,8 +98,8 @@ class DashboardScreen(Screen):
         self._busy_seq = 0
 
     @property
-    def fapp(self) -> "FinopsApp":
-        return cast("FinopsApp", self.app)
+    def fapp(self) -> DashboardHost:
+        return cast(DashboardHost, self.app)
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
