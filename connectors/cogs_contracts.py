@@ -185,12 +185,13 @@ def contract_lines(contracts: list[Contract], through: date | None = None) -> pl
 def load_contracts(store: Store, config: ConfigFile, through: date | None = None) -> UpsertResult:
     """Upsert the declared contracts' lines, then drop stored lines of contracts no longer declared."""
     lines = contract_lines(parse_contracts(config), through)
-    result = store.upsert(COST_LINES_TABLE, lines)
     keep = lines["x_LineId"].to_list()
     through = through or datetime.now(timezone.utc).date()
     horizon = datetime(through.year, through.month, 1, tzinfo=timezone.utc)
     # Only months up to `through` are restated: a later month stays until a later load.
     stale = (pl.col("x_Source") == SOURCE) & ~pl.col("x_LineId").is_in(keep) & (pl.col("BillingPeriodStart") <= horizon)
-    if store.months(COST_LINES_TABLE):
-        store.delete_where(COST_LINES_TABLE, stale)
+    with store.transaction():  # the new lines and the removal of stale ones: one commit
+        result = store.upsert(COST_LINES_TABLE, lines)
+        if store.months(COST_LINES_TABLE):
+            store.delete_where(COST_LINES_TABLE, stale)
     return result

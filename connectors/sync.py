@@ -212,15 +212,16 @@ def sync_source(store: Store, config: ConfigFile, name: str, since: datetime | N
     deadline = time.monotonic() + policy.sync_deadline_seconds
     with ProviderClient(name, cfg.base_url, module.headers(key), module.KEY_HINT, policy, deadline=deadline) as client:
         frames, answered = _fetch_all(client, fetches, name, result, progress)
-    for table, parts in frames.items():
-        frame = combine_usage(parts) if table == "billed_usage" else combine_costs(parts)
-        frame = _complete_days(frame, table, start, end)
-        if frame.height:
-            r = store.upsert(table, frame)
-            result.added += r.added
-            result.changed += r.changed
-        days = sorted(d for d in (answered[table] or set()) if start <= d and d + DAY <= end)
-        result.removed += _drop_stale(store, table, name, days, frame)
+    with store.transaction():  # both tables, upserts and deletions: one commit
+        for table, parts in frames.items():
+            frame = combine_usage(parts) if table == "billed_usage" else combine_costs(parts)
+            frame = _complete_days(frame, table, start, end)
+            if frame.height:
+                r = store.upsert(table, frame)
+                result.added += r.added
+                result.changed += r.changed
+            days = sorted(d for d in (answered[table] or set()) if start <= d and d + DAY <= end)
+            result.removed += _drop_stale(store, table, name, days, frame)
     reached = answered_until(answered, start, end)
     if reached < end:
         log.info("%s: the provider answered up to %s of a window ending %s; the watermark stops there",

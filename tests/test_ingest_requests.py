@@ -189,10 +189,10 @@ def test_a_new_day_of_logs_is_added_without_rewriting_the_month(tmp_path: Path) 
 
     store = Store(tmp_path / "store")
     ingest_request_files(store, [day_log(1)])
-    first = {p: p.stat().st_mtime_ns for p in (tmp_path / "store").rglob("*.parquet")}
+    first = {p: p.stat().st_mtime_ns for p in (tmp_path / "store" / "requests").rglob("*.parquet")}
     report = ingest_request_files(store, [day_log(2)])
     assert report.result.added == 30
-    parts = {p: p.stat().st_mtime_ns for p in (tmp_path / "store").rglob("*.parquet")}
+    parts = {p: p.stat().st_mtime_ns for p in (tmp_path / "store" / "requests").rglob("*.parquet")}
     assert len(parts) == 2 and all(parts[p] == m for p, m in first.items())
     assert Store(tmp_path / "store").read("requests")["input_tokens"].sum() == 2 * sum(10 + i for i in range(30))
     assert ingest_request_files(store, [day_log(2)]).result.unchanged == 30  # a re-load adds nothing

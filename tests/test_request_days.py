@@ -40,7 +40,9 @@ def _warehouse_rollup(store: Store, out: Path, where: str = "") -> Path:
 
 def _without_raw_log(store: Store, root: Path) -> Store:
     """The sample's bills and usage, with no raw request rows: the console of a team whose log stays in its warehouse."""
-    shutil.copytree(store.root, root, ignore=lambda d, names: ["requests"] if Path(d) == store.root else [])
+    # The table folders without `requests`, and without the manifest that lists it: the store
+    # takes the folders as they are when it has no manifest.
+    shutil.copytree(store.root, root, ignore=lambda d, names: ["requests", "_state"] if Path(d) == store.root else [])
     return Store(root)
 
 

@@ -117,29 +117,20 @@ def test_crash_before_rename_keeps_previous_data(tmp_path: Path, monkeypatch: py
     assert not list(layout.swap_dir(tmp_path).rglob("*.parquet"))
 
 
-def test_crash_between_the_renames_of_a_swap_is_undone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where folders cannot be exchanged in one step, a crash after the old month moved away and
-    before the new one arrived is undone when the store is next opened."""
+def test_a_failed_transaction_leaves_no_file_and_no_version(tmp_path: Path) -> None:
+    """Two tables and several months in one transaction: an exception half-way commits none of it."""
     store = Store(tmp_path)
-    frame = _example(COST_LINES, 2)
-    store.upsert("cost_lines", frame)
-    before = store.read("cost_lines")
-    real_rename, calls = os.rename, []
-
-    def rename_then_crash(src: object, dst: object) -> None:
-        calls.append(dst)
-        if len(calls) > 1:
-            _crash()
-        real_rename(src, dst)
-
-    monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
-    monkeypatch.setattr(atomic.os, "rename", rename_then_crash)
-    with pytest.raises(OSError, match="simulated crash"):
-        store.upsert("cost_lines", frame.with_columns(pl.col("BilledCost") * 2))
-    monkeypatch.undo()
-    assert not layout.partition_dir(tmp_path, "cost_lines", "2026-01").exists()
-    assert Store(tmp_path).read("cost_lines").equals(before)  # opening the store put the month back
-    assert not list(layout.swap_dir(tmp_path).rglob("*.parquet"))
+    store.upsert("cost_lines", _example(COST_LINES, 2))
+    before = store.manifest()
+    files = sorted(p for p in tmp_path.glob("*/month=*/*.parquet"))
+    with pytest.raises(RuntimeError, match="half-way"), store.transaction():
+        store.upsert("billed_usage", _example(BILLED_USAGE, 3))
+        store.upsert("cost_lines", _example(COST_LINES, 3).with_columns(pl.col("BilledCost") * 2))
+        assert store.months("billed_usage")  # the transaction sees its own writes
+        assert not Store(tmp_path).months("billed_usage")  # nobody else does
+        raise RuntimeError("half-way")
+    assert store.manifest() == before
+    assert sorted(p for p in tmp_path.glob("*/month=*/*.parquet")) == files
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
@@ -264,7 +255,7 @@ def test_a_load_touching_stored_keys_merges_the_month_into_one_part(tmp_path: Pa
     store.upsert("requests", _requests(range(100, 150), day=2))
     result = store.upsert("requests", _requests(range(140, 160), day=2, tokens=7))
     assert (result.added, result.changed, result.unchanged) == (10, 10, 0)
-    assert [p.name for p in layout.part_files(tmp_path, "requests", "2026-04")] == [layout.BASE_PART]
+    assert len(layout.part_files(tmp_path, "requests", "2026-04")) == 1
     stored = store.read("requests")
     assert stored.height == 160 and stored.filter(pl.col("input_tokens") == 7).height == 20
     assert stored["ts"].is_sorted()  # a merged month is in time order
@@ -284,3 +275,14 @@ def test_duckdb_reads_a_month_of_several_parts(tmp_path: Path) -> None:
         f"FROM read_parquet('{tmp_path}/requests/*/*.parquet', hive_partitioning = true) GROUP BY month"
     ).fetchall()
     assert got == [("2026-04", 120, 120)]
+
+
+def test_a_data_directory_whose_path_holds_key_value_folders(tmp_path: Path) -> None:
+    """/data/env=prod: the store reads its own partitions only, never the path's `env=prod`."""
+    root = tmp_path / "env=prod" / "region=eu" / "store"
+    store = Store(root)
+    frame = _example(COST_LINES, 3)
+    store.upsert("cost_lines", frame)
+    got = Store(root).read("cost_lines")
+    assert got.columns == frame.columns and got.height == 3
+    assert Store(root).months("cost_lines") == ["2026-01", "2026-02", "2026-03"]

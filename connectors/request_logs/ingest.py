@@ -178,14 +178,15 @@ def ingest_request_files(
                 progress(f"checked {Path(path).name}", Path(path).stat().st_size)
         if report.problems and not skip_bad_rows:
             raise BadRowsError(report.problems)
-        for src in dict.fromkeys(s.report.source for s in staged):
-            if progress:
-                progress(f"storing {src}", 0)
-            rows = Staged.combine([s.rows for s in staged if s.report.source == src and s.rows is not None])
-            data, merged = merge_with_store(store, rows.scan().select(REQUESTS.names()))
-            report.merged += merged
-            # Rows another source stored too are merged first and staged again; otherwise the
-            # rows staged while checking go straight into the store.
-            result = store.upsert(REQUESTS_TABLE, data) if merged else store.commit(rows)
-            report.result = report.result + result
+        with store.transaction():  # every source's rows: one commit
+            for src in dict.fromkeys(s.report.source for s in staged):
+                if progress:
+                    progress(f"storing {src}", 0)
+                rows = Staged.combine([s.rows for s in staged if s.report.source == src and s.rows is not None])
+                data, merged = merge_with_store(store, rows.scan().select(REQUESTS.names()))
+                report.merged += merged
+                # Rows another source stored too are merged first and staged again; otherwise the
+                # rows staged while checking go straight into the store.
+                result = store.upsert(REQUESTS_TABLE, data) if merged else store.commit(rows)
+                report.result = report.result + result
     return report

@@ -19,7 +19,7 @@ import polars as pl
 from finops.config import ConfigFile, Settings
 from finops.context import Context as CoreContext
 from finops.export.settings import ExportSettings
-from finops.store import Store, layout
+from finops.store import Store
 
 # Bump when an export's columns or derivations change: every period then re-exports once.
 EXPORT_VERSION = "1"
@@ -66,7 +66,7 @@ class Context:
         for table in tables:
             months = [month] if month else self.store.months(table)
             for m in months:
-                parts = layout.part_files(self.store.root, table, m)
+                parts = self.store.part_files(table, m)
                 out.append(f"{table}/{m}/" + (",".join(_file_stamp(p) for p in parts) or "absent"))
         return out
 

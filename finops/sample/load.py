@@ -131,9 +131,10 @@ def load_sample(store: Store, sample_dir: Path | None = None, progress: Callable
     requests_path = sample_dir / "requests" / "requests.parquet"
     if progress:
         progress("requests/requests.parquet")
-    report.add("requests/requests.parquet", store.upsert("requests", pl.scan_parquet(requests_path)))
-    for name, (table, frame) in {**provider_frames(sample_dir), **cogs_frames(sample_dir)}.items():
-        if progress:
-            progress(name)
-        report.add(name, store.upsert(table, frame))
+    with store.transaction():  # every table of the sample: one commit
+        report.add("requests/requests.parquet", store.upsert("requests", pl.scan_parquet(requests_path)))
+        for name, (table, frame) in {**provider_frames(sample_dir), **cogs_frames(sample_dir)}.items():
+            if progress:
+                progress(name)
+            report.add(name, store.upsert(table, frame))
     return report

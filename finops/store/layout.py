@@ -2,12 +2,17 @@
 
     <store>/_meta.json                              schema version
     <store>/_state/watermarks.json                  per-source sync watermarks
-    <store>/_state/swap/                            months being replaced (atomic.replaced_dir)
+    <store>/_state/CURRENT                          the committed version's number (snapshot.py)
+    <store>/_state/snapshots/v<N>/manifest.json     version N: every part file of every table
+    <store>/_state/snapshots/v<N>/<table>/month=YYYY-MM/part-*.parquet   hard links to them
     <store>/<table>/month=YYYY-MM/part-*.parquet    the month's rows, in one or more parts
 
 A month holds one or more part files whose keys never overlap: a load of new keys is
 added as new parts (the files it was staged in, renamed), and a load that touches stored
-keys rewrites the month into one part. The partition column `month` is not stored inside
+keys rewrites the month into one new part. At rest (no load running, or after the next
+open following a crash) the table folders hold exactly the committed version; during a
+load they also hold its uncommitted files, so an engine that must not see a load half-way
+reads the version folder named by `_state/CURRENT` instead (docs/scale.md). The partition column `month` is not stored inside
 the files (Hive style), so DuckDB (`read_parquet('<store>/<table>/*/*.parquet',
 hive_partitioning = true)`), Spark and Trino read the folders as they are.
 """
@@ -19,9 +24,6 @@ import time
 from pathlib import Path
 
 PART_GLOB = "part-*.parquet"
-# A merged month is one part under this fixed name: a reader that listed the month before a
-# merge swapped it in still finds the file it listed (the new one), unless parts were added.
-BASE_PART = "part-0.parquet"
 PARTITION_KEY = "month"
 
 

@@ -1,19 +1,23 @@
-"""The local store: lazy reads and idempotent, atomic upserts by natural key.
+"""The local store: lazy reads of one committed version, and idempotent upserts by natural key
+committed a whole load at a time.
 
-A load is first staged by month (staging.py), in the store's file form. Then, per month:
+A load is first staged by month (staging.py), in the store's file form. Then, inside one
+transaction (every upsert and delete of a sync, an ingest or a sample load), per month:
 
 - when none of its keys repeats or is stored already (merge.all_keys_new: one pass over
-  the keys), its staged files are renamed into the month as new parts: nothing is
+  the keys), its staged files are renamed into the month's folder as new parts: nothing is
   rewritten, so loading a day into a big month costs the day, not the month;
 - otherwise the month is merged (merge.py), in key-bucket groups of at most CHUNK_ROWS
-  rows so memory stays flat however big a month grows, into one new part, and the
-  month's folder is swapped for it (atomic.replaced_dir). Rows whose values equal the
-  stored row are left alone (their ingestion time too), so loading the same data twice
-  rewrites nothing.
+  rows so memory stays flat however big a month grows, into one new part under a new
+  name. Rows whose values equal the stored row are left alone (their ingestion time too),
+  so loading the same data twice rewrites nothing.
 
-A crash therefore leaves each month as it was, fully updated, or (for an append of
-several files) with some of the new parts: never a row twice, and re-running the same
-load converges. Callers advance a sync watermark only after upsert returns.
+Part files are never changed in place. The transaction ends by committing a new version
+(snapshot.py): a manifest of every part file, swapped in with one rename; readers scan the
+files of one version, so they see the store before a load or after it, never between,
+across every month and table the load touched. A crash or kill -9 before the commit
+point leaves the previous version, and the next open deletes the load's files; re-running
+the load converges. Callers advance a sync watermark only after the commit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ import contextlib
 import fcntl
 import json
 import math
+import os
+import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +39,11 @@ from polars.io.plugins import register_io_source
 
 from finops.errors import InputError, StoreError
 from finops.schema import SCHEMA_VERSION, TABLES, Table
-from finops.store import atomic, layout, merge, staging
+from finops.store import atomic, killpoints, layout, merge, snapshot, staging
 from finops.store.staging import Staged
 
 INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
+STAGE_PREFIX = ".stage-"
 # Rows merged in memory at once: a month bigger than this is merged in key-bucket groups,
 # so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
 # Measured on 10M/50M-row Parquet loads (peak RSS, 10M -> 50M): 1M-row groups, two months
@@ -84,6 +92,7 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._local = threading.local()  # the open transaction of this thread, if any
         self._check_version()
         self._recover_if_idle()
 
@@ -127,38 +136,111 @@ class Store:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def _recover_if_idle(self) -> None:
-        """A month a crashed writer left moved away comes back before anyone reads; a live
-        writer's swap (it holds the lock) is left to finish."""
+        """What a crashed writer left is cleared before anyone reads; a live writer (it holds
+        the lock) is left to finish."""
+        if not (self.root / "_state").is_dir() and not any(
+                layout.table_dir(self.root, name).is_dir() for name in TABLES):
+            return
+        with self.lock(wait=False) as held:
+            if held:
+                self._recover_locked()
+
+    def _recover_locked(self) -> None:
+        """Roll back a half-done load, finish a committed one's clean-up, drop stale stages and
+        temp files, and give a store written before manifests its first version. Lock held."""
         swaps = layout.swap_dir(self.root)
-        if swaps.is_dir() and any(True for table in swaps.iterdir() for _ in table.iterdir()):
-            with self.lock(wait=False) as held:
-                if held:
-                    atomic.recover_swaps(self.root, swaps)
+        if swaps.is_dir():  # a store written before load-level commits
+            atomic.recover_swaps(self.root, swaps)
+            shutil.rmtree(swaps, ignore_errors=True)
+        for name in TABLES:
+            atomic.remove_stale_temps(layout.table_dir(self.root, name))
+        state = self.root / "_state"
+        if state.is_dir():
+            for stage in state.glob(f"{STAGE_PREFIX}*"):
+                pid = stage.name[len(STAGE_PREFIX):].split("-", 1)[0]
+                if not (pid.isdigit() and _alive(int(pid))):
+                    shutil.rmtree(stage, ignore_errors=True)
+        version = snapshot.current_version(self.root)
+        if version is None:
+            disk = snapshot.from_disk(self.root, list(TABLES))
+            if any(disk.files.values()):
+                snapshot.publish(self.root, disk, disk)
+            return
+        snapshot.retire(self.root, snapshot.read_manifest(self.root, version))
+        snapshot.collect_garbage(self.root, version)
 
     # -- reads --------------------------------------------------------------------
-    def months(self, table: Table | str) -> list[str]:
-        return layout.months(self.root, _table(table).name)
+    def manifest(self) -> snapshot.Manifest:
+        """The committed state: every read of one scan comes from this one version."""
+        return snapshot.load(self.root, list(TABLES))
 
-    def scan(self, table: Table | str) -> pl.LazyFrame:
-        """A lazy frame over the whole table with exactly the table's schema."""
+    def _view(self) -> snapshot.Manifest:
+        tx = getattr(self._local, "tx", None)
+        return tx.pending if tx is not None else self.manifest()
+
+    def months(self, table: Table | str) -> list[str]:
+        return self._view().months(_table(table).name)
+
+    def part_files(self, table: Table | str, month: str) -> list[Path]:
+        """The committed part files of a month, in the table folder (for stamps; readers use scan)."""
         t = _table(table)
-        if not self.months(t):
+        return [layout.partition_dir(self.root, t.name, month) / n for n in self.manifest().parts(t.name, month)]
+
+    def scan(self, table: Table | str, manifest: snapshot.Manifest | None = None) -> pl.LazyFrame:
+        """A lazy frame over the whole table with exactly the table's schema, as of one committed
+        version (`manifest`, default the current one): a load is seen whole or not at all.
+        Inside a transaction, its own thread sees the transaction's writes."""
+        t = _table(table)
+        m = manifest or self._view()
+        paths = [snapshot.reader_path(self.root, m, t.name, month, name)
+                 for month in m.months(t.name) for name in m.parts(t.name, month)]
+        if not paths:
             return t.empty().lazy()
-        pattern = str(layout.table_dir(self.root, t.name) / "*" / layout.PART_GLOB)
-        return pl.scan_parquet(
-            pattern,
-            hive_partitioning=True,
-            hive_schema={layout.PARTITION_KEY: pl.String},
-        ).select(list(t.schema.names()))
+        # No hive partitioning: `month` is not a column of any table, and a data directory whose
+        # own path holds `key=value` folders must not grow columns.
+        return pl.scan_parquet(paths, hive_partitioning=False).select(list(t.schema.names()))
 
     def read(self, table: Table | str) -> pl.DataFrame:
         return self.scan(table).collect()
 
+    def _month_paths(self, t: Table, month: str) -> list[Path]:
+        folder = layout.partition_dir(self.root, t.name, month)
+        return [folder / n for n in self._view().parts(t.name, month)]
+
     def _scan_month(self, t: Table, month: str) -> pl.LazyFrame | None:
-        parts = layout.part_files(self.root, t.name, month)
+        parts = self._month_paths(t, month)
         return pl.scan_parquet(parts, hive_partitioning=False).select(list(t.schema.names())) if parts else None
 
     # -- writes -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every upsert and delete inside is committed together, as one new version, when the
+        block ends; on an exception (or a kill) none of it is. Nested blocks join the outer one."""
+        if getattr(self._local, "tx", None) is not None:
+            yield
+            return
+        with self.lock():
+            self._recover_locked()
+            self._ensure_meta()
+            base = self.manifest()
+            tx = _Tx(base, base.copy())
+            self._local.tx = tx
+            try:
+                yield
+            except BaseException:
+                for f in tx.written:
+                    f.unlink(missing_ok=True)
+                raise
+            finally:
+                self._local.tx = None
+            if tx.pending.files != base.files:
+                snapshot.publish(self.root, base, tx.pending)
+
+    def _tx(self) -> "_Tx":
+        tx = getattr(self._local, "tx", None)
+        assert tx is not None, "store writes run inside transaction()"
+        return tx
+
     def upsert(self, table: Table | str, frame: pl.DataFrame | pl.LazyFrame) -> UpsertResult:
         """Insert new rows and replace changed ones, keyed on the table's natural key.
 
@@ -168,36 +250,32 @@ class Store:
         t = _table(table)
         if isinstance(frame, pl.DataFrame):
             self._check_keys(t, t.conform(frame))  # names the row of the caller's frame
-        with self.lock(), self.staging_dir() as folder:
-            return self._commit(staging.stage(t, frame, folder))
+        with self.transaction(), self.staging_dir() as folder:
+            staged = staging.stage(t, frame, folder)
+            killpoints.reached("staged")
+            return self._commit(staged)
 
     @contextlib.contextmanager
     def staging_dir(self) -> Iterator[Path]:
-        """A temp folder inside the store (same filesystem) for staged loads, removed afterwards."""
+        """A temp folder inside the store (same filesystem) for staged loads, removed afterwards;
+        its name carries our pid, so the next open removes it only once we are gone."""
         (self.root / "_state").mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=".stage-") as folder:
+        with tempfile.TemporaryDirectory(dir=self.root / "_state", prefix=f"{STAGE_PREFIX}{os.getpid()}-") as folder:
             yield Path(folder)
 
     def commit(self, staged: Staged) -> UpsertResult:
         """Merge rows staged by `staging.stage` (e.g. a checked log's good rows) into the store."""
-        with self.lock():
+        with self.transaction():
             return self._commit(staged)
 
     def _commit(self, staged: Staged) -> UpsertResult:
         t = staged.table
-        self._recover(t)
-        self._ensure_meta()
         for month, rows in staged.parts.items():
             staging.check_keys(t, month, rows)
         results = [  # one month after the other: see CHUNK_ROWS
             self._upsert_month(t, m, staged.parts[m], staged.files.get(m)) for m in sorted(staged.parts)
         ]
         return sum(results, UpsertResult(t.name))
-
-    def _recover(self, t: Table) -> None:
-        """Clear what a crashed writer left: temp files, and half-done month swaps."""
-        atomic.recover_swaps(self.root, layout.swap_dir(self.root))
-        atomic.remove_stale_temps(layout.table_dir(self.root, t.name))
 
     def _check_keys(self, t: Table, lf: pl.LazyFrame) -> None:
         nulls = lf.select([pl.col(c).is_null().sum().alias(c) for c in dict.fromkeys((*t.key, t.time_column))]).collect()
@@ -221,7 +299,7 @@ class Store:
         n_new = new.select(pl.len()).collect().item()
         if n_new == 0:
             return UpsertResult(t.name)
-        parts = layout.part_files(self.root, t.name, month)
+        parts = self._month_paths(t, month)
         existing = self._scan_month(t, month)
         n_old = existing.select(pl.len()).collect().item() if existing is not None else 0
         if len(parts) < MAX_PARTS and merge.all_keys_new(new, existing, key, n_new + n_old):
@@ -229,17 +307,32 @@ class Store:
             return UpsertResult(t.name, added=n_new, months_written=[month])
         return self._merge_month(t, month, new, existing, n_new + n_old)
 
+    def _add_part(self, t: Table, month: str, write: Callable[[Path], None], replace: bool = False) -> None:
+        """Write one new part file into the month's folder (uncommitted until the transaction ends)."""
+        tx = self._tx()
+        name = layout.new_part_name()
+        path = layout.partition_dir(self.root, t.name, month) / name
+        tx.written.append(path)
+        write(path)
+        names = [] if replace else tx.pending.parts(t.name, month)
+        tx.pending.set_parts(t.name, month, [*names, name])
+
     def _append(self, t: Table, month: str, new: pl.LazyFrame, files: list[Path] | None) -> None:
-        folder = layout.partition_dir(self.root, t.name, month)
         if files:  # staged in store form: the files become parts as they are
             for f in files:
-                atomic.move_into(f, folder / layout.new_part_name())
+                self._add_part(t, month, lambda path, f=f: atomic.move_into(f, path))
+                killpoints.reached("appended")
             return
-        with atomic.atomic_path(folder / layout.new_part_name()) as tmp:
-            new.sink_parquet(tmp, **staging.file_options(t))
+
+        def sink(path: Path) -> None:
+            with atomic.atomic_path(path) as tmp:
+                new.sink_parquet(tmp, **staging.file_options(t))
+
+        self._add_part(t, month, sink)
+        killpoints.reached("appended")
 
     def _merge_month(self, t: Table, month: str, new: pl.LazyFrame, existing: pl.LazyFrame | None, rows: int) -> UpsertResult:
-        """Merge a month's new rows with its parts into one part, one key-bucket group at a time."""
+        """Merge a month's new rows with its parts into one new part, one key-bucket group at a time."""
         key = list(t.key)
         value_cols = [c for c in t.schema.names() if c not in INGEST_TIME_COLUMNS]
         groups = max(1, math.ceil(rows / CHUNK_ROWS))
@@ -258,12 +351,15 @@ class Store:
                 counts = counts + c
                 yield out
 
-        folder = layout.partition_dir(self.root, t.name, month)
+        def write(path: Path) -> None:
+            with atomic.atomic_path(path) as tmp:
+                self._write_groups(t, tmp, merged_groups(), groups, lambda: counts.effective == 0)
+
         try:
-            with atomic.replaced_dir(folder, layout.swap_dir(self.root)) as tmp:
-                self._write_groups(t, tmp / layout.BASE_PART, merged_groups(), groups, lambda: counts.effective == 0)
+            self._add_part(t, month, write, replace=True)
         except _Unchanged:  # nothing new: the stored parts (and their mtimes) stay
             return UpsertResult(t.name, unchanged=counts.unchanged)
+        killpoints.reached("merged")
         return UpsertResult(t.name, counts.added, counts.changed, counts.unchanged, months_written=[month])
 
     def _write_groups(
@@ -292,8 +388,8 @@ class Store:
         """Remove rows matching a predicate (used to replace a source's whole period)."""
         t = _table(table)
         removed = 0
-        with self.lock():
-            self._recover(t)
+        with self.transaction():
+            tx = self._tx()
             for month in self.months(t):
                 lf = self._scan_month(t, month)
                 assert lf is not None
@@ -302,12 +398,33 @@ class Store:
                 if kept.height == n_before:
                     continue
                 removed += n_before - kept.height
-                folder = layout.partition_dir(self.root, t.name, month)
                 if kept.height == 0:
-                    atomic.remove_dir(folder, layout.swap_dir(self.root))
+                    tx.pending.set_parts(t.name, month, [])
                     continue
-                with atomic.replaced_dir(folder, layout.swap_dir(self.root)) as tmp:
-                    kept.sort(t.time_column, maintain_order=True).write_parquet(
-                        tmp / layout.BASE_PART, **staging.file_options(t)
-                    )
+
+                def write(path: Path, kept: pl.DataFrame = kept) -> None:
+                    with atomic.atomic_path(path) as tmp:
+                        kept.sort(t.time_column, maintain_order=True).write_parquet(tmp, **staging.file_options(t))
+
+                self._add_part(t, month, write, replace=True)
+                killpoints.reached("deleted")
         return removed
+
+
+@dataclass
+class _Tx:
+    base: snapshot.Manifest
+    pending: snapshot.Manifest
+    written: list[Path] = field(default_factory=list)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
