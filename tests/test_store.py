@@ -286,3 +286,18 @@ def test_a_data_directory_whose_path_holds_key_value_folders(tmp_path: Path) -> 
     got = Store(root).read("cost_lines")
     assert got.columns == frame.columns and got.height == 3
     assert Store(root).months("cost_lines") == ["2026-01", "2026-02", "2026-03"]
+
+
+def test_duckdb_reads_the_committed_version_folder(tmp_path: Path) -> None:
+    """What docs/scale.md tells an external engine: read the folder CURRENT names."""
+    duckdb = pytest.importorskip("duckdb")
+    store = Store(tmp_path)
+    for day in (1, 2):
+        store.upsert("requests", _requests(range(day * 100, day * 100 + 40), day=day))
+    store.upsert("requests", _requests(range(100, 120), day=1, tokens=9))  # a merge retires two parts
+    version = f"v{int((tmp_path / '_state' / 'CURRENT').read_text()):08d}"
+    got = duckdb.sql(
+        f"SELECT month, count(*), sum(input_tokens) FROM read_parquet("
+        f"'{tmp_path}/_state/snapshots/{version}/requests/*/*.parquet', hive_partitioning = true) GROUP BY month"
+    ).fetchall()
+    assert got == [("2026-04", 80, 80 + 20 * 8)]
