@@ -144,3 +144,28 @@ def test_killed_export_process_leaves_no_partial_final_file(sample_store_path: P
     assert not temp.exists() and not list(folder.glob(f"{atomic.TMP_PREFIX}*"))  # dead writer's temp removed
     assert sorted(p.name for p in resumed.written)[0] == "costs-2025-07.parquet"
     assert len([p for p in folder.iterdir() if p.suffix == ".parquet"]) == len(resumed.months)
+
+
+def test_csv_cells_that_start_like_a_formula_are_neutralised_unless_raw(tmp_path: Path) -> None:
+    from finops.export.files import write_frame
+
+    frame = pl.DataFrame({"name": ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "plain", None],
+                          "cost": [-1.5, 2.0, -3.0, 0.0, 1.0, None], "tags": [["=x"], ["a"], [], ["b"], ["c"], None]})
+    write_frame(frame, "csv", tmp_path / "safe.csv")
+    write_frame(frame, "csv", tmp_path / "raw.csv", raw=True)
+    safe = pl.read_csv(tmp_path / "safe.csv")
+    assert safe["name"].to_list() == ["'=cmd|' /C calc'!A0", "'+1", "'-2", "'@SUM(A1)", "plain", None]
+    assert safe["cost"].to_list() == [-1.5, 2.0, -3.0, 0.0, 1.0, None]  # numbers stay numbers
+    assert safe["tags"][0] == "'=x"
+    assert pl.read_csv(tmp_path / "raw.csv")["name"].to_list() == frame["name"].to_list()
+
+
+def test_export_never_deletes_a_users_tmp_file(tmp_path: Path) -> None:
+    from finops.export.files import remove_dead_temps
+
+    mine = tmp_path / ".tmp-notes.txt"
+    mine.write_text("a user's file")
+    dead = tmp_path / f"{atomic.TMP_PREFIX}999999999-costs-2026-01.csv.partial"
+    dead.write_text("left by a killed export")
+    assert remove_dead_temps(tmp_path) == 1
+    assert mine.exists() and not dead.exists()

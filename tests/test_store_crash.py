@@ -69,7 +69,7 @@ def test_a_load_killed_at_any_point_is_all_or_nothing(point: str, tmp_path: Path
     assert seen == (after if committed else before)
     assert _on_disk(tmp_path) == seen  # the folders hold exactly the snapshot again
     assert not list((tmp_path / "_state").glob(".stage-*"))
-    assert not list(tmp_path.rglob(".tmp-*"))
+    assert not list(tmp_path.rglob(".finops-tmp-*"))
     crash_load.load(Store(tmp_path))  # the rerun converges
     assert crash_load.state(Store(tmp_path)) == after == _on_disk(tmp_path)
 

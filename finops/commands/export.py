@@ -53,7 +53,7 @@ def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
 
 
 def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, until: str | None,
-         incremental: bool, sync_first: bool) -> int:
+         incremental: bool, sync_first: bool, raw: bool = False) -> int:
     from finops.commands._common import get_settings, get_store, option_day
     from finops.export.context import Context
     from finops.export.settings import ExportSettings
@@ -67,7 +67,7 @@ def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, unt
 
     ctx = Context.of(CoreContext.build(settings, store=get_store(settings)), options)
     result = export(dataset, fmt or options.format, out_dir, option_day(since, "since"), option_day(until, "until"), incremental,
-                    ctx=ctx, state_dir=settings.data_dir / "export_state")
+                    ctx=ctx, state_dir=settings.data_dir / "export_state", raw=raw)
     if result.empty:
         log.warning("%s: nothing to export (no rows in the selected months) -> exit 1", dataset)
         return max(code, EXIT_NOTHING)
@@ -87,6 +87,7 @@ def register(app: typer.Typer) -> None:
         until: Annotated[Optional[str], typer.Option(help="Last UTC day, YYYY-MM-DD; selects its whole month.")] = None,
         incremental: Annotated[bool, typer.Option(help="Skip months whose inputs did not change since the last export.")] = False,
         sync_first: Annotated[bool, typer.Option(help="Pull from the provider connectors before exporting.")] = False,
+        raw: Annotated[bool, typer.Option("--raw", help="CSV: write text cells as they are (by default a cell starting with =, +, -, @ is prefixed with ' so spreadsheets do not run it).")] = False,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log warnings and errors only.")] = False,
         verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
     ) -> None:
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
         level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
         with _StderrLogging(level):
             try:
-                code = _run(dataset, fmt, out, since, until, incremental, sync_first)
+                code = _run(dataset, fmt, out, since, until, incremental, sync_first, raw)
             except (SourceError, StoreError) as exc:
                 log.error("%s", exc.one_line())
                 code = EXIT_SOURCE

@@ -47,8 +47,23 @@ def target(out_dir: Path, dataset: str, month: str, fmt: str) -> Path:
     return out_dir / dataset / file_name(dataset, month, fmt)
 
 
-def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text forms CSV readers agree on: ISO 8601 UTC times, lists joined with ';', structs as JSON."""
+# OWASP CSV injection: a cell a spreadsheet would read as a formula starts with one of these.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that start like a formula (=, +, -, @, tab, CR) prefixed with ' so a spreadsheet
+    shows them as text. Only text columns: a negative number in a numeric column is a number."""
+    text = [n for n, d in frame.schema.items() if d == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(n).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(n)).otherwise(pl.col(n)).alias(n)
+        for n in text
+    ) if text else frame
+
+
+def csv_ready(frame: pl.DataFrame, raw: bool = False) -> pl.DataFrame:
+    """Text forms CSV readers agree on: ISO 8601 UTC times, lists joined with ';', structs as JSON;
+    formula-like text neutralised unless `raw`."""
     exprs = []
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Datetime):
@@ -58,7 +73,8 @@ def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
             exprs.append(pl.col(name).cast(pl.List(pl.String)).list.join(";").alias(name))
         elif isinstance(dtype, pl.Struct):
             exprs.append(pl.col(name).struct.json_encode().alias(name))
-    return frame.with_columns(exprs) if exprs else frame
+    out = frame.with_columns(exprs) if exprs else frame
+    return out if raw else neutralised(out)  # times as text start with a digit: never touched
 
 
 def fingerprint(frame: pl.DataFrame) -> str:
@@ -79,11 +95,11 @@ def fingerprint(frame: pl.DataFrame) -> str:
     return sink.hash.hexdigest()
 
 
-def write_frame(frame: pl.DataFrame, fmt: str, path: Path) -> None:
+def write_frame(frame: pl.DataFrame, fmt: str, path: Path, raw: bool = False) -> None:
     if fmt == "parquet":
         frame.write_parquet(path, compression="zstd", statistics=True)
     else:
-        csv_ready(frame).write_csv(path)
+        csv_ready(frame, raw).write_csv(path)
 
 
 def _sha256(path: Path) -> str:
@@ -98,7 +114,7 @@ class _Unchanged(Exception):
     """Raised inside the atomic block to drop a temp file whose bytes equal the target's."""
 
 
-def replace_if_changed(frame: pl.DataFrame, fmt: str, path: Path) -> tuple[bool, int, str]:
+def replace_if_changed(frame: pl.DataFrame, fmt: str, path: Path, raw: bool = False) -> tuple[bool, int, str]:
     """Write `frame` to `path` atomically unless the file already holds these exact bytes.
 
     Returns (replaced, size in bytes, sha256 of the file).
@@ -106,7 +122,7 @@ def replace_if_changed(frame: pl.DataFrame, fmt: str, path: Path) -> tuple[bool,
     result: dict[str, object] = {}
     try:
         with atomic.atomic_path(path) as tmp:
-            write_frame(frame, fmt, tmp)
+            write_frame(frame, fmt, tmp, raw)
             result["size"], result["sha"] = tmp.stat().st_size, _sha256(tmp)
             if path.is_file() and path.stat().st_size == result["size"] and _sha256(path) == result["sha"]:
                 raise _Unchanged

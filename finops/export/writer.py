@@ -64,6 +64,7 @@ class _Run:
                  result: ExportResult) -> None:
         self.ds, self.fmt, self.out_dir, self.incremental, self.ctx = ds, fmt, out_dir, incremental, ctx
         self.state, self.result = state, result
+        self.raw = False
         self.entries = state.periods(target_key(fmt, out_dir))
 
     def target(self, month: str) -> Path:
@@ -76,7 +77,7 @@ class _Run:
     def emit(self, month: str, frame: pl.DataFrame, inputs: str) -> None:
         path, entry = self.target(month), self.entries.get(month)
         frame = frame.sort(list(self.ds.sort), nulls_last=True, maintain_order=True)
-        fp = files.fingerprint(frame)
+        fp = files.fingerprint(frame) + ("+raw" if self.raw else "")  # a switch of --raw rewrites the CSV
         self.result.rows += frame.height
         if self.incremental and entry and entry.get("fingerprint") == fp and _file_ok(entry, path):
             if entry.get("inputs") != inputs:  # inputs were rewritten, rows are the same: remember, touch nothing
@@ -84,7 +85,7 @@ class _Run:
                 self.state.save()
             self.result.unchanged.append(path)
             return
-        replaced, size, sha = files.replace_if_changed(frame, self.fmt, path)
+        replaced, size, sha = files.replace_if_changed(frame, self.fmt, path, self.raw)
         new = {"file": f"{self.ds.name}/{path.name}", "inputs": inputs, "fingerprint": fp, "rows": frame.height,
                "bytes": size, "sha256": sha}
         new["exported_at"] = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if replaced or not entry
@@ -125,7 +126,7 @@ class _Run:
 
 
 def export(dataset: str, fmt: str, out_dir: Path, since: date | None = None, until: date | None = None,
-           incremental: bool = False, *, ctx: Context, state_dir: Path) -> ExportResult:
+           incremental: bool = False, *, ctx: Context, state_dir: Path, raw: bool = False) -> ExportResult:
     """Export the months of `dataset` overlapping [since, until] to `out_dir` as csv or parquet files."""
     if dataset not in DATASETS:
         raise InputError(f"--dataset: {dataset!r} is not one of {', '.join(DATASETS)}")
@@ -143,6 +144,7 @@ def export(dataset: str, fmt: str, out_dir: Path, since: date | None = None, unt
         if dead:
             log.info("removed %d temp file(s) left by an interrupted export in %s", dead, out_dir / dataset)
         run = _Run(ds, fmt, out_dir, incremental, ctx, state, result)
+        run.raw = raw and fmt == "csv"  # CSV cells starting like a formula are neutralised unless raw
         if ds.by_month:
             run.by_month(since, until)
         else:

@@ -1,7 +1,7 @@
 """Atomic file writes: write a hidden temp file beside the target, fsync, then rename.
 
 A crash at any point leaves either the old file or the new one under the final name,
-never a partial file. Temp names start with "." and end with ".partial": polars and DuckDB
+never a partial file. Temp names start with ".finops-tmp-" and end with ".partial": polars and DuckDB
 globs (`*.parquet`, `*.csv`) do match dot-files, so only the suffix keeps a crashed
 writer's temp out of a reader's glob.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = ".finops-tmp-"  # our own name: a user's ".tmp-*" file is never ours to delete
 TMP_SUFFIX = ".partial"
 
 
