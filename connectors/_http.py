@@ -36,7 +36,7 @@ SECRET_HEADERS = ("authorization", "x-api-key")
 # ("sk-", "abc") occur in ordinary text; six random key characters do not.
 MIN_FRAGMENT = 6
 # Anything shaped like a provider key, whether or not it is ours.
-_KEY_SHAPE = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{6,}")
+_KEY_SHAPE = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{20,}")
 
 
 @dataclass(frozen=True)

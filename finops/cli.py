@@ -9,7 +9,10 @@ one line and exit non-zero.
 
 from __future__ import annotations
 
+import re
 import sys
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -40,9 +43,13 @@ def _root(
         Optional[Path],
         typer.Option("--config", help="finops.toml to use (default: $FINOPS_CONFIG, ./finops.toml, ...)."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="On an error, print the full traceback too (it always goes to <data dir>/logs/errors.log).")
+    ] = False,
 ) -> None:
     GlobalOptions.data_dir = data_dir
     GlobalOptions.config = config
+    GlobalOptions.verbose = verbose
     if ctx.invoked_subcommand is None:
         dashboard = ctx.command.get_command(ctx, "dashboard") if isinstance(ctx.command, typer.core.TyperGroup) else None
         if dashboard is not None:
@@ -60,15 +67,52 @@ for _module in COMMAND_MODULES:
     _module.register(app)
 
 
+# Anything shaped like a provider key, in a message we did not write ourselves.
+_KEY_SHAPE = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{20,}")
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a fault of ours, not of the input
+
+
+def _log_failure(exc: BaseException) -> Path | None:
+    """Append the traceback to <data dir>/logs/errors.log; None when it cannot be written."""
+    try:
+        from finops.config import resolve_data_dir
+
+        path = resolve_data_dir(GlobalOptions.data_dir) / "logs" / "errors.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        when = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = "".join(traceback.format_exception(exc))
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {when} finops {' '.join(sys.argv[1:])}\n{_KEY_SHAPE.sub('[redacted]', text)}")
+        return path
+    except Exception:  # noqa: BLE001 - the log is a help, never a second failure
+        return None
+
+
+def _one_line(text: str) -> str:
+    return _KEY_SHAPE.sub("[redacted]", " ".join(text.split()))[:400]
+
+
 def main() -> None:
+    """Run the CLI; every exception ends here as one line on stderr (the traceback in the log)."""
     try:
         app()
     except FinopsError as exc:
-        typer.echo(exc.one_line(), err=True)
+        _log_failure(exc)
+        if GlobalOptions.verbose:
+            traceback.print_exc()
+        typer.echo(_one_line(exc.one_line()), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the boundary: no traceback reaches a user unasked
+        logged = _log_failure(exc)
+        if GlobalOptions.verbose:
+            traceback.print_exc()
+        where = f"details in {logged}" if logged else "run with -v for details"
+        typer.echo(_one_line(f"internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+                   + f" ({where})", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ class GlobalOptions:
 
     data_dir: "Path | None" = None
     config: "Path | None" = None
+    verbose: bool = False
 
 
 def option_day(text: str | None, name: str) -> "date | None":
