@@ -8,7 +8,9 @@ row); only when a file has bad rows are the few offending raw values explained i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import polars as pl
 
@@ -24,6 +26,14 @@ ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%#z"
 # its time; timestamps are the costliest field of a JSON log to check.
 RFC3339 = "%+"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
+# Sanity bounds (issue 19): no cost, quantity or token count of one row is larger in
+# magnitude than this, and no time lies outside [FIRST_YEAR, next year].
+MAX_NUMBER = 1e15
+FIRST_YEAR = 2015
+
+
+def _last_instant() -> datetime:
+    return datetime(datetime.now(timezone.utc).year + 2, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Field:
     required: bool = False
     minimum: float | None = 0
     choices: tuple[str, ...] = ()
+    maximum: float | None = None  # a number's largest magnitude (None: MAX_NUMBER)
     label: str | None = None  # how the source names it, for messages (e.g. gen_ai.usage.input_tokens)
 
     @property
@@ -57,7 +68,9 @@ def _epoch(num: pl.Expr) -> pl.Expr:
         .when(a >= 1e11).then(num * 1e3)
         .otherwise(num * 1e6)
     )
-    return pl.from_epoch(micros.cast(pl.Int64), time_unit="us").dt.replace_time_zone("UTC")
+    # Out of Int64 range (an epoch of 1e30) is no time at all: null, then flagged as bad.
+    in_range = micros.is_finite() & (micros.abs() < 9.2e18)
+    return pl.from_epoch(pl.when(in_range).then(micros).cast(pl.Int64, strict=False), time_unit="us").dt.replace_time_zone("UTC")
 
 
 def parse_ts_text(s: pl.Series) -> pl.Series:
@@ -200,6 +213,12 @@ def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
     flag = value.is_null() & (pl.lit(True) if f.required else ~blank)
     if f.kind in (INT, FLOAT) and f.minimum is not None:
         flag = flag | (value < f.minimum).fill_null(False)
+    if f.kind in (INT, FLOAT):  # NaN, infinities and absurd magnitudes are never a cost or a count
+        num = value.cast(pl.Float64)
+        flag = flag | (~num.is_finite() | (num.abs() > (f.maximum or MAX_NUMBER))).fill_null(False)
+    if f.kind == TS:
+        first = datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc)
+        flag = flag | ((value < first) | (value >= _last_instant())).fill_null(False)
     if f.kind == CHOICE and f.choices:
         flag = flag | (~value.is_in(list(f.choices))).fill_null(False)
     return flag
@@ -240,8 +259,14 @@ def explain(f: Field, raw: object) -> str:
             DATE: "a date (YYYY-MM-DD)", MONTH: "a month (YYYY-MM)", TEXT: "text", CHOICE: "a value",
         }[f.kind]
         return f"{shown} is not {what}"
+    if f.kind in (INT, FLOAT) and not math.isfinite(v):
+        return f"{shown} is not a finite number"
+    if f.kind in (INT, FLOAT) and abs(v) > (f.maximum or MAX_NUMBER):
+        return f"{v:g} is beyond the sane range (±{f.maximum or MAX_NUMBER:g})"
     if f.kind in (INT, FLOAT) and f.minimum is not None and v < f.minimum:
         return f"{v:g} is below {f.minimum:g}" if f.minimum else f"{v:g} is negative"
+    if f.kind == TS and not (datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc) <= v < _last_instant()):
+        return f"{shown} is outside {FIRST_YEAR} to {_last_instant().year - 1}"
     if f.kind == CHOICE and f.choices and v not in f.choices:
         return f"{shown} is not one of {', '.join(f.choices)}"
     return f"{shown} is not valid"

@@ -1,0 +1,61 @@
+"""Values no bill or log can hold are refused in one line naming file, line and field:
+NaN and infinite money, absurd magnitudes, epoch times out of range, times outside the
+configured window. Runs the real `finops ingest` entry point on hand-made files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from finops import cli
+from finops.store import Store
+
+FOCUS_HEAD = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,SkuId,ChargeDescription\n"
+GOOD_ROW = "1.5,USD,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,Amazon Bedrock,claude-input,Claude input tokens\n"
+
+
+def _ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), "ingest", *argv])
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.err + out.out
+
+
+@pytest.mark.parametrize(("cost", "why"), [
+    ("NaN", "not a finite number"), ("inf", "not a finite number"), ("1e400", "not a finite number"),
+    ("-1e23", "beyond the sane range"), ("1e23", "beyond the sane range"),
+])
+def test_focus_money_must_be_finite_and_sane(cost: str, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "focus.csv"
+    path.write_text(FOCUS_HEAD + GOOD_ROW + GOOD_ROW.replace("1.5", cost, 1).replace("claude-input", "claude-output"))
+    code, out = _ingest(tmp_path, monkeypatch, capsys, str(path), "--kind", "focus")
+    assert code != 0 and "Traceback" not in out
+    assert f"{path}:3: field 'BilledCost'" in out and why in out, out
+    assert Store(tmp_path / "home" / "store").read("cost_lines").height == 0  # nothing stored
+
+
+@pytest.mark.parametrize(("when", "why"), [("9999-01-01T00:00:00Z", "outside 2015"), ("1999-12-31T00:00:00Z", "outside 2015")])
+def test_focus_times_must_lie_in_the_window(when: str, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "focus.csv"
+    path.write_text(FOCUS_HEAD + GOOD_ROW.replace("2026-03-01T00:00:00Z", when))
+    code, out = _ingest(tmp_path, monkeypatch, capsys, str(path), "--kind", "focus")
+    assert code != 0 and "Traceback" not in out
+    assert f"{path}:2: field 'ChargePeriodStart'" in out and why in out, out
+
+
+def test_an_epoch_of_1e30_is_a_bad_value_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"ts": 1e30, "request_id": "r1", "provider": "openai", "model": "gpt-4o", "input_tokens": 1,'
+                    ' "output_tokens": 1}\n')
+    code, out = _ingest(tmp_path, monkeypatch, capsys, str(path))
+    assert code != 0 and "Traceback" not in out and "internal error" not in out, out
+    assert f"{path}:1:" in out and "'ts'" in out, out
