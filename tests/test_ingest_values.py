@@ -59,3 +59,28 @@ def test_an_epoch_of_1e30_is_a_bad_value_not_a_crash(tmp_path: Path, monkeypatch
     code, out = _ingest(tmp_path, monkeypatch, capsys, str(path))
     assert code != 0 and "Traceback" not in out and "internal error" not in out, out
     assert f"{path}:1:" in out and "'ts'" in out, out
+
+
+REQ = '{{"ts": "2026-03-01T00:00:00Z", "request_id": "{rid}", "provider": "openai", "model": "m", "input_tokens": 1, "output_tokens": 1{extra}}}\n'
+
+
+@pytest.mark.parametrize(("name", "content", "expect"), [
+    ("empty.csv", b"", "{path}: the file is empty"),
+    ("vendor.csv", FOCUS_HEAD.encode() + b"1,USD,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,Amazon Bedrock,x\xff\xfe,y\n",
+     "{path}: line 2: byte"),
+    ("dup.csv", b"BilledCost,BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName\n1,2,USD,a,b,c\n",
+     "{path}: line 1: column 'BilledCost' appears more than once"),
+    ("bom.jsonl", b"\xef\xbb\xbf" + REQ.format(rid="r1", extra="").encode(), "{path}: line 1: starts with a UTF-8 byte order mark"),
+    ("cut.jsonl", (REQ.format(rid="r1", extra="") + '{"ts": "2026-03-01T00:0').encode(), "{path}: line 2: not valid JSON"),
+    ("items.json", b'[{"ts": "2026-03-01T00:00:00Z"}, 7]', "{path}: record 2: a JSON int, not an object"),
+    ("attempt.jsonl", REQ.format(rid="r1", extra=', "attempt": 5e16').encode(), "{path}:1: field 'attempt'"),
+    ("nul.jsonl", REQ.format(rid="r\\u0000x", extra="").encode(), "{path}:1: field 'request_id'"),
+])
+def test_bad_files_are_one_line_naming_file_and_line(name: str, content: bytes, expect: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    kind = ["--kind", "focus"] if name.endswith(".csv") else []
+    code, out = _ingest(tmp_path, monkeypatch, capsys, str(path), *kind)
+    assert code != 0 and "Traceback" not in out and "internal error" not in out, out
+    assert expect.format(path=path) in out, out

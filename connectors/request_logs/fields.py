@@ -22,7 +22,7 @@ FIELDS: list[Field] = [
     Field("request_id", TEXT, required=True),
     Field("provider", CHOICE, required=True),  # CHOICE without choices: lower-cased text
     Field("model", TEXT, required=True),
-    Field("attempt", INT, minimum=1),
+    Field("attempt", INT, minimum=1, maximum=2**31 - 1),  # stored as Int32
     Field("stream_outcome", CHOICE, choices=StreamOutcome.ALL),
     Field("status_code", INT),
     *(Field(c, TEXT) for c in ("logical_request_id", "project_id", "api_key_id", "feature", "task_id", "user_id", "region",

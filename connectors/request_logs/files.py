@@ -45,6 +45,69 @@ def layout_of(path: Path) -> str:
     raise InputError(f"{path}: unknown file type {suffix!r} (use .jsonl, .json, .csv or .parquet)")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def preflight(path: Path, layout: str) -> None:
+    """Refuse, in one line naming the file and line, what the lazy readers would only fail on
+    later without saying where: an empty file, a byte order mark before JSON, bytes that are
+    not UTF-8, and a CSV header that names a column twice."""
+    if layout == ROWS:
+        return
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if size == 0:
+        raise InputError(f"{path}: the file is empty")
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, done = 1, 0
+    with open(path, "rb") as fh:
+        first = fh.read(3)
+        if first == _BOM and layout != CSV:
+            raise InputError(f"{path}: line 1: starts with a UTF-8 byte order mark; save it as UTF-8 without one")
+        fh.seek(0)
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                line = lines + block.count(b"\n", 0, exc.start)
+                raise InputError(f"{path}: line {line}: byte {done + exc.start:,} is not UTF-8 "
+                                 f"(save the file as UTF-8)") from None
+            lines += block.count(b"\n")
+            done += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: line {lines}: the file ends inside a UTF-8 character") from None
+    if layout == CSV:
+        import csv
+
+        header = next(csv.reader([_first_line(path).removeprefix("\ufeff")]), [])
+        seen: set[str] = set()
+        for name in header:
+            if name in seen:
+                raise InputError(f"{path}: line 1: column {name!r} appears more than once in the header")
+            seen.add(name)
+
+
+def bad_json_line(path: Path) -> str:
+    """Where a JSON Lines file stops being JSON objects: ': line N: ...' (error path only)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError as exc:
+                return f": line {n}: not valid JSON ({exc.msg}{', a truncated record?' if n > 1 else ''})"
+            if not isinstance(doc, dict):
+                return f": line {n}: a JSON {type(doc).__name__}, not an object"
+    return ""
+
+
 def head_text(path: Path, limit: int = 4096) -> str:
     with open(path, encoding="utf-8", errors="replace") as fh:
         return fh.read(limit)
@@ -53,6 +116,7 @@ def head_text(path: Path, limit: int = 4096) -> str:
 def columns_of(path: Path) -> list[str]:
     """The column (or top-level key) names, from the header or the first records."""
     layout = layout_of(path)
+    preflight(path, layout)
     try:
         if layout == CSV:
             return pl.scan_csv(path, infer_schema=False, n_rows=1).collect_schema().names()
@@ -62,7 +126,8 @@ def columns_of(path: Path) -> list[str]:
             return pl.scan_ndjson(path, infer_schema_length=1000).collect_schema().names()
         return _read_json(path, None).collect_schema().names()
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, OSError) as exc:
-        raise InputError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+        where = bad_json_line(path) if layout == JSONL else ""
+        raise InputError(f"{path}{where or ': cannot read'} ({str(exc).splitlines()[0]})") from None
 
 
 def _read_json(path: Path, schema: dict[str, pl.DataType] | None) -> pl.LazyFrame:
@@ -73,7 +138,10 @@ def _read_json(path: Path, schema: dict[str, pl.DataType] | None) -> pl.LazyFram
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
     docs = doc if isinstance(doc, list) else [doc]
-    lines = "\n".join(json.dumps(d) for d in docs if isinstance(d, dict))
+    for i, d in enumerate(docs, 1):
+        if not isinstance(d, dict):
+            raise InputError(f"{path}: record {i}: a JSON {type(d).__name__}, not an object")
+    lines = "\n".join(json.dumps(d) for d in docs)
     return pl.read_ndjson(lines.encode(), schema=schema).lazy() if lines else pl.DataFrame(schema=schema).lazy()
 
 
@@ -85,6 +153,7 @@ def scan(path: Path, schema: dict[str, pl.DataType] | None = None) -> tuple[pl.L
     """
     path = Path(path)
     layout = layout_of(path)
+    preflight(path, layout)
     if layout == CSV:
         lf = pl.scan_csv(path, infer_schema=False, row_index_name=REC)
         names = [c for c in lf.collect_schema().names() if c != REC]

@@ -85,7 +85,10 @@ def _checked(reading: Reading, lenient: bool, folder: Path, keep_good: bool) -> 
     try:
         return stage_checked(REQUESTS_TABLE, checked, folder, bad, [*flags, REC, ROW], keep_good, explain=lenient)
     except pl.exceptions.ComputeError as exc:
-        raise InputError(f"{reading.path}: cannot read as {reading.fmt} ({str(exc).splitlines()[0]})") from None
+        from finops.connectors.request_logs.files import bad_json_line
+
+        where = bad_json_line(Path(reading.path)) if str(reading.path).endswith((".jsonl", ".ndjson", ".json")) else ""
+        raise InputError(f"{reading.path}{where or f': cannot read as {reading.fmt}'} ({str(exc).splitlines()[0]})") from None
 
 
 def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False,

@@ -9,6 +9,7 @@ row); only when a file has bad rows are the few offending raw values explained i
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -221,12 +222,22 @@ def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
         flag = flag | ((value < first) | (value >= _last_instant())).fill_null(False)
     if f.kind == CHOICE and f.choices:
         flag = flag | (~value.is_in(list(f.choices))).fill_null(False)
+    if f.kind in (TEXT, CHOICE) and _is_id(f):
+        flag = flag | value.str.contains(CONTROL).fill_null(False)
     return flag
 
 
+# An id with a control character (NUL, newline, escape) is a broken record, not a name.
+CONTROL = r"[\x00-\x1f\x7f]"
+
+
+def _is_id(f: Field) -> bool:
+    return f.name.endswith(("_id", "Id", "_ID")) or f.name in ("request_id", "model", "provider")
+
+
 def can_fail(f: Field) -> bool:
-    """Optional free text is never wrong; everything else gets a flag."""
-    return f.required or f.kind not in (TEXT,) and not (f.kind == CHOICE and not f.choices)
+    """Optional free text is never wrong (an id is not free text); everything else gets a flag."""
+    return f.required or _is_id(f) or f.kind not in (TEXT,) and not (f.kind == CHOICE and not f.choices)
 
 
 def check(lf: pl.LazyFrame, fields: list[Field], lenient: bool = True) -> pl.LazyFrame:
@@ -240,9 +251,12 @@ def check(lf: pl.LazyFrame, fields: list[Field], lenient: bool = True) -> pl.Laz
         if f.name not in schema:
             continue
         value = typed(f, schema[f.name], lenient)
-        exprs.append(value.alias(f.name))
         if can_fail(f):
-            exprs.append(bad(f, schema[f.name], value).alias(BAD + f.name))
+            flag = bad(f, schema[f.name], value)
+            if f.kind in (INT, FLOAT):  # a bad number never reaches the store's typed columns
+                value = pl.when(flag).then(None).otherwise(value)
+            exprs.append(flag.alias(BAD + f.name))
+        exprs.insert(len(exprs) - 1 if can_fail(f) else len(exprs), value.alias(f.name))
     return lf.with_columns(exprs)
 
 
@@ -267,6 +281,8 @@ def explain(f: Field, raw: object) -> str:
         return f"{v:g} is below {f.minimum:g}" if f.minimum else f"{v:g} is negative"
     if f.kind == TS and not (datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc) <= v < _last_instant()):
         return f"{shown} is outside {FIRST_YEAR} to {_last_instant().year - 1}"
+    if f.kind in (TEXT, CHOICE) and isinstance(v, str) and re.search(CONTROL, v):
+        return f"{shown} contains a control character"
     if f.kind == CHOICE and f.choices and v not in f.choices:
         return f"{shown} is not one of {', '.join(f.choices)}"
     return f"{shown} is not valid"
