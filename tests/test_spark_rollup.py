@@ -25,7 +25,8 @@ from finops.rollup import DAY_KEYS, request_days, request_days_sql  # noqa: E402
 from finops.store import Store  # noqa: E402
 
 # pyspark 4 warns that it does not fully support pandas 3; these tests never touch pandas.
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 
 
 @pytest.fixture(scope="module")

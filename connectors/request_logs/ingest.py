@@ -28,8 +28,7 @@ from finops.connectors.request_logs.readers import read_requests
 from finops.connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
-from finops.store import Staged, Store, UpsertResult
-from finops.store.staging import Checked, stage_checked
+from finops.store import Checked, Staged, Store, UpsertResult, stage_checked
 
 Progress = Callable[[str, int], None]  # (what happened, bytes of input done)
 

@@ -1,7 +1,12 @@
-"""The local Parquet store: layout, atomic writes, upserts and sync watermarks."""
+"""The local Parquet store: layout, atomic writes, upserts and sync watermarks.
 
-from finops.store.staging import Staged
+This is the store's public surface: code outside finops.store imports from here (and may
+use finops.store.atomic, the atomic file writes every writer shares); the other modules
+are internal (an import-linter contract in pyproject.toml holds this).
+"""
+
+from finops.store.staging import Checked, Staged, stage_checked
 from finops.store.store import Store, UpsertResult
 from finops.store.watermarks import SourceState, Watermarks
 
-__all__ = ["SourceState", "Staged", "Store", "UpsertResult", "Watermarks"]
+__all__ = ["Checked", "SourceState", "Staged", "Store", "UpsertResult", "Watermarks", "stage_checked"]
