@@ -93,8 +93,8 @@ def read_focus_file(path: Path, source: str | None = None, mapping: dict[str, st
         pl.col("BillingCurrency").str.to_uppercase(),
     )
     key = [c for c in LINE_KEY if c in names] + ["x_TokenClass"]
-    lines = lines.with_columns(line_id(*key)).collect()
-    return merge_duplicate_lines(COST_LINES_TABLE.conform(lines).collect()), problems
+    keyed = lines.with_columns(line_id(*key)).collect()
+    return merge_duplicate_lines(COST_LINES_TABLE.conform(keyed).collect()), problems
 
 
 def read_focus(path: Path, source: str | None = None, mapping: dict[str, str] | None = None) -> pl.DataFrame:

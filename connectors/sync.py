@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from types import ModuleType
 
 import polars as pl
@@ -255,8 +256,8 @@ def sync_all(settings: Settings, sources: list[str] | None = None, since: dateti
         try:
             out.append(sync_source(
                 store, settings.config, name, since, until, now=now, policy=policy,
-                progress=(lambda path, n, s=name: progress(s, path, n)) if progress else None,
-                on_window=(lambda a, b, n, s=name: on_window(s, a, b, n)) if on_window else None,
+                progress=partial(progress, name) if progress else None,
+                on_window=partial(on_window, name) if on_window else None,
             ))
         except FinopsError as exc:
             line = redact(exc.one_line(), _known_secrets(name))

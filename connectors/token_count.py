@@ -88,11 +88,11 @@ def load_encoding(name: str) -> Any | None:
         ranks = _ranks(path)
         original = openai_public.load_tiktoken_bpe
         # The constructor gives the pattern and special tokens; the ranks come from our file.
-        openai_public.load_tiktoken_bpe = lambda *_a, **_k: ranks  # type: ignore[assignment]
+        openai_public.load_tiktoken_bpe = lambda *_a, **_k: ranks
         try:
             spec = getattr(openai_public, name)()
         finally:
-            openai_public.load_tiktoken_bpe = original  # type: ignore[assignment]
+            openai_public.load_tiktoken_bpe = original
         return tiktoken.Encoding(**spec)
     except Exception:  # noqa: BLE001 - any failure falls back to the documented estimate
         return None

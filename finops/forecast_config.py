@@ -177,4 +177,4 @@ def calendar_spec(config: ConfigFile) -> CalendarSpec:
         config.fail("forecast.holiday_windows", 'must be a table of holiday-name prefix = [before, after]')
     holiday_windows = tuple((str(k), *_window(config, "forecast.holiday_windows", v)) for k, v in windows.items())
     return CalendarSpec(countries={str(k): float(v) for k, v in countries.items()}, events=load_events(config),
-                        holiday_windows=holiday_windows)  # type: ignore[arg-type]
+                        holiday_windows=holiday_windows)

@@ -54,6 +54,7 @@ def _entry(raw: dict[str, Any], fail) -> dict[str, str]:  # type: ignore[no-unty
                 value = ""
             else:
                 fail(key, "missing" if value is None else "must be text")
+        assert isinstance(value, str)  # fail() raised otherwise
         value = value.strip()
         if not value and not (key == "provider_id" and raw.get("kind", "").strip() == "api_key"):
             fail(key, "is empty")

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import Enum
-from typing import TextIO
+from typing import Literal, TextIO
 
 import polars as pl
 
@@ -44,7 +44,7 @@ def render_table(
 
     table = Table(title=title, caption=caption, show_lines=False)
     for col, dtype in frame.schema.items():
-        justify = "right" if dtype.is_numeric() else "left"
+        justify: Literal["right", "left"] = "right" if dtype.is_numeric() else "left"
         table.add_column(col, justify=justify)
     for row in frame.iter_rows():
         # Cells are data, not markup: "[cogs.features]" in a reason must print as written.

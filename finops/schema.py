@@ -16,11 +16,14 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 SCHEMA_VERSION: Final = 1
 
@@ -147,7 +150,12 @@ class AllocationDriver:
     RULES: Final = (*FROM_REQUESTS, *FROM_LINES, FIXED)
 
 
-BILLED_USAGE: Final = pl.Schema(
+def _schema(columns: Mapping[str, PolarsDataType]) -> pl.Schema:
+    """A table's columns; typed so that mixing dtype classes (pl.String) and instances (UTC_TS) checks."""
+    return pl.Schema(columns)
+
+
+BILLED_USAGE: Final = _schema(
     {
         "charge_period_start": UTC_TS,
         "charge_period_end": UTC_TS,
@@ -167,7 +175,7 @@ BILLED_USAGE: Final = pl.Schema(
     }
 )
 
-REQUESTS: Final = pl.Schema(
+REQUESTS: Final = _schema(
     {
         "ts": UTC_TS,
         "request_id": pl.String,
@@ -195,7 +203,7 @@ REQUESTS: Final = pl.Schema(
 
 # The request log at its daily grain, as finops/sql/request_days.sql computes it where the
 # raw log lives (a warehouse); reconcile reads it for the days the store has no raw rows of.
-REQUEST_DAYS: Final = pl.Schema(
+REQUEST_DAYS: Final = _schema(
     {
         "day": pl.Date,  # UTC day
         "provider": pl.String,
@@ -223,7 +231,7 @@ REQUEST_DAYS: Final = pl.Schema(
     }
 )
 
-COST_LINES: Final = pl.Schema(
+COST_LINES: Final = _schema(
     {
         # FOCUS columns (names and meanings from FOCUS 1.2/1.3).
         "BillingAccountId": pl.String,

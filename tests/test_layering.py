@@ -90,3 +90,11 @@ def test_the_contracts_name_every_top_level_module(site: Path) -> None:
     assert set(contracts["headless-core"]["source_modules"]) == headless
     store = {f"finops.store.{p.stem}" for p in (site / "finops" / "store").glob("*.py") if p.stem != "__init__"}
     assert set(contracts["store-internals-private"]["protected_modules"]) == store - PUBLIC_STORE
+
+
+@pytest.mark.slow
+def test_mypy_is_clean(site: Path, tmp_path: Path) -> None:
+    done = _run(site, "import sys; from mypy import api; out, err, code = api.run(sys.argv[1:]); "
+                      "print(out, err); sys.exit(code)",
+                "-p", "finops", "--config-file", str(PYPROJECT), "--cache-dir", str(tmp_path / "mypy-cache"))
+    assert done.returncode == 0, done.stdout[-6000:]

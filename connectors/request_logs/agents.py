@@ -16,9 +16,14 @@ and so the same request id.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import columns_of, scan
@@ -39,7 +44,7 @@ CLAUDE_USAGE = pl.Struct({
     "service_tier": pl.String,
 })
 # Only what a usage row needs is decoded; the content blocks (most of each line) are skipped.
-CLAUDE = {
+CLAUDE: dict[str, PolarsDataType] = {
     "type": pl.String, "timestamp": pl.String, "sessionId": pl.String, "requestId": pl.String,
     "isApiErrorMessage": pl.Boolean,
     "message": pl.Struct({"id": pl.String, "model": pl.String, "usage": CLAUDE_USAGE}),
@@ -81,7 +86,7 @@ def read_claude_code(path: Path, fields: dict[str, str] | None = None) -> Readin
 
 
 USAGE = pl.Struct({k: pl.String for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")})
-CODEX = {
+CODEX: dict[str, PolarsDataType] = {
     "timestamp": pl.String, "type": pl.String,
     "payload": pl.Struct({
         "type": pl.String, "id": pl.String, "model": pl.String,

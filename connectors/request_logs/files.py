@@ -7,10 +7,16 @@ pretty-printed document cannot be streamed and is read whole (use JSON Lines for
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import json
 from pathlib import Path
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.connectors.request_logs.problems import CSV, ITEMS, JSONL, ROWS
 from finops.connectors.request_logs.values import REC
@@ -101,7 +107,7 @@ def bad_json_line(path: Path) -> str:
                 continue
             try:
                 doc = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 return f": line {n}: not valid JSON ({exc.msg}{', a truncated record?' if n > 1 else ''})"
             if not isinstance(doc, dict):
                 return f": line {n}: a JSON {type(doc).__name__}, not an object"
@@ -130,7 +136,7 @@ def columns_of(path: Path) -> list[str]:
         raise InputError(f"{path}{where or ': cannot read'} ({str(exc).splitlines()[0]})") from None
 
 
-def _read_json(path: Path, schema: dict[str, pl.DataType] | None) -> pl.LazyFrame:
+def _read_json(path: Path, schema: "Mapping[str, PolarsDataType] | None") -> pl.LazyFrame:
     """A JSON array of objects, or one document, read whole (it cannot be streamed)."""
     text = path.read_text(encoding="utf-8")
     try:
@@ -145,7 +151,7 @@ def _read_json(path: Path, schema: dict[str, pl.DataType] | None) -> pl.LazyFram
     return pl.read_ndjson(lines.encode(), schema=schema).lazy() if lines else pl.DataFrame(schema=schema).lazy()
 
 
-def scan(path: Path, schema: dict[str, pl.DataType] | None = None) -> tuple[pl.LazyFrame, str]:
+def scan(path: Path, schema: "Mapping[str, PolarsDataType] | None" = None) -> tuple[pl.LazyFrame, str]:
     """A lazy frame of the file's records with a `__rec` index; text columns stay text.
 
     For JSON, `schema` names the keys to read and their types (keys not in it are ignored,

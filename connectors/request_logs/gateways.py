@@ -11,9 +11,14 @@ every type whose name contains "input" as input and "output" as output, and so d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import columns_of, scan
@@ -38,7 +43,8 @@ def read_litellm(path: Path, fields: dict[str, str] | None = None) -> Reading:
     fields = {("request_id" if k == "response_id" else k): v for k, v in (fields or {}).items()}
     present = columns_of(path)
     extra, mapped = column_exprs(fields, present)
-    lf, layout = scan(path, {c: pl.String for c in LITELLM if c in present} | extra)
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in LITELLM if c in present}
+    lf, layout = scan(path, schema | extra)
     names = lf.collect_schema().names()
     c = lambda n: _col(names, n)  # noqa: E731
     meta = c("metadata").cast(pl.String)
@@ -87,7 +93,7 @@ def read_litellm(path: Path, fields: dict[str, str] | None = None) -> Reading:
     return Reading(Path(path), "litellm", layout, with_rows(with_logical_key(lf)), labels)
 
 
-LANGFUSE = {
+LANGFUSE: dict[str, PolarsDataType] = {
     "id": pl.String, "traceId": pl.String, "type": pl.String, "name": pl.String, "startTime": pl.String,
     "endTime": pl.String, "model": pl.String, "providedModelName": pl.String, "level": pl.String,
     "usageDetails": pl.String, "usage": pl.String, "promptTokens": pl.String, "completionTokens": pl.String,

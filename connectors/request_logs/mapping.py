@@ -21,9 +21,12 @@ provider's response id where the log has it).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.config import ConfigFile
 
@@ -98,6 +101,7 @@ def load_mapping(config: ConfigFile, name: str) -> SourceMapping | None:
         ours = column_for(key)
         if ours is None:
             config.fail(f"{base}.fields.{key}", f"unknown field; use one of {', '.join(FIELD_NAMES)}")
+        assert ours is not None  # fail() raised otherwise
         if not isinstance(value, str) or not value.strip():
             config.fail(f"{base}.fields.{key}", "must be the attribute or column name in the log (text)")
         if ours in fields:
@@ -120,13 +124,13 @@ def json_path(rest: str) -> str:
     return "$" + "".join(f".{p}" if p.replace("_", "").isalnum() else f"['{p}']" for p in rest.split("."))
 
 
-def column_exprs(fields: dict[str, str], present: list[str] | set[str]) -> tuple[dict[str, pl.DataType], dict[str, pl.Expr]]:
+def column_exprs(fields: dict[str, str], present: list[str] | set[str]) -> tuple[dict[str, "PolarsDataType"], dict[str, pl.Expr]]:
     """For a table-shaped log (JSON Lines, CSV): the top-level keys to read (as text) and, per
     mapped field, the expression that reads it: a column, or a dotted path into a JSON column
     (`metadata.user_api_key_alias`). A name that is neither is read as a top-level key, so a
     column first appearing late in the file is still read (and one found nowhere is reported)."""
     present = set(present)
-    schema: dict[str, pl.DataType] = {}
+    schema: dict[str, PolarsDataType] = {}
     exprs: dict[str, pl.Expr] = {}
     for ours, theirs in fields.items():
         head, _, rest = theirs.partition(".")

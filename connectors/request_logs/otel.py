@@ -15,9 +15,14 @@ arithmetic, so a clean file passes the strict checks and is parsed once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import head_text, scan
@@ -53,7 +58,7 @@ SPAN = pl.Struct({
     "startTimeUnixNano": pl.String, "endTimeUnixNano": pl.String,
     "attributes": ATTRS, "status": pl.Struct({"code": pl.String}),
 })
-OTLP = {"resourceSpans": pl.List(pl.Struct({
+OTLP: dict[str, PolarsDataType] = {"resourceSpans": pl.List(pl.Struct({
     "resource": pl.Struct({"attributes": ATTRS}),
     "scopeSpans": pl.List(pl.Struct({"spans": pl.List(SPAN)})),
 }))}
@@ -113,7 +118,7 @@ def _otlp(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
 def _flat(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl.LazyFrame:
     keys = sorted({k for names in (*attrs.values(), *ATTRIBUTES.values()) for k in names})
     resource_keys = sorted({"service.name", *(k for ours in mapped for k in attrs[ours])})
-    schema = {
+    schema: dict[str, PolarsDataType] = {
         "name": pl.String, "start_time": pl.String, "end_time": pl.String,
         "context": pl.Struct({"trace_id": pl.String, "span_id": pl.String}),
         "status": pl.Struct({"status_code": pl.String}),

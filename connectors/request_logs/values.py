@@ -60,7 +60,7 @@ def _blank(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return raw.is_null()
 
 
-def _epoch(num: pl.Expr) -> pl.Expr:
+def _epoch(num: pl.Expr | pl.Series) -> pl.Expr:
     """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude."""
     a = num.abs()
     micros = (

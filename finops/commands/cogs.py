@@ -11,6 +11,8 @@ import typer
 from finops.output import Format
 
 if TYPE_CHECKING:
+    from finops.models.cogs.whatif import PriceChange, Scenario
+    from finops.store import Store
     import polars as pl
 
     from finops.services.cogs import CogsSetup
@@ -27,7 +29,7 @@ MonthOpt = Annotated[Optional[str], typer.Option("--month", help="Month YYYY-MM 
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json")]
 
 
-def _open() -> tuple[object, "CogsSetup"]:
+def _open() -> tuple["Store", "CogsSetup"]:
     from finops.commands._common import get_settings, get_store
     from finops.services.cogs import CogsSetup
 
@@ -35,14 +37,14 @@ def _open() -> tuple[object, "CogsSetup"]:
     return get_store(settings), CogsSetup.from_config(settings.config)
 
 
-def _month(store: object, month: str | None) -> str:
+def _month(store: "Store", month: str | None) -> str:
     from finops.services.cogs import months_with_costs, resolve_months
 
     if month:
-        return resolve_months(store, [month])[0]  # type: ignore[arg-type]
-    months = months_with_costs(store)  # type: ignore[arg-type]
+        return resolve_months(store, [month])[0]
+    months = months_with_costs(store)
     if not months:
-        typer.echo(f"no cost lines in {store.root}: run `finops sample load` or `finops sync`")  # type: ignore[attr-defined]
+        typer.echo(f"no cost lines in {store.root}: run `finops sample load` or `finops sync`")
         raise typer.Exit(1)
     return months[-1]
 
@@ -121,7 +123,7 @@ def register(app: typer.Typer) -> None:
         from finops.services.cogs import months_with_costs
 
         store, setup = _open()
-        months = months_with_costs(store) if month == "all" else [_month(store, month)]  # type: ignore[arg-type]
+        months = months_with_costs(store) if month == "all" else [_month(store, month)]
         if not months:
             _month(store, None)  # says the store is empty and exits
         frame, caption = _overview(store, setup, months, by)
@@ -194,7 +196,7 @@ def register(app: typer.Typer) -> None:
 
         store, setup = _open()
         m = _month(store, month)
-        frame = report.review(store, setup, m)  # type: ignore[arg-type]
+        frame = report.review(store, setup, m)
         if fmt is Format.table:
             import polars as pl
 
@@ -225,6 +227,7 @@ def register(app: typer.Typer) -> None:
         chosen = [x is not None for x in (model, cache_hit_rate, price)]
         if sum(chosen) != 1:
             raise InputError("what-if: give exactly one of --model, --cache-hit-rate or --price")
+        scenario: Scenario
         if price is not None:
             scenario = _parse_price(price, feature)
         elif feature is None:
@@ -235,7 +238,7 @@ def register(app: typer.Typer) -> None:
             scenario = CacheHitRate(feature, float(cache_hit_rate), from_model)  # type: ignore[arg-type]
         store, setup = _open()
         m = _month(store, month)
-        frame = report.what_if(store, setup, m, scenario)  # type: ignore[arg-type]
+        frame = report.what_if(store, setup, m, scenario)
         if fmt is Format.table:
             import polars as pl
 
@@ -253,7 +256,7 @@ def register(app: typer.Typer) -> None:
             emit(frame, fmt)
 
 
-def _parse_price(text: str, feature: str | None) -> object:
+def _parse_price(text: str, feature: str | None) -> "PriceChange":
     from finops.errors import InputError
     from finops.models.cogs.whatif import PriceChange
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 def _day(text: str | None, name: str) -> datetime | None:
@@ -30,7 +33,7 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         start, end = _day(since, "since"), _day(until, "until")
         with progress() as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
             labels: dict[str, str] = {}
             paths: dict[str, list[str]] = {}
 

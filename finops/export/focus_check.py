@@ -43,7 +43,7 @@ def _count(frame: pl.DataFrame, bad: pl.Expr, rule: str, column: str, show: str 
 def _is_kind(dtype: pl.DataType, kind: str) -> bool:
     if kind == spec.DATETIME:
         return isinstance(dtype, pl.Datetime) and dtype.time_zone == "UTC"
-    return any(dtype == t or isinstance(dtype, t) for t in _KINDS[kind])  # type: ignore[arg-type]
+    return any(dtype == t or isinstance(dtype, t) for t in _KINDS[kind])
 
 
 def check_columns(schema: pl.Schema) -> list[Violation]:

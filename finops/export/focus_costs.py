@@ -18,7 +18,12 @@ Derivations (docs/export.md lists each with its FOCUS rule):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from finops.export import focus_spec as spec
 from finops.export.settings import BillingAccount
@@ -105,7 +110,7 @@ def _accounts_frame(accounts: dict[str, BillingAccount]) -> pl.DataFrame:
 def focus_frame(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame | None,
                 accounts: dict[str, BillingAccount] | None = None) -> pl.DataFrame:
     """FOCUS 1.2 columns (focus_spec.EXPORTED order, FOCUS types) then x_ columns, one row per cost line."""
-    kinds = {spec.DECIMAL: pl.Float64, spec.DATETIME: UTC_TS, spec.STRING: pl.String, spec.JSON: pl.String}
+    kinds: dict[str, PolarsDataType] = {spec.DECIMAL: pl.Float64, spec.DATETIME: UTC_TS, spec.STRING: pl.String, spec.JSON: pl.String}
     lines = lines.with_columns(pl.lit(None, kinds[spec.BY_NAME[n].kind]).alias(n)
                                for n in spec.EXPORTED if n not in lines.columns)
     lu = line_usage(lines, usage, catalog)

@@ -60,8 +60,8 @@ def unlogged(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Detec
         reqs = part.select(*GROUP).unique().join(metered, on=GROUP, how="left")["billed_requests"].sum()
         keys = sorted(k for k in part["api_key_id"].unique().to_list() if k)
         who = f"key {fmt_list(keys)}" if keys else f"project {head['project_id']}"
-        text = (f"{fmt_int(part['tokens'].sum())} billed tokens on {part['day'].n_unique()} day(s) with no logged request for {who}"
-                + (f"; {fmt_int(reqs)} requests metered, 0 logged" if reqs else ""))
+        text = (f"{fmt_int(int(part['tokens'].sum()))} billed tokens on {part['day'].n_unique()} day(s) with no logged request for {who}"
+                + (f"; {fmt_int(int(reqs))} requests metered, 0 logged" if reqs else ""))
         return text, {"days_without_logs": part["day"].n_unique(), "metered_requests": int(reqs or 0), "api_keys": keys}
 
     by = ("provider", "project_id", "api_key_id")
@@ -85,8 +85,8 @@ def retries(res: pl.DataFrame, evidence: pl.DataFrame, retry_tokens: pl.DataFram
         inp = groups.filter(pl.col("token_class").is_in(INPUT_CLASSES))
         out = groups.filter(pl.col("token_class") == "output")
         text = (f"{b} broken stream(s) (dropped/aborted) and {r} retried request(s) logged; billed exceeds the log by "
-                f"{fmt_int(inp['tokens'].sum())} input tokens (retried prompts: {fmt_int(inp['retry_tokens'].fill_null(0).sum())}) "
-                f"and {fmt_int(out['tokens'].sum())} output tokens")
+                f"{fmt_int(int(inp['tokens'].sum()))} input tokens (retried prompts: {fmt_int(int(inp['retry_tokens'].fill_null(0).sum()))}) "
+                f"and {fmt_int(int(out['tokens'].sum()))} output tokens")
         return text, {"broken_streams": b, "retries": r}
 
     return Detection(explained, token_findings(explained, "retry_double_billing", th.range_gap_days, describe))

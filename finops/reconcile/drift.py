@@ -14,7 +14,7 @@ whose days touch (a model upgrade) become one finding, with the ratio and its sp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -114,9 +114,9 @@ def drift(res: pl.DataFrame, features: pl.DataFrame, th: Thresholds, history: pl
         part = explained.join(seg.select("day", *SERIES), on=["day", *SERIES], how="semi")
         if part.height == 0:
             continue
-        ratio = float(seg["billed_left"].sum() / seg["local"].sum())
+        ratio = float(seg["billed_left"].sum()) / float(seg["local"].sum())
         median = float(seg["ratio"].median())  # type: ignore[arg-type]
-        spread = float((seg["ratio"] - median).abs().median() * MAD_TO_SD)  # type: ignore[operator]
+        spread = float(cast(float, (seg["ratio"] - median).abs().median())) * MAD_TO_SD
         feats = features.filter((pl.col("provider") == provider) & (pl.col("project_id") == project)).sort("input_tokens", descending=True)
         names = feats["feature"].unique(maintain_order=True).to_list()
         langs = feats["language"].unique(maintain_order=True).to_list()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import cast
 from html import escape
 
 import polars as pl
@@ -49,7 +50,7 @@ def daily_svg(chart: pl.DataFrame, title: str) -> str:
     d0, d1 = min(days), max(days)
     span = max(1, (d1 - d0).days)
     x = lambda d: LEFT + (W - LEFT - RIGHT) * (d - d0).days / span  # noqa: E731
-    peak = max(float(chart["value"].max() or 0), float(chart["hi80"].max() or 0))
+    peak = max(float(cast(float, chart["value"].max()) or 0), float(cast(float, chart["hi80"].max()) or 0))
     y_max = _nice_max(peak * 1.05)
     out = _frame(title, y_max, "$")
     fc = chart.filter(pl.col("kind") == "forecast")
@@ -74,7 +75,7 @@ def daily_svg(chart: pl.DataFrame, title: str) -> str:
 def monthly_svg(history: pl.DataFrame, title: str) -> str:
     """Bars per month: actual months solid, forecast months light with 80% whiskers."""
     n = history.height
-    peak = max(float(history["value"].max() or 0), float(history["hi80"].max() or 0))
+    peak = max(float(cast(float, history["value"].max()) or 0), float(cast(float, history["hi80"].max()) or 0))
     y_max = _nice_max(peak * 1.05)
     out = _frame(title, y_max, "$")
     slot = (W - LEFT - RIGHT) / max(n, 1)

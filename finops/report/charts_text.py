@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import cast
 
 import polars as pl
 
@@ -44,7 +45,7 @@ def daily_chart(chart: pl.DataFrame, title: str) -> str:
         plt.plot(x(fc), fc["value"].to_list(), label="forecast", marker="braille")
         plt.plot(x(fc), fc["hi80"].to_list(), label="80% band", marker=".")
         plt.plot(x(fc), fc["lo80"].to_list(), marker=".")
-    ticks, labels = _month_ticks(chart["day"].to_list(), origin)
+    ticks, labels = _month_ticks(chart["day"].to_list(), cast(date, origin))
     plt.xticks(ticks, labels)
     plt.ylabel("USD per day")
     plt.title(title)

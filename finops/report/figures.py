@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -78,7 +79,7 @@ def period_for(store: Store, month: str | None) -> Period:
     billed = daily_series(store, "dollars", "total")
     if billed.height == 0:
         raise InputError("report: the store has no billed inference cost lines (run `finops sample load` or `finops sync`)")
-    last_day = billed["day"].max()
+    last_day = cast(date, billed["day"].max())
     if month is None:
         month = f"{last_day.year:04d}-{last_day.month:02d}"
     try:
@@ -145,11 +146,11 @@ def _choice(scores: dict[str, float]) -> str:
 
 def _history(total: pl.DataFrame, period: Period, month_end: Interval, next_month: Interval) -> pl.DataFrame:
     """Six closed months of actuals, then this month and next as forecasts (this one as actual when closed)."""
-    rows = []
+    rows: list[tuple[str, str, float, float | None, float | None]] = []
     for k in range(-6, 0):
         m = _shift_month(period.month, k)
         d = month_days(m)
-        if d[0] >= total["day"].min():
+        if d[0] >= cast(date, total["day"].min()):
             rows.append((m, "actual", _sum(total, d[0], d[-1]), None, None))
     if period.complete:
         rows.append((period.month, "actual", month_end.expected, None, None))
@@ -180,7 +181,7 @@ def last_month_accuracy(store: Store, period: Period, spec: CalendarSpec) -> Acc
         for name in sorted(data["series"].unique().to_list()) if data.height else []:
             s = data.filter(pl.col("series") == name).sort("day")
             hist = s.filter(pl.col("day") <= cut)
-            if hist.height < 28 or s["day"].max() < days_prev[-1]:
+            if hist.height < 28 or cast(date, s["day"].max()) < days_prev[-1]:
                 continue
             h_days, h_y = hist["day"].to_list(), hist["value"].to_numpy()
             fc = forecast(h_days, h_y, len(days_prev), spec)

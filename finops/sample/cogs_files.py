@@ -114,6 +114,6 @@ def write_cogs_files(out_dir: Path, rows: pl.DataFrame, days: list[date], rng: n
     written = {}
     for name, frame in files.items():
         path = out_dir / name
-        atomic.write_with(path, lambda tmp, f=frame: f.write_csv(tmp))
+        atomic.write_with(path, frame.write_csv)
         written[name] = path
     return written

@@ -158,7 +158,7 @@ def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "feature": _single(drifting, "feature"),
         "language": _single(drifting, "language"), "models": sorted(drifting["model"].unique().to_list()),
         "start": start, "end": end,
-        "ratio": round(float((drifting["input_tokens"] + drifting["_drift_extra"]).sum() / drifting["input_tokens"].sum()), 6),
+        "ratio": round(float((drifting["input_tokens"] + drifting["_drift_extra"]).sum()) / float(drifting["input_tokens"].sum()), 6),
         "ratio_sd": round(float(ratio.std()), 6),  # type: ignore[arg-type]
         "extra_tokens": _tokens_by_class(extra), "dollar_impact": _dollars(extra, prices),
     }, drifting))

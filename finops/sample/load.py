@@ -34,7 +34,7 @@ def default_sample_dir() -> Path:
 def read_pages(path: Path) -> Iterator[dict[str, Any]]:
     """Pages of a gzip JSON Lines file; a bad line is an error naming file and line."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

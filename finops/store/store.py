@@ -32,6 +32,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -320,7 +321,7 @@ class Store:
     def _append(self, t: Table, month: str, new: pl.LazyFrame, files: list[Path] | None) -> None:
         if files:  # staged in store form: the files become parts as they are
             for f in files:
-                self._add_part(t, month, lambda path, f=f: atomic.move_into(f, path))
+                self._add_part(t, month, partial(atomic.move_into, f))
                 killpoints.reached("appended")
             return
 

@@ -39,7 +39,7 @@ class SourceState:
             source=str(d["source"]),
             watermark=ts(d.get("watermark")),
             last_sync=ts(d.get("last_sync")),
-            last_rows=int(d.get("last_rows") or 0),  # type: ignore[arg-type]
+            last_rows=int(str(d.get("last_rows") or 0)),
             last_error=d.get("last_error"),  # type: ignore[arg-type]
         )
 

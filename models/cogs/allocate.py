@@ -178,7 +178,7 @@ def allocate(lines: pl.DataFrame, drivers: pl.DataFrame, rules: CogsRules, rates
     logged = set(drivers.filter(from_requests)["project_id"].unique().to_list())
     df = _resolve(df, rules, logged)
     parts = pl.concat([
-        p.cast(dict(PART_SCHEMA)) for p in (_single_parts(df), _fixed_parts(df, rules), _driver_parts(df, drivers))
+        p.cast({k: v for k, v in PART_SCHEMA.items()}) for p in (_single_parts(df), _fixed_parts(df, rules), _driver_parts(df, drivers))
     ])
     out = parts.join(df.select(KEEP), on="__line", how="left")
     out = split_cents(out, ["__line"], "cents", "weight", TARGET, "cents")

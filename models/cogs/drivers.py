@@ -112,7 +112,7 @@ def request_drivers(requests: pl.LazyFrame) -> pl.DataFrame:
     return wide.unpivot(
         index=["day", "project_id", "feature"], on=["requests", "tasks", "tokens", "token_cost"],
         variable_name="driver", value_name="quantity",
-    ).select(DRIVER_SCHEMA.names()).cast(dict(DRIVER_SCHEMA))
+    ).select(DRIVER_SCHEMA.names()).cast({k: v for k, v in DRIVER_SCHEMA.items()})
 
 
 def line_drivers(attributed: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
@@ -138,7 +138,7 @@ def line_drivers(attributed: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
                 "feature",
             ).agg(pl.col("ConsumedQuantity").sum().alias("quantity")).with_columns(pl.lit(driver).alias("driver"))
         )
-    return pl.concat([f.select(DRIVER_SCHEMA.names()).cast(dict(DRIVER_SCHEMA)) for f in frames]) if frames else pl.DataFrame(schema=DRIVER_SCHEMA)
+    return pl.concat([f.select(DRIVER_SCHEMA.names()).cast({k: v for k, v in DRIVER_SCHEMA.items()}) for f in frames]) if frames else pl.DataFrame(schema=DRIVER_SCHEMA)
 
 
 def attributed(lines: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:

@@ -74,4 +74,4 @@ def window_weights(lines: pl.DataFrame, drivers: pl.DataFrame) -> pl.DataFrame:
             todo = todo.join(got.select("__line").unique(), on="__line", how="anti")
     if not found:
         return pl.DataFrame(schema=OUT_SCHEMA)
-    return pl.concat([f.cast(dict(OUT_SCHEMA)) for f in found])
+    return pl.concat([f.cast({k: v for k, v in OUT_SCHEMA.items()}) for f in found])

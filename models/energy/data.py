@@ -93,7 +93,7 @@ def _frame(rows: list[dict[str, object]], columns: tuple[_Column, ...], key: tup
         k = tuple(str(row[c]).lower() for c in key)
         if k in seen:
             raise InputError(f"{path}:{row['_line']}: field {key[-1]!r}: {row[key[-1]]!r} repeats line {seen[k]}")
-        seen[k] = int(row["_line"])  # type: ignore[arg-type]
+        seen[k] = int(str(row["_line"]))
     schema = {c.name: (pl.Float64 if c.kind == "float" else pl.String) for c in columns}
     return pl.DataFrame([{c.name: r[c.name] for c in columns} for r in rows], schema=schema, orient="row")
 

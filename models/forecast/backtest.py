@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ MEMBER_PREFIX = "member: "
 
 def member_forecasters() -> dict[str, Forecaster]:
     """Each member of the model's family on its own, to show what the per-series choice gains."""
-    return {f"{MEMBER_PREFIX}{m}": (lambda d, v, h, s, m=m: forecast(d, v, h, s, family=(m,))) for m in FAMILY}
+    return {f"{MEMBER_PREFIX}{m}": partial(forecast, family=(m,)) for m in FAMILY}
 
 
 def mase_scale(y: np.ndarray) -> float:

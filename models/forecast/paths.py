@@ -80,14 +80,14 @@ class ErrorModel:
         spans = _buckets(h)
         use_special = (special is not None and special_days is not None and int(special.sum()) >= min_special
                        and special_days.any())
-        ordinary = ~special if use_special else np.ones(cal.shape, dtype=bool)
+        ordinary = ~special if use_special and special is not None else np.ones(cal.shape, dtype=bool)
         buckets = []
         for a, b in spans:
             part = cal[:, a:b][ordinary[:, a:b]]
             buckets.append(np.sort(part if part.size else cal[:, a:b].ravel()))
         days = np.arange(horizon)
         bucket_of = np.array([next((k for k, (a, b) in enumerate(spans) if a <= i < b), len(spans) - 1) for i in days])
-        if use_special:
+        if use_special and special is not None and special_days is not None:
             buckets.append(np.sort(cal[special]))
             bucket_of = np.where(special_days[:horizon], len(buckets) - 1, bucket_of)
         # Past the calibrated horizon: widen the errors as sqrt(h), a random-walk level.

@@ -54,6 +54,6 @@ def forecast_each(data: pl.DataFrame, horizon: int = 90, spec: CalendarSpec | No
                                    "hi80": fc.hi80, "lo95": fc.lo95, "hi95": fc.hi95}))
         if on_series:
             on_series(name)
-    frame = (pl.concat([p.select(list(FORECAST_SCHEMA)).cast(FORECAST_SCHEMA) for p in parts]) if parts
+    frame = (pl.concat([p.select(list(FORECAST_SCHEMA)).cast({k: v for k, v in FORECAST_SCHEMA.items()}) for p in parts]) if parts
              else pl.DataFrame(schema=FORECAST_SCHEMA))
     return SeriesForecast(frame, methods, notes, warnings, fcs)

@@ -123,6 +123,12 @@ def daily_series(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, metric: s
     return fill_days(daily)
 
 
+def _day(value: object) -> date:
+    """A Date column's min/max as the date it is (polars types scalars as a union)."""
+    assert isinstance(value, date), value
+    return value
+
+
 def fill_days(daily: pl.DataFrame) -> pl.DataFrame:
     """Zero-fill each series from its first day to the last day of any series.
 
@@ -134,7 +140,7 @@ def fill_days(daily: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for name in sorted(daily["series"].unique().to_list()):
         s = daily.filter(pl.col("series") == name)
-        grid = pl.DataFrame({"day": pl.date_range(s["day"].min(), last, "1d", eager=True)})
+        grid = pl.DataFrame({"day": pl.date_range(_day(s["day"].min()), _day(last), "1d", eager=True)})
         parts.append(grid.join(s, on="day", how="left").select(
             "day", pl.lit(name).alias("series"), pl.col("value").fill_null(0.0).cast(pl.Float64)))
     return pl.concat(parts).sort("series", "day")

@@ -157,7 +157,7 @@ def read_catalog(path: Path) -> pl.DataFrame:
         reader.fieldnames = header
         for rec in reader:
             if None in rec:  # more cells than header columns
-                raise PricingError(f"{path}:{reader.line_num}: {len(rec[None])} cell(s) more than the header has")  # type: ignore[index]
+                raise PricingError(f"{path}:{reader.line_num}: {len(rec[None])} cell(s) more than the header has")
             rows.append(_parse(_Row(path, reader.line_num, rec)))
     _check_overlaps(rows, path)
     return pl.DataFrame(rows, schema=CATALOG_SCHEMA)

@@ -34,7 +34,7 @@ def cached(name: str, ctx: DashboardContext, args: tuple, load: Callable[[], T])
     with _lock:
         if key in _entries:
             _entries.move_to_end(key)
-            return _entries[key]  # type: ignore[no-any-return]
+            return _entries[key]
     value = load()
     with _lock:
         _entries[key] = value

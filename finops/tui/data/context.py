@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 import polars as pl
 
@@ -73,10 +74,10 @@ def read_dimensions(store: Store) -> Dimensions:
         projects=tuple(sorted(projects)),
         features=tuple(sorted(features)),
         feature_projects={k: tuple(sorted(v)) for k, v in sorted(feature_projects.items())},
-        first_day=cost["first"].min() if cost.height else None,
-        last_day=cost["last"].max() if cost.height else None,
+        first_day=cast(date, cost["first"].min()) if cost.height else None,
+        last_day=cast(date, cost["last"].max()) if cost.height else None,
         sources=tuple(sorted(sources)),
-        rows=int(cost["rows"].sum() + usage["rows"].sum() + reqs["rows"].sum()),
+        rows=int(cost["rows"].sum()) + int(usage["rows"].sum()) + int(reqs["rows"].sum()),
     )
 
 

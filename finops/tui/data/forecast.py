@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -97,7 +98,7 @@ def daily_values(ctx: DashboardContext, filters: Filters, metric: str, by: str, 
     parts = []
     for name in daily["series"].unique().sort().to_list():
         s = daily.filter(pl.col("series") == name)
-        grid = pl.DataFrame({"day": pl.date_range(s["day"].min(), end, "1d", eager=True)})
+        grid = pl.DataFrame({"day": pl.date_range(cast(date, s["day"].min()), end, "1d", eager=True)})
         parts.append(grid.join(s, on="day", how="left").with_columns(
             pl.lit(name).alias("series"), pl.col("value").fill_null(0.0)).select("day", "series", "value"))
     return pl.concat(parts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import cast
 
 import polars as pl
 
@@ -42,7 +43,7 @@ def inference_daily(ctx: DashboardContext, filters: Filters, end: date) -> pl.Da
     )
     if daily.height == 0:
         return daily
-    grid = pl.DataFrame({"day": pl.date_range(daily["day"].min(), end, "1d", eager=True)})
+    grid = pl.DataFrame({"day": pl.date_range(cast(date, daily["day"].min()), end, "1d", eager=True)})
     return grid.join(daily, on="day", how="left").with_columns(pl.col("value").fill_null(0.0)).sort("day")
 
 

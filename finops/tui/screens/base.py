@@ -18,6 +18,7 @@ imports finops.tui.app: the app imports its screens, never the other way round.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -199,7 +200,7 @@ class DashboardScreen(Screen):
         self.show_body(True)
         return True
 
-    def set_busy(self, busy: bool, widgets: "list[Widget] | None" = None, key: str = "data") -> None:
+    def set_busy(self, busy: bool, widgets: "Sequence[Widget] | None" = None, key: str = "data") -> None:
         """Loading indicators on (after a short delay, so quick loads never flicker) or off.
 
         `key` names the load the indicators belong to, so one load's end never cancels another's timer.
@@ -217,7 +218,7 @@ class DashboardScreen(Screen):
                 w.loading = False
         self.fapp.note_activity()
 
-    def _show_busy(self, key: str, seq: int, widgets: "list[Widget]") -> None:
+    def _show_busy(self, key: str, seq: int, widgets: "Sequence[Widget]") -> None:
         # A timer that fired just before it was stopped still delivers its callback: only the
         # timer still registered under `key` may show indicators (else one would stick).
         pending = self._busy_timers.get(key)

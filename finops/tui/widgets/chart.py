@@ -97,7 +97,7 @@ class Chart(PlotextPlot):
             if m.day in index:
                 plt.vertical_line(index[m.day], color=MARK_COLOR.get(m.kind, "red"))
         ticks, labels = _ticks(days, self.size.width)
-        plt.xticks(ticks, labels)
+        plt.xticks(ticks, labels)  # type: ignore[arg-type]  # plotext takes int positions; its hint says float
 
     def _draw_bars(self, spec: ChartSpec) -> None:
         plt = self.plt
@@ -105,7 +105,7 @@ class Chart(PlotextPlot):
         values = [list(s.y) for s in spec.series]
         colors = list(PALETTE[: len(values)])
         if spec.stacked and len(values) > 1:
-            plt.stacked_bar(cats, values, color=colors, orientation="horizontal", width=0.6)
+            plt.stacked_bar(cats, values, color=colors, orientation="horizontal", width=0.6)  # type: ignore[arg-type]  # one color per stack, as plotext documents
         else:
             plt.bar(cats, values[0], color=colors[0], orientation="horizontal", width=0.6)
 
