@@ -62,6 +62,8 @@ CALIBRATION_STEP = 7
 CALIBRATION_HORIZON = 28
 SEASONAL_YEARS = (1, 2)  # also score at the same time of year, this many years back
 SEASONAL_ORIGINS = 9  # weekly origins centred on the same date in each of those years
+SEASON_DAYS = 10  # "the same time of year": within this many days of the day of the year
+MIN_SEASON_ERRORS = 20
 MIN_SPECIAL_ERRORS = 20  # holiday/event days get their own error group when there are this many
 HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
 RECENT = "recent regression + AR(7)"
@@ -335,19 +337,40 @@ def calibration_origins(n: int, horizon: int) -> list[int]:
 class _Calibration:
     errors: dict[str, np.ndarray]  # member -> (origins, h) log-scale errors
     special: np.ndarray  # (origins, h) the error's day is a holiday/event day
+    position: np.ndarray  # (origins, h) the error's day, as an index into the history
 
 
 def calibration(members: tuple[str, ...], dz: _Design, z: np.ndarray, horizon: int) -> _Calibration:
     n = len(z)
     errs: dict[str, list[np.ndarray]] = {m: [] for m in members}
-    special = []
+    special, position = [], []
     for cut in calibration_origins(n, horizon):
         for m, pred in _members_predict(members, dz, z, cut, horizon).items():
             errs[m].append(z[cut: cut + horizon] - pred)
         special.append(dz.transient[cut: cut + horizon])
+        position.append(np.arange(cut, cut + horizon))
     k = len(special)
     return _Calibration({m: np.array(v).reshape(k, horizon) for m, v in errs.items()},
-                        np.array(special, dtype=bool).reshape(k, horizon))
+                        np.array(special, dtype=bool).reshape(k, horizon),
+                        np.array(position, dtype=np.int64).reshape(k, horizon))
+
+
+def _seasonal_errors(errors: np.ndarray, cal: _Calibration, dz: _Design, days: list[date], future: list[date]
+                     ) -> list[np.ndarray | None]:
+    """Per forecast day: back-test errors from origins a year or more back on days within
+    SEASON_DAYS of its day of the year, of the same kind (holiday/event or ordinary)."""
+    n = len(days)
+    old = cal.position < n - 300
+    if not old.any():
+        return [None] * len(future)
+    doy = np.array([d.timetuple().tm_yday for d in days])[cal.position[old]]
+    err, kind = errors[old], cal.special[old]
+    out: list[np.ndarray | None] = []
+    for i, d in enumerate(future):
+        dist = np.abs(doy - d.timetuple().tm_yday)
+        near = (np.minimum(dist, 365 - dist) <= SEASON_DAYS) & (kind == dz.transient[n + i])
+        out.append(err[near] if near.sum() >= MIN_SEASON_ERRORS else None)
+    return out
 
 
 def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np.ndarray | None = None) -> np.ndarray:
@@ -418,8 +441,10 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         mu = _member_predict(member, dz, z, len(days), horizon)
     if origins < 5:
         notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
-    errors = ErrorModel.from_calibration(mu, offset, cal.errors[member], log=log_scale, special=cal.special,
-                                         special_days=dz.transient[len(days):], min_special=MIN_SPECIAL_ERRORS)
+    cal_err = cal.errors[member]
+    errors = ErrorModel.from_calibration(mu, offset, cal_err, log=log_scale, special=cal.special,
+                                         special_days=dz.transient[len(days):], min_special=MIN_SPECIAL_ERRORS,
+                                         seasonal=_seasonal_errors(cal_err, cal, dz, days, future))
     lo80, hi80, lo95, hi95 = errors.bands()
     return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, member + METHOD_SUFFIX, notes, errors,
                     {m: round(v, 5) for m, v in scores.items()})

@@ -68,13 +68,15 @@ class ErrorModel:
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
                          log: bool = True, special: np.ndarray | None = None, special_days: np.ndarray | None = None,
-                         min_special: int = 20) -> "ErrorModel":
+                         min_special: int = 20, seasonal: list[np.ndarray | None] | None = None) -> "ErrorModel":
         """Per-day error distributions for len(mu) days from (origins, h) back-test errors.
 
         `special` marks back-test errors on holiday/event days and `special_days` the forecast's
         own such days: with at least `min_special` of them, those days draw from their own
         group (all horizons pooled) and ordinary days from the rest, so a quiet autumn does
         not set the band of Christmas week, nor Christmas the band of an ordinary week.
+        `seasonal`, per forecast day, holds back-test errors from the same time of year in
+        earlier years (or None): they join that day's group.
         """
         horizon, h = len(mu), cal.shape[1]
         spans = _buckets(h)
@@ -90,6 +92,15 @@ class ErrorModel:
         if use_special and special is not None and special_days is not None:
             buckets.append(np.sort(cal[special]))
             bucket_of = np.where(special_days[:horizon], len(buckets) - 1, bucket_of)
+        if seasonal is not None:
+            # The same time of year in earlier years: its errors join the day's group, so a
+            # season the recent origins never saw (the year-end weeks in November) is not
+            # banded with autumn's errors alone.
+            bucket_of = bucket_of.copy()
+            for i, extra in enumerate(seasonal[:horizon]):
+                if extra is not None and extra.size:
+                    buckets.append(np.sort(np.concatenate([buckets[bucket_of[i]], extra])))
+                    bucket_of[i] = len(buckets) - 1
         # Past the calibrated horizon: widen the errors as sqrt(h), a random-walk level.
         scale = np.where(days < h, 1.0, np.sqrt((days + 1) / h))
         return cls(np.asarray(mu, dtype=float), offset, buckets, bucket_of, scale,
