@@ -181,18 +181,22 @@ REQUESTS: Final = _schema(
         "request_id": pl.String,
         "attempt": pl.Int32,
         "stream_outcome": pl.String,
+        "status_code": pl.Int32,  # HTTP status of the attempt; null = not logged
+        "logical_request_id": pl.String,  # shared by every attempt of one logical request; null = not logged
         "provider": pl.String,
         "model": pl.String,
         "project_id": pl.String,
         "api_key_id": pl.String,
         "feature": pl.String,
         "task_id": pl.String,
+        "user_id": pl.String,
         "region": pl.String,
         "language": pl.String,
         "service_tier": pl.String,
         "input_tokens": pl.Int64,
         "cached_input_tokens": pl.Int64,
-        "cache_write_tokens": pl.Int64,
+        "cache_write_tokens": pl.Int64,  # all cache writes, 5-minute and 1-hour
+        "cache_write_1h_tokens": pl.Int64,  # the 1-hour part of cache_write_tokens; null = the log cannot tell
         "output_tokens": pl.Int64,
         "reasoning_tokens": pl.Int64,
         "latency_ms": pl.Int64,

@@ -301,3 +301,25 @@ def test_duckdb_reads_the_committed_version_folder(tmp_path: Path) -> None:
         f"'{tmp_path}/_state/snapshots/{version}/requests/*/*.parquet', hive_partitioning = true) GROUP BY month"
     ).fetchall()
     assert got == [("2026-04", 80, 80 + 20 * 8)]
+
+
+def test_a_file_written_before_a_column_existed_reads_it_as_null(tmp_path: Path) -> None:
+    """Schema evolution: requests columns added later (status_code, user_id, cache_write_1h_tokens)
+    read as null from a part written without them; a load touching it merges old and new rows."""
+    store = Store(tmp_path / "store")
+    rows = _example(REQUESTS, 2)
+    added = ["status_code", "logical_request_id", "user_id", "cache_write_1h_tokens"]
+    store.upsert("requests", rows)
+    feb = [p for p in (tmp_path / "store").rglob("*.parquet") if "2026-02" in str(p)]
+    assert feb
+    for part in feb:  # as an older finops wrote it
+        pl.read_parquet(part).drop(added, strict=False).write_parquet(part)
+    got = Store(tmp_path / "store").read("requests").sort("ts")
+    assert got.schema == REQUESTS
+    assert got["status_code"].to_list() == [1, None]
+    assert got["cache_write_1h_tokens"].to_list() == [1, None]
+    changed = rows.tail(1).with_columns(pl.lit(7, pl.Int64).alias("output_tokens"))
+    assert store.upsert("requests", changed).changed == 1
+    again = store.read("requests").sort("ts")
+    assert again["output_tokens"].to_list() == [1, 7]
+    assert again["status_code"].to_list() == [1, 11]

@@ -56,6 +56,10 @@ CHUNK_ROWS = 500_000
 # many small syncs cannot leave readers with thousands of files.
 MAX_PARTS = 64
 
+# Schema evolution: a column added to a table after some months were written reads as null
+# in those months' files (and a column a newer finops wrote but this one does not know is
+# ignored), so an older store opens without a rewrite.
+_EVOLVE: dict[str, Any] = {"missing_columns": "insert", "extra_columns": "ignore"}
 
 class _Unchanged(Exception):
     """Raised inside an atomic write to drop the temp file when a merge changed nothing."""
@@ -199,7 +203,7 @@ class Store:
             return t.empty().lazy()
         # No hive partitioning: `month` is not a column of any table, and a data directory whose
         # own path holds `key=value` folders must not grow columns.
-        return pl.scan_parquet(paths, hive_partitioning=False).select(list(t.schema.names()))
+        return pl.scan_parquet(paths, hive_partitioning=False, schema=t.schema, **_EVOLVE).select(list(t.schema.names()))
 
     def read(self, table: Table | str) -> pl.DataFrame:
         return self.scan(table).collect()
@@ -210,7 +214,9 @@ class Store:
 
     def _scan_month(self, t: Table, month: str) -> pl.LazyFrame | None:
         parts = self._month_paths(t, month)
-        return pl.scan_parquet(parts, hive_partitioning=False).select(list(t.schema.names())) if parts else None
+        if not parts:
+            return None
+        return pl.scan_parquet(parts, hive_partitioning=False, schema=t.schema, **_EVOLVE).select(list(t.schema.names()))
 
     # -- writes -------------------------------------------------------------------
     @contextlib.contextmanager
