@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from finops.rollup import daily_rollup
+from finops.schema import REQUESTS
 from finops.models.energy import data, method
 from finops.models.energy.carbon import GROUPINGS, month_filter, per_request, summarise
 from finops.models.energy.whatif import move, resolve_target
@@ -85,7 +86,7 @@ def test_request_costs_equal_the_rollup_priced_at_the_catalog(sample_store, mont
 
 
 def test_unknown_models_and_regions_are_flagged_not_zero(month_rows: pl.DataFrame) -> None:
-    base = month_rows.select(month_rows.columns[:21]).head(4)
+    base = month_rows.select(list(REQUESTS.names())).head(4)
     odd = base.with_columns(
         pl.Series("model", ["mystery-model-1", base["model"][1], base["model"][2], base["model"][3]]),
         pl.Series("region", [base["region"][0], "atlantis-1", None, base["region"][3]]),
@@ -115,7 +116,7 @@ def test_model_what_if_moves_chat_traffic_only(sample_store, month_rows: pl.Data
     assert mini["moved_requests"] == 0 and mini["cost_usd_what_if"] == pytest.approx(mini["cost_usd_now"])
     # Moved traffic is re-estimated exactly as if it had been logged on the target model.
     haiku = month_rows.filter(pl.col("model").str.starts_with("claude-3-5-haiku"))
-    relabelled = per_request(haiku.select(month_rows.columns[:21]).with_columns(
+    relabelled = per_request(haiku.select(list(REQUESTS.names())).with_columns(
         pl.lit("openai").alias("provider"), pl.lit("gpt-4.1-mini").alias("model"), pl.lit(0, pl.Int64).alias("cache_write_tokens")))
     row = res.filter(pl.col("model").str.starts_with("claude-3-5-haiku")).row(0, named=True)
     assert row["moved_requests"] == haiku.height
