@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import threading
+from typing import Any
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
