@@ -4,6 +4,7 @@ One run prints, per data size, wall time, rows/s and peak RSS of every step; eac
 measurement runs in a fresh interpreter (bench/_measure.py). Steps (default: all):
 
 - ingest-jsonl, ingest-parquet: request-log ingest into a fresh store
+- ingest-otel: the same rows as OTLP/JSON GenAI spans, ingested with the otel reader
 - rollup: the daily rollup alone (finops.rollup.request_days, polars, streaming)
 - reconcile: reconcile the N rows against their billed usage, then the pandas peer; the ratio
 - forecast: daily token series from the N rows, the forecast fitted for every series
@@ -33,6 +34,7 @@ SIZES = {"1M": 1_000_000, "10M": 10_000_000, "50M": 50_000_000}
 STEPS: dict[str, Callable[[Workspace], list[Outcome]]] = {
     "ingest-jsonl": lambda ws: _steps_core.ingest(ws, "jsonl"),
     "ingest-parquet": lambda ws: _steps_core.ingest(ws, "parquet"),
+    "ingest-otel": _steps_core.ingest_otel,
     "rollup": _steps_core.rollup,
     "reconcile": _steps_core.reconcile,
     "forecast": _steps_app.forecast,

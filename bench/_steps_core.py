@@ -78,6 +78,40 @@ RESULT["stored"] = res.result.added
     return [scan, copy, ours]
 
 
+def ingest_otel(ws: Workspace) -> list[Outcome]:
+    """The N rows as OTLP/JSON GenAI spans (100 per line, as the collector's file exporter
+    writes them) through `ingest_request_files(fmt="otel")` into a fresh store; notes the MB
+    read and how many passes over the file the checks needed (1 = parsed once)."""
+    name = "ingest otel (otlp json)"
+
+    def measure() -> Measurement:
+        store = ws.dir / "store-otel"
+        shutil.rmtree(store, ignore_errors=True)
+        data = ws.otlp
+        body = f"""
+from finops.connectors.request_logs import ingest, ingest_request_files
+from finops.store import Store
+from pathlib import Path
+passes = []
+checked = ingest._checked
+def counting(reading, lenient, *a, **k):
+    passes.append(lenient)
+    return checked(reading, lenient, *a, **k)
+ingest._checked = counting
+files = sorted(Path({str(data)!r}).iterdir())
+res = ingest_request_files(Store(Path({str(store)!r})), files, fmt="otel")
+RESULT["stored"] = res.result.added
+RESULT["mb"] = round(sum(f.stat().st_size for f in files) / 1e6)
+RESULT["passes_per_file"] = len(passes) / len(files)
+"""
+        try:
+            return run_step(name, "", body, ws.rows)
+        finally:
+            shutil.rmtree(store, ignore_errors=True)
+
+    return [attempt(ws.label, name, ws.rows, measure)]
+
+
 def rollup(ws: Workspace) -> list[Outcome]:
     name = "rollup (polars streaming)"
 

@@ -83,6 +83,16 @@ class Workspace:
     def jsonl(self) -> Path:
         return self._once("request rows (jsonl)", self.dir / "jsonl", lambda: self._write("jsonl"))
 
+    @property
+    def otlp(self) -> Path:
+        """The same rows as OTLP/JSON GenAI spans, 100 spans per line (bench/_data.py write_otlp)."""
+        out = self.dir / "otlp"
+        return self._once("request rows (otlp json)", out, lambda: self._child("otlp rows", f"""
+from pathlib import Path
+from bench._data import write_otlp
+RESULT["files"] = len(write_otlp({self.rows}, Path({str(out)!r})))
+"""))
+
     def _write(self, fmt: str) -> dict[str, object]:
         out = self.dir / fmt
         return self._child(f"{fmt} rows", f"""

@@ -15,9 +15,9 @@ arithmetic, so a clean file passes the strict checks and is parsed once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -82,8 +82,102 @@ def _attr(column: str, key: str) -> pl.Expr:
     return pl.col(column).list.eval(_otlp_value().filter(pl.element().struct.field("key") == key)).list.first()
 
 
+# How polars writes back a JSON value it was asked to keep as text: compact but for one space
+# after ':' and ',' (`{"key": "k", "value": {"intValue": "5"}}`), whatever the file's spacing.
+KEY_AT = '{{"key": "{}", "value": {{"'
+VALUE = r'^[A-Za-z]+": (?:"((?:[^"\\]|\\.)*)"|([^\s",}\]]+))'
+PIECE = 96  # characters after an attribute's key read for its value; longer strings are read again whole
+
+
+def _value_text(column: str, key: str) -> pl.Expr:
+    """One attribute's value from a span's attribute list kept as JSON text: a literal search
+    for the key (cheap, and where it is absent nothing else runs), then one short regex on
+    the few characters after it (a quoted value, as strings and OTLP's int64 are written, or
+    a bare number or bool). Decoding the lists into structs costs five times the parse."""
+    text = pl.col(column)
+    lit = KEY_AT.format(key.replace("\\", "\\\\").replace('"', '\\"'))
+    pos = text.str.find(lit, literal=True) + len(lit)
+    head = text.str.slice(pos, PIECE)
+    short = head.str.extract_groups(VALUE)
+    # a string value longer than the piece: read again from the whole rest, on those rows only
+    cut = short.struct.field("1").is_null() & head.str.contains(r'^[A-Za-z]+": "')
+    whole = text.str.slice(pl.when(cut).then(pos)).str.extract(VALUE, 1)
+    value = pl.coalesce(short.struct.field("1"), whole, short.struct.field("2"))
+    return pl.when(value.str.contains("\\", literal=True)).then(value.str.replace_all(r'\\(["\\/])', "$1")).otherwise(value)
+
+
 def _first(values: list[pl.Expr]) -> pl.Expr:
     return pl.coalesce(values) if len(values) > 1 else values[0]
+
+
+TEXT_SPAN = pl.Struct({
+    "traceId": pl.String, "spanId": pl.String, "startTimeUnixNano": pl.String, "endTimeUnixNano": pl.String,
+    "attributes": pl.String, "status": pl.Struct({"code": pl.String}),
+})
+OTLP_TEXT = {"resourceSpans": pl.List(pl.Struct({
+    "resource": pl.String,
+    "scopeSpans": pl.List(pl.Struct({"spans": pl.List(TEXT_SPAN)})),
+}))}
+VALUE_FIRST = re.compile(r'\{\s*"value"\s*:')  # an exporter that writes "value" before "key"
+
+
+SCALARS = ("stringValue", "intValue", "doubleValue", "boolValue", "bytesValue")
+
+
+def _as_object(text: pl.Expr) -> pl.Expr:
+    """A span's attribute list as written back by polars (`[{"key": "k", "value": {"intValue":
+    "5"}}, ...]`) turned into one flat JSON object (`{"k": "5", ...}`) by literal replacements
+    only. Every literal holds an unescaped quote, so none can match inside a string value;
+    `}}` can, and then only shortens that string, which stays valid JSON. Rows whose values
+    are not scalars (arrays, maps, empty values) are left to `_value_text` (see `_complex`)."""
+    o = text.str.replace_all('{"key": ', "", literal=True).str.replace_all('"}}', '"', literal=True)
+    for kind in SCALARS:
+        o = o.str.replace_all(f', "value": {{"{kind}": ', ": ", literal=True)
+    o = o.str.replace_all("}}", "", literal=True)
+    return pl.concat_str(pl.lit("{"), o.str.slice(1, o.str.len_bytes() - 2), pl.lit("}"))
+
+
+def _complex(text: pl.Expr) -> pl.Expr:
+    return text.str.contains('Value": {', literal=True) | text.str.contains('"value": {}', literal=True)
+
+
+def _otlp_text(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl.LazyFrame:
+    """OTLP JSON with each span's attributes (and its resource) kept as JSON text, rewritten
+    into one flat object and decoded into just the attributes we read: the fast path
+    (decoding the attribute lists into structs costs five times the rest of the parse)."""
+    lf, _ = scan(path, OTLP_TEXT)
+    resource_keys = sorted({"service.name", *(k for ours in mapped for k in attrs[ours])})
+    spans = (
+        lf.explode("resourceSpans").unnest("resourceSpans")
+        # once per resource, before its spans are exploded
+        .with_columns(_value_text("resource", k).alias("r:" + k) for k in resource_keys).drop("resource")
+        .explode("scopeSpans").unnest("scopeSpans").explode("spans").unnest("spans")
+        .filter(pl.col("attributes").str.contains('{"key": "gen_ai.', literal=True))
+    )
+    keys = sorted({k for ours, names in attrs.items() for k in (*names, *ATTRIBUTES.get(ours, ()))})
+    text = pl.col("attributes")
+    complex_ = _complex(text)
+    flat = _as_object(pl.when(~complex_).then(text)).str.json_decode(pl.Struct({k: pl.String for k in keys}))
+    spans = spans.with_columns(flat.alias("__flat"), pl.when(complex_).then(text).alias("__complex"))
+
+    def span_attr(key: str) -> pl.Expr:
+        return pl.coalesce(pl.col("__flat").struct.field(key), _value_text("__complex", key))
+
+    cols = []
+    for ours, names in attrs.items():
+        if ours in mapped:  # a team's own attribute may sit on the resource (the tenant of a service)
+            cols.append(_first([*(span_attr(k) for k in names), *(pl.col("r:" + k) for k in names)]).alias(MAPPED + ours))
+        defaults = ATTRIBUTES.get(ours, ())
+        cols.append((_first([span_attr(k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
+    start = pl.col("startTimeUnixNano").cast(pl.Int64, strict=False)
+    return spans.select(
+        REC, *cols,
+        _nanos_to_ts(pl.col("startTimeUnixNano")).alias("ts"),
+        ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
+        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"),
+        pl.col("status").struct.field("code").alias("__status"),
+        pl.col("r:service.name").alias("__service"),
+    )
 
 
 def _nanos_to_ts(e: pl.Expr) -> pl.Expr:
@@ -151,7 +245,11 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     fields = fields or {}
     attrs = attributes(fields)
     mapped = {"request_id" if k == "response_id" else k for k in fields}
-    lf = (_otlp if '"resourceSpans"' in head_text(path) else _flat)(path, attrs, mapped)
+    head = head_text(path)
+    if '"resourceSpans"' in head:
+        lf = (_otlp if VALUE_FIRST.search(head) else _otlp_text)(path, attrs, mapped)
+    else:
+        lf = _flat(path, attrs, mapped)
     status = pl.col("__status").cast(pl.String).str.to_uppercase()
     error_type = pl.col("__error_type").cast(pl.String)
     failed = status.is_in(["2", "STATUS_CODE_ERROR", "ERROR"]) | error_type.is_not_null()
