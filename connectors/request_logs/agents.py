@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import columns_of, scan
 from finops.connectors.request_logs.mapping import column_exprs, mapped_select
+from finops.connectors.request_logs.problems import JSONL
 from finops.connectors.request_logs.values import REC
+
+FILE = "__file"
 from finops.schema import StreamOutcome
 
 _N = pl.Int64
@@ -51,10 +54,23 @@ CLAUDE: dict[str, PolarsDataType] = {
 }
 
 
-def read_claude_code(path: Path, fields: dict[str, str] | None = None) -> Reading:
+def _scan_many(paths: list[Path], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+    """Many session files as one scan (a project tree holds hundreds of small files, and one
+    scan of all of them costs a fraction of one per file); `__rec` is the record's index
+    within its own file, so a bad row is still found by file and line."""
+    lf = pl.scan_ndjson([str(p) for p in paths], schema=schema, row_index_name="__i", include_file_paths=FILE)
+    return lf.with_columns((pl.col("__i") - pl.col("__i").min().over(FILE)).cast(pl.Int64).alias(REC)).drop("__i")
+
+
+def read_claude_code(path: Path | list[Path], fields: dict[str, str] | None = None) -> Reading:
     fields = {("request_id" if k == "response_id" else k): v for k, v in (fields or {}).items()}
-    extra, mapped = column_exprs(fields, columns_of(path) if fields else [])
-    lf, layout = scan(path, CLAUDE | {k: v for k, v in extra.items() if k not in CLAUDE})
+    paths = [Path(p) for p in path] if isinstance(path, list) else [Path(path)]
+    extra, mapped = column_exprs(fields, columns_of(paths[0]) if fields else [])
+    schema = CLAUDE | {k: v for k, v in extra.items() if k not in CLAUDE}
+    if len(paths) > 1:
+        lf, layout = _scan_many(paths, schema), JSONL
+    else:
+        lf, layout = scan(paths[0], schema)
     msg = pl.col("message")
     usage = msg.struct.field("usage")
     use = lambda k: usage.struct.field(k)  # noqa: E731
@@ -82,7 +98,7 @@ def read_claude_code(path: Path, fields: dict[str, str] | None = None) -> Readin
     ).select(REC, *mapped_select(defaults, mapped))
     labels = {"request_id": "message.id", "model": "message.model", "input_tokens": "message.usage.input_tokens",
               "output_tokens": "message.usage.output_tokens", "ts": "timestamp"} | fields
-    return Reading(Path(path), "claude-code", layout, with_rows(lf), labels)
+    return Reading(paths[0], "claude-code", layout, with_rows(lf), labels)
 
 
 USAGE = pl.Struct({k: pl.String for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens", "total_tokens")})

@@ -75,3 +75,34 @@ def merge_with_store(store: Store, new: pl.LazyFrame) -> tuple[pl.LazyFrame, int
     merged_rows = pairs.select(KEY, *exprs).select(REQUESTS.names())
     rest = new.join(ids, on=KEY, how="anti").select(REQUESTS.names())
     return pl.concat([rest, merged_rows], how="vertical"), overlap.height
+
+
+AGENT_FORMATS = ("claude-code", "codex")
+
+
+def _tokens() -> pl.Expr:
+    return (pl.col("input_tokens").fill_null(0) + pl.col("output_tokens").fill_null(0)).alias("__tokens")
+
+
+def fullest_copies(store: Store, new: pl.LazyFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Agent session logs repeat a response (once per content block, again in a resumed
+    session's file, sometimes across a month boundary): keep, per request id, the copy with the
+    most tokens, over this load and what is stored, whatever month each copy sits in. Ties keep
+    the earliest copy (so a stored row does not move). Returns the rows to write and the ids
+    whose stored copy must go first (a fuller copy of them lies in another month)."""
+    rows = new.with_columns(_tokens(), pl.lit(True).alias("__new"))
+    stored = None
+    if store.months(REQUESTS_TABLE):
+        ids = rows.select(KEY).unique()
+        stored = (store.scan(REQUESTS_TABLE).join(ids, on=KEY, how="semi")
+                  .with_columns(_tokens(), pl.lit(False).alias("__new")))
+    both = pl.concat([stored, rows], how="vertical") if stored is not None else rows
+    ranked = both.sort(["__tokens", "ts", "__new"], descending=[True, False, False], nulls_last=True)
+    best = ranked.unique(KEY, keep="first", maintain_order=False).collect(engine="streaming")
+    write = best.filter(pl.col("__new"))
+    moved: list[str] = []
+    if stored is not None:
+        old_month = stored.select(KEY, pl.col("ts").dt.truncate("1mo").alias("__old_month")).collect()
+        moved = (write.join(old_month, on=KEY, how="inner")
+                 .filter(pl.col("ts").dt.truncate("1mo") != pl.col("__old_month"))[KEY].unique().to_list())
+    return write.drop("__tokens", "__new"), moved

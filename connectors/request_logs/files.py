@@ -26,7 +26,7 @@ TEXT_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 
 def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         for line in fh:
             if line.strip():
                 return line.strip()
@@ -115,7 +115,7 @@ def bad_json_line(path: Path) -> str:
 
 
 def head_text(path: Path, limit: int = 4096) -> str:
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         return fh.read(limit)
 
 
@@ -172,3 +172,115 @@ def scan(path: Path, schema: "Mapping[str, PolarsDataType] | None" = None) -> tu
     else:
         lf = _read_json(path, schema).with_row_index(REC)
     return lf.with_columns(pl.col(REC).cast(pl.Int64)), layout
+
+
+BOM = b"\xef\xbb\xbf"
+TAIL = 1 << 16
+
+
+def _last_fragment(path: Path) -> tuple[bytes, int] | None:
+    """The file's last line when it does not end with a newline (a write cut short), and its
+    1-based line number; None when the file ends cleanly."""
+    size = path.stat().st_size
+    if size == 0:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - TAIL))
+        tail = fh.read()
+    if tail.endswith(b"\n"):
+        return None
+    cut = tail.rfind(b"\n")
+    if cut < 0 and size > TAIL:
+        return None  # one line longer than the tail: leave it to the parser
+    fragment = tail[cut + 1:]
+    with open(path, "rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
+    return fragment, lines + 1
+
+
+def _json_ok(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_cut_short(path: Path) -> int | None:
+    """The line number of a CSV file's last record when it was cut short: no newline after it,
+    and fewer fields than the header or an open quote. None otherwise."""
+    import csv
+    import io
+
+    last = _last_fragment(path)
+    if last is None or not last[0].strip():
+        return None
+    header = next(csv.reader(io.StringIO(_first_line(path))), [])
+    fragment = last[0].decode("utf-8", errors="replace")
+    try:
+        fields = next(csv.reader(io.StringIO(fragment), strict=True), [])
+    except csv.Error:
+        return last[1]
+    open_quote = fragment.count('"') % 2 == 1
+    return last[1] if open_quote or len(fields) < len(header) else None
+
+
+def needs_cleaning(path: Path, layout: str) -> bool:
+    """A file polars cannot scan as it is: a JSON Lines file with a byte-order mark or a last
+    line cut short, or a CSV file whose last record was cut short."""
+    if layout == CSV:
+        return _csv_cut_short(path) is not None
+    if layout != JSONL:
+        return False
+    with open(path, "rb") as fh:
+        if fh.read(3) == BOM:
+            return True
+    last = _last_fragment(path)
+    return last is not None and last[0].strip() != b"" and not _json_ok(last[0].lstrip(BOM))
+
+
+def clean_jsonl(path: Path, out: Path) -> list[tuple[int, str]]:
+    """A copy of a JSON Lines file polars can scan, line for line: the byte-order mark dropped
+    and every line that is not one JSON value blanked (so the copy's line numbers are the
+    file's). Returns the blanked lines: (1-based line, why)."""
+    bad: list[tuple[int, str]] = []
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        for n, line in enumerate(src, start=1):
+            body = line[3:] if n == 1 and line.startswith(BOM) else line
+            text = body.strip()
+            if text:
+                try:
+                    json.loads(text)
+                except ValueError as exc:
+                    why = ("cut short (the last line, without a newline)" if not line.endswith(b"\n")
+                           else f"not valid JSON: {exc.msg} (column {exc.colno})")
+                    bad.append((n, why))
+                    body = b"\n"
+            dst.write(body if body.endswith(b"\n") else body + b"\n")
+    return bad
+
+
+def clean_csv_tail(path: Path, out: Path) -> list[tuple[int, str]]:
+    """A copy of a CSV file without its last record, which was cut short (see _csv_cut_short)."""
+    line = _csv_cut_short(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - TAIL))
+        tail = fh.read()
+    keep = size - (len(tail) - tail.rfind(b"\n") - 1)
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        left = keep
+        while left > 0:
+            chunk = src.read(min(left, 1 << 20))
+            dst.write(chunk)
+            left -= len(chunk)
+    return [(line or 0, "cut short (the last line, without a newline, has fewer fields than the header)")]
+
+
+def clean_copy(path: Path, layout: str, out_stem: Path) -> tuple[Path, list[tuple[int, str]]]:
+    """A copy polars can scan (same lines), and the lines left out: (line, why)."""
+    if layout == CSV:
+        out = out_stem.with_name(out_stem.name + ".clean.csv")
+        return out, clean_csv_tail(path, out)
+    out = out_stem.with_name(out_stem.name + ".clean.jsonl")
+    return out, clean_jsonl(path, out)

@@ -11,6 +11,7 @@ merges into the first (dedup.py) instead of being counted twice.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.connectors.request_logs.dedup import merge_with_store
+from finops.connectors.request_logs.dedup import AGENT_FORMATS, fullest_copies, merge_with_store
 from finops.config import ConfigFile
 from finops.connectors.request_logs.fields import FIELDS, Reading, finish
 from finops.connectors.request_logs.mapping import MAPPED, SourceMapping
 from finops.connectors.request_logs.mapping import where as mapping_where
-from finops.connectors.request_logs.problems import Problems, collect
-from finops.connectors.request_logs.readers import read_requests
+from finops.connectors.request_logs.files import clean_copy, layout_of, needs_cleaning
+from finops.connectors.request_logs.problems import JSONL, SHOWN, BadRow, Problems, collect
+from finops.connectors.request_logs.agents import read_claude_code
+from finops.connectors.request_logs.readers import detect_format, read_requests
 from finops.connectors.request_logs.values import BAD, REC, ROW
 from finops.errors import InputError
 from finops.schema import REQUESTS, REQUESTS_TABLE
@@ -118,27 +121,91 @@ def _check_mapped_present(reading: Reading, sm: SourceMapping, config: ConfigFil
             raise InputError(f"{reading.path}: {sm.fields[ours]!r} appears in none of its records ({at})")
 
 
+def _strict(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path,
+            sm: SourceMapping | None, config: ConfigFile | None, read_path: Path) -> tuple[Reading, Checked]:
+    """The file read and checked by the strict pass (as text when a typed read fails)."""
+    reading = _read(read_path, fmt, mapping, source, sm=sm)
+    reading.path, reading.read_path = Path(path), read_path
+    if sm and sm.fields:
+        _check_mapped_present(reading, sm, config)
+    try:
+        return reading, _checked(reading, False, folder, keep_good=False)
+    except InputError:
+        if not reading.retry_as_text:
+            raise
+        reading = _read(read_path, fmt, mapping, source, as_text=True, sm=sm)  # a count written as "12" or 12.0
+        reading.path, reading.read_path = Path(path), read_path
+        return reading, _checked(reading, False, folder, keep_good=False)
+
+
 def _stage(
     path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path, skip_bad_rows: bool,
     sm: SourceMapping | None = None, config: ConfigFile | None = None,
 ) -> tuple[_Staged, Problems, list[str]]:
-    reading = _read(path, fmt, mapping, source, sm=sm)
-    if sm and sm.fields:
-        _check_mapped_present(reading, sm, config)
+    path = Path(path)
+    layout = layout_of(path)
+    skipped: list[tuple[int, str]] = []
+    read_path = path
+    if needs_cleaning(path, layout):  # a byte-order mark or a last line cut short: scan a clean copy
+        read_path, skipped = clean_copy(path, layout, folder)
+    try:
+        reading, checked = _strict(path, fmt, mapping, source, folder, sm, config, read_path)
+    except InputError:
+        if layout != JSONL or read_path != path:
+            raise
+        # a line that is not JSON stops polars' scan: blank such lines in a copy and read that
+        read_path, skipped = clean_copy(path, layout, folder)
+        if not skipped:
+            raise
+        reading, checked = _strict(path, fmt, mapping, source, folder, sm, config, read_path)
+    if checked.bad:  # the strict pass rejects some values: try the lenient forms before calling them bad
+        checked = _checked(reading, True, folder, keep_good=skip_bad_rows)
+    problems = Problems([BadRow(str(path), n, "(line)", why) for n, why in skipped[:SHOWN]], len(skipped))
+    if checked.flagged is not None:  # kept by the lenient pass, which every file with bad rows reaches
+        problems.extend(collect(checked.flagged, reading.raw, FIELDS, read_path, reading.layout, reading.labels, checked.bad,
+                                shown_path=path))
+    good = checked.good
+    if skipped and not skip_bad_rows and checked.bad == 0:
+        good = None  # the load stops on the skipped lines
+    report = FileReport(path, reading.fmt, reading.source, checked.rows - problems.count + len(skipped), problems.count)
+    return _Staged(report, good), problems, reading.notes
+
+
+BATCHED = "claude-code"  # session logs of many small files: read as one scan (see agents._scan_many)
+
+
+def _plan(paths: list[Path], fmt: str, mapping: dict[str, str] | None, sm: SourceMapping | None) -> list[Path | list[Path]]:
+    """The files in order, runs of clean Claude Code session files grouped to be read at once."""
+    plan: list[Path | list[Path]] = []
+    run: list[Path] = []
+    batchable = not mapping and not (sm and sm.fields) and fmt in ("auto", BATCHED)
+    for p in map(Path, paths):
+        if batchable and layout_of(p) == JSONL and (fmt == BATCHED or detect_format(p) == BATCHED) and not needs_cleaning(p, JSONL):
+            run.append(p)
+            continue
+        if run:
+            plan.append(run if len(run) > 1 else run[0])
+            run = []
+        plan.append(p)
+    if run:
+        plan.append(run if len(run) > 1 else run[0])
+    return plan
+
+
+def _stage_batch(paths: list[Path], source: str | None, folder: Path) -> _Staged | None:
+    """Clean session files checked and staged as one; None when any row is bad (or a file
+    cannot be read), to be done file by file so each problem is named by file and line."""
+    reading = read_claude_code(paths)
+    if source:
+        reading.source = source
     try:
         checked = _checked(reading, False, folder, keep_good=False)
     except InputError:
-        if not reading.retry_as_text:
-            raise
-        reading = _read(path, fmt, mapping, source, as_text=True, sm=sm)  # a count written as "12" or 12.0
-        checked = _checked(reading, False, folder, keep_good=False)
-    if checked.bad:  # the strict pass rejects some values: try the lenient forms before calling them bad
-        checked = _checked(reading, True, folder, keep_good=skip_bad_rows)
-    problems = Problems()
-    if checked.flagged is not None:  # kept by the lenient pass, which every file with bad rows reaches
-        problems = collect(checked.flagged, reading.raw, FIELDS, path, reading.layout, reading.labels, checked.bad)
-    report = FileReport(Path(path), reading.fmt, reading.source, checked.rows - problems.count, problems.count)
-    return _Staged(report, checked.good), problems, reading.notes
+        return None
+    if checked.bad:
+        return None
+    where = Path(os.path.commonpath([str(p.parent) for p in paths])) / f"({len(paths)} {BATCHED} files)"
+    return _Staged(FileReport(where, BATCHED, reading.source, checked.rows, 0), checked.good)
 
 
 def ingest_request_files(
@@ -168,23 +235,45 @@ def ingest_request_files(
         source = source_mapping.source
     with store.staging_dir() as tmp:
         staged: list[_Staged] = []
-        for i, path in enumerate(paths):
-            if progress:
-                progress(f"reading {Path(path).name}", 0)
-            one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / str(i), skip_bad_rows, source_mapping, config)
-            staged.append(one)
-            report.files.append(one.report)
-            report.problems.extend(problems)
-            report.notes += [n for n in notes if n not in report.notes]
-            if progress:
-                progress(f"checked {Path(path).name}", Path(path).stat().st_size)
+        for i, item in enumerate(_plan(paths, fmt, mapping, source_mapping)):
+            batch = None
+            if isinstance(item, list):
+                if progress:
+                    progress(f"reading {len(item)} session files", 0)
+                batch = _stage_batch(item, source, tmp / f"{i}b")
+            if batch is not None:
+                staged.append(batch)
+                report.files.append(batch.report)
+                if progress:
+                    progress(f"checked {len(item)} session files", sum(p.stat().st_size for p in item))
+                continue
+            for j, path in enumerate(item if isinstance(item, list) else [item]):
+                if progress:
+                    progress(f"reading {Path(path).name}", 0)
+                one, problems, notes = _stage(Path(path), fmt, mapping, source, tmp / f"{i}-{j}", skip_bad_rows, source_mapping, config)
+                staged.append(one)
+                report.files.append(one.report)
+                report.problems.extend(problems)
+                report.notes += [n for n in notes if n not in report.notes]
+                if progress:
+                    progress(f"checked {Path(path).name}", Path(path).stat().st_size)
         if report.problems and not skip_bad_rows:
             raise BadRowsError(report.problems)
         with store.transaction():  # every source's rows: one commit
             for src in dict.fromkeys(s.report.source for s in staged):
                 if progress:
                     progress(f"storing {src}", 0)
-                rows = Staged.combine([s.rows for s in staged if s.report.source == src and s.rows is not None])
+                loads = [s.rows for s in staged if s.report.source == src and s.rows is not None]
+                if not loads:
+                    continue
+                rows = Staged.combine(loads)
+                if all(s.report.fmt in AGENT_FORMATS for s in staged if s.report.source == src):
+                    # one request id, one row in the table: across files and months, the fullest copy
+                    data_frame, moved = fullest_copies(store, rows.scan().select(REQUESTS.names()))
+                    if moved:
+                        store.delete_where(REQUESTS_TABLE, pl.col("request_id").is_in(moved))
+                    report.result = report.result + store.upsert(REQUESTS_TABLE, data_frame)
+                    continue
                 data, merged = merge_with_store(store, rows.scan().select(REQUESTS.names()))
                 report.merged += merged
                 # Rows another source stored too are merged first and staged again; otherwise the

@@ -98,8 +98,11 @@ def locate(path: Path, layout: str, recs: Iterable[int]) -> dict[int, int]:
 
 
 def collect(checked: pl.LazyFrame, raw: pl.LazyFrame, fields: list[Field], path: Path, layout: str,
-            labels: dict[str, str] | None = None, count: int | None = None) -> Problems:
-    """Count the rows with any `__bad_` flag; explain the first SHOWN of them from the raw values."""
+            labels: dict[str, str] | None = None, count: int | None = None, shown_path: Path | None = None) -> Problems:
+    """Count the rows with any `__bad_` flag; explain the first SHOWN of them from the raw values.
+
+    `path` is the file scanned (to find lines); `shown_path` the one named, when it differs
+    (a cleaned copy has the same lines)."""
     names = checked.collect_schema().names()
     flags = [c for c in names if c.startswith(BAD)]
     if not flags:
@@ -123,5 +126,5 @@ def collect(checked: pl.LazyFrame, raw: pl.LazyFrame, fields: list[Field], path:
             f = by_name[name]
             raw_value = raw_rows.get(row[ROW], {}).get(name)
             shown = (labels or {}).get(name) or f.shown
-            rows.append(BadRow(str(path), lines[row[REC]], shown, explain(f, raw_value), unit))
+            rows.append(BadRow(str(shown_path or path), lines[row[REC]], shown, explain(f, raw_value), unit))
     return Problems(rows, int(count))

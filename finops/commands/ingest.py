@@ -135,10 +135,31 @@ def _contracts(paths: list[Path]) -> None:
     typer.echo(f"cost lines (contracts from {config.path}): added {r.added:,}, changed {r.changed:,}, unchanged {r.unchanged:,}")
 
 
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
+
+
+def _expand(paths: list[Path], kind: str) -> list[Path]:
+    """Folders (request logs only) become the log files under them, in name order."""
+    from finops.errors import InputError
+
+    out: list[Path] = []
+    for p in paths:
+        if not p.is_dir():
+            out.append(p)
+            continue
+        if kind != "requests":
+            raise InputError(f"{p}: is a folder; --kind {kind} takes files")
+        found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in LOG_SUFFIXES)
+        if not found:
+            raise InputError(f"{p}: no log files under it ({', '.join(LOG_SUFFIXES)})")
+        out += found
+    return out
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
-        paths: Annotated[Optional[list[Path]], typer.Argument(help="Files to load.", exists=True, dir_okay=False)] = None,
+        paths: Annotated[Optional[list[Path]], typer.Argument(help="Files to load (for requests, a folder loads every log under it, e.g. ~/.claude/projects).", exists=True)] = None,
         kind: Annotated[str, typer.Option(help="requests, request-days, focus, vector-db, observability, review or contracts")] = "requests",
         fmt: Annotated[str, typer.Option("--format", help="For requests: auto, generic, otel, litellm, langfuse, claude-code or codex.")] = "auto",
         mapping: Annotated[Optional[list[str]], typer.Option("--map", help="their_column=our_column (repeatable).")] = None,
@@ -157,6 +178,7 @@ def register(app: typer.Typer) -> None:
             return _contracts(paths)
         if not paths:
             raise InputError(f"--kind {kind}: give at least one file to load")
+        paths = _expand(paths, kind)
         maps = parse_mapping(mapping)
         if kind == "requests":
             return _requests(paths, fmt, maps, skip_bad_rows, source)
