@@ -5,6 +5,7 @@ measurement runs in a fresh interpreter (bench/_measure.py). Steps (default: all
 
 - ingest-jsonl, ingest-parquet: request-log ingest into a fresh store
 - ingest-otel: the same rows as OTLP/JSON GenAI spans, ingested with the otel reader
+- ingest-agents: a Claude Code projects tree of N lines (610 session files), ingested
 - rollup: the daily rollup alone (finops.rollup.request_days, polars, streaming)
 - reconcile: reconcile the N rows against their billed usage, then the pandas peer; the ratio
 - forecast: daily token series from the N rows, the forecast fitted for every series
@@ -35,6 +36,7 @@ STEPS: dict[str, Callable[[Workspace], list[Outcome]]] = {
     "ingest-jsonl": lambda ws: _steps_core.ingest(ws, "jsonl"),
     "ingest-parquet": lambda ws: _steps_core.ingest(ws, "parquet"),
     "ingest-otel": _steps_core.ingest_otel,
+    "ingest-agents": _steps_core.ingest_agents,
     "rollup": _steps_core.rollup,
     "reconcile": _steps_core.reconcile,
     "forecast": _steps_app.forecast,

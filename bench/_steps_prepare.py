@@ -93,6 +93,16 @@ from bench._data import write_otlp
 RESULT["files"] = len(write_otlp({self.rows}, Path({str(out)!r})))
 """))
 
+    @property
+    def claude_tree(self) -> Path:
+        """A Claude Code projects tree of about N lines in 610 session files (bench/_agents.py)."""
+        out = self.dir / "claude"
+        return self._once("claude code tree", out, lambda: self._child("claude tree", f"""
+from pathlib import Path
+from bench._agents import write_claude_tree
+RESULT.update(write_claude_tree({self.rows}, Path({str(out)!r}) / "projects"))
+"""))
+
     def _write(self, fmt: str) -> dict[str, object]:
         out = self.dir / fmt
         return self._child(f"{fmt} rows", f"""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import columns_of, scan
 from finops.connectors.request_logs.mapping import column_exprs, mapped_select, with_logical_key
+from finops.connectors.request_logs.vendors import provider_from_model
 from finops.connectors.request_logs.values import REC, ts_text
 from finops.schema import StreamOutcome
 
@@ -100,21 +101,6 @@ LANGFUSE: dict[str, PolarsDataType] = {
     "metadata": pl.String, "latency": pl.String, "userId": pl.String,
 }
 PAIR = r'"[^"]+"\s*:\s*-?[0-9.]+'
-VENDORS = (  # model name prefix -> provider, for exports that do not name the provider
-    (r"^(claude|anthropic)", "anthropic"), (r"^(gpt|o1|o3|o4|chatgpt|text-embedding|codex|davinci|whisper|tts|dall-e)", "openai"),
-    (r"^(gemini|models/gemini|text-bison|textembedding)", "google"), (r"^(mistral|mixtral|codestral|ministral)", "mistral"),
-    (r"^command", "cohere"), (r"^(llama|meta-llama)", "meta"), (r"^(deepseek)", "deepseek"), (r"^grok", "xai"),
-)
-
-
-def provider_from_model(model: pl.Expr) -> pl.Expr:
-    m = model.cast(pl.String).str.to_lowercase()
-    expr = pl.lit(None, pl.String)
-    for pattern, vendor in reversed(VENDORS):
-        expr = pl.when(m.str.contains(pattern)).then(pl.lit(vendor)).otherwise(expr)
-    return expr
-
-
 def _usage_sum(col: pl.Expr, key_pattern: str) -> pl.Expr:
     """Sum of the usage types whose name matches, from the usage object's JSON text."""
     pairs = col.cast(pl.String).str.extract_all(PAIR)

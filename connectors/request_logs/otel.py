@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import head_text, scan
 from finops.connectors.request_logs.mapping import MAPPED
+from finops.connectors.request_logs.vendors import provider_from_model
 from finops.connectors.request_logs.values import REC
 from finops.schema import StreamOutcome
 
@@ -111,7 +112,7 @@ def _first(values: list[pl.Expr]) -> pl.Expr:
 
 
 TEXT_SPAN = pl.Struct({
-    "traceId": pl.String, "spanId": pl.String, "startTimeUnixNano": pl.String, "endTimeUnixNano": pl.String,
+    "traceId": pl.String, "spanId": pl.String, "name": pl.String, "startTimeUnixNano": pl.String, "endTimeUnixNano": pl.String,
     "attributes": pl.String, "status": pl.Struct({"code": pl.String}),
 })
 OTLP_TEXT = {"resourceSpans": pl.List(pl.Struct({
@@ -174,7 +175,7 @@ def _otlp_text(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) 
         REC, *cols,
         _nanos_to_ts(pl.col("startTimeUnixNano")).alias("ts"),
         ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
-        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"),
+        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"), pl.col("name").alias("__name"),
         pl.col("status").struct.field("code").alias("__status"),
         pl.col("r:service.name").alias("__service"),
     )
@@ -203,7 +204,7 @@ def _otlp(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
         REC, *cols,
         _nanos_to_ts(pl.col("startTimeUnixNano")).alias("ts"),
         ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
-        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"),
+        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"), pl.col("name").alias("__name"),
         pl.col("status").struct.field("code").alias("__status"),
         _attr("__rattrs", "service.name").alias("__service"),
     )
@@ -233,7 +234,7 @@ def _flat(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
         REC, *cols,
         pl.col("start_time").alias("ts"),
         pl.col("context").struct.field("trace_id").alias("__trace"),
-        pl.col("context").struct.field("span_id").alias("__span"),
+        pl.col("context").struct.field("span_id").alias("__span"), pl.col("name").alias("__name"),
         pl.col("status").struct.field("status_code").alias("__status"),
         r.struct.field("service.name").alias("__service"),
         pl.lit(None, pl.Int64).alias("latency_ms"),
@@ -255,8 +256,13 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     failed = status.is_in(["2", "STATUS_CODE_ERROR", "ERROR"]) | error_type.is_not_null()
     # semconv: error.type is the HTTP status code when the call failed with one
     numeric_error = pl.when(error_type.str.contains(r"^\d{3}$")).then(error_type)
+    # semconv names a span "{operation} {request model}": the model when no attribute says it
+    named_model = pl.col("__name").cast(pl.String).str.extract(r"^(?:chat|text_completion|generate_content|embeddings) (\S+)$")
+    model = pl.coalesce("model", named_model)
     derived = {
-        "request_id": pl.coalesce("request_id", pl.format("otel:{}:{}", "__trace", "__span")),
+        "model": model,
+        "provider": pl.coalesce("provider", provider_from_model(model)),
+        "request_id": pl.coalesce("request_id", pl.format("otel:{}:{}", pl.col("__trace").fill_null(""), "__span")),
         "task_id": pl.coalesce("task_id", "__trace"),
         "feature": pl.coalesce("feature", "__service"),
         "status_code": pl.coalesce("status_code", numeric_error),
@@ -267,6 +273,6 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     for ours in mapped:
         derived[ours] = pl.coalesce(pl.col(MAPPED + ours), derived.get(ours, pl.col(ours)))
     lf = lf.filter(~pl.col("__operation").is_in(NOT_MODEL_CALLS).fill_null(False)).with_columns(e.alias(c) for c, e in derived.items())
-    lf = lf.drop("__trace", "__span", "__status", "__service", "__operation", "__error_type", "__resend")
+    lf = lf.drop("__trace", "__span", "__name", "__status", "__service", "__operation", "__error_type", "__resend")
     labels = {ours: keys[0] for ours, keys in attrs.items()} | {"ts": "startTimeUnixNano"}
     return Reading(path, "otel", "line", with_rows(lf), labels)

@@ -30,6 +30,8 @@ def detect_format(path: Path) -> str:
         return "otel"
     if '"startTime"' in head and '"spend"' in head and '"request_id"' in head:
         return "litellm"
+    if '"startTime"' in head and '"call_type"' in head and ('"response_cost"' in head or '"model_map_information"' in head):
+        return "litellm"  # a StandardLoggingPayload per line
     if '"sessionId"' in head and ('"parentUuid"' in head or '"isSidechain"' in head):
         return "claude-code"
     if '"payload"' in head and ('"session_meta"' in head or '"turn_context"' in head or '"event_msg"' in head):
