@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
 from finops.connectors.request_logs.fields import Reading, with_rows
-from finops.connectors.request_logs.files import head_text, scan
+from finops.connectors.request_logs.files import head_text, layout_of, scan
 from finops.connectors.request_logs.mapping import MAPPED
 from finops.connectors.request_logs.vendors import provider_from_model
 from finops.connectors.request_logs.values import REC
@@ -275,4 +275,4 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     lf = lf.filter(~pl.col("__operation").is_in(NOT_MODEL_CALLS).fill_null(False)).with_columns(e.alias(c) for c, e in derived.items())
     lf = lf.drop("__trace", "__span", "__name", "__status", "__service", "__operation", "__error_type", "__resend")
     labels = {ours: keys[0] for ours, keys in attrs.items()} | {"ts": "startTimeUnixNano"}
-    return Reading(path, "otel", "line", with_rows(lf), labels)
+    return Reading(path, "otel", layout_of(path), with_rows(lf), labels)

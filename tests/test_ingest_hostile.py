@@ -1,0 +1,220 @@
+"""Readers on inputs we did not write them for: public samples, late columns, cut-short and
+malformed lines, byte-order marks, mixed types, agent logs repeated across files and months."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from finops.cli import app
+from finops.connectors.request_logs import BadRowsError, detect_format, ingest, ingest_request_files, read_requests
+from finops.schema import REQUESTS
+from finops.store import Store
+
+PUBLIC = Path(__file__).parent / "data" / "request_logs" / "public"
+
+
+def _row(i: int, **extra: object) -> dict:
+    return {"ts": f"2026-01-01T00:00:{i % 60:02d}Z", "request_id": f"r{i}", "provider": "openai", "model": "gpt-4o",
+            "input_tokens": 10 + i, "output_tokens": 1} | extra
+
+
+def _write_jsonl(path: Path, rows: list[object], bom: bool = False, tail: str = "") -> Path:
+    text = "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n" + tail
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    return path
+
+
+def _stored(store: Store) -> pl.DataFrame:
+    return store.read("requests").sort("request_id")
+
+
+# ---- public samples -------------------------------------------------------------------------
+
+def test_openai_v2_span_with_arrays_and_json_strings_is_one_model_call(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    report = ingest_request_files(store, [PUBLIC / "otlp_openai_v2_tool_call.jsonl"])
+    assert report.files[0].fmt == "otel" and report.problems.count == 0
+    row = _stored(store).row(0, named=True)  # the execute_tool span is not a model call
+    assert _stored(store).height == 1
+    assert (row["request_id"], row["provider"], row["model"], row["input_tokens"], row["output_tokens"]) == (
+        "chatcmpl-Abc123", "openai", "gpt-4o-2024-08-06", 31, 19)
+    assert (row["task_id"], row["feature"], row["latency_ms"]) == ("conv-7f3a", "agef-demo-agent", 1500)
+
+
+def test_spans_without_provider_model_or_trace_id(tmp_path: Path) -> None:
+    # a chat span under an agent span, no trace id, no model or provider attribute: the span
+    # name "chat gpt-5" names the model, the model the provider; ERROR status -> error
+    raw = read_requests(PUBLIC / "otlp_agent_and_chat.jsonl").raw.collect()
+    assert raw.select("request_id", "provider", "model", "input_tokens", "stream_outcome").rows() == [
+        ("otel::model", "openai", "gpt-5", "42", "error")]
+    # a pretty-printed document with a bare-number intValue and no provider at all: a bad row, named
+    with pytest.raises(BadRowsError, match=r"otlp_pretty_bare_ints.json: item 1: field 'gen_ai.provider.name': missing"):
+        ingest_request_files(Store(tmp_path / "store"), [PUBLIC / "otlp_pretty_bare_ints.json"])
+    raw = read_requests(PUBLIC / "otlp_pretty_bare_ints.json").raw.collect()
+    assert raw.select("model", "input_tokens", "output_tokens", "stream_outcome").rows() == [("example-model", "120", "45", "error")]
+
+
+def test_litellm_standard_logging_payload(tmp_path: Path) -> None:
+    path = PUBLIC / "litellm_standard_logging_payload.jsonl"
+    assert detect_format(path) == "litellm"
+    raw = read_requests(path).raw.collect()
+    assert raw["status_code"].to_list() == [None, "429"]  # error_information.error_code
+    assert raw["user_id"].to_list() == ["customer-42", "u-7"]
+    store = Store(tmp_path / "store")
+    ingest_request_files(store, [path])
+    rows = _stored(store).sort("ts")
+    assert rows.select("request_id", "provider", "model", "stream_outcome", "project_id", "cached_input_tokens").rows() == [
+        ("chatcmpl-8f2c1e", "openai", "gpt-4o-mini", "completed", "team-search", 64),  # the provider's response id
+        ("9b1f-litellm-call", "anthropic", "anthropic/claude-sonnet-4-5", "error", "team-search", None),
+    ]
+    assert rows["ts"].dt.to_string("%H:%M:%S%.3f").to_list() == ["00:00:00.250", "00:01:00.000"]  # epoch seconds
+
+
+def test_codex_session_with_running_totals_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    ingest_request_files(store, [PUBLIC / "codex_branch_parent.jsonl"])
+    row = _stored(store).row(0, named=True)
+    assert (row["model"], row["input_tokens"], row["cached_input_tokens"], row["output_tokens"], row["reasoning_tokens"]) == (
+        "gpt-5.2", 1000, 100, 200, 20)
+
+
+# ---- JSON Lines and CSV ------------------------------------------------------------------------
+
+def test_a_column_first_seen_after_the_inferred_rows_is_read(tmp_path: Path) -> None:
+    rows = [_row(i) for i in range(1500)] + [_row(1500, feature="late", cached_input_tokens=4, user_id="u1")]
+    store = Store(tmp_path / "store")
+    ingest_request_files(store, [_write_jsonl(tmp_path / "late.jsonl", rows)])
+    last = _stored(store).filter(pl.col("request_id") == "r1500").row(0, named=True)
+    assert (last["feature"], last["cached_input_tokens"]) == ("late", 4)
+    if "user_id" in REQUESTS:
+        assert last["user_id"] == "u1"
+
+
+def test_mixed_types_in_one_column(tmp_path: Path) -> None:
+    rows = [_row(0), _row(1, input_tokens="12"), _row(2, input_tokens=13.0)]
+    store = Store(tmp_path / "store")
+    ingest_request_files(store, [_write_jsonl(tmp_path / "mixed.jsonl", rows)])
+    assert _stored(store)["input_tokens"].to_list() == [10, 12, 13]
+
+
+def test_malformed_and_cut_short_lines_with_bom(tmp_path: Path) -> None:
+    rows = [_row(0), "", _row(2), '{"ts":"2026-01-01T00:00:03Z","request_id":"r3","prov', _row(4, input_tokens="x"), _row(5)]
+    path = _write_jsonl(tmp_path / "h.jsonl", rows, bom=True, tail='{"ts":"2026-01-01T00:00:06Z","request_id":"r6","mo')
+    with pytest.raises(BadRowsError) as exc:
+        ingest_request_files(Store(tmp_path / "a"), [path])
+    assert str(exc.value).startswith(f"{path}:4: field '(line)': not valid JSON: Unterminated string")
+    assert [(b.line, b.field) for b in exc.value.problems.rows] == [(4, "(line)"), (7, "(line)"), (5, "input_tokens")]
+    assert "cut short" in exc.value.problems.rows[1].reason
+    assert not (tmp_path / "a" / "requests").exists()
+    store = Store(tmp_path / "b")
+    report = ingest_request_files(store, [path], skip_bad_rows=True)
+    assert (report.files[0].rows, report.files[0].bad, report.problems.count) == (3, 3, 3)
+    assert _stored(store)["request_id"].to_list() == ["r0", "r2", "r5"]
+
+
+def test_csv_with_bom_and_a_cut_short_last_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbfts,request_id,provider,model,input_tokens\n2026-01-01T00:00:00Z,a,openai,gpt-4o,5\n"
+                     b"2026-01-01T00:00:01Z,b,openai,gpt-4o,x\n2026-01-01T00:00:02Z,c,open")
+    with pytest.raises(BadRowsError, match=r"t.csv:4: field '\(line\)': cut short"):
+        ingest_request_files(Store(tmp_path / "a"), [path])
+    store = Store(tmp_path / "b")
+    report = ingest_request_files(store, [path], skip_bad_rows=True)
+    assert [(b.line, b.field) for b in report.problems.rows] == [(4, "(line)"), (3, "input_tokens")]
+    assert _stored(store)["request_id"].to_list() == ["a"]
+
+
+def test_otlp_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    passes = []
+    checked = ingest._checked
+    monkeypatch.setattr(ingest, "_checked", lambda reading, lenient, *a, **k: passes.append(lenient) or checked(reading, lenient, *a, **k))
+    ingest_request_files(Store(tmp_path / "s"), [PUBLIC / "otlp_openai_v2_tool_call.jsonl"])
+    assert passes == [False]  # the strict pass only: epoch-nanosecond times no longer fail it
+
+
+def test_fast_and_struct_otlp_paths_agree(tmp_path: Path) -> None:
+    """The same spans with "value" written before "key" take the struct-decoding path."""
+    src = (Path(__file__).parent / "data" / "request_logs" / "otel_genai_spans.jsonl").read_text()
+    doc = json.loads(src.splitlines()[0])
+
+    def swap(obj: object) -> object:
+        if isinstance(obj, dict):
+            if set(obj) == {"key", "value"}:
+                return {"value": swap(obj["value"]), "key": obj["key"]}
+            return {k: swap(v) for k, v in obj.items()}
+        return [swap(v) for v in obj] if isinstance(obj, list) else obj
+
+    fast = tmp_path / "fast.jsonl"
+    fast.write_text(json.dumps(doc) + "\n")
+    slow = tmp_path / "slow.jsonl"
+    slow.write_text(json.dumps(swap(doc)) + "\n")
+    a = read_requests(fast).raw.collect()
+    b = read_requests(slow).raw.collect()
+    assert a.height >= 1 and a.equals(b.select(a.columns))
+
+
+# ---- Claude Code trees ---------------------------------------------------------------------------
+
+def _assistant(session: str, msg: str, ts: str, out: int, one_hour: int | None = None, uuid: str = "") -> dict:
+    usage: dict = {"input_tokens": 5, "cache_creation_input_tokens": 100, "cache_read_input_tokens": 1000, "output_tokens": out}
+    if one_hour is not None:
+        usage["cache_creation"] = {"ephemeral_5m_input_tokens": 100 - one_hour, "ephemeral_1h_input_tokens": one_hour}
+    return {"parentUuid": None, "isSidechain": False, "userType": "external", "cwd": "/w", "sessionId": session,
+            "version": "2.0.14", "type": "assistant", "uuid": uuid or f"{msg}-{out}", "timestamp": ts, "requestId": f"req_{msg}",
+            "message": {"model": "claude-sonnet-4-5-20250929", "id": msg, "type": "message", "role": "assistant",
+                        "content": [{"type": "text", "text": "x"}], "usage": usage}}
+
+
+def _tree(root: Path) -> Path:
+    a = root / "projects" / "-w"
+    a.mkdir(parents=True)
+    # msg_1: logged per content block, the fuller copy first and in the next month
+    _write_jsonl(a / "s1.jsonl", [_assistant("s1", "msg_1", "2026-10-31T23:59:59.900Z", 3, uuid="x1"),
+                                  _assistant("s1", "msg_2", "2026-10-31T23:59:58.000Z", 50, one_hour=100)])
+    _write_jsonl(a / "s2.jsonl", [_assistant("s2", "msg_1", "2026-11-01T00:00:00.400Z", 40, one_hour=0, uuid="x2"),
+                                  _assistant("s2", "msg_3", "2026-11-01T00:01:00.000Z", 7)])
+    # a session killed mid-write: its last line is cut short
+    _write_jsonl(a / "s3.jsonl", [_assistant("s3", "msg_4", "2026-11-02T10:00:00.000Z", 9)],
+                 tail=json.dumps(_assistant("s3", "msg_5", "2026-11-02T10:00:01.000Z", 9))[:80])
+    return root / "projects"
+
+
+def test_claude_code_tree_dedup_across_months_keeps_the_fullest_copy(tmp_path: Path) -> None:
+    tree = _tree(tmp_path / "claude")
+    home = tmp_path / "home"
+    result = CliRunner().invoke(app, ["--data-dir", str(home), "ingest", str(tree)])
+    assert result.exit_code != 0 and "s3.jsonl:2: field '(line)': cut short" in result.output
+    result = CliRunner().invoke(app, ["--data-dir", str(home), "ingest", str(tree), "--skip-bad-rows"])
+    assert result.exit_code == 0, result.output
+    rows = _stored(Store(home / "store"))
+    assert rows["request_id"].to_list() == ["msg_1", "msg_2", "msg_3", "msg_4"]  # each response once, in the whole table
+    one = rows.row(0, named=True)
+    assert (one["output_tokens"], one["ts"].month) == (40, 11)  # the copy with the most tokens, not the first or last
+    assert rows["input_tokens"].to_list() == [1105] * 4
+    if "cache_write_1h_tokens" in REQUESTS:
+        assert rows["cache_write_1h_tokens"].to_list() == [0, 100, None, None]  # null: the log does not split writes
+    # loading a thinner copy later changes nothing; a fuller one replaces the stored row, across months
+    extra = tmp_path / "later.jsonl"
+    _write_jsonl(extra, [_assistant("s9", "msg_1", "2026-10-31T23:59:59.000Z", 2),
+                         _assistant("s9", "msg_3", "2026-10-30T00:00:00.000Z", 70)])
+    ingest_request_files(Store(home / "store"), [extra], fmt="claude-code")
+    again = _stored(Store(home / "store"))
+    assert again["request_id"].to_list() == ["msg_1", "msg_2", "msg_3", "msg_4"]
+    assert again.filter(pl.col("request_id") == "msg_1")["output_tokens"].to_list() == [40]
+    moved = again.filter(pl.col("request_id") == "msg_3").row(0, named=True)
+    assert (moved["output_tokens"], moved["ts"].month) == (70, 10)
+
+
+def test_clean_session_files_are_read_as_one_batch(tmp_path: Path) -> None:
+    root = tmp_path / "p" / "-w"
+    root.mkdir(parents=True)
+    for i in range(3):
+        _write_jsonl(root / f"s{i}.jsonl", [_assistant(f"s{i}", f"msg_{i}", f"2026-11-0{i + 1}T00:00:00Z", 5)])
+    report = ingest_request_files(Store(tmp_path / "store"), sorted(root.iterdir()))
+    assert [f.path.name for f in report.files] == ["(3 claude-code files)"]
+    assert report.result.added == 3
