@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -54,7 +55,7 @@ CLAUDE: dict[str, PolarsDataType] = {
 }
 
 
-def _scan_many(paths: list[Path], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+def _scan_many(paths: list[Path], schema: Mapping[str, PolarsDataType]) -> pl.LazyFrame:
     """Many session files as one scan (a project tree holds hundreds of small files, and one
     scan of all of them costs a fraction of one per file); `__rec` is the record's index
     within its own file, so a bad row is still found by file and line."""

@@ -251,9 +251,10 @@ def clean_jsonl(path: Path, out: Path) -> list[tuple[int, str]]:
             if text:
                 try:
                     json.loads(text)
-                except ValueError as exc:
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    detail = f"{exc.msg} (column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
                     why = ("cut short (the last line, without a newline)" if not line.endswith(b"\n")
-                           else f"not valid JSON: {exc.msg} (column {exc.colno})")
+                           else f"not valid JSON: {detail}")
                     bad.append((n, why))
                     body = b"\n"
             dst.write(body if body.endswith(b"\n") else body + b"\n")

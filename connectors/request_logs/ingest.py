@@ -237,15 +237,16 @@ def ingest_request_files(
         staged: list[_Staged] = []
         for i, item in enumerate(_plan(paths, fmt, mapping, source_mapping)):
             batch = None
+            files = item if isinstance(item, list) else [item]
             if isinstance(item, list):
                 if progress:
-                    progress(f"reading {len(item)} session files", 0)
-                batch = _stage_batch(item, source, tmp / f"{i}b")
+                    progress(f"reading {len(files)} session files", 0)
+                batch = _stage_batch(files, source, tmp / f"{i}b")
             if batch is not None:
                 staged.append(batch)
                 report.files.append(batch.report)
                 if progress:
-                    progress(f"checked {len(item)} session files", sum(p.stat().st_size for p in item))
+                    progress(f"checked {len(files)} session files", sum(p.stat().st_size for p in files))
                 continue
             for j, path in enumerate(item if isinstance(item, list) else [item]):
                 if progress:

@@ -86,7 +86,7 @@ def _attr(column: str, key: str) -> pl.Expr:
 # How polars writes back a JSON value it was asked to keep as text: compact but for one space
 # after ':' and ',' (`{"key": "k", "value": {"intValue": "5"}}`), whatever the file's spacing.
 KEY_AT = '{{"key": "{}", "value": {{"'
-VALUE = r'^[A-Za-z]+": (?:"((?:[^"\\]|\\.)*)"|([^\s",}\]]+))'
+VALUE_RE = r'^[A-Za-z]+": (?:"((?:[^"\\]|\\.)*)"|([^\s",}\]]+))'
 PIECE = 96  # characters after an attribute's key read for its value; longer strings are read again whole
 
 
@@ -99,10 +99,10 @@ def _value_text(column: str, key: str) -> pl.Expr:
     lit = KEY_AT.format(key.replace("\\", "\\\\").replace('"', '\\"'))
     pos = text.str.find(lit, literal=True) + len(lit)
     head = text.str.slice(pos, PIECE)
-    short = head.str.extract_groups(VALUE)
+    short = head.str.extract_groups(VALUE_RE)
     # a string value longer than the piece: read again from the whole rest, on those rows only
     cut = short.struct.field("1").is_null() & head.str.contains(r'^[A-Za-z]+": "')
-    whole = text.str.slice(pl.when(cut).then(pos)).str.extract(VALUE, 1)
+    whole = text.str.slice(pl.when(cut).then(pos)).str.extract(VALUE_RE, 1)
     value = pl.coalesce(short.struct.field("1"), whole, short.struct.field("2"))
     return pl.when(value.str.contains("\\", literal=True)).then(value.str.replace_all(r'\\(["\\/])', "$1")).otherwise(value)
 
