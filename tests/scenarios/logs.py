@@ -174,7 +174,9 @@ def _server_span(a: Attempt) -> dict[str, Any]:
             "status": {"code": 0}}
 
 
-def write_otlp(sc: Scenario, n: Naming, path: Path, per_line: int = 150) -> None:
+def write_otlp(sc: Scenario, n: Naming, path: Path, per_line: int = 150) -> set[str]:
+    """Writes the file; returns every attribute key it used (span or resource)."""
+    present: set[str] = set()
     logged = [a for a in sc.attempts if not a.feature.unlogged]
     lines = []
     for i in range(0, len(logged), per_line):
@@ -191,6 +193,7 @@ def write_otlp(sc: Scenario, n: Naming, path: Path, per_line: int = 150) -> None
             rattrs = {"service.name": service, "service.version": "2.14.0", "deployment.environment.name": "prod"}
             if n.project_on_resource:
                 rattrs[n.otel("project")] = tenant
+            present.update(rattrs, (a["key"] for sp in spans for a in sp["attributes"]))
             resource_spans.append({
                 "resource": {"attributes": _attrs(rattrs)},
                 "scopeSpans": [{"scope": {"name": f"opentelemetry.instrumentation.{n.prefix}_llm", "version": "0.9.1"},
@@ -198,9 +201,12 @@ def write_otlp(sc: Scenario, n: Naming, path: Path, per_line: int = 150) -> None
             })
         lines.append(json.dumps({"resourceSpans": resource_spans}, separators=(",", ":")))
     path.write_text("\n".join(lines) + "\n")
+    return present
 
 
-def write_jsonl(sc: Scenario, n: Naming, path: Path) -> None:
+def write_jsonl(sc: Scenario, n: Naming, path: Path) -> set[str]:
+    """Writes the file; returns every column that appears in it."""
+    present: set[str] = set()
     cols = n.jsonl_fields()
     tz = timezone(timedelta(hours=n.offset_hours))
     out = []
@@ -226,8 +232,11 @@ def write_jsonl(sc: Scenario, n: Naming, path: Path) -> None:
                 row[cols["cache_write_1h_tokens"]] = u["write_1h"]
             if u["reasoning"]:
                 row[cols["reasoning_tokens"]] = u["reasoning"]
-        out.append(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False))
+        row = {k: v for k, v in row.items() if v is not None}
+        present.update(row)
+        out.append(json.dumps(row, ensure_ascii=False))
     path.write_text("\n".join(out) + "\n")
+    return present
 
 
 def _litellm_usage(a: Attempt, u: dict[str, int]) -> dict[str, Any]:
@@ -245,7 +254,18 @@ def _litellm_usage(a: Attempt, u: dict[str, int]) -> dict[str, Any]:
     return usage
 
 
-def write_litellm(sc: Scenario, path: Path) -> None:
+def _paths(obj: dict[str, Any], prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in obj.items():
+        out.add(prefix + k)
+        if isinstance(v, dict):
+            out |= _paths(v, f"{prefix}{k}.")
+    return out
+
+
+def write_litellm(sc: Scenario, path: Path) -> set[str]:
+    """Writes the file; returns every dotted path that holds a value in some line."""
+    present: set[str] = set()
     out = []
     for a in sc.attempts:
         f = a.feature
@@ -288,8 +308,10 @@ def write_litellm(sc: Scenario, path: Path) -> None:
                               "api_base": f"https://{SERVER[f.model.provider]}", "response_cost": None,
                               "additional_headers": {}, "litellm_model_name": f"{f.model.provider}/{f.model.alias}"},
         }
+        present |= _paths({k: v for k, v in row.items() if v is not None})
         out.append(json.dumps(row))
     path.write_text("\n".join(out) + "\n")
+    return present
 
 
 def write_generic(sc: Scenario, path: Path) -> None:

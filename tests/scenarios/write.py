@@ -40,12 +40,18 @@ def _toml_table(name: str, fmt: str, fields: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def finops_toml(sc: Scenario, n: Naming) -> str:
+def _only(fields: dict[str, str], present: set[str]) -> dict[str, str]:
+    """The mapping a user would write: fields their log actually carries (a company without
+    Anthropic caching has no 1-hour cache-write attribute to name)."""
+    return {ours: theirs for ours, theirs in fields.items() if theirs in present}
+
+
+def finops_toml(sc: Scenario, n: Naming, present: dict[str, set[str]]) -> str:
     parts = [
         f"# Scenario {sc.seed}: a company the product has never seen (tests/scenarios).\n",
-        _toml_table(SOURCE["otel"], "otel", n.otel_fields()),
-        _toml_table(SOURCE["jsonl"], "jsonl", n.jsonl_fields()),
-        _toml_table(SOURCE["litellm"], "litellm", n.litellm_fields()),
+        _toml_table(SOURCE["otel"], "otel", _only(n.otel_fields(), present["otel"])),
+        _toml_table(SOURCE["jsonl"], "jsonl", _only(n.jsonl_fields(), present["jsonl"])),
+        _toml_table(SOURCE["litellm"], "litellm", _only(n.litellm_fields(), present["litellm"])),
         '[identity]\nfile = "identity.csv"\n',
     ]
     if sc.change and sc.change.known:
@@ -71,11 +77,11 @@ def write(sc: Scenario, folder: Path) -> Path:
     (folder / "logs").mkdir(exist_ok=True)
     n = Naming.draw(sc.seed)
     (folder / "provider_api.json").write_text(json.dumps(provider_api(sc)))
-    write_otlp(sc, n, folder / "logs" / SHAPES["otel"])
-    write_jsonl(sc, n, folder / "logs" / SHAPES["jsonl"])
-    write_litellm(sc, folder / "logs" / SHAPES["litellm"])
+    present = {"otel": write_otlp(sc, n, folder / "logs" / SHAPES["otel"]),
+               "jsonl": write_jsonl(sc, n, folder / "logs" / SHAPES["jsonl"]),
+               "litellm": write_litellm(sc, folder / "logs" / SHAPES["litellm"])}
     write_generic(sc, folder / "logs" / SHAPES["generic"])
-    (folder / "finops.toml").write_text(finops_toml(sc, n))
+    (folder / "finops.toml").write_text(finops_toml(sc, n, present))
     with (folder / "identity.csv").open("w", newline="") as fh:
         w = csv.DictWriter(fh, ["provider", "kind", "name", "provider_id"])
         w.writeheader()
