@@ -149,7 +149,9 @@ def key_from_logical(names: list[str] | set[str]) -> pl.Expr:
     logical = pl.col("logical_request_id")
     if "attempt" in names:
         n = pl.col("attempt").cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False)
-        derived = pl.when(n > 1).then(pl.format("{}#{}", logical, n.cast(pl.Int64))).otherwise(logical)
+        # NaN sorts above every number in polars: only a finite attempt that fits its column counts.
+        later = n.is_finite() & (n > 1) & (n < 2**31)
+        derived = pl.when(later).then(pl.format("{}#{}", logical, n.cast(pl.Int64, strict=False))).otherwise(logical)
     else:
         derived = logical
     return pl.coalesce(pl.col("request_id").cast(pl.String), derived) if "request_id" in names else derived

@@ -128,7 +128,8 @@ def _whole(rest: pl.Series) -> pl.Series:
     as_float = rest.cast(pl.Float64, strict=False)
     # "12.0" is a whole number; a JSON exporter that writes floats should not fail the load.
     return pl.select(pl.coalesce(
-        rest.cast(pl.Int64, strict=False), pl.when(as_float == as_float.floor()).then(as_float.cast(pl.Int64, strict=False))
+        rest.cast(pl.Int64, strict=False), pl.when(as_float.is_finite() & (as_float.abs() < 9.2e18) & (as_float == as_float.floor()))
+        .then(as_float).cast(pl.Int64, strict=False)
     )).to_series()
 
 
@@ -157,7 +158,8 @@ def _int(raw: pl.Expr, dtype: pl.DataType, lenient: bool) -> pl.Expr:
     if dtype.is_integer():
         return raw.cast(pl.Int64)
     if dtype.is_float():
-        return pl.when(raw == raw.floor()).then(raw.cast(pl.Int64, strict=False))
+        ok = raw.is_finite() & (raw.abs() < 9.2e18) & (raw == raw.floor())  # NaN equals itself in polars
+        return pl.when(ok).then(raw).cast(pl.Int64, strict=False)
     if not lenient:
         return raw.cast(pl.String).cast(pl.Int64, strict=False)
     return raw.cast(pl.String).map_batches(parse_int_text, return_dtype=pl.Int64, is_elementwise=True)
@@ -266,7 +268,10 @@ def explain(f: Field, raw: object) -> str:
         return "missing" if f.required or raw is None else "blank (leave the value out instead)"
     shown = repr(raw if not isinstance(raw, str) else raw[:60])
     series = pl.Series(f.name, [raw])
-    v = pl.DataFrame(series).select(typed(f, series.dtype)).to_series()[0]
+    try:
+        v = pl.DataFrame(series).select(typed(f, series.dtype)).to_series()[0]
+    except (ValueError, OverflowError):  # a time Python cannot hold (year 0, year 10000+)
+        return f"{shown} is outside {FIRST_YEAR} to {_last_instant().year - 1}"
     if v is None:
         what = {
             INT: "a whole number", FLOAT: "a number", TS: "a timestamp (ISO 8601 or epoch)",
