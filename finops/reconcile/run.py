@@ -36,6 +36,9 @@ class ReconcileResult:
     causes: pl.DataFrame  # one row per finding (findings.FINDINGS_SCHEMA)
     summary: dict[str, float] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # Tokens each cause explains per grain row (GRAIN, cause, tokens): lets a summary price every
+    # cause at the catalog, so billed = local at catalog + causes + price mismatch + unexplained.
+    explained: pl.DataFrame | None = None
 
     def by(self, period: str = "day") -> pl.DataFrame:
         """Groups rolled up to day or month per provider, model, project, key and token class."""
@@ -148,7 +151,8 @@ def reconcile_frames(
         "billed_usd", "billed_usd_at_catalog", "price_diff_usd", "causes", "unexplained", "unexplained_usd",
     ).sort(GRAIN)
     summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine)
-    return ReconcileResult(out, findings_frame(findings), summary, findings)
+    explained_tokens = pl.concat(explained).select(*GRAIN, "cause", "tokens") if explained else None
+    return ReconcileResult(out, findings_frame(findings), summary, findings, explained_tokens)
 
 
 def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price_findings: list[Finding],

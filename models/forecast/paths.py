@@ -131,7 +131,9 @@ class ErrorModel:
         """(n, horizon) sample paths of daily values."""
         rng = np.random.default_rng(seed)
         shared = rng.standard_normal((n, 1))
-        daily = rng.standard_normal((n, len(self.mu)))
+        # Drawn day by day (one block of n per day), so the first k days of the paths are the same
+        # whatever the horizon: a month's simulated total does not depend on how far ahead was asked.
+        daily = rng.standard_normal((len(self.mu), n)).T
         u = ndtr(np.sqrt(self.rho) * shared + np.sqrt(1 - self.rho) * daily)
         out = np.empty_like(u)
         for k, bucket in enumerate(self.buckets):
