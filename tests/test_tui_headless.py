@@ -124,10 +124,26 @@ def test_preset_ranges_end_yesterday() -> None:
 
 # -- spend and series -------------------------------------------------------------------
 
+def _values(totals) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
+    return {c: t.value for c, t in totals.items()}
+
+
 def test_totals_never_mix_currencies(lines: pl.LazyFrame) -> None:
+    from finops.metrics.spend import totals
+
     frame = spend.cost_frame(lines, Filters(), {})
-    assert spend.totals(frame, None, None) == {"EUR": 16.0, "USD": 15.0}
-    assert spend.totals(frame, date(2026, 1, 2), date(2026, 1, 2)) == {"USD": 6.0}
+    assert _values(totals(frame, None, None)) == {"EUR": 16.0, "USD": 15.0}
+    assert _values(totals(frame, date(2026, 1, 2), date(2026, 1, 2))) == {"USD": 6.0}
+
+
+def test_a_null_billed_cost_is_unpriced_never_zero(lines: pl.LazyFrame) -> None:
+    from finops.metrics.spend import totals
+
+    frame = spend.cost_frame(lines.with_columns(
+        pl.when(pl.col("BillingCurrency") == "EUR").then(None).otherwise(pl.col("BilledCost")).alias("BilledCost")), Filters(), {})
+    out = totals(frame, None, None)
+    assert out["EUR"].value is None and out["EUR"].unpriced > 0  # all unpriced: no number, not 0
+    assert out["USD"].value == 15.0 and out["USD"].unpriced == 0
 
 
 def test_movers_rank_by_absolute_change() -> None:
@@ -176,19 +192,23 @@ def test_holiday_marks_name_the_country() -> None:
 
 
 def test_other_currencies_convert_at_the_rate_of_the_lines_last_day(lines: pl.LazyFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from finops.config import ConfigFile
+    from finops.config import ConfigFile, Settings
+    from finops.context import Context
+    from finops.metrics.spend import to_reporting, totals
+
+    def ctx() -> Context:
+        return Context.build(Settings(tmp_path, ConfigFile.load(tmp_path / "finops.toml")))
 
     (tmp_path / "rates.csv").write_text("date,base,quote,rate\n2026-01-02,EUR,USD,1.5\n2026-01-03,EUR,USD,2.0\n")
     (tmp_path / "finops.toml").write_text('[display]\nreporting_currency = "USD"\nfx_rates = "rates.csv"\n')
-    config = ConfigFile.load(tmp_path / "finops.toml")
     frame = lines
-    converted, note = spend.to_reporting(spend.cost_frame(frame, Filters(), {}), config, "USD")
-    assert spend.totals(converted, None, None) == {"USD": 15.0 + 16.0 * 2.0}
-    assert "EUR" in note and "rates.csv" in note
+    converted = to_reporting(ctx(), spend.cost_frame(frame, Filters(), {}))
+    assert _values(totals(converted.frame, None, None)) == {"USD": 15.0 + 16.0 * 2.0}
+    assert "EUR" in converted.note and "rates.csv" in converted.note
     (tmp_path / "rates.csv").write_text("date,base,quote,rate\n2025-01-02,EUR,USD,1.5\n")
-    unconverted, note = spend.to_reporting(spend.cost_frame(frame, Filters(), {}), ConfigFile.load(tmp_path / "finops.toml"), "USD")
-    assert spend.totals(unconverted, None, None) == {"EUR": 16.0, "USD": 15.0}  # never 1:1
-    assert "not converted" in note and "EUR" in note
+    unconverted = to_reporting(ctx(), spend.cost_frame(frame, Filters(), {}))
+    assert _values(totals(unconverted.frame, None, None)) == {"EUR": 16.0, "USD": 15.0}  # never 1:1
+    assert "not converted" in unconverted.note and "EUR" in unconverted.note
 
 
 def test_shift_period_keeps_the_length_and_stops_at_yesterday() -> None:

@@ -30,25 +30,16 @@ def _check(by: str, metric: str) -> None:
         raise InputError(f"--metric: {metric!r} is not dollars or tokens")
 
 
-def _as_of(last_day):  # type: ignore[no-untyped-def]
-    """Now, unless the data stopped more than two days ago: then the end of its last day."""
-    from datetime import datetime, time, timedelta, timezone
-
-    now = datetime.now(timezone.utc)
-    end_of_data = datetime.combine(last_day, time(23, 59, 59), timezone.utc)
-    return (now, False) if now - end_of_data <= timedelta(days=2) else (end_of_data, True)
-
-
-def _print_budgets(store, settings, spec, last_day) -> None:  # type: ignore[no-untyped-def]
+def _print_budgets(ctx) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from finops.services.forecast import budget_statuses
+    from finops.metrics.budgets import budget_statuses
 
-    user_tz = settings.config.section("display").get("timezone", "UTC")
-    now, stale = _as_of(last_day)
-    if stale and settings.config.data.get("budgets"):
-        typer.echo(f"note: the data ends {last_day}; budgets are shown as of the end of that day (UTC)")
-    for st in budget_statuses(store, settings.config, now=now, spec=spec):
+    user_tz = ctx.config.section("display").get("timezone", "UTC")
+    statuses = budget_statuses(ctx)
+    if statuses:
+        typer.echo(f"budgets as of the end of {ctx.as_of} (UTC)")
+    for st in statuses:
         b = st.budget
         month = st.window_start.astimezone(ZoneInfo(b.reset_timezone)).strftime("%Y-%m")
         source = "metered" if b.unit == "tokens" else "billed"
@@ -81,22 +72,21 @@ def register(app: typer.Typer) -> None:
             return
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store
+        from finops.commands._common import get_context
         from finops.output import emit
         from finops.models.forecast.monthly import monthly_totals
-        from finops.services.forecast import calendar_spec, daily_series, forecast_series
+        from finops.services.forecast import daily_series, forecast_series
 
         _check(by, metric)
         days = _horizon(horizon)
-        settings = get_settings()
-        spec = calendar_spec(settings.config)
-        store = get_store(settings)
-        result = forecast_series(store, metric, by, days, spec)
+        ctx = get_context()
+        spec, store = ctx.calendar, ctx.store
+        result = forecast_series(store, metric, by, days, spec, until=ctx.as_of)
         if not result.forecasts:
             what = "billed cost lines" if metric == "dollars" else "metered token usage"
             typer.echo(f"nothing to forecast: the store has no {what} (run `finops sample load` or `finops sync`)", err=True)
             raise typer.Exit(1)
-        actuals = daily_series(store, metric, by)
+        actuals = daily_series(store, metric, by, until=ctx.as_of)
         if daily:
             frame = result.frame.filter(pl.col("kind") == "forecast").drop("kind").rename({"value": "forecast"})
         else:
@@ -113,7 +103,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"note [{name}]: {n}")
         for name, w in result.warnings.items():
             typer.echo(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
-        _print_budgets(store, settings, spec, actuals["day"].max())
+        _print_budgets(ctx)
 
     @fc.command("backtest")
     def backtest_cmd(

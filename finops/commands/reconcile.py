@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
         from finops.output import emit
+        from finops.metrics.reconcile import reconcile_summary
         from finops.reconcile import reconcile
         from finops.reconcile.display import causes_table, groups_table, payload, with_local_range, zone
 
@@ -55,10 +56,12 @@ def register(app: typer.Typer) -> None:
         result = reconcile(ctx.store, option_day(since, "since"), option_day(until, "until"), provider, project,
                            catalog=ctx.catalog, thresholds=th)
         found = with_local_range(result.causes, display_tz)
+        terms = reconcile_summary(result, option_day(since, "since"), option_day(until, "until"))
         groups = result.by(by)
         s = result.summary
         if fmt is Format.json:
             doc = payload(s, groups if view is not View.causes else groups.clear(), found if view is not View.groups else found.clear())
+            doc["summary_terms"] = terms.to_dict()
             sys.stdout.write(json.dumps(doc, default=str, indent=2) + "\n")
         elif fmt is Format.csv:
             emit(found.drop("details") if view is View.causes else groups, fmt)
@@ -69,12 +72,8 @@ def register(app: typer.Typer) -> None:
             if view is not View.groups:
                 emit(causes_table(found), fmt, title="Causes", money_columns=["dollar_impact"],
                      caption="dollar impact: tokens at the rate billed (catalog where no bill); price_mismatch: billed − catalog")
-            typer.echo(
-                f"billed ${s['billed_usd']:,.2f} (billed) · at catalog ${s['billed_usd_at_catalog']:,.2f} (estimated) · "
-                f"explained ${s['explained_usd']:,.2f} · price mismatch ${s['price_mismatch_usd']:,.2f} · "
-                f"unexplained ${s['unexplained_usd']:,.2f} = {s['unexplained_pct']:.2f}% of billed"
-                + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else "")
-            )
+            typer.echo(terms.line() + f" · unexplained {s['unexplained_pct']:.2f}% of billed"
+                       + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else ""))
             if s["local_provider_days_rollup"]:
                 typer.echo(f"local side: {s['local_provider_days_raw']:,} provider-day(s) from the request log, "
                            f"{s['local_provider_days_rollup']:,} from request_days (a warehouse rollup, logged)")

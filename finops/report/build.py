@@ -46,9 +46,9 @@ def build_monthly(ctx: Context, month: str | None = None, *,
     tz = display_timezone(config)
     period = period_for(store, month)
     jobs: dict[str, Callable[[], Any]] = {
-        "forecasts": lambda: core_figures(store, period, spec),
+        "forecasts": lambda: core_figures(ctx, period),
         "last month's accuracy": lambda: last_month_accuracy(store, period, spec),
-        "budgets": lambda: sections.budgets(store, config, period, spec),
+        "budgets": lambda: sections.budgets(ctx, period),
         "cost movers": lambda: sections.movers(store, period),
         "anomalies": lambda: sections.anomalies(store, period, spec),
         "holiday troughs": lambda: sections.trough_notes(store, period, spec),

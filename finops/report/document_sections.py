@@ -14,9 +14,10 @@ from finops.report.extras import Extra
 def summary_rows(r: MonthlyReport) -> list[list[str]]:
     p, c = r.period, r.core
     rows = [
-        [f"Month to date ({p.first.isoformat()} to {p.as_of.isoformat()}, {p.mtd_days} days)", money(c.mtd_total), "billed"],
+        [f"Month to date · inference ({p.first.isoformat()} to {p.as_of.isoformat()}, {p.mtd_days} days)", money(c.mtd_total),
+         "billed"],
         ["Tokens month to date", f"{c.mtd_tokens:,.0f}", "metered"],
-        [f"End of {month_label(p.month)}" + (" (month closed)" if p.complete else " forecast"),
+        [f"End of {month_label(p.month)} · inference" + (" (month closed)" if p.complete else " · month-end forecast"),
          money(c.month_end.expected) if p.complete else interval(c.month_end), "billed" if p.complete else "estimated"],
         [f"{month_label(p.next_month)} forecast", interval(c.next_month), "estimated"],
     ]

@@ -41,17 +41,19 @@ def _guarded(key: str, title: str, build: Callable[[], Extra]) -> Extra:
 
 def reconciliation(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
-        res = reconcile(ctx.store, period.first, period.as_of, catalog=ctx.catalog, thresholds=ctx.thresholds)
-        s = res.summary
-        summary = [
-            ("Billed inference (cost lines)", f"${s['billed_usd']:,.2f}", "billed"),
-            ("Local log at catalog prices", f"${s['local_usd_at_catalog']:,.2f}", "logged"),
-            ("Explained by named causes", f"${s['explained_usd']:,.2f}", "estimated"),
-            ("Unexplained", f"${s['unexplained_usd']:,.2f} ({s['unexplained_pct']:.1f}% of billed)", "estimated"),
-        ]
+        from finops.metrics.reconcile import reconcile_summary, run
+
+        res = run(ctx, period.first, period.as_of)
+        terms = reconcile_summary(res, period.first, period.as_of)
+        # The summary is the sum it is: billed = local at catalog + each cause + price mismatch + unexplained.
+        summary = [("Billed inference (cost lines)", terms.billed.money(), "billed")]
+        summary += [(("= " if i == 0 else "+ ") + t.title, t.money(), t.provenance) for i, t in enumerate(terms.terms)]
+        summary.append(("Unexplained share of billed", f"{terms.unexplained_pct:.1f}%", "estimated"))
         table = res.causes.select("cause", "provider", "projects", "start", "end", "dollar_impact", "provenance").sort(
             "dollar_impact", descending=True).head(8) if res.causes.height else None
-        return Extra("reconciliation", "Reconciliation", True, "Local request log against metered usage and the bill.",
+        return Extra("reconciliation", "Reconciliation", True,
+                     "Local request log against metered usage and the bill. Summary terms are priced at the catalog;"
+                     " the causes table's dollar impact prices each cause's tokens at the rate billed.",
                      summary, table, ("dollar_impact",))
 
     return _guarded("reconciliation", "Reconciliation", build)

@@ -14,7 +14,9 @@ from typing import cast
 import numpy as np
 import polars as pl
 
+from finops.context import Context
 from finops.errors import InputError
+from finops.metrics.figure import Figure
 from finops.store import Store
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.model import forecast
@@ -66,6 +68,8 @@ class Core:
     history: pl.DataFrame  # month, kind (actual|forecast), value, lo80, hi80: monthly totals
     methods: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    mtd: Figure | None = None  # finops.metrics month to date, inference (the figure mtd_total is the value of)
+    month_end_figure: Figure | None = None  # finops.metrics month-end forecast (the figure month_end is)
 
 
 def _shift_month(month: str, k: int) -> str:
@@ -110,11 +114,25 @@ def _forecast_months(days: list[date], y: np.ndarray, period: Period, spec: Cale
     return _interval(this), _interval(nxt), fc
 
 
-def core_figures(store: Store, period: Period, spec: CalendarSpec) -> Core:
-    """Month-to-date, month-end and next-month figures, total and per provider, plus chart data."""
+def core_figures(ctx: Context, period: Period) -> Core:
+    """Month-to-date, month-end and next-month figures, total and per provider, plus chart data.
+
+    Month to date and the month-end forecast are finops.metrics figures (the dashboard and
+    `finops figures` show the same); next month and the per-provider rows are report-only.
+    """
+    from finops.metrics.forecast import month_end_forecast
+    from finops.metrics.month import month_to_date
+    from finops.metrics.spend import SCOPE_INFERENCE
+
+    store, spec = ctx.store, ctx.calendar
     total = daily_series(store, "dollars", "total", until=period.as_of)
     days, y = total["day"].to_list(), total["value"].to_numpy()
     month_end, next_month, fc = _forecast_months(days, y, period, spec)
+    mtd = month_to_date(ctx, SCOPE_INFERENCE, end=period.as_of)
+    me = month_end_forecast(ctx, until=period.as_of)
+    if me is not None and me.figure.lo80 is not None and not period.complete:
+        month_end = Interval(me.figure.value or 0.0, me.figure.lo80, me.figure.hi80 or 0.0,
+                             me.lo95 if me.lo95 is not None else month_end.lo95, me.hi95 if me.hi95 is not None else month_end.hi95)
     tokens = daily_series(store, "tokens", "total", until=period.as_of)
     prev_days = month_days(period.prev_month)
     prev_last_same = prev_days[min(period.mtd_days, len(prev_days)) - 1]
@@ -133,9 +151,9 @@ def core_figures(store: Store, period: Period, spec: CalendarSpec) -> Core:
             "day", pl.lit("actual").alias("kind"), "value", pl.lit(None, pl.Float64).alias("lo80"), pl.lit(None, pl.Float64).alias("hi80")),
         pl.DataFrame({"day": fc.days, "kind": "forecast", "value": fc.yhat, "lo80": fc.lo80, "hi80": fc.hi80}),
     ])
-    return Core(period, _sum(total, period.first, period.as_of), _sum(tokens, period.first, period.as_of),
+    return Core(period, mtd.value or 0.0, _sum(tokens, period.first, period.as_of),
                 pl.DataFrame(rows), month_end, next_month, chart, _history(total, period, month_end, next_month),
-                {"total": fc.method, "total_choice": _choice(fc.choice)}, list(fc.notes))
+                {"total": fc.method, "total_choice": _choice(fc.choice)}, list(fc.notes), mtd, me.figure if me is not None else None)
 
 
 def _choice(scores: dict[str, float]) -> str:

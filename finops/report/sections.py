@@ -5,11 +5,11 @@ holiday-trough warnings. Each is a function of the store as of the report period
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime
 
 import polars as pl
 
-from finops.config import ConfigFile
+from finops.context import Context
 from finops.report.figures import Period
 from finops.store import Store
 from finops.models.forecast.budgets import BudgetStatus
@@ -24,12 +24,16 @@ TOP_ANOMALIES = 10
 
 
 def as_of_instant(period: Period) -> datetime:
-    """The end of the report's last data day (UTC): budgets are judged as of then."""
-    return datetime.combine(period.as_of, time(23, 59, 59, 999999), timezone.utc)
+    """Midnight UTC after the report's last data day: budgets are judged as of then (finops.metrics.budgets)."""
+    from finops.metrics.budgets import as_of_instant as instant
+
+    return instant(period.as_of)
 
 
-def budgets(store: Store, config: ConfigFile, period: Period, spec: CalendarSpec) -> list[BudgetStatus]:
-    return budget_statuses(store, config, as_of_instant(period), spec)
+def budgets(ctx: Context, period: Period) -> list[BudgetStatus]:
+    from finops.metrics.budgets import budget_statuses
+
+    return budget_statuses(ctx, period.as_of)
 
 
 def movers(store: Store, period: Period) -> pl.DataFrame:

@@ -6,7 +6,6 @@ present and configured; otherwise each is a `NotAvailable` saying what to do.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,9 +15,9 @@ from finops.tui.data import spend
 from finops.tui.data.availability import NotAvailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.series import ChartSpec, Mark, daily_series, holiday_marks
-from finops.tui.filters import Filters
-
-BURN_DAYS = 7
+from finops.metrics.figure import Figure
+from finops.metrics.month import BURN_DAYS  # noqa: F401  (re-exported for the screen)
+from finops.tui.filters import Filters, apply
 DEFAULT_HOLIDAY_COUNTRIES = ("US",)
 
 
@@ -31,6 +30,7 @@ class Extra:
     provenance: str = ""
     missing: NotAvailable | None = None
     warning: str = ""
+    label: str | None = None  # the figure's "title · scope" once computed (finops.metrics)
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,37 @@ class OverviewData:
     currency: str
     start: date
     end: date
-    period_total: float
-    mtd_start: date
-    mtd_total: float
-    burn_rate: float  # mean billed per day over the last BURN_DAYS days up to `end`, bills spread over their days
-    month_end_naive: float  # spread month-to-date + burn x days left in the month (estimated)
-    days_left: int
-    other_currencies: dict[str, float]  # period totals in currencies not converted
+    period: Figure  # finops.metrics: every line in the period (all AI COGS), billed
+    mtd: Figure  # month to date, all AI COGS
+    mtd_inference: Figure  # month to date, inference only (what the month-end forecast and budgets cover)
+    burn: Figure  # mean per day over the last BURN_DAYS days, bills spread over their days
     provenance: tuple[str, ...]
     movers: pl.DataFrame
     chart: ChartSpec
     extras: tuple[Extra, ...] = field(default_factory=tuple)
     rows: int = 0
     fx_note: str = ""
+
+    # Plain numbers, for callers that only need the value.
+    @property
+    def period_total(self) -> float:
+        return self.period.value or 0.0
+
+    @property
+    def mtd_total(self) -> float:
+        return self.mtd.value or 0.0
+
+    @property
+    def mtd_start(self) -> date:
+        return self.mtd.start or self.end
+
+    @property
+    def burn_rate(self) -> float:
+        return self.burn.value or 0.0
+
+    @property
+    def other_currencies(self) -> dict[str, float]:
+        return dict(self.period.extra.get("other_currencies", {}))
 
 
 def holiday_countries(ctx: DashboardContext) -> tuple[str, ...]:
@@ -69,26 +87,20 @@ def period_of(ctx: DashboardContext, filters: Filters) -> tuple[date, date]:
 
 
 def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
+    from finops.metrics import month
+    from finops.metrics.spend import SCOPE_ALL, SCOPE_INFERENCE
+
     start, end = period_of(ctx, filters)
     currency = ctx.reporting_currency
-    scan = ctx.store.scan("cost_lines")
     # Month-to-date and burn use every day they need, whatever the period's start.
-    frame = spend.cost_frame(scan, filters.with_(start=None), ctx.dims.feature_projects)
-    frame, fx_note = spend.to_reporting(frame, ctx.settings.config, currency)
-    # Collected once: every figure below is a small query over these rows (cost lines are
-    # daily aggregates), which would otherwise each re-read the Parquet files.
-    frame = frame.collect().lazy()
+    lines = apply(ctx.store.scan("cost_lines"), "cost_lines", filters.with_(start=None), ctx.dims.feature_projects)
+    owner = spend.project_feature_map(ctx.dims.feature_projects)
+    view = month.spend_view(ctx.core, SCOPE_ALL, lines, owner)
+    inference = month.spend_view(ctx.core, SCOPE_INFERENCE, lines, owner)
+    frame = view.frame
     in_period = frame.filter((pl.col("day") >= start) & (pl.col("day") <= end))
-    period = spend.totals(in_period, None, None)
-    mtd_start = end.replace(day=1)
-    mtd = spend.totals(frame, mtd_start, end).get(currency, 0.0)
     # Rates over days spread multi-day bills over the days they cover (no spike on the 1st).
-    spread = spend.amortized(frame).collect().lazy()
-    burn_start = end - timedelta(days=BURN_DAYS - 1)
-    burn = spend.totals(spread, burn_start, end).get(currency, 0.0) / BURN_DAYS
-    days_in_month = calendar.monthrange(end.year, end.month)[1]
-    days_left = days_in_month - end.day
-    mtd_spread = spend.totals(spread, mtd_start, end).get(currency, 0.0)
+    spread = view.spread.collect().lazy()
     daily = spend.daily(spread.filter((pl.col("day") >= start) & (pl.col("day") <= end)), "provider")
     chart = ChartSpec(
         title=f"Daily spend by provider ({currency}, billed)",
@@ -99,18 +111,15 @@ def load_overview(ctx: DashboardContext, filters: Filters) -> OverviewData:
         currency=currency,
         start=start,
         end=end,
-        period_total=period.get(currency, 0.0),
-        mtd_start=mtd_start,
-        mtd_total=mtd,
-        burn_rate=burn,
-        month_end_naive=mtd_spread + burn * days_left,
-        days_left=days_left,
-        other_currencies={c: v for c, v in period.items() if c != currency},
+        period=month.period_total(ctx.core, start, end, view),
+        mtd=month.month_to_date(ctx.core, end=end, view=view),
+        mtd_inference=month.month_to_date(ctx.core, SCOPE_INFERENCE, end=end, view=inference),
+        burn=month.burn_rate(ctx.core, end, view),
         provenance=spend.provenances(in_period),
         movers=spend.movers(spread, end, currency),
         chart=chart,
         rows=in_period.select(pl.len()).collect().item(),
-        fx_note=fx_note,
+        fx_note=view.note,
     )
 
 

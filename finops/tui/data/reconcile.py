@@ -40,6 +40,7 @@ class ReconcileData:
     findings: pl.DataFrame  # one row per cause finding
     daily: pl.DataFrame  # the reconciler's rows per UTC day (for drill-downs)
     summary: Mapping[str, float]
+    terms: Any = None  # finops.metrics.reconcile.ReconcileSummary: the terms that add up to billed
     currency: str = "USD"
     start: date | None = None
     end: date | None = None
@@ -52,12 +53,10 @@ class ReconcileData:
 
     @property
     def summary_line(self) -> str:
-        s = self.summary
-        return (
-            f"Billed ${s.get('billed_usd', 0):,.2f} (billed) · at catalog ${s.get('billed_usd_at_catalog', 0):,.2f} (estimated)"
-            f" · explained ${s.get('explained_usd', 0):,.2f} · unexplained ${s.get('unexplained_usd', 0):,.2f}"
-            f" ({s.get('unexplained_pct', 0):.1f}%)"
-        )
+        """The reconcile summary as the sum it is: billed = local at catalog + causes + price mismatch + unexplained."""
+        if self.terms is None:
+            return ""
+        return self.terms.line() + f" ({self.terms.unexplained_pct:.1f}% of billed unexplained)"
 
 
 @dataclass(frozen=True)
@@ -115,8 +114,9 @@ def _restrict(daily: pl.DataFrame, findings: pl.DataFrame, filters: Filters,
 
 def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
     start, end = period_of(ctx, filters)
-    result = reconcile(ctx.store, start, end, filters.provider, filters.project,
-                       catalog=ctx.core.catalog, thresholds=ctx.core.thresholds)
+    from finops.metrics.reconcile import run
+
+    result = run(ctx.core, start, end, filters.provider, filters.project)
     daily, findings = _restrict(result.groups, result.causes, filters, ctx.dims.feature_projects)
     if daily.height == 0:
         raise Unavailable(NotAvailable(
@@ -125,11 +125,15 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
     findings = findings.select(
         "cause", "dollar_impact", "provenance", "provider", "projects", "models", "start", "end", "tokens", "evidence"
     ).sort("dollar_impact", "cause", "provider", descending=[True, False, False])
-    notes = ["Δ = metered − logged tokens, priced at the catalog (estimated)."]
+    notes = ["Δ = metered − logged tokens, priced at the catalog (estimated). The summary prices each cause at the catalog;"
+             " a finding's $ impact prices its tokens at the rate billed."]
     if result.summary.get("unpriced_rows"):
         notes.append(f"{int(result.summary['unpriced_rows'])} row(s) unpriced (no catalog price): their $ is blank, not 0.")
+    from finops.metrics.reconcile import reconcile_summary
+
     return ReconcileData(
         groups=roll_up(daily), findings=findings, daily=daily, summary=dict(result.summary),
+        terms=reconcile_summary(result, start, end),
         start=start, end=end, hidden=("provider", "model", "first_day", "last_day"), notes=tuple(notes),
     )
 

@@ -43,7 +43,7 @@ class OverviewScreen(DashboardScreen):
             yield Figure("Period total", id="fig-period")
             yield Figure("Month to date", id="fig-mtd")
             yield Figure("Burn rate", id="fig-burn")
-            yield Figure("Month end", id="fig-month-end")
+            yield Figure("Month-end forecast", id="fig-month-end")
             yield Figure("Budget", id="fig-budget")
             yield Figure("Quota", id="fig-quota")
         with Horizontal(id="main", classes="body-part"):
@@ -81,17 +81,10 @@ class OverviewScreen(DashboardScreen):
         d: OverviewData = message.data
         self.data = d
         cur = d.currency
-        prov = d.provenance or ("billed",)
-        self.query_one("#fig-period", Figure).set(
-            money(d.period_total, cur), prov, f"{d.start:%b %d} – {d.end:%b %d}"
-        )
-        self.query_one("#fig-mtd", Figure).set(money(d.mtd_total, cur), prov, f"{d.mtd_start:%b %d} – {d.end:%b %d}")
-        self.query_one("#fig-burn", Figure).set(f"{money(d.burn_rate, cur)}/day", prov, f"mean of last {BURN_DAYS} days")
-        # Until the model's forecast (inference only) replaces it: all spend at the burn rate,
-        # said in the note so the two figures are never taken for one another.
-        self.query_one("#fig-month-end", Figure).set(
-            money(d.month_end_naive, cur), "estimated", f"all spend: MTD+burn×{d.days_left}d"
-        )
+        self.query_one("#fig-period", Figure).show(d.period, f"{d.start:%b %d} – {d.end:%b %d}")
+        mtd_note = f"{d.mtd_start:%b %d} – {d.end:%b %d} · inference {d.mtd_inference.money()}"
+        self.query_one("#fig-mtd", Figure).show(d.mtd, mtd_note)
+        self.query_one("#fig-burn", Figure).show(d.burn, f"mean of last {BURN_DAYS} days, bills spread")
         self.query_one("#spend-chart", Chart).show(d.chart)
         columns = (
             Column("dimension", "by"), Column("label", "name"), Column("delta", "Δ billed", "money", cur),
@@ -132,9 +125,8 @@ class OverviewScreen(DashboardScreen):
         self.set_busy(False, self._extra_figures(), key="extras")
         error = worker.error
         for fid in EXTRA_FIGURES.values():
-            if fid != "#fig-month-end":
-                fig = self.query_one(fid, Figure)
-                fig.set("not available", (), f"{getattr(error, 'title', type(error).__name__)}: see notification")
+            fig = self.query_one(fid, Figure)
+            fig.set("not available", (), f"{getattr(error, 'title', type(error).__name__)}: see notification")
         self.fapp.report_error(error, where="budgets and forecast")
 
     @on(OverviewExtrasLoaded)
@@ -156,10 +148,9 @@ class OverviewScreen(DashboardScreen):
                 continue
             fig = self.query_one(target, Figure)
             if extra.missing is not None:
-                if target != "#fig-month-end":  # keeps the naive projection
-                    fig.set("not available", (), extra.missing.reason)
+                fig.set("not available", (), extra.missing.reason)
                 continue
-            fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]))
+            fig.set(extra.lines[0] if extra.lines else "", extra.provenance, "\n".join(extra.lines[1:]), label=extra.label)
             fig.set_class(bool(extra.warning), "warning")
         if self.data is not None:
             self.query_one("#notes", Static).update(self._notes(self.data))

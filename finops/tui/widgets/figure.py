@@ -48,9 +48,19 @@ class Figure(Static):
         self.provenance: str | tuple[str, ...] = ()
         self.note = ""
 
-    def set(self, value: str, provenance: str | tuple[str, ...], note: str = "") -> None:
+    def set(self, value: str, provenance: str | tuple[str, ...], note: str = "", label: str | None = None) -> None:
         self.value, self.provenance, self.note = value, provenance, note
+        if label is not None:
+            self.label = label
         self.update(self._text())
+
+    def show(self, figure, note: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        """A finops.metrics Figure: "title · scope" and its provenance as the label, its value, its note."""
+        label = " · ".join(p for p in (figure.title, figure.scope) if p)
+        value = figure.money()
+        if figure.unpriced:
+            value += f" + {figure.unpriced} unpriced"
+        self.set(value, figure.provenance, figure.note if note is None else note, label=label)
 
     def _text(self) -> Text:
         # Provenance sits on the label line so the value never wraps in a narrow column.
