@@ -79,14 +79,14 @@ def register(app: typer.Typer) -> None:
 
         _check(by, metric)
         days = _horizon(horizon)
-        ctx = get_context()
-        spec, store = ctx.calendar, ctx.store
-        result = forecast_series(store, metric, by, days, spec, until=ctx.as_of)
+        context = get_context()
+        spec, store = context.calendar, context.store
+        result = forecast_series(store, metric, by, days, spec, until=context.as_of)
         if not result.forecasts:
             what = "billed cost lines" if metric == "dollars" else "metered token usage"
             typer.echo(f"nothing to forecast: the store has no {what} (run `finops sample load` or `finops sync`)", err=True)
             raise typer.Exit(1)
-        actuals = daily_series(store, metric, by, until=ctx.as_of)
+        actuals = daily_series(store, metric, by, until=context.as_of)
         if daily:
             frame = result.frame.filter(pl.col("kind") == "forecast").drop("kind").rename({"value": "forecast"})
         else:
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"note [{name}]: {n}")
         for name, w in result.warnings.items():
             typer.echo(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
-        _print_budgets(ctx)
+        _print_budgets(context)
 
     @fc.command("backtest")
     def backtest_cmd(

@@ -23,7 +23,7 @@ def as_of_instant(day: date) -> datetime:
 
 def budget_statuses(ctx: "Context", end: date | None = None, units: tuple[str, ...] = ("usd", "tokens")) -> list[Any]:
     """models.forecast budget statuses at midnight after `end` (default ctx.as_of)."""
-    from finops.models.forecast.service import budget_statuses as statuses
+    from finops.services.forecast import budget_statuses as statuses
 
     return statuses(ctx.store, ctx.config, as_of_instant(end or ctx.as_of), ctx.calendar, units=units)
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -184,6 +184,6 @@ def inference_daily(ctx: "Context", lines: pl.LazyFrame | None = None, until: da
     per_day = frame.group_by("day").agg(*spend_sum()).collect()
     if per_day.height == 0:
         return pl.DataFrame(schema={"day": pl.Date, "value": pl.Float64})
-    grid = pl.DataFrame({"day": pl.date_range(per_day["day"].min(), until, "1d", eager=True)})
+    grid = pl.DataFrame({"day": pl.date_range(cast(date, per_day["day"].min()), until, "1d", eager=True)})
     return grid.join(per_day.select("day", "value"), on="day", how="left").with_columns(
         pl.col("value").fill_null(0.0).cast(pl.Float64)).sort("day")

@@ -28,7 +28,7 @@ def _month_bounds(month: str) -> tuple[date, date]:
 
 def cogs_per_task(ctx: "Context", month: str) -> list[Figure]:
     """Per feature: full COGS per logged task, and gross margin where [cogs.revenue] sets revenue."""
-    from finops.models.cogs.report import unit_economics
+    from finops.services.cogs import unit_economics
 
     ue = unit_economics(ctx.store, ctx.config, month)
     if ue.height == 0:
@@ -48,7 +48,7 @@ def cogs_per_task(ctx: "Context", month: str) -> list[Figure]:
 
 def carbon_per_task(ctx: "Context", month: str) -> list[Figure]:
     """Per feature: Wh and gCO2e per logged task (mid estimate, low–high as the interval)."""
-    from finops.models.energy.carbon import carbon_by
+    from finops.services.energy import carbon_by
 
     frame = carbon_by(ctx.store, "feature", month, catalog=ctx.catalog)
     if frame.height == 0:

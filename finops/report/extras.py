@@ -14,7 +14,6 @@ import polars as pl
 from finops.config import ConfigFile
 from finops.context import Context
 from finops.errors import FinopsError
-from finops.reconcile import reconcile
 from finops.report.figures import Period
 from finops.services.cogs import unit_economics
 from finops.services.energy import carbon_by

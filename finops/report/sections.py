@@ -17,7 +17,7 @@ from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.guard import trough_guard
 from finops.models.forecast.series import month_days
 from finops.services.forecast import anomalies as find_anomalies
-from finops.services.forecast import budget_statuses, daily_series
+from finops.services.forecast import daily_series
 
 TOP_MOVERS = 5
 TOP_ANOMALIES = 10

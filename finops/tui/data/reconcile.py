@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from finops.reconcile import reconcile
 from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
