@@ -23,6 +23,7 @@ COMMANDS: dict[str, list[str]] = {
     "carbon": ["carbon"],
     "connect": ["connect", "--source", "openai"],
     "export": ["export", "--dataset", "costs", "--format", "csv"],
+    "figures": ["figures"],
     "ingest": ["ingest", "{bad_csv}", "--kind", "focus"],
     "reconcile": ["reconcile"],
     "reprice": ["reprice", "--catalog", "{bad_csv}"],
