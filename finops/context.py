@@ -138,6 +138,13 @@ class Context:
         return Rates.load(self.currency_settings)
 
     @cached_property
+    def identity(self) -> pl.DataFrame:
+        """[identity]: the log's project and key names -> provider ids (empty when none is configured)."""
+        from finops.identity import identity_map
+
+        return identity_map(self.settings.config)
+
+    @cached_property
     def thresholds(self) -> "Thresholds":
         from finops.reconcile.thresholds import Thresholds
 

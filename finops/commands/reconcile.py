@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             th = replace(th, max_unexplained_pct=max_unexplained_pct)
         display_tz = zone(tz, settings.config.section("display").get("timezone")) if tz else None
         result = reconcile(ctx.store, option_day(since, "since"), option_day(until, "until"), provider, project,
-                           catalog=ctx.catalog, thresholds=th)
+                           catalog=ctx.catalog, thresholds=th, identity=ctx.identity)
         found = with_local_range(result.causes, display_tz)
         terms = reconcile_summary(result, option_day(since, "since"), option_day(until, "until"))
         groups = result.by(by)

@@ -72,7 +72,8 @@ RECONCILE_KEYS = ("day", "provider", "project_id", "api_key_id", "model", "token
 def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
     from finops.reconcile import reconcile
 
-    return reconcile(ctx.store, since, until, catalog=ctx.context.catalog, thresholds=ctx.context.thresholds).by("day")
+    return reconcile(ctx.store, since, until, catalog=ctx.context.catalog, thresholds=ctx.context.thresholds,
+                     identity=ctx.context.identity).by("day")
 
 
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:

@@ -28,6 +28,7 @@ SCOPE = "inference"
 CAUSE_TITLES = {
     "unlogged_traffic": "unlogged traffic", "retry_double_billing": "retries billed twice",
     "cache_eviction": "cache evictions", "tokenizer_drift": "tokenizer drift",
+    "unmapped": "unmapped names (cannot join)",
 }
 
 
@@ -98,4 +99,4 @@ def run(ctx: Any, since: date | None = None, until: date | None = None, provider
     from finops.reconcile import reconcile
 
     return reconcile(ctx.store, since, until, provider, project, catalog=ctx.catalog,
-                     thresholds=thresholds or ctx.thresholds)
+                     thresholds=thresholds or ctx.thresholds, identity=ctx.identity)

@@ -81,15 +81,48 @@ def billed_requests(billed_usage: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def key_scope(local: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
-    """Per (day, provider, model, project): whether both sides know every API key."""
+def unmapped_names(fine: pl.DataFrame, brows: pl.DataFrame, identity: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Logged project and key names that neither the identity map nor the bill knows.
+
+    After the identity map a logged project or key should be a provider id; one that is
+    neither an id the bill names in the period nor an id of the map is a join failure
+    ("unmapped"), not a project or key of its own. Returns (provider, project_id) and
+    (provider, api_key_id) frames of such names.
+    """
+    ids = identity.select("provider", "kind", "provider_id")
+    out = []
+    for kind, col in (("project", "project_id"), ("api_key", "api_key_id")):
+        known = pl.concat([
+            brows.select("provider", col),
+            ids.filter(pl.col("kind") == kind).select("provider", pl.col("provider_id").alias(col)),
+        ]).unique()
+        logged = fine.select("provider", col).unique().filter(pl.col(col) != "")
+        out.append(logged.join(known, on=["provider", col], how="anti").sort("provider", col))
+    return out[0], out[1]
+
+
+def key_scope(local: pl.DataFrame, billed: pl.DataFrame, unmapped_keys: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per (day, provider, model, project): whether the comparison can be made per API key.
+
+    Per key when both sides name keys: usage the bill reports without a key (Anthropic
+    Console) is then its own group, compared with logged rows that have no key. At project
+    level when one side names no key at all (a log without keys, a bill not split by key)
+    or when the log names a key that maps to no provider id (it cannot join any key).
+    """
     group = ["day", "provider", "model", "project_id"]
+    local = local.with_columns(pl.lit(False).alias("unmapped_key"))
+    if unmapped_keys is not None and unmapped_keys.height:
+        local = local.drop("unmapped_key").join(
+            unmapped_keys.with_columns(pl.lit(True).alias("unmapped_key")), on=["provider", "api_key_id"], how="left"
+        ).with_columns(pl.col("unmapped_key").fill_null(False))
     sides = [
-        side.group_by(group).agg((pl.col("api_key_id") != "").all().alias(name))
-        for side, name in ((local, "local_keyed"), (billed, "billed_keyed"))
+        local.group_by(group).agg((pl.col("api_key_id") != "").any().alias("local_keys"), pl.col("unmapped_key").any().alias("bad")),
+        billed.group_by(group).agg((pl.col("api_key_id") != "").any().alias("billed_keys")),
     ]
     both = sides[0].join(sides[1], on=group, how="full", coalesce=True)
-    return both.select(*group, (pl.col("local_keyed").fill_null(True) & pl.col("billed_keyed").fill_null(True)).alias("keyed"))
+    lk, bk = pl.col("local_keys"), pl.col("billed_keys")
+    keyed = ~pl.col("bad").fill_null(False) & ~(lk.is_not_null() & bk.is_not_null() & (lk != bk))
+    return both.select(*group, keyed.alias("keyed"))
 
 
 def scope_keys(frame: pl.DataFrame, scope: pl.DataFrame) -> pl.DataFrame:

@@ -16,13 +16,15 @@ from finops.reconcile import causes, drift, prices
 from finops.reconcile.findings import Finding, findings_frame
 from finops.reconcile.frames import (
     GRAIN, GROUP, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
-    joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys,
+    joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys, unmapped_names,
 )
+from finops.identity import empty as no_identity, to_provider_ids
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
 
 COUNTS = ["requests", "retries", "broken_streams", "without_counts"]
+UNMAPPED = "unmapped"  # grain rows that cannot join: a logged name the identity map and the bill do not know
 
 
 def _sum_or_unpriced(col: str) -> pl.Expr:
@@ -60,29 +62,62 @@ class ReconcileResult:
         return 3 if self.summary.get("unexplained_pct", 0.0) > self.summary.get("max_unexplained_pct", 2.0) else 0
 
 
-def _local_groups(fine: pl.DataFrame, brows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+@dataclass(frozen=True)
+class Sides:
+    fine: pl.DataFrame  # local rows per day, group, feature and language
+    local: pl.DataFrame  # local tokens per GROUP (keys blanked where compared at project level)
+    brows: pl.DataFrame  # billed tokens per GRAIN, service tier and context window
+    breqs: pl.DataFrame  # billed request counts per GROUP
+    unmapped_projects: pl.DataFrame  # (provider, project_id) logged names that join nothing
+    unmapped_keys: pl.DataFrame  # (provider, api_key_id) logged names that join nothing
+    rest: tuple[pl.DataFrame, ...] = ()
+
+
+def _local_groups(fine: pl.DataFrame, brows: pl.DataFrame, unmapped_keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     sums = [pl.col(c).sum() for c in (*COUNTS, *LOCAL_CLASSES, *[f"retry_{c}" for c in RETRY_CLASSES])]
     local = fine.group_by(GROUP).agg(*sums)
-    scope = key_scope(local, brows)
+    scope = key_scope(local, brows, unmapped_keys)
     return scope_keys(local, scope).group_by(GROUP).agg(*sums), scope
 
 
 def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFrame,
-           days: pl.LazyFrame | None = None) -> tuple[pl.DataFrame, ...]:
-    """Both sides collected in one go and brought to a common grain (aliases, key scope)."""
+           days: pl.LazyFrame | None = None, identity: pl.DataFrame | None = None) -> Sides:
+    """Both sides collected in one go and brought to a common grain (identity map, aliases, key scope)."""
+    identity = no_identity() if identity is None else identity
+    requests = to_provider_ids(requests, identity)
+    days = None if days is None else to_provider_ids(days, identity)
     fine, brows, breqs, *rest = pl.collect_all(
         [local_fine(requests, days), billed_rows(billed_usage), billed_requests(billed_usage), *more], engine="streaming")
     fine = align_models(fine, brows)
-    local, scope = _local_groups(fine, brows)
+    unmapped_projects, unmapped_keys = unmapped_names(fine, brows, identity)
+    local, scope = _local_groups(fine, brows, unmapped_keys)
     brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
     breqs = scope_keys(breqs, scope).group_by(GROUP).agg(pl.col("billed_requests").sum())
-    return (fine, local, brows, breqs, *rest)
+    return Sides(fine, local, brows, breqs, unmapped_projects, unmapped_keys, tuple(rest))
 
 
-def history_rows(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, days: pl.LazyFrame | None = None) -> pl.DataFrame:
+def history_rows(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, days: pl.LazyFrame | None = None,
+                 identity: pl.DataFrame | None = None) -> pl.DataFrame:
     """Local and billed tokens per grain row of a lookback window, for noise and drift baselines."""
-    _, local, brows, _ = _sides(requests, billed_usage, days=days)
-    return joined(local_long(local), brows.group_by(GRAIN).agg(pl.col("billed").sum()))
+    s = _sides(requests, billed_usage, days=days, identity=identity)
+    return joined(local_long(s.local), s.brows.group_by(GRAIN).agg(pl.col("billed").sum()))
+
+
+def _join_failures(groups: pl.DataFrame, local: pl.DataFrame, unmapped_projects: pl.DataFrame) -> pl.DataFrame:
+    """Grain rows that cannot join because a logged project name maps to no provider id.
+
+    The logged rows under such a name, and the billed rows of the same provider's projects
+    that have no logged row in the period (the candidates the name may stand for), are
+    "unmapped": reported in coverage, never as unlogged traffic or drift.
+    """
+    if unmapped_projects.height == 0:
+        return groups.clear()
+    logged = local.filter(pl.col("requests") > 0).select("provider", "project_id").unique()
+    providers = unmapped_projects.select("provider").unique()
+    candidates = (groups.filter(pl.col("billed") > 0).select("provider", "project_id").unique()
+                  .join(logged, on=["provider", "project_id"], how="anti").join(providers, on="provider", how="semi"))
+    names = pl.concat([unmapped_projects, candidates]).unique()
+    return groups.join(names, on=["provider", "project_id"], how="semi")
 
 
 def reconcile_frames(
@@ -93,16 +128,20 @@ def reconcile_frames(
     thresholds: Thresholds | None = None,
     history: pl.DataFrame | None = None,
     days: pl.LazyFrame | None = None,
+    identity: pl.DataFrame | None = None,
 ) -> ReconcileResult:
     """The whole reconciliation on lazy frames of the requests, billed_usage and cost_lines tables.
 
     `history` (history_rows of the days before the period) lets a short period lean on a
     longer baseline for its noise spreads and for a steady drift ratio. `days` (the
     request_days table) stands in for raw requests on the days they do not cover.
+    `identity` (finops.identity.identity_map) turns logged project and key names into
+    provider ids before the join.
     """
     th = thresholds or Thresholds()
-    fine, local, brows, breqs, cells, totals = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines),
-                                                      days=days)
+    sides = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines), days=days, identity=identity)
+    fine, local, brows, breqs = sides.fine, sides.local, sides.brows, sides.breqs
+    cells, totals = sides.rest
     base = ["provider", "project_id", "api_key_id", "model", "token_class"]
     groups = price_groups(brows, local_long(local), cells, catalog)
     baseline = groups.select(*GRAIN, "local", "billed", "delta")
@@ -118,6 +157,9 @@ def reconcile_frames(
 
     explained: list[pl.DataFrame] = []
     findings: list[Finding] = []
+    failures = _join_failures(groups, local, sides.unmapped_projects)
+    if failures.height:
+        explained.append(causes.explained_rows(failures.with_columns(pl.col("delta").alias("tokens")), UNMAPPED))
 
     def residual() -> pl.DataFrame:
         if not explained:
@@ -150,7 +192,14 @@ def reconcile_frames(
         *GRAIN, "local", "billed", "delta", "delta_pct", "usd_per_million", "price_row_id", "delta_usd",
         "billed_usd", "billed_usd_at_catalog", "price_diff_usd", "causes", "unexplained", "unexplained_usd",
     ).sort(GRAIN)
-    summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine)
+    unmapped_usd = 0.0
+    if failures.height:
+        unmapped_usd = float(failures.select((pl.col("delta") * pl.col("rate") / 1e6).sum()).item() or 0.0)
+    summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine) | {
+        "unmapped_usd": unmapped_usd,
+        "unmapped_projects": sides.unmapped_projects.height,
+        "unmapped_keys": sides.unmapped_keys.height,
+    }
     explained_tokens = pl.concat(explained).select(*GRAIN, "cause", "tokens") if explained else None
     return ReconcileResult(out, findings_frame(findings), summary, findings, explained_tokens)
 
@@ -208,11 +257,13 @@ def reconcile(
     *,
     catalog: pl.DataFrame,
     thresholds: Thresholds,
+    identity: pl.DataFrame | None = None,
 ) -> ReconcileResult:
     """Reconcile the stored request log, billed usage and cost lines over UTC days [since, until].
 
     The catalog and thresholds come from the caller's finops.context.Context (`ctx.catalog`,
     `ctx.thresholds`): there is no default here, so every surface prices at the same catalog.
+    `identity` (`ctx.identity`) maps the log's project and key names to provider ids.
     """
     requests = _only(_between(store.scan("requests"), "ts", since, until), provider, project)
     days = _stored_days(store, since, until, provider, project)
@@ -227,8 +278,9 @@ def reconcile(
             _only(_between(store.scan("requests"), "ts", start, since - timedelta(days=1)), provider, project),
             _only(_between(store.scan("billed_usage"), "charge_period_start", start, since - timedelta(days=1)), provider, project),
             _stored_days(store, start, since - timedelta(days=1), provider, project),
+            identity,
         )
-    return reconcile_frames(requests, usage, costs, catalog, th, history, days)
+    return reconcile_frames(requests, usage, costs, catalog, th, history, days, identity)
 
 
 def _stored_days(store: Store, since: date | None, until: date | None, provider: str | None,
