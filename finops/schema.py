@@ -217,18 +217,21 @@ REQUEST_DAYS: Final = _schema(
         "feature": pl.String,
         "language": pl.String,
         "requests": pl.Int64,
-        "retries": pl.Int64,  # requests with attempt > 1
-        "broken_streams": pl.Int64,  # stream_outcome dropped or aborted
+        "retries": pl.Int64,  # attempts that retried a broken (billed) attempt, on the broken one's day and group
+        "broken_streams": pl.Int64,  # stream_outcome dropped or aborted and no HTTP error: billed
         "without_counts": pl.Int64,  # requests logged without input_tokens
         "input_tokens": pl.Int64,
         "cached_input_tokens": pl.Int64,
-        "cache_write_tokens": pl.Int64,
+        "cache_write_tokens": pl.Int64,  # all cache writes
         "output_tokens": pl.Int64,
         "reasoning_tokens": pl.Int64,
-        "retry_input_tokens": pl.Int64,  # the same sums over retried requests only
+        "cache_write_1h_tokens": pl.Int64,  # the 1-hour part of the writes, where the log says it
+        "cache_write_1h_unknown_tokens": pl.Int64,  # writes of rows whose log cannot tell 5m from 1h
+        "retry_input_tokens": pl.Int64,  # the same sums over those retries (the broken attempts' best evidence)
         "retry_cached_input_tokens": pl.Int64,
         "retry_cache_write_tokens": pl.Int64,
         "retry_output_tokens": pl.Int64,
+        "retry_cache_write_1h_tokens": pl.Int64,
         "source": pl.String,
         "provenance": pl.String,
         "ingested_at": UTC_TS,

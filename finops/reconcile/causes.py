@@ -84,12 +84,15 @@ def retries(res: pl.DataFrame, evidence: pl.DataFrame, retry_tokens: pl.DataFram
         b, r = int(per_group["broken_streams"].sum()), int(per_group["retries"].sum())
         inp = groups.filter(pl.col("token_class").is_in(INPUT_CLASSES))
         out = groups.filter(pl.col("token_class") == "output")
-        text = (f"{b} broken stream(s) (dropped/aborted) and {r} retried request(s) logged; billed exceeds the log by "
+        text = (f"{b} broken stream(s) (dropped/aborted after generation started: billed) and {r} retry(ies) of them logged; "
+                f"billed exceeds the log by "
                 f"{fmt_int(int(inp['tokens'].sum()))} input tokens (retried prompts: {fmt_int(int(inp['retry_tokens'].fill_null(0).sum()))}) "
                 f"and {fmt_int(int(out['tokens'].sum()))} output tokens")
         return text, {"broken_streams": b, "retries": r}
 
-    return Detection(explained, token_findings(explained, "retry_double_billing", th.range_gap_days, describe))
+    # Cut per model: a broken stream is billed on the model (and day) of the broken attempt.
+    by = ("provider", "project_id", "model")
+    return Detection(explained, token_findings(explained, "retry_double_billing", th.range_gap_days, describe, by))
 
 
 def evictions(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Detection:

@@ -19,9 +19,10 @@ from finops.rollup import RETRY_SUMS, TOKEN_SUMS, request_days, token_classes
 
 GROUP = ["day", "provider", "model", "project_id", "api_key_id"]
 GRAIN = [*GROUP, "token_class"]
-LOCAL_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
+LOCAL_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "output", "embedding"]
 INPUT_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "embedding"]
-RETRY_CLASSES = ["input_uncached", "input_cache_read", "input_cache_write_5m", "output", "embedding"]
+RETRY_CLASSES = LOCAL_CLASSES
+WRITE_UNKNOWN = "cache_write_unknown"  # cache writes whose log cannot tell 5m from 1h (counted in 5m until apportioned)
 LOCAL_FROM = "local_from"  # which table a fine row came from: requests or request_days
 
 
@@ -46,6 +47,14 @@ def local_fine(requests: pl.LazyFrame, days: pl.LazyFrame | None = None) -> pl.L
     fine = fine.with_columns(pl.lit("requests").alias(LOCAL_FROM))
     if days is not None:
         covered = fine.select("day", "provider").unique()
+        present = days.collect_schema().names()
+        # A rollup from before the 1-hour split was loaded: all its writes are of unknown TTL.
+        if "cache_write_1h_unknown_tokens" not in present or "cache_write_1h_tokens" not in present:
+            days = days.with_columns(pl.lit(None, pl.Int64).alias("cache_write_1h_tokens"),
+                                     pl.col("cache_write_tokens").alias("cache_write_1h_unknown_tokens"))
+        days = days.with_columns(pl.col(c).fill_null(0) for c in ("retry_cache_write_1h_tokens",) if c in present)
+        if "retry_cache_write_1h_tokens" not in present:
+            days = days.with_columns(pl.lit(0, pl.Int64).alias("retry_cache_write_1h_tokens"))
         rolled = days.select(names).join(covered, on=["day", "provider"], how="anti")
         fine = pl.concat([fine, rolled.with_columns(pl.lit("request_days").alias(LOCAL_FROM))])
     return fine.with_columns(*token_classes(), *token_classes("retry_")).drop(*TOKEN_SUMS, *RETRY_SUMS)
@@ -131,6 +140,26 @@ def scope_keys(frame: pl.DataFrame, scope: pl.DataFrame) -> pl.DataFrame:
     return frame.join(scope, on=group, how="left").with_columns(
         pl.when(pl.col("keyed").fill_null(True)).then(pl.col("api_key_id")).otherwise(pl.lit("")).alias("api_key_id")
     ).drop("keyed")
+
+
+def apportion_writes(local: pl.DataFrame, brows: pl.DataFrame) -> pl.DataFrame:
+    """Where the log cannot tell 5-minute from 1-hour cache writes, split the group's writes
+    as the bill split them, so the two classes are compared as one sum (5m + 1h)."""
+    if local.filter(pl.col(WRITE_UNKNOWN) > 0).height == 0:
+        return local
+    billed = brows.filter(pl.col("token_class").is_in(["input_cache_write_5m", "input_cache_write_1h"])).group_by(GROUP).agg(
+        pl.col("billed").filter(pl.col("token_class") == "input_cache_write_5m").sum().alias("_b5"),
+        pl.col("billed").filter(pl.col("token_class") == "input_cache_write_1h").sum().alias("_b1"),
+    )
+    writes = pl.col("input_cache_write_5m") + pl.col("input_cache_write_1h")
+    share = pl.col("_b5") / (pl.col("_b5") + pl.col("_b1"))
+    split = (pl.col(WRITE_UNKNOWN) > 0) & ((pl.col("_b5") + pl.col("_b1")).fill_null(0) > 0)
+    five = pl.when(split).then((writes * share).round(0).cast(pl.Int64)).otherwise(pl.col("input_cache_write_5m"))
+    return local.join(billed, on=GROUP, how="left").with_columns(
+        five.alias("_5m"), writes.alias("_w")
+    ).with_columns(
+        pl.col("_5m").alias("input_cache_write_5m"), (pl.col("_w") - pl.col("_5m")).alias("input_cache_write_1h"),
+    ).drop("_b5", "_b1", "_5m", "_w")
 
 
 def local_long(local_group: pl.DataFrame) -> pl.DataFrame:

@@ -15,15 +15,15 @@ import polars as pl
 from finops.reconcile import causes, drift, prices
 from finops.reconcile.findings import Finding, findings_frame
 from finops.reconcile.frames import (
-    GRAIN, GROUP, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
-    joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys, unmapped_names,
+    GRAIN, GROUP, INPUT_CLASSES, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
+    WRITE_UNKNOWN, apportion_writes, joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys, unmapped_names,
 )
 from finops.identity import empty as no_identity, to_provider_ids
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
 
-COUNTS = ["requests", "retries", "broken_streams", "without_counts"]
+COUNTS = ["requests", "retries", "broken_streams", "without_counts", WRITE_UNKNOWN]
 UNMAPPED = "unmapped"  # grain rows that cannot join: a logged name the identity map and the bill do not know
 
 
@@ -91,6 +91,7 @@ def _sides(requests: pl.LazyFrame, billed_usage: pl.LazyFrame, *more: pl.LazyFra
     fine = align_models(fine, brows)
     unmapped_projects, unmapped_keys = unmapped_names(fine, brows, identity)
     local, scope = _local_groups(fine, brows, unmapped_keys)
+    local = apportion_writes(local, brows)
     brows = scope_keys(brows, scope).group_by(*GRAIN, "service_tier", "context_window").agg(pl.col("billed").sum())
     breqs = scope_keys(breqs, scope).group_by(GROUP).agg(pl.col("billed_requests").sum())
     return Sides(fine, local, brows, breqs, unmapped_projects, unmapped_keys, tuple(rest))
@@ -152,7 +153,7 @@ def reconcile_frames(
         *[pl.col(c).fill_null(0) for c in (*COUNTS, "billed_requests")]
     )
     features = fine.group_by("provider", "project_id", "feature", "language").agg(
-        pl.sum_horizontal("input_uncached", "input_cache_read", "input_cache_write_5m", "embedding").sum().alias("input_tokens")
+        pl.sum_horizontal(*INPUT_CLASSES).sum().alias("input_tokens")
     )
 
     explained: list[pl.DataFrame] = []
