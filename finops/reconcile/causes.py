@@ -123,8 +123,19 @@ def evictions(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Dete
         pl.max_horizontal(pl.lit(th.min_eviction_share), th.noise_k * pl.col("noise_input_cache_read").fill_null(0.0)).alias("floor"),
     ).join(evidence.select(*GROUP, "requests"), on=GROUP, how="left").filter(
         (pl.col("evicted") > 0) & (pl.col("evicted") >= pl.col("floor") * pl.col("local_input_cache_read"))
-        & (pl.col("evicted") >= th.eviction_min_requests * pl.col("local_input_cache_read") / pl.col("requests").clip(lower_bound=1))
+    ).with_columns(
+        (pl.col("evicted") >= th.eviction_min_requests * pl.col("local_input_cache_read") / pl.col("requests").clip(lower_bound=1))
+        .alias("strong")
     )
+    # A day clear of the request floor starts an incident; on the series' days around it
+    # (within range_gap_days) a smaller deficit of another key or of the onset and tail
+    # days is the same incident, not noise.
+    series = ["provider", "project_id", "model"]
+    strong = wide.filter("strong").select(*series, pl.col("day").alias("strong_day")).unique()
+    near = wide.select(*GROUP).join(strong, on=series, how="inner").filter(
+        (pl.col("day") - pl.col("strong_day")).dt.total_days().abs() <= th.range_gap_days
+    ).select(*GROUP).unique()
+    wide = wide.join(near, on=GROUP, how="semi")
     if wide.height == 0:
         return empty()
     rows = pl.concat([

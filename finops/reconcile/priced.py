@@ -5,8 +5,9 @@
   the metered tokens cost; `usd_per_million` is that blended rate (the standard rate in
   force for rows with nothing billed) and values the delta.
 - Billed dollars come from the cost lines, a cell per (day, provider, project, billed
-  model, class); a cell's dollars are shared among its grain rows by metered tokens, so
-  `billed_usd` / `billed` is the rate actually billed. Causes are priced at that rate
+  model, class); a cell's dollars are shared among its grain rows by their catalog
+  dollars (a batch token weighs half a standard one where the catalog says so), so a cell
+  mixing batch and standard traffic does not price standard tokens at a blended rate. Causes are priced at that rate
   where there is one (the dollars really paid), else at the catalog.
 """
 
@@ -16,7 +17,7 @@ import polars as pl
 
 from finops.reconcile.frames import GRAIN, joined
 from finops.reconcile.thresholds import MAD_TO_SD
-from finops.models.pricing.lookup import price, resolve_models
+from finops.models.pricing.lookup import BATCH_TIERS, price, resolve_models
 
 SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
 CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
@@ -49,6 +50,7 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
     """Join both sides per grain row and add catalog and billed prices and dollars."""
     billed = price(brows, catalog).group_by(GRAIN).agg(
         pl.col("billed").sum(),
+        pl.col("billed").filter(~pl.col("service_tier").is_in(list(BATCH_TIERS))).sum().alias("standard_billed"),
         _money_sum("billed", "usd_per_million").alias("billed_usd_at_catalog"),
         pl.col("price_row_id").drop_nulls().unique().sort().str.join(",").alias("billed_rows"),
         pl.col("usd_per_million").is_null().any().alias("billed_unpriced"),
@@ -62,7 +64,7 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
         .when(has_billed).then(None).otherwise(pl.col("std_rate")).alias("usd_per_million"),
         pl.when(has_billed & ~pl.col("billed_unpriced").fill_null(False)).then(pl.col("billed_rows"))
         .when(has_billed).then(None).otherwise(pl.col("std_row")).alias("price_row_id"),
-    ).drop("std_rate", "std_row", "billed_rows", "billed_unpriced")
+    ).drop("std_row", "billed_rows", "billed_unpriced")
 
     to_catalog = resolve_models(g["model"], g["provider"], catalog)
     billed_models = cells.select("provider", pl.col("cost_model").alias("model")).unique()
@@ -76,13 +78,29 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
         pl.when(pl.col("cost_catalog_model").is_null() | pl.col("catalog_model").is_null()
                 | (pl.col("cost_catalog_model") == pl.col("catalog_model"))).then(pl.col("cost_model")).alias("cost_model")
     ).drop("cost_catalog_model")
-    cell_tokens = g.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(pl.col("billed").sum().alias("cell_tokens"))
-    g = g.join(cell_tokens, on=CELL, how="left").join(cells, on=CELL, how="left").with_columns(
-        pl.when(pl.col("cell_tokens") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_tokens") * 1e6).alias("billed_rate"),
-    ).with_columns(
-        (pl.col("billed") * pl.col("billed_rate") / 1e6).alias("billed_usd"),
-        pl.coalesce("billed_rate", "usd_per_million").alias("rate"),
+    # A cost cell's dollars go to its grain rows in proportion to their catalog dollars
+    # (tier-aware: a batch token weighs its batch price), so the billed/catalog ratio of the
+    # cell prices each row; a difference (unlogged, retried, evicted tokens) is standard
+    # traffic at the standard rate times that ratio unless the row was billed only in batch.
+    # Cells with an unpriced row fall back to dollars per metered token.
+    cell_tokens = g.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(
+        pl.col("billed").sum().alias("cell_tokens"),
+        pl.when(pl.col("billed_usd_at_catalog").is_null().any() | pl.col("std_rate").is_null().any()).then(None)
+        .otherwise(pl.col("billed_usd_at_catalog").sum()).alias("cell_catalog_usd"),
     )
+    catalog_rate = pl.when((pl.col("standard_billed").fill_null(0) > 0) | (pl.col("billed") == 0)).then(pl.col("std_rate")) \
+        .otherwise(pl.col("usd_per_million"))
+    g = g.join(cell_tokens, on=CELL, how="left").join(cells, on=CELL, how="left").with_columns(
+        pl.when(pl.col("cell_catalog_usd") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_catalog_usd")).alias("ratio"),
+        pl.when(pl.col("cell_tokens") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_tokens") * 1e6).alias("per_token"),
+    ).with_columns(
+        pl.when(pl.col("ratio").is_not_null()).then(pl.col("ratio") * pl.col("billed_usd_at_catalog"))
+        .otherwise(pl.col("billed") * pl.col("per_token") / 1e6).alias("billed_usd"),
+        pl.when(pl.col("ratio").is_not_null()).then(pl.col("ratio") * catalog_rate)
+        .otherwise(pl.col("per_token")).alias("billed_rate"),
+    ).with_columns(
+        pl.coalesce("billed_rate", "usd_per_million").alias("rate"),
+    ).drop("ratio", "per_token", "cell_catalog_usd", "std_rate", "standard_billed")
     return g.with_columns(
         (pl.col("delta") * pl.col("usd_per_million") / 1e6).alias("delta_usd"),
         pl.when(pl.col("local") != 0).then(pl.col("delta") / pl.col("local") * 100).alias("delta_pct"),
