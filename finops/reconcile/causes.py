@@ -124,7 +124,11 @@ def evictions(res: pl.DataFrame, evidence: pl.DataFrame, th: Thresholds) -> Dete
     ).join(evidence.select(*GROUP, "requests"), on=GROUP, how="left").filter(
         (pl.col("evicted") > 0) & (pl.col("evicted") >= pl.col("floor") * pl.col("local_input_cache_read"))
     ).with_columns(
-        (pl.col("evicted") >= th.eviction_min_requests * pl.col("local_input_cache_read") / pl.col("requests").clip(lower_bound=1))
+        # Strong evidence: the deficit clears the reads of a few average requests, or it
+        # reappears token for token as uncached input (a transfer, not lost or extra rows).
+        ((pl.col("evicted") >= th.eviction_min_requests * pl.col("local_input_cache_read") / pl.col("requests").clip(lower_bound=1))
+         | ((-pl.col("residual_input_cache_read") - pl.col("residual_input_uncached")).abs()
+            <= pl.max_horizontal(pl.lit(1.0), 0.001 * pl.col("evicted"))))
         .alias("strong")
     )
     # A day clear of the request floor starts an incident; on the series' days around it
