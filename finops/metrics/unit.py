@@ -28,8 +28,10 @@ def _month_bounds(month: str) -> tuple[date, date]:
 
 def cogs_per_task(ctx: "Context", month: str) -> list[Figure]:
     """Per feature: full COGS per logged task, and gross margin where [cogs.revenue] sets revenue."""
-    from finops.services.cogs import unit_economics
+    from finops.services.cogs import months_with_costs, unit_economics
 
+    if month not in months_with_costs(ctx.store):
+        return []  # nothing billed in that month (yet): no per-task figure, rather than failing every other figure
     ue = unit_economics(ctx.store, ctx.config, month)
     if ue.height == 0:
         return []

@@ -94,13 +94,15 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         ))
     if statuses:
         risk = max(statuses, key=lambda s: (s.probability_hit, s.spent_usd / _cap(s.budget)))
-        left = budget_metrics.quota_left(risk).value or 0.0
+        quota = budget_metrics.quota_left(risk)
+        left = quota.value or 0.0
         when = risk.hit_in(risk.budget.reset_timezone)
         # The median exhaustion time among simulated paths only means something when many paths hit.
         odds = f"P(exhausted) {risk.probability_hit:.1%}"
         lines = (f"{_amount(max(left, 0.0), risk.budget, compact=True)} left of {_amount(_cap(risk.budget), risk.budget, compact=True)}",
                  *((odds, f"~{when}") if when and risk.probability_hit >= 0.05 else (f"{odds} this month",)), risk.budget.name)
-        extras.append(Extra("Quota headroom", lines, "estimated", warning="risk" if risk.probability_hit >= 0.2 else "",
+        # The card is the quota-left figure (billed dollars or metered tokens); the odds under it say "P(...)".
+        extras.append(Extra("Quota headroom", lines, quota.provenance, warning="risk" if risk.probability_hit >= 0.2 else "",
                             label="Quota left"))
     return OverviewExtras(tuple(extras))
 
