@@ -52,15 +52,17 @@ _LINE_KEY = ["x_Source", "SubAccountId", "x_Model", "x_TokenClass", "ChargePerio
 
 
 def _model_map(usage: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """(source, usage model) -> the line model it is a snapshot of (longest prefix before a '-')."""
-    pairs = usage.select(pl.col("source").alias("x_Source"), "model").unique()
-    line_models = lines.select("x_Source", "x_Model").drop_nulls().unique()
-    return (
-        pairs.join(line_models, on="x_Source")
-        .filter((pl.col("model") == pl.col("x_Model")) | pl.col("model").str.starts_with(pl.col("x_Model") + "-"))
-        .sort(pl.col("x_Model").str.len_chars(), descending=True)
-        .unique(subset=["x_Source", "model"], keep="first")
-    )
+    """(source, usage model) -> the line model that is the same model (one model resolver: a
+    snapshot maps to the line's alias or display name), never a mere shared prefix."""
+    from finops.models.pricing.package import package_identities
+    from finops.models.pricing.resolve import link
+
+    pairs = usage.select(pl.col("source").alias("x_Source"), "provider", "model").unique()
+    providers = pairs.select("x_Source", "provider").unique()
+    line_models = lines.select("x_Source", pl.col("x_Model").alias("model")).drop_nulls().unique().join(
+        providers, on="x_Source", how="inner")
+    linked = link(pairs, line_models, package_identities().select("provider", "model"), on=("x_Source",))
+    return linked.drop_nulls("right_model").select("x_Source", "model", pl.col("right_model").alias("x_Model"))
 
 
 def line_usage(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame | None) -> pl.DataFrame:

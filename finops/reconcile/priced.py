@@ -18,27 +18,27 @@ import polars as pl
 from finops.reconcile.frames import GRAIN, joined
 from finops.reconcile.thresholds import MAD_TO_SD
 from finops.models.pricing.lookup import BATCH_TIERS, price, resolve_models
+from finops.models.pricing.package import package_identities
+from finops.models.pricing.resolve import link
 
 SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
 CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
 
 
-def align_models(fine: pl.DataFrame, brows: pl.DataFrame) -> pl.DataFrame:
-    """Rename a logged alias (gpt-4.1) to the snapshot billed that day (gpt-4.1-2025-04-14)."""
+def align_models(fine: pl.DataFrame, brows: pl.DataFrame, catalog: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Rename a logged alias (gpt-4.1) to the snapshot billed that day (gpt-4.1-2025-04-14): the billed
+    name of the same model (one model resolver) on that day and project; names billed as logged stay."""
     at = ["day", "provider", "project_id"]
-    billed = brows.select(*at, pl.col("model").alias("billed_model")).unique()
+    billed = brows.select(*at, "model").unique()
     logged = fine.select(*at, "model").unique()
-    missing = logged.join(billed, left_on=[*at, "model"], right_on=[*at, "billed_model"], how="anti")
+    missing = logged.join(billed, on=[*at, "model"], how="anti")
     if missing.height == 0:
         return fine
-    alias = (
-        missing.join(billed, on=at, how="inner")
-        .filter(pl.col("billed_model").str.starts_with(pl.col("model") + "-"))
-        .sort("billed_model").unique(subset=[*at, "model"], keep="first")
-    )
+    known = (catalog if catalog is not None else package_identities()).select("provider", "model")
+    alias = link(missing, billed, known, on=("day", "project_id")).drop_nulls("right_model")
     if alias.height == 0:
         return fine
-    return fine.join(alias, on=[*at, "model"], how="left").with_columns(
+    return fine.join(alias.rename({"right_model": "billed_model"}), on=[*at, "model"], how="left").with_columns(
         pl.coalesce("billed_model", "model").alias("model")).drop("billed_model")
 
 
@@ -66,18 +66,14 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
         .when(has_billed).then(None).otherwise(pl.col("std_row")).alias("price_row_id"),
     ).drop("std_row", "billed_rows", "billed_unpriced")
 
-    to_catalog = resolve_models(g["model"], g["provider"], catalog)
+    to_catalog = resolve_models(g["model"], g["provider"], catalog).select("provider", "model", "catalog_model")
+    # Cost lines name models their own way (a snapshot, a display name such as "Claude Sonnet 4"):
+    # a line takes a usage model's tokens only when both resolve to the same catalog model
+    # (claude-sonnet-4 lines never take claude-sonnet-4-5 usage), by the one model resolver.
     billed_models = cells.select("provider", pl.col("cost_model").alias("model")).unique()
-    to_cost = resolve_models(g["model"], g["provider"], billed_models).rename({"catalog_model": "cost_model"})
+    to_cost = link(g.select("provider", "model"), billed_models, catalog.select("provider", "model")).select(
+        "provider", "model", pl.col("right_model").alias("cost_model"))
     g = g.join(to_catalog, on=["provider", "model"], how="left").join(to_cost, on=["provider", "model"], how="left")
-    # A billed model name must be the same catalog model as the usage (claude-sonnet-4 lines
-    # never take claude-sonnet-4-5 usage, even on days the bill has no 4.5 line).
-    cost_catalog = resolve_models(billed_models["model"], billed_models["provider"], catalog).rename(
-        {"model": "cost_model", "catalog_model": "cost_catalog_model"})
-    g = g.join(cost_catalog, on=["provider", "cost_model"], how="left").with_columns(
-        pl.when(pl.col("cost_catalog_model").is_null() | pl.col("catalog_model").is_null()
-                | (pl.col("cost_catalog_model") == pl.col("catalog_model"))).then(pl.col("cost_model")).alias("cost_model")
-    ).drop("cost_catalog_model")
     # A cost cell's dollars go to its grain rows in proportion to their catalog dollars
     # (tier-aware: a batch token weighs its batch price), so the billed/catalog ratio of the
     # cell prices each row; a difference (unlogged, retried, evicted tokens) is standard

@@ -21,10 +21,12 @@ def catalog() -> pl.DataFrame:
 
 
 def with_base_model(frame: pl.DataFrame, provider: str = "provider", model: str = "model", out: str = "base_model") -> pl.DataFrame:
-    """Add the catalog model of each row's model (null when the catalog does not know it)."""
+    """Add the catalog model of each row's model (null when the catalog does not know it), mapped by
+    the one model resolver (finops.models.pricing.resolve): snapshots, gateways and display names
+    are aliases; no family fallback."""
     pairs = frame.select(provider, model).unique().drop_nulls()
-    mapping = resolve_models(pairs[model], pairs[provider], catalog()).rename(
-        {"provider": provider, "model": model, "catalog_model": out}
+    mapping = resolve_models(pairs[model], pairs[provider], catalog()).select(
+        pl.col("provider").alias(provider), pl.col("model").alias(model), pl.col("catalog_model").alias(out)
     )
     return frame.join(mapping, on=[provider, model], how="left", nulls_equal=True)
 

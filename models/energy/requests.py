@@ -1,8 +1,9 @@
 """Energy, carbon and cost for every row of the requests table, as low/mid/high columns.
 
-Per request: the model's parameter range (model_params.csv; a dated snapshot such as
-gpt-4.1-mini-2025-04-14 matches the longest listed name it starts with, as the price
-catalog does) gives per-model coefficients for each scenario of models/energy/method.py;
+Per request: the model's parameter range (model_params.csv; the reported model is mapped
+to a listed one by the one model resolver, finops.models.pricing.resolve, as prices are:
+gpt-4.1-mini-2025-04-14 -> gpt-4.1-mini, azure/gpt-4o -> openai gpt-4o; `param_match`
+says exact / alias / fallback) gives per-model coefficients for each scenario of models/energy/method.py;
 Wh = PUE x (decode + prefill + cache hits), linear in the request's tokens, so the whole
 table is a handful of polars expressions over one small join. gCO2e = Wh x the grid
 intensity of the row's region (grid_intensity.csv; unknown or empty regions use the
@@ -39,7 +40,7 @@ def gpu_spec(name: str = data.DEFAULT_GPU) -> method.Gpu:
 def model_coefficients(params: pl.DataFrame, gpu: method.Gpu) -> pl.DataFrame:
     """Per listed model: `<coefficient>_<level>` columns and the GPU count per level."""
     emb = (params["kind"] == "embedding").to_numpy()
-    cols: dict[str, object] = {"provider": params["provider"], "param_model": params["model"]}
+    cols: dict[str, object] = {"param_provider": params["provider"], "param_model": params["model"]}
     for level in method.LEVELS:
         active = method.bound(params["active_b_low"].to_numpy(), params["active_b_high"].to_numpy(), level)
         total = method.bound(params["total_b_low"].to_numpy(), params["total_b_high"].to_numpy(), level)
@@ -51,10 +52,13 @@ def model_coefficients(params: pl.DataFrame, gpu: method.Gpu) -> pl.DataFrame:
 
 
 def resolve_param_models(pairs: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
-    """(provider, model) -> param_model: the longest listed name equal to or prefixing the reported one."""
+    """(provider, model) -> param_provider, param_model, param_match with the one model resolver
+    (finops.models.pricing.resolve): exact, alias (snapshots, gateways, resellers), then a labelled
+    family fallback that never maps a variant (o3-mini is not o3)."""
     from finops.models.pricing.lookup import resolve_models
 
-    return resolve_models(pairs["model"], pairs["provider"], params).rename({"catalog_model": "param_model"})
+    return resolve_models(pairs["model"], pairs["provider"], params, family=True).rename(
+        {"catalog_provider": "param_provider", "catalog_model": "param_model", "match": "param_match"})
 
 
 def _pue(lf: pl.LazyFrame, pue: pl.DataFrame) -> pl.LazyFrame:
@@ -95,8 +99,8 @@ def per_request(
     pairs = lf.select("provider", "model").unique().collect()
     mapping = resolve_param_models(pairs, params)
     coeffs = model_coefficients(params, gpu_spec(gpu))
-    lf = lf.join(mapping.join(coeffs, on=["provider", "param_model"], how="left").lazy(), on=["provider", "model"],
-                 how="left", maintain_order="left")
+    lf = lf.join(mapping.join(coeffs, on=["param_provider", "param_model"], how="left").drop("param_provider").lazy(),
+                 on=["provider", "model"], how="left", maintain_order="left")
     lf = _grid(_pue(lf, pue if pue is not None else data.pue()), grid if grid is not None else data.grid())
     uncached = (pl.col("input_tokens") - pl.col("cached_input_tokens")).clip(lower_bound=0)
     wh = []

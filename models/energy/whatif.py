@@ -65,8 +65,8 @@ def _writes_priced(target: Target, catalog: pl.DataFrame | None) -> bool:
     from finops.models.pricing.lookup import resolve_models
 
     catalog = catalog if catalog is not None else load_catalog()
-    mapped = resolve_models(pl.Series([target.model]), pl.Series([target.provider]), catalog)["catalog_model"][0]
-    rows = catalog.filter((pl.col("provider") == target.provider) & (pl.col("model") == mapped))
+    hit = resolve_models(pl.Series([target.model]), pl.Series([target.provider]), catalog).row(0, named=True)
+    rows = catalog.filter((pl.col("provider") == hit["catalog_provider"]) & (pl.col("model") == hit["catalog_model"]))
     return rows.filter(pl.col("token_class").str.starts_with("input_cache_write")).height > 0
 
 
@@ -79,7 +79,7 @@ def move(lf: pl.LazyFrame, target: Target | None = None, region: str | None = No
     lf = lf.with_columns(pl.lit(False).alias("moved"))
     if target:
         pairs = lf.select("provider", "model").unique().collect()
-        mapping = resolve_param_models(pairs, data.model_params()).rename({"param_model": "__pm"})
+        mapping = resolve_param_models(pairs, data.model_params()).select("provider", "model", pl.col("param_model").alias("__pm"))
         same_kind = pl.col("model").str.contains("embedding") == (target.kind == "embedding")
         elsewhere = (pl.col("provider") != target.provider) | (pl.col("__pm") != target.param_model) | pl.col("__pm").is_null()
         lf = lf.join(mapping.lazy(), on=["provider", "model"], how="left", maintain_order="left").with_columns(

@@ -22,21 +22,24 @@ UNPRICED = "unpriced"
 _KEY = ["provider", "model", "token_class"]
 
 
-def resolve_models(models: pl.Series, providers: pl.Series, catalog: pl.DataFrame) -> pl.DataFrame:
-    """Map (provider, reported model) to the catalog model: the longest catalog name that equals
-    the reported one or prefixes it before a '-' (dated snapshots such as gpt-4.1-mini-2025-04-14).
+def resolve_models(models: pl.Series, providers: pl.Series, catalog: pl.DataFrame, *, family: bool = False,
+                   aliases: pl.DataFrame | None = None, fallbacks: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Map (provider, reported model) to the catalog's identity with the one resolver
+    (finops.models.pricing.resolve): exact name, then aliases (dated snapshots, display names,
+    gateway prefixes, fine-tune ids, a reseller's maker), then, only with `family`, a labelled
+    family fallback. `aliases`/`fallbacks` default to the genai-prices package's.
 
-    Returns one row per distinct (provider, model) with `catalog_model` (null when unknown).
+    Returns one row per distinct (provider, model) with `catalog_provider`, `catalog_model`
+    (null when unknown) and `match` (exact / alias / fallback).
     """
-    pairs = pl.DataFrame({"provider": providers, "model": models}).unique()
-    known = catalog.select("provider", pl.col("model").alias("catalog_model")).unique()
-    best = (
-        pairs.drop_nulls().join(known, on="provider", how="inner")
-        .filter((pl.col("model") == pl.col("catalog_model")) | pl.col("model").str.starts_with(pl.col("catalog_model") + "-"))
-        .sort(pl.col("catalog_model").str.len_chars(), descending=True)
-        .unique(subset=["provider", "model"], keep="first")
-    )
-    return pairs.join(best, on=["provider", "model"], how="left", nulls_equal=True)
+    from finops.models.pricing import package
+    from finops.models.pricing.resolve import resolve
+
+    pairs = pl.DataFrame({"provider": providers.cast(pl.String), "model": models.cast(pl.String)})
+    out = resolve(pairs, catalog.select("provider", "model"),
+                  package.package_aliases() if aliases is None else aliases,
+                  package.provider_fallbacks() if fallbacks is None else fallbacks, family=family)
+    return out.rename({"resolved_provider": "catalog_provider", "resolved_model": "catalog_model"})
 
 
 def _lower_bound_tokens(window: pl.Expr) -> pl.Expr:
@@ -64,9 +67,9 @@ def price(frame: pl.DataFrame, catalog: pl.DataFrame, day_column: str = "day") -
     day = pl.col(day_column)
     if keys.schema[day_column] != pl.Date:
         day = day.dt.date()
-    mapping = resolve_models(keys["model"], keys["provider"], catalog)
+    mapping = resolve_models(keys["model"], keys["provider"], catalog).drop("match")
     rows = catalog.select(
-        "provider", pl.col("model").alias("catalog_model"), pl.col("token_class").alias("price_class"),
+        pl.col("provider").alias("catalog_provider"), pl.col("model").alias("catalog_model"), pl.col("token_class").alias("price_class"),
         "usd_per_million", "effective_from", "effective_to", "batch_discount",
         "long_context_above_tokens", "long_context_usd_per_million", "price_row_id",
     )
@@ -74,7 +77,7 @@ def price(frame: pl.DataFrame, catalog: pl.DataFrame, day_column: str = "day") -
         keys.with_columns(day.alias("__day"),
                           pl.when(pl.col("token_class") == "reasoning").then(pl.lit("output")).otherwise(pl.col("token_class")).alias("price_class"))
         .join(mapping, on=["provider", "model"], how="left", nulls_equal=True)
-        .join(rows, on=["provider", "catalog_model", "price_class"], how="inner")
+        .join(rows, on=["catalog_provider", "catalog_model", "price_class"], how="inner")
         .filter((pl.col("__day") >= pl.col("effective_from")) & (pl.col("effective_to").is_null() | (pl.col("__day") < pl.col("effective_to"))))
         .unique(subset=key, keep="first", maintain_order=True)
     )

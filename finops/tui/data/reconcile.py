@@ -137,12 +137,18 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
     )
 
 
-def _model_match(models: Sequence[str]) -> pl.Expr:
-    """Exact snapshot names, or base names matching their snapshots (gpt-4.1 -> gpt-4.1-2025-04-14)."""
-    expr = pl.lit(False)
-    for m in models:
-        expr = expr | (pl.col("model") == m) | pl.col("model").str.starts_with(m + "-")
-    return expr
+def _model_match(daily: pl.DataFrame, provider: str, models: Sequence[str]) -> pl.Expr:
+    """Rows whose model is one of `models` by the one model resolver (gpt-4.1 matches its snapshot
+    gpt-4.1-2025-04-14; a display name matches its id), never by a shared prefix."""
+    from finops.models.pricing.package import package_identities
+    from finops.models.pricing.resolve import identity
+
+    names = daily.select("provider", "model").unique()
+    asked = pl.DataFrame({"provider": [provider] * len(models), "model": list(models)})
+    ids = identity(pl.concat([names, asked]).unique(), package_identities().select("provider", "model"))
+    wanted = asked.join(ids, on=["provider", "model"], how="left")["identity"]
+    hit = names.join(ids, on=["provider", "model"], how="left").filter(pl.col("identity").is_in(wanted.implode()))
+    return pl.col("model").is_in(hit["model"].implode())
 
 
 def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
@@ -152,7 +158,7 @@ def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
         projects = str(selection["projects"]).split(",")
         rows = daily.filter(
             (pl.col("provider") == selection["provider"]) & pl.col("project_id").is_in(projects)
-            & _model_match(str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
+            & _model_match(daily, str(selection["provider"]), str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
         )
         title = (f"{selection['cause']} · {selection['provider']} {selection['projects']} {selection['models']}"
                  f" · {selection['start']} → {selection['end']}")
