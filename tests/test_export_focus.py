@@ -115,6 +115,34 @@ def test_checker_catches_broken_rows(focus: pl.DataFrame) -> None:
     assert any(r.startswith("mandatory column") for r in {v.rule for v in check(focus.drop("ListCost"))})
 
 
+def test_checker_catches_source_units_and_missing_invoice_ids(focus: pl.DataFrame) -> None:
+    """The two rules focus-validator failed on the sample export before units and InvoiceId were fixed."""
+    broken = focus.head(4).with_columns(pl.Series("PricingUnit", ["GB-month", "hours", "1000_tokens", "Read Units"]),
+                                        pl.lit(None, pl.String).alias("InvoiceId"))
+    bad = {v.rule: v.rows for v in check(broken)}
+    assert bad["PricingUnit must follow the FOCUS Unit Format"] == 3
+    assert bad["InvoiceId must not be null: the charge is invoiced"] == 4
+
+
+def test_units_are_in_focus_unit_format_and_invoice_ids_provisional(focus: pl.DataFrame) -> None:
+    units = set(focus["PricingUnit"].drop_nulls()) | set(focus["ConsumedUnit"].drop_nulls())
+    assert {"Read Units", "Write Units", "GB-Months", "Hours", "Items", "Tokens", "1000000 Tokens"} <= units
+    assert not units & {"RU", "WU", "GB-month", "hours", "items"}
+    assert focus["InvoiceId"].null_count() == 0
+    assert set(focus["x_InvoiceIdBasis"]) == {"provisional"}  # the sample's APIs report before invoicing
+    first = focus.filter(pl.col("ProviderName") == "OpenAI").row(0, named=True)
+    month = first["BillingPeriodStart"].strftime("%Y-%m")
+    assert first["InvoiceId"] == f"provisional:{first['BillingAccountId']}:{month}"
+
+
+def test_focus_unit_maps_source_spellings() -> None:
+    from finops.export.focus_costs import focus_unit
+
+    got = pl.select(focus_unit(pl.Series(["RU", "WU", "GB-month", "1000_tokens", "images", "Requests", "LCU-Hours", None])))
+    assert got.to_series().to_list() == ["Read Units", "Write Units", "GB-Months", "1000 Tokens", "Images", "Requests",
+                                         "LCU-Hours", None]
+
+
 def test_token_lines_carry_the_billed_usage_quantities(focus: pl.DataFrame, sample_store: Store) -> None:
     usage = sample_store.scan("billed_usage").filter(pl.col("token_class").is_in(list(TokenClass.TOKENS))).collect()
     tokens = focus.filter(pl.col("x_TokenClass").is_not_null())

@@ -92,6 +92,14 @@ def check_rows(frame: pl.DataFrame) -> list[Violation]:
         parent = pl.col("ServiceSubcategory").replace_strict(spec.PARENT, default=None, return_dtype=pl.String)
         out += _count(frame, parent != pl.col("ServiceCategory"), "ServiceSubcategory must belong to its ServiceCategory",
                       "ServiceSubcategory", show="ServiceSubcategory")
+    for name in spec.UNIT_COLUMNS:
+        if name in frame.columns:
+            unit = pl.col(name)
+            out += _count(frame, unit.is_not_null() & (~unit.str.contains(spec.UNIT_FORMAT) | unit.str.contains(spec.BAD_UNIT_CASE)),
+                          f"{name} must follow the FOCUS Unit Format", name, show=name)
+    if "InvoiceId" in frame.columns:
+        # Every charge we export lands on a seller's monthly invoice (issued or provisional).
+        out += _count(frame, pl.col("InvoiceId").is_null(), "InvoiceId must not be null: the charge is invoiced", "InvoiceId")
     out += _count(frame, pl.col("ChargePeriodStart") >= pl.col("ChargePeriodEnd"),
                   "ChargePeriodStart must be before ChargePeriodEnd", "ChargePeriodStart")
     out += _count(frame, pl.col("BillingPeriodStart") >= pl.col("BillingPeriodEnd"),

@@ -47,7 +47,20 @@ METER_NAMES = {
 }
 # What a SubAccountId is at each seller (FOCUS SubAccountType).
 SUB_ACCOUNT_TYPES = {"OpenAI": "Project", "Anthropic": "Workspace", "Pinecone": "Project", "Datadog": "Organization"}
-EXTRA_COLUMNS = ("x_HostProviderName", "x_ListCostBasis", "x_ListPriceRowId")
+EXTRA_COLUMNS = ("x_HostProviderName", "x_ListCostBasis", "x_ListPriceRowId", "x_InvoiceIdBasis")
+# Units as sources spell them -> FOCUS Unit Format (attribute UnitFormat: capitalised nouns,
+# plural count units, `<unit>-<plural time unit>`). Keys are lower-cased. Abbreviations a
+# FOCUS tool cannot read (Pinecone's RU/WU) are spelled out.
+UNIT_NAMES = {
+    "ru": "Read Units", "rus": "Read Units", "read units": "Read Units",
+    "wu": "Write Units", "wus": "Write Units", "write units": "Write Units",
+    "gb-month": "GB-Months", "gb-months": "GB-Months", "gb month": "GB-Months", "gbmonth": "GB-Months",
+    "gb-hour": "GB-Hours", "gb-hours": "GB-Hours",
+    "month": "Months", "months": "Months", "hour": "Hours", "hours": "Hours", "day": "Days", "days": "Days",
+    "minute": "Minutes", "minutes": "Minutes", "second": "Seconds", "seconds": "Seconds",
+    "token": "Tokens", "tokens": "Tokens", "request": "Requests", "requests": "Requests",
+    "item": "Items", "items": "Items", "unit": "Units", "units": "Units",
+}
 _LINE_KEY = ["x_Source", "SubAccountId", "x_Model", "x_TokenClass", "ChargePeriodStart", "ChargePeriodEnd"]
 
 
@@ -97,6 +110,14 @@ def line_usage(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame |
     return agg.join(unique_keys, on=_LINE_KEY, how="semi")
 
 
+def focus_unit(expr: pl.Expr) -> pl.Expr:
+    """A source's unit in FOCUS Unit Format: known spellings mapped, other all-lower-case words capitalised."""
+    words = expr.str.strip_chars().str.replace_all("_", " ")  # OpenAI's "1000_tokens"
+    known = words.str.to_lowercase().replace_strict(UNIT_NAMES, default=None, return_dtype=pl.String)
+    lower = words.str.contains(r"^(?:[0-9]+ )?[a-z][a-z ]*$")
+    return pl.coalesce(known, pl.when(lower).then(words.str.to_titlecase()), expr)
+
+
 def _dec(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.Float64).round(12).cast(DECIMAL)
 
@@ -129,6 +150,8 @@ def focus_frame(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame 
         pl.coalesce("PricingQuantity", pl.col("__tokens") / TOKENS_PER_BLOCK, "ConsumedQuantity").alias("PricingQuantity"),
         pl.coalesce("PricingUnit", pl.when(has_tokens).then(pl.lit(TOKENS_BLOCK)), "ConsumedUnit").alias("PricingUnit"),
     )
+    df = df.with_columns(focus_unit(pl.col("ConsumedUnit")).alias("ConsumedUnit"),
+                         focus_unit(pl.col("PricingUnit")).alias("PricingUnit"))
     # One catalog rate over the line: that rate; several (a tier or price change inside the line): their average.
     pq = pl.col("PricingQuantity")
     catalog_rate = (
@@ -162,6 +185,8 @@ def focus_frame(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame 
                     pl.col("ServiceProviderName").str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-") + ":unconfigured")
         .alias("BillingAccountId"),
         pl.coalesce("BillingAccountName", "__acct_name").alias("BillingAccountName"),
+        pl.when(pl.col("InvoiceId").is_not_null()).then(pl.lit("source")).otherwise(pl.lit("provisional"))
+        .alias("x_InvoiceIdBasis"),
         pl.when(pl.col("SubAccountId").is_not_null() & (pl.col("SubAccountId") != ""))
         .then(pl.col("ServiceProviderName").replace_strict(SUB_ACCOUNT_TYPES, default=None, return_dtype=pl.String))
         .alias("SubAccountType"),
@@ -170,6 +195,12 @@ def focus_frame(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame 
         .alias("SkuMeter"),
         pl.col("HostProviderName").alias("x_HostProviderName"),
     )
+    # Every charge here lands on the seller's monthly invoice, so FOCUS requires an InvoiceId; the
+    # cost APIs report before invoicing, so the id is the provisional one FOCUS allows ("MAY be
+    # generated prior to an invoice being issued"): one per billing account and billing period.
+    df = df.with_columns(pl.coalesce("InvoiceId", pl.format("provisional:{}:{}", "BillingAccountId",
+                                                            pl.col("BillingPeriodStart").dt.strftime("%Y-%m")))
+                         .alias("InvoiceId"))
     decimals = {c.name for c in spec.COLUMNS if c.kind == spec.DECIMAL}
     focus = [(_dec(pl.col(n)) if n in decimals else pl.col(n)).alias(n) for n in spec.EXPORTED]
     custom = [c for c in lines.columns if c.startswith("x_")] + list(EXTRA_COLUMNS)

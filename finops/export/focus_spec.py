@@ -216,3 +216,20 @@ KNOWN_GAPS: Final[dict[str, str]] = {
     "PricingUnit": "as PricingQuantity",
     "ConsumedQuantity": "the source reports an amount but no quantity (Datadog invoices)",
 }
+
+# FOCUS 1.2 attribute UnitFormat (specification/attributes/unit_format.md), as the FinOps
+# Foundation's validator (focus-validator 2.2.1, FormatUnit) encodes it: a plural unit, a
+# `<unit>-<plural time unit>`, `<unit>/<time unit>`, `<whole number> <unit>` or `<unit>/<n> <time units>`.
+_DATA_SIZE = "b|Kb|Mb|Gb|Tb|Pb|Eb|B|KB|MB|GB|TB|PB|EB|Kib|Mib|Gib|Tib|Pib|Eib|KiB|MiB|GiB|TiB|PiB|EiB"
+_TIME_ONE, _TIME_MANY = "Year|Month|Day|Hour|Minute|Second", "Years|Months|Days|Hours|Minutes|Seconds"
+_COUNT = r"[A-Za-z][A-Za-z0-9]*(?:\s+[A-Za-z][A-Za-z0-9]*)*"
+UNIT_FORMAT: Final = "|".join(f"(?:{p})" for p in (
+    f"^(?:{_DATA_SIZE}|{_TIME_ONE}|{_TIME_MANY}|{_COUNT})$",
+    f"^(?:{_DATA_SIZE}|{_COUNT})-(?:{_TIME_MANY})$",
+    f"^(?:{_DATA_SIZE}|{_COUNT}|{_TIME_MANY})/(?:{_TIME_ONE})$",
+    f"^[0-9]+ (?:{_DATA_SIZE}|{_TIME_ONE}|{_TIME_MANY}|{_COUNT})$",
+    f"^(?:{_DATA_SIZE}|{_COUNT}|{_TIME_MANY})/[0-9]+ (?:{_TIME_MANY})$",
+))
+UNIT_COLUMNS: Final = ("ConsumedUnit", "PricingUnit", "CommitmentDiscountUnit")
+# Lower-case time words are not the spec's capitalisation ("gigabyte-seconds" is its own bad example).
+BAD_UNIT_CASE: Final = r"(?:^|[\s\-/])(?:year|month|day|hour|minute|second)s?(?:$|[\s\-/])"
