@@ -10,6 +10,13 @@ classes and models where the SKU names them.
 
 from __future__ import annotations
 
+import gzip
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +31,13 @@ from finops.errors import InputError
 from finops.schema import COST_LINES_TABLE, Provenance, line_id
 
 RENAMED_IN_1_3 = {"ProviderName": "ServiceProviderName", "PublisherName": "HostProviderName"}
+# Names of the 1.0 previews and 0.5, read as today's (only when the new name is absent).
+OLDER_NAMES = {"ChargeType": "ChargeCategory", "UsageQuantity": "ConsumedQuantity", "UsageUnit": "ConsumedUnit",
+               "AmortizedCost": "EffectiveCost", "Region": "RegionId", "InvoiceIssuer": "InvoiceIssuerName",
+               "Provider": "ServiceProviderName", "Publisher": "HostProviderName"}
+# Exporters write an empty cell as nothing, NULL (the FOCUS 1.0 sample) or null.
+NULL_TEXTS = ("", "null", "none", "nan")
+DATA_SUFFIXES = (".csv", ".parquet")
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName")
 FIELDS = [
     Field("BilledCost", FLOAT, required=True, minimum=None),
@@ -56,17 +70,62 @@ def _open(path: Path, mapping: dict[str, str] | None) -> tuple[pl.LazyFrame, str
     lf, layout = scan(path)
     names = lf.collect_schema().names()
     renames = {a: b for a, b in (mapping or {}).items() if a in names}
-    renames |= {old: new for old, new in RENAMED_IN_1_3.items() if old in names and new not in names and old not in renames}
+    for old, new in (RENAMED_IN_1_3 | OLDER_NAMES).items():
+        if old in names and new not in names and old not in renames and new not in renames.values():
+            renames[old] = new
     lf = lf.rename(renames)
+    schema = lf.collect_schema()
+    text = [c for c, t in schema.items() if t == pl.String]
+    lf = lf.with_columns(pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(NULL_TEXTS)).then(None)
+                         .otherwise(pl.col(c)).alias(c) for c in text)
     missing = [c for c in REQUIRED if c not in lf.collect_schema().names()]
     if missing:
         raise InputError(f"{path}: not a FOCUS export: missing column(s) {', '.join(missing)}")
     return lf, layout
 
 
+@contextmanager
+def unpacked(path: Path) -> Iterator[Path]:
+    """The CSV or Parquet file inside a .gz or .zip export (AWS Data Exports gzip by default),
+    unpacked to a temporary folder for the scan; other files as they are."""
+    suffix = path.suffix.lower()
+    if suffix not in (".gz", ".zip"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="finops-focus-") as tmp:
+        try:
+            if suffix == ".gz":
+                inner = Path(path.stem)
+                if inner.suffix.lower() not in DATA_SUFFIXES:
+                    raise InputError(f"{path}: a gzip of {inner.suffix or 'an unnamed file'!r}; expected .csv.gz or .parquet.gz")
+                out = Path(tmp) / inner.name
+                with gzip.open(path, "rb") as src, open(out, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+            else:
+                with zipfile.ZipFile(path) as zf:
+                    members = [m for m in zf.infolist() if not m.is_dir() and Path(m.filename).suffix.lower() in DATA_SUFFIXES]
+                    if len(members) != 1:
+                        raise InputError(f"{path}: expected one .csv or .parquet file in the zip, found {len(members)}")
+                    out = Path(tmp) / Path(members[0].filename).name
+                    with zf.open(members[0]) as src, open(out, "wb") as dst:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise InputError(f"{path}: cannot unpack ({exc})") from None
+        yield out
+
+
 def read_focus_file(path: Path, source: str | None = None, mapping: dict[str, str] | None = None) -> tuple[pl.DataFrame, Problems]:
-    """Cost lines from the AI rows of one FOCUS export, and its bad rows (not in the frame)."""
+    """Cost lines from the AI rows of one FOCUS export (.csv, .parquet, or either gzipped or zipped),
+    and its bad rows (not in the frame)."""
     path = Path(path)
+    with unpacked(path) as data:
+        lines, problems = _read(data, source, mapping)
+    if data != path:  # name the file the user gave, not the temporary copy
+        problems = Problems([replace(r, file=str(path)) for r in problems.rows], problems.count)
+    return lines, problems
+
+
+def _read(path: Path, source: str | None, mapping: dict[str, str] | None) -> tuple[pl.DataFrame, Problems]:
     lf, layout = _open(path, mapping)
     schema = lf.collect_schema()
     names = schema.names()
@@ -76,6 +135,10 @@ def read_focus_file(path: Path, source: str | None = None, mapping: dict[str, st
             ai = ai.with_columns(_as_text(c, schema[c]).alias(c))
     raw = ai.collect(engine="streaming").lazy()  # AI rows are a small share of a bill
     checked = check(raw, FIELDS)
+    # A bad optional value (an unreadable ListCost, a text in ConsumedQuantity) is stored as
+    # null: the row's cost stays. Only the fields a cost line cannot do without reject a row.
+    optional = [BAD + f.name for f in FIELDS if not f.required]
+    checked = checked.drop([c for c in optional if c in checked.collect_schema().names()])
     problems = collect(checked, raw, FIELDS, path, layout)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
     good = checked.filter(~pl.any_horizontal(flags)) if flags else checked

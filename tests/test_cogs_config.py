@@ -35,7 +35,7 @@ def test_sample_config_parses():
 def test_no_cogs_section_gives_defaults(tmp_path):
     rules = parse_rules(load(tmp_path, "[display]\nreporting_currency = 'EUR'\n"))
     assert rules.driver_for("vector_db") == "retrieval_calls" and rules.driver_for("inference") == "token_cost"
-    assert rules.features == {} and rules.cost_column == "BilledCost"
+    assert rules.features == {} and rules.cost_column == "EffectiveCost"  # amortized by default (issue 23)
 
 
 BAD = [

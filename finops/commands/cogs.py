@@ -25,16 +25,30 @@ class By(str, Enum):
     team = "team"
 
 
+class Basis(str, Enum):
+    amortized = "amortized"
+    cash = "cash"
+
+
+BASIS_COLUMN = {Basis.amortized: "EffectiveCost", Basis.cash: "BilledCost"}
+BasisOpt = Annotated[Optional[Basis], typer.Option(
+    "--basis", help="amortized (EffectiveCost: commitments spread over their use; the default) or cash "
+                    "(BilledCost, as invoiced); default from [cogs] cost_column.")]
 MonthOpt = Annotated[Optional[str], typer.Option("--month", help="Month YYYY-MM (default: the latest with cost lines).")]
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json")]
 
 
-def _open() -> tuple["Store", "CogsSetup"]:
+def _open(basis: "Basis | None" = None) -> tuple["Store", "CogsSetup"]:
+    from dataclasses import replace
+
     from finops.commands._common import get_settings, get_store
     from finops.services.cogs import CogsSetup
 
     settings = get_settings()
-    return get_store(settings), CogsSetup.from_config(settings.config)
+    setup = CogsSetup.from_config(settings.config)
+    if basis is not None:
+        setup = replace(setup, rules=replace(setup.rules, cost_column=BASIS_COLUMN[basis]))
+    return get_store(settings), setup
 
 
 def _month(store: "Store", month: str | None) -> str:
@@ -96,7 +110,8 @@ def _overview(store: object, setup: "CogsSetup", months: list[str], by: By) -> t
     reasons = unalloc.group_by("reason").agg(pl.col("reporting_cents").sum()).sort("reporting_cents", descending=True)
     cur = setup.reporting_currency
     span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
-    notes = [f"total {cur} {alloc['reporting_cents'].sum() / 100:,.2f} = every cost line of {span} ({alloc['__line'].n_unique()} lines)"]
+    notes = [f"total {cur} {alloc['reporting_cents'].sum() / 100:,.2f} = every cost line of {span} ({alloc['__line'].n_unique()} lines)",
+             f"cost basis: {setup.rules.cost_basis}"]
     notes += [f"unallocated {cur} {c / 100:,.2f}: {r}" for r, c in reasons.iter_rows()]
     foreign = sorted(set(alloc["BillingCurrency"]) - {cur})
     if foreign:
@@ -115,6 +130,7 @@ def register(app: typer.Typer) -> None:
             "--month", help="Month YYYY-MM, or 'all' for every month (default: the latest with cost lines).")] = None,
         by: Annotated[By, typer.Option("--by", help="feature, project, source or team")] = By.feature,
         fmt: FormatOpt = Format.table,
+        basis: BasisOpt = None,
     ) -> None:
         """Every cost line of a month allocated to features: cost per task, inference share, margin."""
         if ctx.invoked_subcommand is not None:
@@ -122,7 +138,7 @@ def register(app: typer.Typer) -> None:
         from finops.output import emit
         from finops.services.cogs import months_with_costs
 
-        store, setup = _open()
+        store, setup = _open(basis)
         months = months_with_costs(store) if month == "all" else [_month(store, month)]
         if not months:
             _month(store, None)  # says the store is empty and exits
@@ -142,6 +158,7 @@ def register(app: typer.Typer) -> None:
         project: Annotated[Optional[str], typer.Option("--project", help="Project / workspace / sub-account id.")] = None,
         team: Annotated[Optional[str], typer.Option("--team", help="Team from [cogs.teams].")] = None,
         fmt: FormatOpt = Format.table,
+        basis: BasisOpt = None,
     ) -> None:
         """A showback/chargeback statement for one team or project, reconciled to the month's invoices."""
         import polars as pl
@@ -153,7 +170,7 @@ def register(app: typer.Typer) -> None:
 
         if (project is None) == (team is None):
             raise InputError("statement: give exactly one of --project or --team")
-        store, setup = _open()
+        store, setup = _open(basis)
         m = _month(store, month)
         kind, owner = ("project", project) if project is not None else ("team", team)
         st = report.statement(store, setup, m, kind, owner)  # type: ignore[arg-type]
@@ -175,7 +192,8 @@ def register(app: typer.Typer) -> None:
             pl.col("reporting_amount").alias(f"{cur} amount"), pl.col("cost_lines").alias("lines"),
         )
         reasons = [f"unallocated: {r}" for r in st.lines["reason"].drop_nulls().unique().sort()]
-        caption = "\n".join([f"total {cur} {st.total:,.2f} (amount in each bill's currency)", *reasons])
+        caption = "\n".join([f"total {cur} {st.total:,.2f} (amount in each bill's currency)",
+                             f"cost basis: {setup.rules.cost_basis}", *reasons])
         emit(view, fmt, title=f"Statement: {kind} {owner}, {m}", money_columns=["amount", f"{cur} amount"],
              caption=escape(caption))
         invoices = st.invoices.select(

@@ -119,7 +119,7 @@ def parse_rules(cfg: ConfigFile) -> CogsRules:
     for key in raw:
         if key not in TOP_KEYS:
             cfg.fail(f"cogs.{key}", f"unknown key; expected one of {', '.join(TOP_KEYS)}")
-    cost_column = raw.get("cost_column", "BilledCost")
+    cost_column = raw.get("cost_column", "EffectiveCost")
     if cost_column not in COST_COLUMNS:
         cfg.fail("cogs.cost_column", f"must be one of {', '.join(COST_COLUMNS)}, got {cost_column!r}")
     features = {

@@ -46,10 +46,17 @@ KEEP = [
 ]
 
 
+def cost_amount(cost_column: str) -> pl.Expr:
+    """The amount COGS allocates: EffectiveCost (BilledCost where a line has none), or BilledCost."""
+    if cost_column == "EffectiveCost":
+        return pl.coalesce(pl.col("EffectiveCost"), pl.col("BilledCost"))
+    return pl.col(cost_column)
+
+
 def prepare_lines(lines: pl.DataFrame, rules: CogsRules, rates: Rates, currency: str) -> pl.DataFrame:
     """Cost lines with month, bill, integer cents and reporting-currency cents (dated rates)."""
     df = lines.with_columns(
-        pl.col(rules.cost_column).alias("amount"),
+        cost_amount(rules.cost_column).alias("amount"),
         pl.col("BillingCurrency").str.strip_chars().str.to_uppercase(),
         pl.col("ChargePeriodStart").dt.strftime("%Y-%m").alias("month"),
         pl.col("InvoiceId").fill_null(""),

@@ -43,6 +43,15 @@ METER_SOURCE: Final[dict[str, str]] = {
 }
 
 COST_COLUMNS: Final = ("BilledCost", "EffectiveCost")
+# What each cost column means for COGS, as every surface labels it. Amortized is the default:
+# a prepaid commitment (FOCUS ChargeCategory Purchase: BilledCost = the payment, EffectiveCost 0)
+# is spread over the usage that draws it down (BilledCost 0, EffectiveCost = its share), so a
+# one-year purchase is not booked as one month of inference. Lines with no EffectiveCost (the
+# provider APIs bill pay-as-you-go) count their BilledCost, which is then the same figure.
+COST_BASIS: Final[dict[str, str]] = {
+    "EffectiveCost": "amortized (EffectiveCost; BilledCost where a line has none)",
+    "BilledCost": "cash (BilledCost, as invoiced)",
+}
 TOP_KEYS: Final = ("cost_column", "drivers", "features", "fixed_shares", "teams", "revenue", "meters", "contracts")
 UNALLOCATED: Final = "unallocated"
 
@@ -66,13 +75,17 @@ class Revenue:
 class CogsRules:
     """How cost lines become feature costs, and what a task earns."""
 
-    cost_column: str = "BilledCost"
+    cost_column: str = "EffectiveCost"
     drivers: dict[str, str] = field(default_factory=dict)  # explicit [cogs.drivers] only
     features: dict[str, str] = field(default_factory=dict)  # sub-account -> feature (direct)
     fixed_shares: dict[str, dict[str, float]] = field(default_factory=dict)  # cost source -> feature -> weight
     teams: dict[str, tuple[str, ...]] = field(default_factory=dict)  # team -> features
     revenue: dict[str, Revenue] = field(default_factory=dict)
     meters: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_METERS))
+
+    @property
+    def cost_basis(self) -> str:
+        return COST_BASIS[self.cost_column]
 
     def driver_for(self, cost_source: str | None, line_driver: str | None = None) -> str | None:
         """[cogs.drivers] first, then the driver the ingester put on the line, then the default."""
