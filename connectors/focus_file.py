@@ -36,7 +36,7 @@ OLDER_NAMES = {"ChargeType": "ChargeCategory", "UsageQuantity": "ConsumedQuantit
                "AmortizedCost": "EffectiveCost", "Region": "RegionId", "InvoiceIssuer": "InvoiceIssuerName",
                "Provider": "ServiceProviderName", "Publisher": "HostProviderName"}
 # Exporters write an empty cell as nothing, NULL (the FOCUS 1.0 sample) or null.
-NULL_TEXTS = ("", "null", "none", "nan")
+NULL_TEXTS = ("", "null", "none")  # NaN stays a bad number, not a blank
 DATA_SUFFIXES = (".csv", ".parquet")
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ServiceName")
 FIELDS = [
