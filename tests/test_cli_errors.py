@@ -20,6 +20,9 @@ from finops import cli
 # Every leaf command (and group run on its own), with the arguments a user might give it.
 # `connect` prompts for a key and `dashboard` starts the TUI: both are run with stdin closed.
 COMMANDS: dict[str, list[str]] = {
+    "alert check": ["alert", "check"],
+    "alert list": ["alert", "list"],
+    "alert secret": ["alert", "secret", "ops", "url"],
     "carbon": ["carbon"],
     "connect": ["connect", "--source", "openai"],
     "export": ["export", "--dataset", "costs", "--format", "csv"],

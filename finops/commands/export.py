@@ -52,6 +52,36 @@ def _sync_first(settings) -> int:  # type: ignore[no-untyped-def]
     return code
 
 
+def _alert_check(settings) -> None:  # type: ignore[no-untyped-def]
+    """After --sync-first, the [[alerts.rules]] check on the fresh data ([alerts] run_with_export, default on).
+
+    Its problems are logged and never change the export's exit code: the export still runs.
+    """
+    from finops.alerts.check import run_check
+    from finops.alerts.rules import load_alerts
+    from finops.commands.alert import now_for
+    from finops.context import Context as CoreContext
+    from finops.errors import FinopsError
+
+    try:
+        alerts = load_alerts(settings.config)
+        if not (alerts.configured and alerts.run_with_export):
+            return
+        path = str(settings.config.path) if settings.config.path else "finops.toml"
+        report = run_check(CoreContext.build(settings), alerts, settings.data_dir, now_for(None), config_path=path)
+    except FinopsError as exc:
+        log.error("alert check: %s (exporting anyway)", exc.one_line())
+        return
+    for t in report.transitions:
+        if t.event in ("fired", "resolved", "held"):
+            log.warning("alert %s %s: %s", t.event, t.key, t.observation.reason)
+    for e in report.errors:
+        log.error("alert check: rule not evaluated: %s", e)
+    for mid, channel, attempts, error in report.pending:
+        log.warning("alert message %s for %s pending (%s); the next check retries it", mid, channel, error)
+    log.info("alert check: %d firing, %d sent, %d pending", len(report.firing), len(report.sent), len(report.pending))
+
+
 def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, until: str | None,
          incremental: bool, sync_first: bool, raw: bool = False) -> int:
     from finops.commands._common import get_settings, get_store, option_day
@@ -62,6 +92,8 @@ def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, unt
     settings = get_settings()
     options = ExportSettings.from_config(settings.config)
     code = _sync_first(settings) if sync_first else EXIT_OK
+    if sync_first:
+        _alert_check(settings)
     out_dir = out or options.out_dir or settings.data_dir / "exports"
     from finops.context import Context as CoreContext
 

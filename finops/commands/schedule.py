@@ -20,7 +20,11 @@ def register(app: typer.Typer) -> None:
         at: Annotated[Optional[str], typer.Option(help="Daily time HH:MM, local (default: [export] at, else 06:15).")] = None,
         sync_first: Annotated[Optional[bool], typer.Option("--sync-first/--no-sync-first", help="Sync the connectors first (default: [export] sync_first).")] = None,
     ) -> None:
-        """Print the cron line(s) and the systemd service and timer for the current data dir and settings."""
+        """Print the cron line(s) and the systemd service and timer for the current data dir and settings.
+
+        With [[alerts.rules]] configured, `finops alert check` is listed beside the export.
+        """
+        from finops.alerts.rules import load_alerts
         from finops.commands._common import get_settings
         from finops.errors import InputError
         from finops.export.datasets import DATASETS
@@ -30,6 +34,7 @@ def register(app: typer.Typer) -> None:
 
         settings = get_settings()
         options = ExportSettings.from_config(settings.config)
+        alert_settings = load_alerts(settings.config)
         datasets = tuple(dataset) if dataset else options.datasets
         for d in datasets:
             if d not in DATASETS:
@@ -46,5 +51,6 @@ def register(app: typer.Typer) -> None:
             data_dir=settings.data_dir.expanduser().resolve(), config=config, datasets=datasets, fmt=fmt,
             out_dir=(out or options.out_dir or settings.data_dir / "exports").expanduser().resolve(),
             hour=hour, minute=minute, sync_first=options.sync_first if sync_first is None else sync_first,
+            alerts_every=alert_settings.every_minutes if alert_settings.configured else None,
         )
         typer.echo(render(plan))

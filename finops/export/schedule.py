@@ -1,4 +1,4 @@
-"""Cron lines and systemd user units that run `finops export` unattended, rendered for given settings.
+"""Cron lines and systemd user units that run `finops export` (and `finops alert check`) unattended.
 
 Pure text: `render(plan)` is what `finops schedule show` prints. Paths are absolute (cron
 and systemd start with a bare environment), arguments are quoted for /bin/sh (cron) and
@@ -27,11 +27,17 @@ class Plan:
     minute: int
     sync_first: bool = False
     executable: tuple[str, ...] = ()
+    alerts_every: int | None = None  # minutes between `finops alert check` runs; None: no [[alerts.rules]]
+
+    def base(self) -> list[str]:
+        args = [*(self.executable or finops_executable()), "--data-dir", str(self.data_dir)]
+        return args + (["--config", str(self.config)] if self.config is not None else [])
+
+    def alert_command(self) -> list[str]:
+        return [*self.base(), "alert", "check"]
 
     def command(self, dataset: str) -> list[str]:
-        args = [*(self.executable or finops_executable()), "--data-dir", str(self.data_dir)]
-        if self.config is not None:
-            args += ["--config", str(self.config)]
+        args = self.base()
         args += ["export", "--dataset", dataset, "--format", self.fmt, "--out", str(self.out_dir), "--incremental"]
         return args + (["--sync-first"] if self.sync_first else [])
 
@@ -96,6 +102,43 @@ def timer(plan: Plan) -> str:
     ])
 
 
+ALERT_UNIT = "finops-alerts"
+
+
+def _alert_cron_time(every: int, minute: int) -> str:
+    if every < 60 and 60 % every == 0:
+        return f"*/{every} * * * *"
+    hours = every // 60
+    if every % 60 == 0 and 24 % hours == 0:
+        return f"{minute} {'*' if hours == 1 else f'*/{hours}'} * * *"
+    return f"{minute} * * * *"  # cron cannot say "every N minutes" for other N: hourly, the timer is exact
+
+
+def alerts(plan: Plan) -> list[str]:
+    """The alert check beside the export: a cron line and a systemd service + timer."""
+    if plan.alerts_every is None:
+        return ["", "# ---- alerts ----", "# finops alert check: no [[alerts.rules]] in finops.toml (docs/alerts.md)"]
+    every = plan.alerts_every
+    log = _cron_quote(str(plan.data_dir / "alerts.log"))
+    cmd = " ".join(_cron_quote(a) for a in plan.alert_command())
+    exec_start = " ".join(_systemd_quote(a) for a in plan.alert_command())
+    return [
+        "",
+        f"# ---- alerts: finops alert check every {every} min ----",
+        f"{_alert_cron_time(every, plan.minute)} {cmd} >> {log} 2>&1",
+        f"# ~/.config/systemd/user/{ALERT_UNIT}.service",
+        "[Unit]", "Description=FinOps console: alert check", "",
+        "[Service]", "Type=oneshot", f"ExecStart={exec_start}",
+        "# exit 2 = bad config, 4 = a rule not evaluated or a message still pending (retried next run)",
+        "",
+        f"# ~/.config/systemd/user/{ALERT_UNIT}.timer",
+        "[Unit]", "Description=FinOps alert check", "",
+        "[Timer]", "OnBootSec=5min", f"OnUnitActiveSec={every}min", "Persistent=true", "",
+        "[Install]", "WantedBy=timers.target",
+        f"# enable:  systemctl --user enable --now {ALERT_UNIT}.timer",
+    ]
+
+
 def render(plan: Plan) -> str:
     timers = " ".join(f"{UNIT}@{d}.timer" for d in plan.datasets)
     return "\n".join([
@@ -114,4 +157,5 @@ def render(plan: Plan) -> str:
         "# enable:  systemctl --user daemon-reload && systemctl --user enable --now " + timers,
         f"# logs:    journalctl --user -u '{UNIT}@*'",
         "# without a login session (servers): loginctl enable-linger $USER",
+        *alerts(plan),
     ])
