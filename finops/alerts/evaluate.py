@@ -134,9 +134,11 @@ def _reconcile(ctx: "Context", rule: Rule) -> list[Observation]:
         firing = term is not None and value > 0 and value >= rule.threshold
         reason = (f"reconcile found {title}: {term.money() if term else '$0.00'} at catalog prices over {since} to {until}"
                   f" (alert from ${rule.threshold:,.2f})")
-        fig = Figure(term.name, f"Reconcile · {title}", scope, term.value, "USD", term.provenance, since, until,
-                     note=term.note) if term else None
-        out.append(Observation(rule, f"cause {cause}", firing, fig, reason, command))
+        cause_fig: Figure | None = None
+        if term is not None:
+            cause_fig = Figure(term.name, f"Reconcile · {title}", scope, term.value, "USD", term.provenance, since,
+                               until, note=term.note)
+        out.append(Observation(rule, f"cause {cause}", firing, cause_fig, reason, command))
     return out
 
 
