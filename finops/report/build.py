@@ -63,9 +63,12 @@ def build_monthly(ctx: Context, month: str | None = None, *,
             done[futures[future]] = future.result()
             if on_section:
                 on_section(futures[future])
+    from finops.alerts.summary import alert_summary
+
+    alerts = alert_summary(config, ctx.settings.data_dir, period.first, period.as_of)
     return MonthlyReport(period, done["forecasts"], done["last month's accuracy"], done["budgets"], done["cost movers"],
                          done["anomalies"], done["holiday troughs"],
-                         [done["reconciliation"], done["COGS"], done["carbon"]], tz, dict(spec.countries))
+                         [done["reconciliation"], done["COGS"], done["carbon"]], tz, dict(spec.countries), alerts)
 
 
 def render(report: MonthlyReport, fmt: str) -> str:

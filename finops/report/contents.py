@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from finops.alerts.summary import AlertSummary
 from finops.report.extras import Extra
 from finops.report.figures import Accuracy, Core, Interval, Period
 from finops.report.sections import TroughNote
@@ -24,6 +25,7 @@ class MonthlyReport:
     extras: list[Extra]
     display_tz: str = "UTC"
     countries: dict[str, float] = field(default_factory=dict)
+    alerts: AlertSummary | None = None  # active alerts and the month's alert events (finops alert check)
 
 
 def _interval(i: Interval) -> dict[str, float]:
@@ -51,5 +53,6 @@ def figures(report: MonthlyReport) -> dict:
         "movers": report.movers.to_dicts(),
         "anomalies": [{**r, "day": r["day"].isoformat()} for r in report.anomalies.to_dicts()],
         "holiday_troughs": [{"series": t.series, "message": t.message} for t in report.troughs],
+        "alerts": report.alerts.to_dict() if report.alerts else None,
         "sections": {e.key: {"available": e.available, "note": e.note} for e in report.extras},
     }

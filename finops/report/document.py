@@ -30,6 +30,7 @@ def build_blocks(r: MonthlyReport) -> list[Block]:
     blocks += ds.provider_blocks(r)
     blocks += ds.accuracy_blocks(r)
     blocks += ds.budget_blocks(r)
+    blocks += ds.alert_blocks(r)
     blocks += ds.mover_blocks(r)
     blocks += ds.anomaly_blocks(r)
     for extra in r.extras:

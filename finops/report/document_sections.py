@@ -92,6 +92,26 @@ def budget_blocks(r: MonthlyReport) -> list[Block]:
     return out
 
 
+def alert_blocks(r: MonthlyReport) -> list[Block]:
+    a = r.alerts
+    out: list[Block] = [Heading(2, "Alerts")]
+    if a is None:
+        return []
+    if a.error:
+        return out + [Para(f"Alert state not read: {a.error}", note=True)]
+    if not a.rules and not a.rows:
+        return out + [Para("No alert rules configured: add [[alerts.rules]] to finops.toml (docs/alerts.md).", note=True)]
+    pending = f"; {a.pending} message(s) waiting for a channel" if a.pending else ""
+    out.append(Para(f"{a.active} alert(s) active now, from {a.rules} rule(s){pending}. Events listed: those of "
+                    f"{month_label(r.period.month)} (as-of days through {r.period.as_of.isoformat()}), newest first; "
+                    "`finops alert list` shows them all."))
+    if a.rows:
+        out.append(Table(["State", "Alert", "Since / at (UTC)", "Figure", "Reason"],
+                         [[row["state"], row["alert"], row["since"], row["figure"], row["reason"]] for row in a.rows],
+                         "lllll"))
+    return out
+
+
 def mover_blocks(r: MonthlyReport) -> list[Block]:
     p = r.period
     rows = [[row["dimension"], row["name"], money(row["this"]), money(row["previous"]), money(row["change"]), pct(row["change_pct"])]

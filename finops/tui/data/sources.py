@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -10,12 +11,16 @@ from finops.status import SOURCE_COLUMN
 from finops.tui.data.context import DashboardContext
 from finops.tui.filters import Filters, apply
 
+if TYPE_CHECKING:
+    from finops.tui.data.alerts import AlertPanel
+
 
 @dataclass(frozen=True)
 class SourcesData:
     frame: pl.DataFrame  # table, source, rows, rows_in_filter, first_day, last_day, provenance, watermark, last_sync, last_error
     configured: tuple[str, ...]  # sources named in finops.toml [sources.*]
     live: tuple[str, ...] = ()  # sources "sync now" pulls (empty when the connectors are absent)
+    alerts: "AlertPanel | None" = None  # alerts firing and recent events (finops alert check)
 
 
 def rows_in_filter(ctx: DashboardContext, filters: Filters) -> pl.DataFrame:
@@ -54,6 +59,7 @@ def load_sources(ctx: DashboardContext, filters: Filters) -> SourcesData:
         .select("table", "source", "rows", "rows_in_filter", "first_day", "last_day", "provenance",
                 "watermark", "last_sync", "last_error")
     )
+    from finops.tui.data.alerts import load_alert_panel
     from finops.tui.data.sync_link import syncable
 
-    return SourcesData(frame, configured_sources(ctx), syncable(ctx))
+    return SourcesData(frame, configured_sources(ctx), syncable(ctx), load_alert_panel(ctx))

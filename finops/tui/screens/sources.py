@@ -1,4 +1,4 @@
-"""Sources: what each source holds, its last sync and watermark; "sync now" in a worker."""
+"""Sources: what each source holds, its last sync and watermark; "sync now" in a worker; alerts firing and recent."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ COLUMNS = (
     Column("last_sync", "last sync"), Column("last_error", "last error"),
 )
 
+ALERT_COLUMNS = (
+    Column("state", "state"), Column("alert", "alert"), Column("since", "since / at"), Column("figure", "figure"),
+    Column("reason", "reason"),
+)
+
 
 class SourcesScreen(DashboardScreen):
     SCREEN_TITLE = "Sources"
@@ -49,6 +54,8 @@ class SourcesScreen(DashboardScreen):
             yield Static("", id="sync-label")
             yield ProgressBar(id="sync-progress", total=100, show_eta=False)
         yield Static("", id="sources-notes", classes="body-part notes")
+        yield Static("", id="alerts-summary", classes="body-part section-title")
+        yield FrameTable(id="alerts", classes="body-part loads")
 
     def on_mount(self) -> None:
         # (DashboardScreen.on_mount runs too: Textual calls the handlers of every base class.)
@@ -83,6 +90,26 @@ class SourcesScreen(DashboardScreen):
         if not stored:
             notes.append("\nThe store is empty: run `finops sample load` for the sample, or configure sources and press s.", style="yellow")
         self.query_one("#sources-notes", Static).update(notes)
+        self._show_alerts(d)
+
+    def _show_alerts(self, d: "SourcesData") -> None:
+        panel = d.alerts
+        table = self.query_one("#alerts", FrameTable)
+        head = Text("Alerts", style="bold")
+        if panel is None or panel.error:
+            head.append(f" · {panel.error if panel else 'not read'}", style="red")
+            table.display = False
+        elif not panel.rules and not panel.rows.height:
+            head.append(" · no [[alerts.rules]] in finops.toml (docs/alerts.md)", style="dim")
+            table.display = False
+        else:
+            head.append(f" · {panel.active} active · {panel.rules} rule(s)")
+            if panel.pending:
+                head.append(f" · {panel.pending} message(s) pending", style="yellow")
+            head.append(" · `finops alert check` evaluates and sends", style="dim")
+            table.display = panel.rows.height > 0
+            table.show(panel.rows, ALERT_COLUMNS)
+        self.query_one("#alerts-summary", Static).update(head)
 
     def export_frame(self):  # type: ignore[no-untyped-def]
         return None if self.data is None else self.data.frame
