@@ -180,3 +180,13 @@ def test_no_secret_leaks_anywhere(fake_provider: FakeProvider, home: Path, caplo
     for key in keys:
         for fragment in (key, key[-12:]):
             assert not [t for t in texts if fragment in t]
+
+
+def test_sync_prints_each_error_once_and_does_not_claim_others_synced(fake_provider: FakeProvider, home: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINOPS_OPENAI_ADMIN_KEY", "sk-proj-a-project-key")
+    result = CliRunner().invoke(app, ["sync", *WINDOW, "--source", "openai"])
+    assert result.exit_code == 4
+    assert result.output.count("the provider refused the key") == 1, result.output
+    assert "the others were synced" not in result.output
+    assert "nothing was synced" in result.output

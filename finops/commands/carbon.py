@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         what_if_region: Annotated[Optional[str], typer.Option(help="Serve the month's traffic from this region (e.g. eu-north-1).")] = None,
         gpu: Annotated[str, typer.Option(help="Serving GPU from models/energy/hardware.csv.")] = "H100",
         top: Annotated[Optional[int], typer.Option(help="Show only the N groups with the most energy (default 20 for --by task; 0 = all).")] = None,
-        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: [pricing] override in finops.toml.")] = None,
+        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: \\[pricing] override in finops.toml.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
     ) -> None:
         """Energy, carbon, tokens per Wh and cost per kg CO2e per group: all estimated, with low/mid/high ranges."""

@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
     def statement_cmd(
         month: MonthOpt = None,
         project: Annotated[Optional[str], typer.Option("--project", help="Project / workspace / sub-account id.")] = None,
-        team: Annotated[Optional[str], typer.Option("--team", help="Team from [cogs.teams].")] = None,
+        team: Annotated[Optional[str], typer.Option("--team", help="Team from \\[cogs.teams].")] = None,
         fmt: FormatOpt = Format.table,
         basis: BasisOpt = None,
     ) -> None:

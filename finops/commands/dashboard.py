@@ -10,7 +10,7 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("dashboard")
     def dashboard(
-        theme: Annotated[Optional[str], typer.Option(help="dark or light (default: [dashboard] theme, else dark).")] = None,
+        theme: Annotated[Optional[str], typer.Option(help="dark or light (default: \\[dashboard] theme, else dark).")] = None,
         today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD (default: $FINOPS_TODAY).")] = None,
     ) -> None:
         """Open the interactive dashboard: overview, sources, reconcile, COGS, forecast, carbon."""

@@ -29,9 +29,9 @@ def register(app: typer.Typer) -> None:
         project: Annotated[Optional[str], typer.Option(help="Only this project or workspace id.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
         view: Annotated[View, typer.Option(help="What to print: all, groups or causes (csv prints one table: groups unless causes).")] = View.all,
-        tz: Annotated[Optional[str], typer.Option(help="Show cause day ranges in this IANA timezone ('local' = [display] timezone); data stays UTC.")] = None,
-        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: [pricing] override.")] = None,
-        max_unexplained_pct: Annotated[Optional[float], typer.Option(help="Exit 3 when unexplained drift exceeds this % of billed dollars [default: 2.0 or [reconcile] max_unexplained_pct].")] = None,
+        tz: Annotated[Optional[str], typer.Option(help="Show cause day ranges in this IANA timezone ('local' = \\[display] timezone); data stays UTC.")] = None,
+        catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: \\[pricing] override.")] = None,
+        max_unexplained_pct: Annotated[Optional[float], typer.Option(help="Exit 3 when unexplained drift exceeds this % of billed dollars [default: 2.0 or \\[reconcile] max_unexplained_pct].")] = None,
     ) -> None:
         """Join the request log with billed usage per UTC day and token class, and explain the gap."""
         import json

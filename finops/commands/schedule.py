@@ -14,11 +14,11 @@ def register(app: typer.Typer) -> None:
 
     @schedule_app.command("show")
     def show_cmd(
-        dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Dataset to export (repeatable; default: [export] datasets, else costs).")] = None,
-        fmt: Annotated[Optional[str], typer.Option("--format", help="csv or parquet (default: [export] format).")] = None,
-        out: Annotated[Optional[Path], typer.Option(help="Output directory (default: [export] out_dir, else <data dir>/exports).")] = None,
-        at: Annotated[Optional[str], typer.Option(help="Daily time HH:MM, local (default: [export] at, else 06:15).")] = None,
-        sync_first: Annotated[Optional[bool], typer.Option("--sync-first/--no-sync-first", help="Sync the connectors first (default: [export] sync_first).")] = None,
+        dataset: Annotated[Optional[list[str]], typer.Option("--dataset", help="Dataset to export (repeatable; default: \\[export] datasets, else costs).")] = None,
+        fmt: Annotated[Optional[str], typer.Option("--format", help="csv or parquet (default: \\[export] format).")] = None,
+        out: Annotated[Optional[Path], typer.Option(help="Output directory (default: \\[export] out_dir, else <data dir>/exports).")] = None,
+        at: Annotated[Optional[str], typer.Option(help="Daily time HH:MM, local (default: \\[export] at, else 06:15).")] = None,
+        sync_first: Annotated[Optional[bool], typer.Option("--sync-first/--no-sync-first", help="Sync the connectors first (default: \\[export] sync_first).")] = None,
     ) -> None:
         """Print the cron line(s) and the systemd service and timer for the current data dir and settings.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timezone
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -50,7 +51,15 @@ def register(app: typer.Typer) -> None:
                     paths[src].append(path)
                 bar.update(tasks[src], description=f"{labels[src]} {path.rsplit('/', 1)[-1]}, {pages} page(s)")
 
-            results = sync_all(settings, source, start, end, progress=on_page, on_window=on_window)
+            # The errors are printed once below, from the results; the connector's log line is for the
+            # dashboard's log panel, and without a handler Python would print it to stderr a second time.
+            quiet = logging.NullHandler()
+            finops_log = logging.getLogger("finops")
+            finops_log.addHandler(quiet)
+            try:
+                results = sync_all(settings, source, start, end, progress=on_page, on_window=on_window)
+            finally:
+                finops_log.removeHandler(quiet)
             for src, task in tasks.items():
                 result = next(r for r in results if r.source == src)
                 if not result.error:
@@ -63,5 +72,9 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{r.source}: {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d} ({r.days} days, {r.pages} pages): "
                            f"added {r.added:,}, changed {r.changed:,}, removed {r.removed:,} rows")
         if failed:
-            typer.echo(f"{len(failed)} of {len(results)} source(s) failed; the others were synced", err=True)
+            if len(failed) == len(results):
+                typer.echo("nothing was synced: " + ("the source failed" if len(results) == 1
+                                                     else f"all {len(results)} sources failed"), err=True)
+            else:
+                typer.echo(f"{len(failed)} of {len(results)} source(s) failed; the others were synced", err=True)
             raise typer.Exit(4)

@@ -81,12 +81,20 @@ def render(report: MonthlyReport, fmt: str) -> str:
     return to_markdown(blocks) if fmt == "md" else to_html(blocks)
 
 
-def write_monthly(report: MonthlyReport, out_dir: Path, fmt: str = "md") -> tuple[Path, Path]:
-    """Write finops-report-YYYY-MM.<md|html> and its .json figures into `out_dir`; returns both paths."""
+def write_monthly(report: MonthlyReport, out: Path, fmt: str = "md", *, as_file: bool = False) -> tuple[Path, Path]:
+    """Write the report and its .json figures; returns both paths.
+
+    `out` is a directory (finops-report-YYYY-MM.<md|html> goes into it) or, with `as_file`, the
+    report file itself (the figures go beside it, same stem, .json).
+    """
     text = render(report, fmt)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"finops-report-{report.period.month}"
-    doc, data = out_dir / f"{stem}.{fmt}", out_dir / f"{stem}.json"
+    if as_file:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        doc, data = out, out.with_suffix(".json")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        stem = f"finops-report-{report.period.month}"
+        doc, data = out / f"{stem}.{fmt}", out / f"{stem}.json"
     atomic.write_text(data, json.dumps(figures(report), indent=2, default=str, sort_keys=True) + "\n")
     atomic.write_text(doc, text)
     return doc, data
