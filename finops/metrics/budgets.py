@@ -54,3 +54,28 @@ def quota_left(status: Any) -> Figure:
                   status.window_start.date(), (status.window_end - timedelta(microseconds=1)).date(),
                   extra={"probability_hit": status.probability_hit,
                          "hit_at": status.hit_at.isoformat() if status.hit_at else None})
+
+
+def period_statuses(ctx: "Context", end: date) -> list[Any]:
+    """The status of each budget's window that the period's last day `end` falls in.
+
+    As of midnight after `end` (like `budget_statuses`), except for a window that opened during
+    or after that day: a period that ends on a window's last day is about that window, not
+    about the next one that has no spend yet, so that budget is taken as its own window closed.
+    """
+    from finops.services.forecast import budget_statuses_for
+
+    instant = as_of_instant(end)
+    out = []
+    for status in budget_statuses(ctx, end):
+        if status.window_start > instant - timedelta(days=1):
+            before = budget_statuses_for(ctx.store, [status.budget], status.window_start - timedelta(microseconds=1),
+                                         ctx.calendar)
+            status = before[0] if before else status
+        out.append(status)
+    return out
+
+
+def window_closed(status: Any, ctx: "Context") -> bool:
+    """True when the status's window ended by the context's as-of instant: exhausted or not is known."""
+    return bool(status.window_end <= as_of_instant(ctx.as_of))

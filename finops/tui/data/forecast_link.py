@@ -8,7 +8,8 @@ cut there and the month (in each budget's reset timezone) is the one that day fa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 
 from finops.services import forecast as service
@@ -79,7 +80,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
         extras += [Extra("Budget", missing=missing), Extra("Quota headroom", missing=missing)]
         return OverviewExtras(tuple(extras))
     # As of the filter's last day: history is cut there and the window is the month it falls in.
-    statuses = budget_metrics.budget_statuses(ctx.core, end)
+    statuses = budget_metrics.period_statuses(ctx.core, end)
     chosen = _matching_status(statuses, filters)
     if chosen is None:
         extras.append(Extra("Budget", missing=NotAvailable("Budget", "no budget for this provider/project", "see [[budgets]] in finops.toml")))
@@ -92,19 +93,49 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
              f"{used.money()} used · → {_amount(chosen.forecast_usd, chosen.budget)} (est.)", chosen.budget.name),
             used.provenance, warning="over" if chosen.forecast_usd > cap else "", label="Budget used",
         ))
-    if statuses:
-        risk = max(statuses, key=lambda s: (s.probability_hit, s.spent_usd / _cap(s.budget)))
-        quota = budget_metrics.quota_left(risk)
-        left = quota.value or 0.0
-        when = risk.hit_in(risk.budget.reset_timezone)
-        # The median exhaustion time among simulated paths only means something when many paths hit.
-        odds = f"P(exhausted) {risk.probability_hit:.1%}"
-        lines = (f"{_amount(max(left, 0.0), risk.budget, compact=True)} left of {_amount(_cap(risk.budget), risk.budget, compact=True)}",
-                 *((odds, f"~{when}") if when and risk.probability_hit >= 0.05 else (f"{odds} this month",)), risk.budget.name)
+    quota = _quota_candidates(statuses, filters)
+    if not quota:
+        scope = " / ".join(v for v in (filters.provider, filters.project) if v) or "these filters"
+        extras.append(Extra("Quota headroom", missing=NotAvailable("Quota", f"no budget covers {scope}",
+                                                                   "see [[budgets]] in finops.toml")))
+    else:
+        risk = max(quota, key=lambda s: (s.probability_hit, s.spent / _cap(s.budget)))
+        quota_fig = budget_metrics.quota_left(risk)
+        left = quota_fig.value or 0.0
+        amounts = (f"{_amount(max(left, 0.0), risk.budget, compact=True)} left of "
+                   f"{_amount(_cap(risk.budget), risk.budget, compact=True)}")
+        if budget_metrics.window_closed(risk, ctx.core):
+            # A closed window has no odds: it ran out or it did not.
+            last = (risk.window_end - timedelta(microseconds=1)).astimezone(ZoneInfo(risk.budget.reset_timezone))
+            outcome = f"ran out {risk.hit_in(risk.budget.reset_timezone)}" if risk.already_hit and risk.hit_at else (
+                "ran out" if risk.already_hit else "not exhausted")
+            lines: tuple[str, ...] = (amounts, f"closed {last:%Y-%m-%d} · {outcome}", risk.budget.name)
+            warning = "risk" if risk.already_hit else ""
+        else:
+            when = risk.hit_in(risk.budget.reset_timezone)
+            # The median exhaustion time among simulated paths only means something when many paths hit.
+            odds = f"P(exhausted) {risk.probability_hit:.1%}"
+            lines = (amounts, *((odds, f"~{when}") if when and risk.probability_hit >= 0.05 else (f"{odds} this month",)),
+                     risk.budget.name)
+            warning = "risk" if risk.probability_hit >= 0.2 else ""
         # The card is the quota-left figure (billed dollars or metered tokens); the odds under it say "P(...)".
-        extras.append(Extra("Quota headroom", lines, quota.provenance, warning="risk" if risk.probability_hit >= 0.2 else "",
-                            label="Quota left"))
+        extras.append(Extra("Quota headroom", lines, quota_fig.provenance, warning=warning, label="Quota left"))
     return OverviewExtras(tuple(extras))
+
+
+def _quota_candidates(statuses: list, filters: Filters) -> list:  # type: ignore[type-arg]
+    """Budgets inside the filters' scope: a provider (project) filter keeps that provider's (project's)
+    budgets and the ones not tied to any; without filters, every budget."""
+    def inside(b) -> bool:  # type: ignore[no-untyped-def]
+        if filters.provider and b.provider and b.provider.lower() != filters.provider.lower():
+            return False
+        if filters.project and b.project and b.project != filters.project:
+            return False
+        if filters.provider and not b.provider and b.project is None:
+            return False  # an all-provider cap says nothing about one provider's headroom
+        return True
+
+    return [s for s in statuses if inside(s.budget)]
 
 
 def _cap(budget) -> float:  # type: ignore[no-untyped-def]
