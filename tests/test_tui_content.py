@@ -34,3 +34,31 @@ async def test_quota_card_of_a_closed_month_reads_as_that_month(dash_home: Path)
         text = figure_text(app, "fig-quota")
         assert "P(exhausted)" not in text and "closed 2026-10-31" in text, text
         assert "42.5M left of 42.5M" not in text  # October's tokens were used, not a fresh November window
+
+
+async def test_price_mismatch_drill_shows_billed_against_catalog_rate_per_day(dash_home: Path) -> None:
+    from finops.tui.screens.reconcile import DrillScreen
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        findings = app.screen.query_one("#findings", FrameTable)
+        findings.focus()
+        causes = [findings.row_data(i)["cause"] for i in range(findings.row_count)]
+        finding = findings.row_data(causes.index("price_mismatch"))
+        await pilot.press(*(["down"] * causes.index("price_mismatch")), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillScreen)
+        days = app.screen.data.days
+        assert days.columns[:4] == ["day", "billed_per_million", "catalog_per_million", "price_diff_usd"]
+        assert days["day"].n_unique() == days.height > 1  # one row per day, not per token row
+        assert days["price_diff_usd"].sum() == pytest.approx(finding["dollar_impact"], abs=0.005)
+        # The sample bills gpt-4.1 output at $10/M where the catalog says $8/M.
+        assert days["billed_per_million"].round(6).unique().to_list() == [10.0]
+        assert days["catalog_per_million"].round(6).unique().to_list() == [8.0]
+        table = app.screen.query_one("#drill-table", FrameTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels[1:3] == ["billed $/M", "catalog $/M"]

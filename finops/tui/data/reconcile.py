@@ -30,6 +30,8 @@ LABELS = {
     "project_id": "project", "token_class": "token class", "local": "logged", "billed": "metered",
     "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $ (est.)", "unexplained_usd": "unexplained $",
     "dollar_impact": "$ impact", "projects": "projects", "model_name": "model",
+    "billed_per_million": "billed $/M", "catalog_per_million": "catalog $/M", "billed_usd": "billed $",
+    "billed_usd_at_catalog": "at catalog $", "price_diff_usd": "Δ $", "metered_tokens": "metered tokens",
 }
 
 
@@ -122,7 +124,8 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
             "Reconcile", f"no logged or metered usage between {start} and {end} for these filters",
             "widen the date range or clear filters (f)"))
     findings = findings.select(
-        "cause", "dollar_impact", "provenance", "provider", "projects", "models", "start", "end", "tokens", "evidence"
+        "cause", "dollar_impact", "provenance", "provider", "projects", "models", "start", "end", "tokens", "evidence",
+        "details",
     ).sort("dollar_impact", "cause", "provider", descending=[True, False, False])
     notes = ["Δ = metered − logged tokens, priced at the catalog (estimated). The summary prices each cause at the catalog;"
              " a finding's $ impact prices its tokens at the rate billed."]
@@ -154,6 +157,8 @@ def _model_match(daily: pl.DataFrame, provider: str, models: Sequence[str]) -> p
 def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
     """Daily rows of a drift group (KEY values) or of a finding (provider, projects, models, days)."""
     daily = data.daily
+    if selection.get("cause") == "price_mismatch":
+        return _price_drill(data, selection)
     if "cause" in selection:
         projects = str(selection["projects"]).split(",")
         rows = daily.filter(
@@ -180,4 +185,53 @@ def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
     )
     total = days["delta_usd"].sum() if days["delta_usd"].null_count() == 0 else None
     note = f"{days.height} day row(s); Δ $ over them: " + (f"${total:,.2f} (estimated)" if total is not None else "unpriced")
+    return DrillData(title=title, days=days, chart=chart, currency=data.currency, notes=(note,))
+
+
+def _finding_rows(daily: pl.DataFrame, selection: Mapping[str, Any]) -> pl.DataFrame:
+    return daily.filter(
+        (pl.col("provider") == selection["provider"]) & pl.col("project_id").is_in(str(selection["projects"]).split(","))
+        & _model_match(str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
+    )
+
+
+def _price_drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
+    """A price mismatch per day: metered tokens, billed $/M against catalog $/M, and the dollars apart.
+
+    The reconciler's grain rows carry each row's billed dollars and the same tokens at the
+    catalog; summed over the finding's cells they make its $ impact.
+    """
+    import json
+
+    details = json.loads(selection.get("details") or "{}")
+    rows = _finding_rows(data.daily, selection)
+    if details.get("token_class"):
+        rows = rows.filter(pl.col("token_class") == details["token_class"])
+    days = (
+        rows.group_by("day")
+        .agg(pl.col("billed").sum().alias("metered_tokens"), _sum_or_null("billed_usd"),
+             _sum_or_null("billed_usd_at_catalog"), _sum_or_null("price_diff_usd"))
+        .with_columns(
+            pl.when(pl.col("metered_tokens") > 0).then(pl.col("billed_usd") / pl.col("metered_tokens") * 1e6)
+            .alias("billed_per_million"),
+            pl.when(pl.col("metered_tokens") > 0).then(pl.col("billed_usd_at_catalog") / pl.col("metered_tokens") * 1e6)
+            .alias("catalog_per_million"),
+        )
+        .select("day", "billed_per_million", "catalog_per_million", "price_diff_usd", "metered_tokens", "billed_usd",
+                "billed_usd_at_catalog")
+        .sort("day")
+    )
+    xs = tuple(days["day"].to_list())
+    chart = ChartSpec(
+        "$ per million tokens: billed vs catalog",
+        (Series("billed $/M", xs, tuple(float(v or 0.0) for v in days["billed_per_million"])),
+         Series("catalog $/M", xs, tuple(float(v or 0.0) for v in days["catalog_per_million"]))),
+    )
+    token_class = details.get("token_class", "")
+    title = (f"price_mismatch · {selection['provider']} {selection['projects']} {selection['models']} {token_class}"
+             f" · {selection['start']} → {selection['end']}")
+    diff = days["price_diff_usd"]
+    total = float(diff.sum()) if diff.null_count() == 0 else None
+    note = (f"{days.height} day(s); billed − catalog over them: "
+            + (f"${total:,.2f} (the finding's $ impact)" if total is not None else "unpriced"))
     return DrillData(title=title, days=days, chart=chart, currency=data.currency, notes=(note,))

@@ -60,7 +60,7 @@ class ReconcileScreen(DashboardScreen):
         self.data, self.data_key = d, (message.generation, message.filters)
         self.query_one("#drift-summary", Static).update(Text(d.summary_line, style="bold"))
         findings = self.query_one("#findings", FrameTable)
-        findings.show(d.findings, columns_for(d.findings, d.kinds, d.currency, d.labels, hidden=("evidence",)),
+        findings.show(d.findings, columns_for(d.findings, d.kinds, d.currency, d.labels, hidden=("evidence", "details")),
                       sort=findings.sort_column or "dollar_impact")
         drift = self.query_one("#drift", FrameTable)
         drift.show(d.groups, columns_for(d.groups, d.kinds, d.currency, d.labels, hidden=d.hidden),
