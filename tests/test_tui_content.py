@@ -62,3 +62,30 @@ async def test_price_mismatch_drill_shows_billed_against_catalog_rate_per_day(da
         table = app.screen.query_one("#drill-table", FrameTable)
         labels = [str(c.label) for c in table.columns.values()]
         assert labels[1:3] == ["billed $/M", "catalog $/M"]
+
+
+def test_forecast_by_model_has_no_holiday_trough_for_a_model_without_spend(dash_home: Path) -> None:
+    from finops.tui.data.context import DashboardContext
+    from finops.tui.data.forecast import load_forecast, trough_lines
+    from finops.tui.filters import Filters
+    from test_tui_support import SAMPLE_TODAY, settings_for
+
+    data = load_forecast(DashboardContext.open(settings_for(dash_home), today=SAMPLE_TODAY), Filters(), by="model")
+    rows = {r["series"]: r for r in data.table.iter_rows(named=True)}
+    quiet = [name for name, r in rows.items() if r["mean_28d"] == 0]
+    assert quiet == ["claude-sonnet-4"]  # the sample moved its traffic to claude-sonnet-4-5
+    assert rows["claude-sonnet-4"]["warning"] == ""
+    assert not any("claude-sonnet-4 by" in line for line in trough_lines(data))
+    assert any(r["warning"] for r in rows.values())  # the guard still warns for the series with spend
+
+
+def test_trough_guard_is_silent_for_a_stopped_series() -> None:
+    from datetime import timedelta
+
+    import numpy as np
+
+    from finops.models.forecast.guard import trough_guard
+
+    days = [date(2026, 10, 1) + timedelta(days=i) for i in range(90)]  # the window holds Thanksgiving
+    y = np.where(np.arange(90) < 50, 10.0, 0.0)
+    assert trough_guard(days, y, 28) is None

@@ -45,8 +45,10 @@ def trough_guard(days: list[date], y: np.ndarray | list[float], window: int = 28
     weights = holiday_terms(recent, spec.countries)
     if not any(weights[k].any() for k in HOLIDAY_COLUMNS):
         return None
-    free = holiday_free(days, y, spec, window)
     actual = y[-window:]
+    if not (actual > 0).any():
+        return None  # no demand at all in the window: the series stopped, no holiday explains that
+    free = holiday_free(days, y, spec, window)
     if free.mean() <= 0:
         return None
     under = (free.mean() - actual.mean()) / free.mean() * 100
