@@ -89,3 +89,82 @@ def test_trough_guard_is_silent_for_a_stopped_series() -> None:
     days = [date(2026, 10, 1) + timedelta(days=i) for i in range(90)]  # the window holds Thanksgiving
     y = np.where(np.arange(90) < 50, 10.0, 0.0)
     assert trough_guard(days, y, 28) is None
+
+
+SCREENS = [("1", "movers"), ("2", "sources"), ("3", "drift"), ("4", "cogs-table"), ("5", "forecast-table"),
+           ("6", "carbon-table")]
+
+
+async def test_every_screen_opens_with_its_main_table_focused(dash_home: Path) -> None:
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, table in SCREENS:
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.focused is not None and app.focused.id == table, (key, app.focused)
+
+
+async def test_enter_on_reconcile_drills_without_tab_first(dash_home: Path) -> None:
+    from finops.tui.widgets.table import FrameTable
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")  # straight into the daily detail of the first drift group
+        await settle(pilot)
+        from finops.tui.screens.reconcile import DrillScreen
+
+        assert isinstance(app.screen, DrillScreen)
+        assert isinstance(app.focused, FrameTable) and app.focused.id == "drill-table"
+
+
+async def test_help_lists_each_binding_once_with_period_and_theme_keys(dash_home: Path) -> None:
+    from textual.widgets import DataTable, Footer
+
+    from finops.tui.screens.help import HelpScreen
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(Footer)
+        shown = " ".join(str(w.render()) for w in footer.query("*"))
+        assert "Period" in shown and "Theme" in shown and "Help" in shown
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        keys = [r[0] for r in rows]
+        ids = [r[2] for r in rows]
+        assert len(keys) == len(set(keys)) and len(ids) == len(set(ids)), rows
+        assert {"[", "]", "t"} <= set(keys)
+
+
+async def test_clear_filters_also_clears_a_custom_range(dash_home: Path) -> None:
+
+    from finops.tui.filters import default_filters
+    from finops.tui.screens.filters import FilterDialog
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        opening = app.filters
+        assert opening == default_filters(app.ctx)
+        app.set_filters(app.filters.with_(start=date(2026, 6, 1), end=date(2026, 6, 30), provider="openai"))
+        await settle(pilot)
+        app.action_clear_filters()  # the palette's "Clear filters"
+        await settle(pilot)
+        assert app.filters == opening
+        app.set_filters(app.filters.with_(start=date(2026, 6, 1), end=date(2026, 6, 30), provider="openai"))
+        await settle(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FilterDialog)
+        await pilot.click("#clear")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.filters == opening
+        assert app.screen.query_one("#fig-period") is not None

@@ -29,6 +29,7 @@ from finops.tui.screens.base import DashboardHost, DashboardScreen
 
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
 _SCREENS = Binding.Group("Screens", compact=True)
+_PERIOD = Binding.Group("Period", compact=True)
 
 
 def _screen_bindings() -> list[BindingType]:
@@ -52,11 +53,11 @@ class FinopsApp(App[tuple[float, float] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *_screen_bindings(),
         Binding("f", "filters", "Filters", id="filters.open", tooltip="Date range, provider, project, feature"),
-        Binding("left_square_bracket", "shift_period(-1)", "Earlier", id="period.earlier", show=False,
+        Binding("left_square_bracket", "shift_period(-1)", "Earlier period", id="period.earlier", group=_PERIOD,
                 key_display="[", tooltip="Move the date range back by its length"),
-        Binding("right_square_bracket", "shift_period(1)", "Later", id="period.later", show=False,
+        Binding("right_square_bracket", "shift_period(1)", "Later period", id="period.later", group=_PERIOD,
                 key_display="]", tooltip="Move the date range forward by its length"),
-        Binding("r", "refresh", "Refresh", id="data.refresh", tooltip="Re-read the store"),
+        Binding("r", "refresh", "Refresh", id="data.refresh", show=False, tooltip="Re-read the store"),
         Binding("t", "toggle_theme", "Theme", id="theme.toggle", tooltip="Switch light and dark"),
         Binding("e", "export", "Export", id="view.export", show=False, tooltip="Write this view's table as CSV"),
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?", tooltip="All key bindings"),
@@ -268,7 +269,11 @@ class FinopsApp(App[tuple[float, float] | None]):
         self.set_filters(self.filters.with_(**{name: value or None}))
 
     def action_clear_filters(self) -> None:
-        self.set_filters(self.filters.with_(provider=None, project=None, feature=None))
+        """Every filter back to how the dashboard opens: the default period, all providers, projects, features."""
+        if self.ctx is None:
+            self.set_filters(Filters())
+            return
+        self.set_filters(default_filters(self.ctx))
 
     def action_help(self) -> None:
         from finops.tui.screens.help import HelpScreen

@@ -24,7 +24,8 @@ class DashboardCommands(Provider):
         for preset, label in PRESETS.items():
             out.append((f"Period: {label}", "set the date range of every screen", partial(app.action_period, preset)))
         out.append(("Filters…", "open the filter dialog (f)", app.action_filters))
-        out.append(("Clear filters", "provider, project and feature back to all", app.action_clear_filters))
+        out.append(("Clear filters", "the default period (last 90 days), all providers, projects and features",
+                    app.action_clear_filters))
         dims = app.ctx.dims if app.ctx is not None else None
         if dims is not None:
             for name, values in (("provider", dims.providers), ("project", dims.projects), ("feature", dims.features)):

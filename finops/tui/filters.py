@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 import polars as pl
 
@@ -152,3 +153,12 @@ def shift_period(start: date, end: date, direction: int, today: date) -> tuple[d
     if new_end > last:
         new_start, new_end = last - (end - start), last
     return new_start, new_end
+
+
+DEFAULT_PERIOD = "90d"
+
+
+def default_filters(ctx: Any) -> Filters:
+    """The filters the dashboard opens with (and "Clear filters" returns to): the last 90 days up to yesterday."""
+    start, end = preset_range(DEFAULT_PERIOD, ctx.today, ctx.dims.first_day)
+    return Filters(start=start, end=end)

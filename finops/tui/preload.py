@@ -12,15 +12,9 @@ from datetime import date
 from typing import Any
 
 from finops.config import Settings
-from finops.tui.filters import Filters, preset_range
+from finops.tui.filters import DEFAULT_PERIOD, Filters, default_filters
 
-DEFAULT_PERIOD = "90d"
-
-
-def default_filters(ctx: Any) -> Filters:
-    """The filters the dashboard opens with: the last 90 days up to yesterday."""
-    start, end = preset_range(DEFAULT_PERIOD, ctx.today, ctx.dims.first_day)
-    return Filters(start=start, end=end)
+__all__ = ["DEFAULT_PERIOD", "Filters", "Preload", "default_filters"]
 
 
 class Preload:

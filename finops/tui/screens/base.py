@@ -89,6 +89,7 @@ class DashboardHost(Protocol):
 class DashboardScreen(Screen):
     SCREEN_TITLE = ""
     NEEDS_DATA = True  # show the empty-store panel instead of loading when the store is empty
+    MAIN_TABLE = ""  # id of the table that has the focus when the screen shows data (Enter works at once)
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,7 +109,8 @@ class DashboardScreen(Screen):
         with VerticalScroll(id="body"):
             yield Notice(id="notice")
             yield from self.compose_body()
-        yield Footer()
+        # The palette (ctrl+p) is the first row of the help (?): its footer slot is kept for the keys.
+        yield Footer(show_command_palette=False)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -198,7 +200,19 @@ class DashboardScreen(Screen):
         self.set_busy(False)
         self.hide_notice()
         self.show_body(True)
+        self.focus_main()
         return True
+
+    def focus_main(self) -> None:
+        """Focus the main table unless a table of this screen already has the focus (the user chose it)."""
+        if not self.MAIN_TABLE:
+            return
+        from finops.tui.widgets.table import FrameTable
+
+        if isinstance(self.focused, FrameTable):
+            return
+        for table in self.query(f"#{self.MAIN_TABLE}").results(FrameTable):
+            table.focus()
 
     def set_busy(self, busy: bool, widgets: "Sequence[Widget] | None" = None, key: str = "data") -> None:
         """Loading indicators on (after a short delay, so quick loads never flicker) or off.

@@ -29,6 +29,7 @@ def _sig(v: float) -> str:
 
 class CarbonScreen(DashboardScreen):
     SCREEN_TITLE = "Carbon"
+    MAIN_TABLE = "carbon-table"
 
     def __init__(self) -> None:
         super().__init__()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class CogsScreen(DashboardScreen):
     SCREEN_TITLE = "COGS"
+    MAIN_TABLE = "cogs-table"
 
     def __init__(self) -> None:
         super().__init__()

@@ -12,7 +12,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from finops.tui.filters import PRESETS, Filters, preset_range
+from finops.tui.filters import PRESETS, Filters, default_filters, preset_range
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -108,6 +108,10 @@ class FilterDialog(ModalScreen[Filters | None]):
         elif bid == "cancel":
             self.action_cancel()
         elif bid == "clear":
+            # Clear means the dashboard's opening filters: the default period too, not a custom range.
+            default = default_filters(self.ctx)
+            self.query_one("#start", Input).value = str(default.start or "")
+            self.query_one("#end", Input).value = str(default.end or "")
             for name in ("provider", "project", "feature"):
                 self.query_one(f"#{name}", Select).clear()
         elif bid.startswith("preset-"):

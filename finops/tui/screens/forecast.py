@@ -30,9 +30,10 @@ def _cycle(values: tuple, current: object) -> object:
 
 class ForecastScreen(DashboardScreen):
     SCREEN_TITLE = "Forecast"
+    MAIN_TABLE = "forecast-table"
     BINDINGS = [
-        Binding("b", "cycle_by", "Split by", id="forecast.by", tooltip="total, provider, project or model"),
-        Binding("m", "cycle_metric", "Dollars/tokens", id="forecast.metric"),
+        Binding("b", "cycle_by", "Split", id="forecast.by", tooltip="Split by total, provider, project or model"),
+        Binding("m", "cycle_metric", "$/tokens", id="forecast.metric", tooltip="Dollars (billed) or tokens (metered)"),
         Binding("h", "cycle_horizon", "Horizon", id="forecast.horizon", tooltip="30 or 90 days ahead"),
     ]
 

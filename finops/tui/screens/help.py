@@ -24,13 +24,23 @@ class HelpScreen(ModalScreen[None]):
 
     @staticmethod
     def rows_of(origin: Screen) -> list[tuple[str, str, str, str]]:
+        """One row per binding id: a binding on several keys ("?" and F1) lists them in one row."""
         out = [("ctrl+p", "Command palette", "", "App")]
+        where: dict[str, int] = {}
         for key, active in origin.active_bindings.items():
             b = active.binding
             # Scrolling keys of containers are standard; list the dashboard's own bindings.
             if b.system or not b.description or not b.id:
                 continue
-            out.append((origin.app.get_key_display(b), b.description, b.id, type(active.node).__name__))
+            shown = origin.app.get_key_display(b)
+            if b.id in where:
+                i = where[b.id]
+                keys, description, bid, node = out[i]
+                if shown not in keys.split(" / "):
+                    out[i] = (f"{keys} / {shown}", description, bid, node)
+                continue
+            where[b.id] = len(out)
+            out.append((shown, b.description, b.id, type(active.node).__name__))
         return out
 
     def compose(self) -> ComposeResult:

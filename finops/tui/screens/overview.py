@@ -31,6 +31,7 @@ EXTRA_FIGURES = {"Budget": "#fig-budget", "Quota headroom": "#fig-quota", "Month
 
 class OverviewScreen(DashboardScreen):
     SCREEN_TITLE = "Overview"
+    MAIN_TABLE = "movers"
 
     def __init__(self) -> None:
         super().__init__()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 class ReconcileScreen(DashboardScreen):
     SCREEN_TITLE = "Reconcile"
+    MAIN_TABLE = "drift"
     BINDINGS = [Binding("enter", "drill", "Daily detail", id="reconcile.drill", show=False)]
 
     def __init__(self) -> None:

@@ -37,9 +37,10 @@ ALERT_COLUMNS = (
 
 class SourcesScreen(DashboardScreen):
     SCREEN_TITLE = "Sources"
+    MAIN_TABLE = "sources"
     NEEDS_DATA = False  # an empty store is exactly when you want to sync
     BINDINGS = [
-        Binding("s", "sync_all", "Sync now", id="sources.sync", tooltip="Pull new data from every configured source"),
+        Binding("s", "sync_all", "Sync", id="sources.sync", tooltip="Pull new data from every configured source"),
     ]
 
     def __init__(self) -> None:

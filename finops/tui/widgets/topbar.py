@@ -32,4 +32,5 @@ class TopBar(Horizontal):
     def show(self, filters: Filters, sample: bool, today: str) -> None:
         self.query_one("#badge").set_class(sample, "on")
         self.query_one("#filters", Static).update(filters.describe())
-        self.query_one("#today", Static).update(f"today {today}")
+        # "? keys" here too: a narrow footer may cut the screen's keys, the help lists all of them.
+        self.query_one("#today", Static).update(f"today {today} · ? keys")
