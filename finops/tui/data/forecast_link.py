@@ -72,7 +72,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
     else:
         fig = projection.figure
         # Short lines: a figure is ~22 columns wide in an 80-column terminal.
-        lines = (fig.money(), f"80%: {interval_text(fig)}") if fig.lo80 is not None else (fig.money(), fig.note)
+        lines: tuple[str, ...] = (fig.money(), f"80%: {interval_text(fig)}") if fig.lo80 is not None else (fig.money(), fig.note)
         extras.append(Extra("Month-end forecast", lines, fig.provenance, label=f"{fig.title} · {fig.scope}"))
 
     if not service.load_budgets(ctx.settings.config):
@@ -109,7 +109,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
             last = (risk.window_end - timedelta(microseconds=1)).astimezone(ZoneInfo(risk.budget.reset_timezone))
             outcome = f"ran out {risk.hit_in(risk.budget.reset_timezone)}" if risk.already_hit and risk.hit_at else (
                 "ran out" if risk.already_hit else "not exhausted")
-            lines: tuple[str, ...] = (amounts, f"closed {last:%Y-%m-%d} · {outcome}", risk.budget.name)
+            lines = (amounts, f"closed {last:%Y-%m-%d} · {outcome}", risk.budget.name)
             warning = "risk" if risk.already_hit else ""
         else:
             when = risk.hit_in(risk.budget.reset_timezone)
@@ -123,7 +123,7 @@ def _extras(ctx: DashboardContext, filters: Filters) -> OverviewExtras:
     return OverviewExtras(tuple(extras))
 
 
-def _quota_candidates(statuses: list, filters: Filters) -> list:  # type: ignore[type-arg]
+def _quota_candidates(statuses: list, filters: Filters) -> list:
     """Budgets inside the filters' scope: a provider (project) filter keeps that provider's (project's)
     budgets and the ones not tied to any; without filters, every budget."""
     def inside(b) -> bool:  # type: ignore[no-untyped-def]
