@@ -212,7 +212,8 @@ class DashboardScreen(Screen):
         if isinstance(self.focused, FrameTable):
             return
         for table in self.query(f"#{self.MAIN_TABLE}").results(FrameTable):
-            table.focus()
+            # Without scrolling: the figures above the table (Overview at 80x24) stay in view.
+            table.focus(scroll_visible=False)
 
     def set_busy(self, busy: bool, widgets: "Sequence[Widget] | None" = None, key: str = "data") -> None:
         """Loading indicators on (after a short delay, so quick loads never flicker) or off.
