@@ -191,7 +191,7 @@ def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
 def _finding_rows(daily: pl.DataFrame, selection: Mapping[str, Any]) -> pl.DataFrame:
     return daily.filter(
         (pl.col("provider") == selection["provider"]) & pl.col("project_id").is_in(str(selection["projects"]).split(","))
-        & _model_match(str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
+        & _model_match(daily, str(selection["provider"]), str(selection["models"]).split(",")) & pl.col("day").is_between(selection["start"], selection["end"])
     )
 
 
