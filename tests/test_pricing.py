@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from finops.config import ConfigFile
 from finops.errors import ConfigError, PricingError
+from finops.models.pricing import package
+from finops.models.pricing.package_catalog import FIRST_DAY
 from finops.models.pricing.catalog import cost, default_catalog_path, load_catalog, price, read_catalog, resolve_models
 from finops.services.pricing import configured_catalog
 
@@ -42,12 +44,26 @@ def _catalog_row(model: str, token_class: str, day: date) -> dict:
 
 
 def test_effective_dating_across_the_o3_price_cut(catalog: pl.DataFrame) -> None:
+    """Before the cut: catalog.csv's launch rows (the package has no launch dates); from it: the package's dated price."""
     days = [O3_CUT - timedelta(days=1), O3_CUT]
     priced = price(_frame([("openai", "o3-2025-04-16", c, d) for c in ("input_uncached", "output") for d in days]), catalog)
-    expected = [float(_catalog_row("o3", c, d)["usd_per_million"]) for c in ("input_uncached", "output") for d in days]
-    assert priced["usd_per_million"].to_list() == expected == [10.0, 2.0, 40.0, 8.0]
-    rows = [f"catalog.csv:{_catalog_row('o3', c, d)['line']}" for c in ("input_uncached", "output") for d in days]
-    assert priced["price_row_id"].to_list() == rows and len(set(rows)) == 4
+    before = [float(_catalog_row("o3", c, days[0])["usd_per_million"]) for c in ("input_uncached", "output")]
+    after = [_package_price("o3", c, days[1]) for c in ("input_uncached", "output")]
+    assert priced["usd_per_million"].to_list() == [before[0], after[0], before[1], after[1]] == [10.0, 2.0, 40.0, 8.0]
+    rows = priced["price_row_id"].to_list()
+    assert rows[0] == f"catalog.csv:{_catalog_row('o3', 'input_uncached', days[0])['line']}"
+    assert rows[1] == f"{package.source_label()}:openai/o3:input_mtok@{O3_CUT}" and len(set(rows)) == 4
+
+
+def _package_price(model: str, token_class: str, day: date, provider: str = "openai") -> float:
+    """USD per million from genai-prices' own calculator (independently of our catalog build)."""
+    from datetime import datetime, timezone
+
+    from genai_prices import Usage, calc_price
+
+    usage = Usage(input_tokens=10**6) if token_class == "input_uncached" else Usage(output_tokens=10**6)
+    when = datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return float(calc_price(usage, model, provider_id=provider, genai_request_timestamp=when).total_price)
 
 
 @settings(max_examples=40, deadline=None)
@@ -70,7 +86,7 @@ def test_snapshot_matches_the_longest_catalog_model(catalog: pl.DataFrame) -> No
 
 
 def test_a_name_that_only_shares_a_prefix_does_not_match(catalog: pl.DataFrame) -> None:
-    mapping = resolve_models(pl.Series(["gpt-4.10", "claude-3-5-sonnet-20241022", None]), pl.Series(["openai", "anthropic", "openai"]), catalog)
+    mapping = resolve_models(pl.Series(["gpt-4.10", "claude-3-9-sonnet-20241022", None]), pl.Series(["openai", "anthropic", "openai"]), catalog)
     assert mapping["catalog_model"].null_count() == 3
 
 
@@ -79,7 +95,7 @@ def test_unknown_model_costs_null_and_says_unpriced_never_zero(catalog: pl.DataF
                    {"quantity": [2_000_000, 2_000_000]})
     out = cost(frame, catalog)
     assert out["cost_usd"].to_list() == [None, 16.0]
-    assert out["price_row_id"][0] == "unpriced" and out["price_row_id"][1].startswith("catalog.csv:")
+    assert out["price_row_id"][0] == "unpriced" and out["price_row_id"][1].startswith(package.source_label() + ":openai/gpt-4.1:")
     assert out["cost_usd"].sum() == 16.0  # the unpriced row is missing, not a $0 row
 
 
@@ -135,10 +151,12 @@ def test_override_for_part_of_a_period_clips_the_default(tmp_path: Path) -> None
     days = [date(2025, 12, 31), date(2026, 1, 1), date(2026, 6, 30), date(2026, 7, 1)]
     priced = price(_frame([("openai", "gpt-4.1-2025-04-14", "output", d) for d in days] + [("openai", "my-finetune", "output", days[1])]), merged)
     assert priced["usd_per_million"].to_list() == [8.0, 6.0, 6.0, 8.0, 3.0]
-    assert priced["price_row_id"].to_list()[:4] == ["catalog.csv:4", "neg.csv:2", "neg.csv:2", "catalog.csv:4"]
+    listed = f"{package.source_label()}:openai/gpt-4.1:output_mtok"
+    assert priced["price_row_id"].to_list()[:4] == [listed, "neg.csv:2", "neg.csv:2", listed]
     # No two rows in force on one day for one price, after the merge.
     gpt = merged.filter((pl.col("model") == "gpt-4.1") & (pl.col("token_class") == "output")).sort("effective_from")
-    assert gpt["effective_from"].to_list() == [date(2025, 4, 14), date(2026, 1, 1), date(2026, 7, 1)]
+    gpt = gpt.filter(pl.col("tier") == "")
+    assert gpt["effective_from"].to_list() == [FIRST_DAY, date(2026, 1, 1), date(2026, 7, 1)]
     assert gpt["effective_to"].to_list() == [date(2026, 1, 1), date(2026, 7, 1), None]
 
 
@@ -187,7 +205,8 @@ def test_header_problems_name_the_column(tmp_path: Path) -> None:
 
 
 def test_default_catalog_is_valid_and_prices_every_sample_model(catalog: pl.DataFrame, sample_dir: Path) -> None:
-    assert catalog["source_url"].null_count() == 0 and catalog["as_of"].null_count() == 0
+    assert catalog["source_url"].null_count() == 0 and catalog["source"].null_count() == 0
+    assert catalog.filter(pl.col("source").str.starts_with("catalog.csv:"))["as_of"].null_count() == 0
     log = pl.read_parquet(sample_dir / "requests" / "requests.parquet", columns=["provider", "model"]).unique()
     assert resolve_models(log["model"], log["provider"], catalog)["catalog_model"].null_count() == 0
 

@@ -6,10 +6,6 @@ plants a price change the catalog does not know about.
 
 from __future__ import annotations
 
-import csv
-from datetime import date
-from importlib import resources
-
 import polars as pl
 
 from finops.sample.requests_gen import Windows
@@ -25,30 +21,16 @@ CLASS_COLUMNS = {
 GROUP = ["day", "provider", "model", "project_id", "api_key_id"]
 
 
-def catalog_rows() -> list[dict[str, str]]:
-    text = resources.files("finops.models.pricing").joinpath("catalog.csv").read_text()
-    return list(csv.DictReader(text.splitlines()))
+def catalog_prices(keys: pl.DataFrame) -> pl.DataFrame:
+    """keys (provider, model, token_class, day) + usd_per_million and catalog_model: the default
+    catalog (genai-prices data with catalog.csv over it) through the product's own lookup, so
+    the sample bills at the prices every surface uses."""
+    from finops.models.pricing.catalog import load_catalog
+    from finops.models.pricing.lookup import price, resolve_models
 
-
-def base_model(snapshot: str, known: set[str]) -> str | None:
-    """The catalog model a dated snapshot belongs to: the longest matching prefix."""
-    best = None
-    for m in known:
-        if (snapshot == m or snapshot.startswith(m + "-")) and (best is None or len(m) > len(best)):
-            best = m
-    return best
-
-
-def catalog_price(provider: str, snapshot: str, token_class: str, day: date, rows: list[dict[str, str]]) -> float | None:
-    known = {r["model"] for r in rows if r["provider"] == provider}
-    model = base_model(snapshot, known)
-    for r in rows:
-        if r["provider"] == provider and r["model"] == model and r["token_class"] == token_class:
-            start = date.fromisoformat(r["effective_from"])
-            end = date.fromisoformat(r["effective_to"]) if r["effective_to"] else date.max
-            if start <= day < end:
-                return float(r["usd_per_million"])
-    return None
+    catalog = load_catalog()
+    mapping = resolve_models(keys["model"], keys["provider"], catalog).select("provider", "model", "catalog_model")
+    return price(keys, catalog).join(mapping, on=["provider", "model"], how="left")
 
 
 def with_day(rows: pl.DataFrame) -> pl.DataFrame:
@@ -67,33 +49,16 @@ def usage_long(rows: pl.DataFrame) -> pl.DataFrame:
 
 def price_usage(usage: pl.DataFrame, plan: AnomalyPlan, windows: Windows) -> pl.DataFrame:
     """Add the catalog price and the price the provider actually billed, and the cost."""
-    rows = catalog_rows()
-    keys = usage.select("provider", "model", "token_class", "day").unique()
-    known = {r["model"] for r in rows}
-    prices = []
-    for provider, model, token_class, day in keys.iter_rows():
-        if token_class == "requests":
-            continue
-        cat = catalog_price(provider, model, token_class, day, rows)
-        billed = cat
-        if (
-            base_model(model, known) == plan.price_change_model
-            and token_class == plan.price_change_token_class
-            and day >= windows.price_change_from
-        ):
-            billed = plan.price_change_new_usd_per_million
-        prices.append((provider, model, token_class, day, cat, billed))
-    price_frame = pl.DataFrame(
-        prices,
-        schema={
-            "provider": pl.String,
-            "model": pl.String,
-            "token_class": pl.String,
-            "day": pl.Date,
-            "catalog_usd_per_million": pl.Float64,
-            "billed_usd_per_million": pl.Float64,
-        },
-        orient="row",
+    keys = usage.filter(pl.col("token_class") != "requests").select("provider", "model", "token_class", "day").unique()
+    changed = (
+        (pl.col("catalog_model") == plan.price_change_model)
+        & (pl.col("token_class") == plan.price_change_token_class)
+        & (pl.col("day") >= windows.price_change_from)
+    )
+    price_frame = catalog_prices(keys).select(
+        "provider", "model", "token_class", "day", pl.col("usd_per_million").alias("catalog_usd_per_million"),
+        pl.when(changed).then(pl.lit(plan.price_change_new_usd_per_million, pl.Float64))
+        .otherwise(pl.col("usd_per_million")).alias("billed_usd_per_million"),
     )
     out = usage.join(price_frame, on=["provider", "model", "token_class", "day"], how="left")
     missing = out.filter((pl.col("token_class") != "requests") & pl.col("billed_usd_per_million").is_null())

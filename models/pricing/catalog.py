@@ -1,7 +1,9 @@
 """The price catalog: load and validate effective-dated prices, and merge a user override.
 
-The default catalog (catalog.csv beside this module) lists public prices with a source
-URL and an "as of" date per row. A user catalog (negotiated discounts) of the same
+The default catalog is the installed genai-prices package's data
+(models.pricing.package_catalog) with catalog.csv beside this module merged over it: the
+prices the package lacks or differs on, each with a source URL and an "as of" date. Every
+row carries `source` (`genai-prices==<version>` or `file:line`). A user catalog (negotiated discounts) of the same
 columns wins wherever its periods overlap a default row: the default row is clipped
 around it, so the merged catalog never has two rows in force for the same provider,
 model and token class on the same day. Lookups (models.pricing.lookup) are polars joins
@@ -14,6 +16,7 @@ import csv
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -31,13 +34,14 @@ __all__ = [
 ]
 
 COLUMNS = ("provider", "model", "token_class", "usd_per_million", "effective_from", "effective_to", "source_url", "as_of")
-OPTIONAL_COLUMNS = ("batch_discount", "long_context_above_tokens", "long_context_usd_per_million")
+OPTIONAL_COLUMNS = ("batch_discount", "long_context_above_tokens", "long_context_usd_per_million", "tier")
 CATALOG_SCHEMA = pl.Schema({
     "provider": pl.String, "model": pl.String, "token_class": pl.String, "usd_per_million": pl.Float64,
     "effective_from": pl.Date, "effective_to": pl.Date, "source_url": pl.String, "as_of": pl.Date,
     "batch_discount": pl.Float64, "long_context_above_tokens": pl.Int64, "long_context_usd_per_million": pl.Float64,
-    "price_row_id": pl.String,
+    "price_row_id": pl.String, "source": pl.String, "tier": pl.String,
 })
+STANDARD_TIER_NAMES = ("", "standard", "default", "auto")
 # Reasoning is billed as output, so a catalog prices output only.
 PRICED_CLASSES = tuple(c for c in TokenClass.TOKENS if c != TokenClass.REASONING)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -116,14 +120,26 @@ def _parse(row: _Row) -> dict[str, Any]:
         "long_context_above_tokens": int(above) if above is not None else None,
         "long_context_usd_per_million": long_price,
         "price_row_id": f"{row.path.name}:{row.line}",
+        "source": f"{row.path.name}:{row.line}",
+        "tier": _tier(row),
     }
+
+
+def _tier(row: _Row) -> str:
+    """The service tier a row prices: "" = standard (list), or batch, flex, priority, ..."""
+    value = (row.rec.get("tier") or "").strip().lower()
+    if value in STANDARD_TIER_NAMES:
+        return ""
+    if not _NAME.match(value):
+        raise row.fail("tier", f"{value!r} is not a tier name")
+    return value
 
 
 def _check_overlaps(rows: list[dict[str, Any]], path: Path) -> None:
     """Two rows in force on the same day for one price would make a lookup ambiguous."""
-    by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    by_key: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
-        by_key.setdefault((r["provider"], r["model"], r["token_class"]), []).append(r)
+        by_key.setdefault((r["provider"], r["model"], r["token_class"], r["tier"]), []).append(r)
     for group in by_key.values():
         group.sort(key=lambda r: r["effective_from"])
         for prev, cur in zip(group, group[1:]):
@@ -182,19 +198,32 @@ def _subtract(start: date, end: date | None, cuts: Iterable[tuple[date, date | N
 
 def merge(base: pl.DataFrame, user: pl.DataFrame) -> pl.DataFrame:
     """`base` with `user` rows winning wherever their periods overlap (base rows are clipped)."""
-    cuts: dict[tuple[str, str, str], list[tuple[date, date | None]]] = {}
+    key = ["provider", "model", "token_class", "tier"]
+    cuts: dict[tuple[str, str, str, str], list[tuple[date, date | None]]] = {}
     for r in user.iter_rows(named=True):
-        cuts.setdefault((r["provider"], r["model"], r["token_class"]), []).append((r["effective_from"], r["effective_to"]))
+        cuts.setdefault((r["provider"], r["model"], r["token_class"], r["tier"]), []).append((r["effective_from"], r["effective_to"]))
+    touched = base.join(user.select(key).unique(), on=key, how="semi")
     kept = []
-    for r in base.iter_rows(named=True):
-        for start, end in _subtract(r["effective_from"], r["effective_to"], cuts.get((r["provider"], r["model"], r["token_class"]), [])):
+    for r in touched.iter_rows(named=True):
+        for start, end in _subtract(r["effective_from"], r["effective_to"], cuts.get((r["provider"], r["model"], r["token_class"], r["tier"]), [])):
             kept.append({**r, "effective_from": start, "effective_to": end})
-    return pl.concat([pl.DataFrame(kept, schema=CATALOG_SCHEMA), user])
+    untouched = base.join(user.select(key).unique(), on=key, how="anti")
+    return pl.concat([untouched, pl.DataFrame(kept, schema=CATALOG_SCHEMA), user])
+
+
+@lru_cache(maxsize=1)
+def list_prices() -> pl.DataFrame:
+    """The default catalog: the installed genai-prices data with catalog.csv (what the package
+    lacks or gets wrong, one row per price with its source URL) winning where they overlap."""
+    from finops.models.pricing.package_catalog import package_catalog
+
+    return merge(package_catalog(), read_catalog(default_catalog_path())).sort(
+        "provider", "model", "token_class", "effective_from")
 
 
 def load_catalog(override: Path | None = None, base: Path | None = None) -> pl.DataFrame:
-    """The default catalog (or `base`) with a user catalog merged over it."""
-    catalog = read_catalog(base or default_catalog_path())
+    """The default catalog (package + catalog.csv), or the file `base` alone, with a user catalog merged over it."""
+    catalog = read_catalog(base) if base is not None else list_prices()
     if override is not None:
         catalog = merge(catalog, read_catalog(override))
     return catalog.sort("provider", "model", "token_class", "effective_from")

@@ -4,9 +4,10 @@ Everything is a polars join over the distinct keys of the frame being priced, so
 ten million rows costs one pass plus a join on a few thousand keys; no Python runs per row.
 
 Tiers, when the frame carries them:
-- `service_tier` "batch" takes the row's `batch_discount`; a row without one leaves batch
-  usage unpriced. Standard tiers ("", default, standard, auto) use the list price; any
-  other tier (flex, priority, ...) is unpriced until the catalog has a price for it.
+- `service_tier`: a catalog row of that tier (`tier` column: batch, flex, priority, ...)
+  wins; else "batch" takes the standard row's `batch_discount` (a row without one leaves
+  batch usage unpriced). Standard tiers ("", default, standard, auto) use the standard
+  (`tier` "") row; any other tier is unpriced until the catalog has a row for it.
 - `context_window` such as "200k-1M" (Anthropic's grouping) whose lower bound is at least
   the row's `long_context_above_tokens` takes `long_context_usd_per_million`; a boolean
   `long_context` column does the same for request-level data.
@@ -68,19 +69,29 @@ def price(frame: pl.DataFrame, catalog: pl.DataFrame, day_column: str = "day") -
     if keys.schema[day_column] != pl.Date:
         day = day.dt.date()
     mapping = resolve_models(keys["model"], keys["provider"], catalog).drop("match")
-    rows = catalog.select(
+    tiers = catalog["tier"] if "tier" in catalog.columns else pl.lit("", pl.String)
+    rows = catalog.with_columns(tiers.fill_null("").alias("__row_tier")).select(
         pl.col("provider").alias("catalog_provider"), pl.col("model").alias("catalog_model"), pl.col("token_class").alias("price_class"),
         "usd_per_million", "effective_from", "effective_to", "batch_discount",
-        "long_context_above_tokens", "long_context_usd_per_million", "price_row_id",
+        "long_context_above_tokens", "long_context_usd_per_million", "price_row_id", "__row_tier",
     )
+    if "service_tier" in tier_cols:
+        asked = pl.col("service_tier").fill_null("").str.to_lowercase().str.strip_chars()
+        want = pl.when(asked.is_in(STANDARD_TIERS)).then(pl.lit("")).otherwise(asked)
+    else:
+        want = pl.lit("")
     cand = (
-        keys.with_columns(day.alias("__day"),
+        keys.with_columns(day.alias("__day"), want.alias("__want"),
                           pl.when(pl.col("token_class") == "reasoning").then(pl.lit("output")).otherwise(pl.col("token_class")).alias("price_class"))
         .join(mapping, on=["provider", "model"], how="left", nulls_equal=True)
         .join(rows, on=["catalog_provider", "catalog_model", "price_class"], how="inner")
         .filter((pl.col("__day") >= pl.col("effective_from")) & (pl.col("effective_to").is_null() | (pl.col("__day") < pl.col("effective_to"))))
+        # a row of the asked tier (flex, priority, a batch rate) wins over the standard row
+        .filter((pl.col("__row_tier") == pl.col("__want")) | (pl.col("__row_tier") == ""))
+        .sort(pl.col("__row_tier") != pl.col("__want"), maintain_order=True)
         .unique(subset=key, keep="first", maintain_order=True)
     )
+    own_tier = pl.col("__row_tier") == pl.col("__want")
     rate, row_id = pl.col("usd_per_million"), pl.col("price_row_id")
     if "context_window" in tier_cols or "long_context" in tier_cols:
         is_long = pl.lit(False)
@@ -92,12 +103,12 @@ def price(frame: pl.DataFrame, catalog: pl.DataFrame, day_column: str = "day") -
         use_long = is_long & pl.col("long_context_usd_per_million").is_not_null()
         rate = pl.when(use_long).then(pl.col("long_context_usd_per_million")).otherwise(rate)
         row_id = pl.when(use_long).then(row_id + "#long_context").otherwise(row_id)
-    if "service_tier" in tier_cols:
-        tier = pl.col("service_tier").fill_null("").str.to_lowercase()
-        rate = (pl.when(tier.is_in(STANDARD_TIERS)).then(rate)
-                .when(tier.is_in(BATCH_TIERS)).then(rate * (1.0 - pl.col("batch_discount")))
-                .otherwise(None))
-        row_id = pl.when(rate.is_null()).then(None).when(tier.is_in(BATCH_TIERS)).then(row_id + "#batch").otherwise(row_id)
+    # Standard row for a batch call: the row's batch discount; for any other tier: no price.
+    discounted = ~own_tier & pl.col("__want").is_in(BATCH_TIERS)
+    rate = (pl.when(own_tier).then(rate)
+            .when(discounted).then(rate * (1.0 - pl.col("batch_discount")))
+            .otherwise(None))
+    row_id = pl.when(rate.is_null()).then(None).when(discounted).then(row_id + "#batch").otherwise(row_id)
     priced = cand.select(*key, rate.alias("usd_per_million"), row_id.alias("price_row_id"))
     return base.join(priced, on=key, how="left", nulls_equal=True, maintain_order="left")
 
