@@ -11,8 +11,9 @@ models.pricing.catalog.CATALOG_SCHEMA, with `source` = `genai-prices==<version>`
   (web searches, pages, requests) are not token prices and are left out.
 - dates: a model's conditional prices with a start date are consecutive periods; the
   package's first (undated) price is in force from FIRST_DAY, i.e. before any stored usage
-  (the package records no launch dates). Time-of-day prices (DeepSeek off-peak) are left
-  out: a daily catalog cannot hold them; the always-on price applies.
+  (the package records no launch dates). A daily catalog holds one price a day: where the
+  package has time-of-day prices (DeepSeek's off-peak hours), the price in force for most
+  of the day (more than 12 hours) is the day's price; the off-peak discount is not applied.
 - tiers: a TieredPrices (Anthropic, Gemini long context) gives its base price and its first
   tier as long_context_above_tokens / long_context_usd_per_million. The `processing: batch`
   variant becomes `batch_discount` = 1 - batch / standard per class (its start date is when
@@ -62,7 +63,9 @@ def _periods(prices: Any) -> list[tuple[date, date | None, Any]]:
             dated.append((FIRST_DAY, cond.prices))
         elif hasattr(c, "start_date"):
             dated.append((c.start_date, cond.prices))
-        # a time-of-day constraint cannot be held in a daily catalog: skipped (see module doc)
+        elif _hours(c) > 12:
+            # a daily catalog holds one price a day: the one in force most of the day (see module doc)
+            dated = [(d, p) for d, p in dated if d != FIRST_DAY] + [(FIRST_DAY, cond.prices)]
     dated.sort(key=lambda x: x[0])
     out: list[tuple[date, date | None, Any]] = []
     for i, (start, mp) in enumerate(dated):
@@ -71,6 +74,13 @@ def _periods(prices: Any) -> list[tuple[date, date | None, Any]]:
             continue
         out.append((start, end, mp))
     return out
+
+
+def _hours(constraint: Any) -> float:
+    """How many hours a day a time-of-day price is in force."""
+    start, end = constraint.start_time, constraint.end_time
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return (minutes % (24 * 60)) / 60
 
 
 def _batch(model: Any) -> dict[str, float]:
