@@ -5,7 +5,7 @@ models.pricing.catalog.CATALOG_SCHEMA, with `source` = `genai-prices==<version>`
 `price_row_id` naming the package model and price key. How the package's prices map:
 
 - price keys: input_mtok -> input_uncached (the package prices uncached input; an embedding
-  model's input_mtok is also its `embedding` price), cache_read_mtok -> input_cache_read,
+  model's input_mtok is its `embedding` price only, as our usage rows class it), cache_read_mtok -> input_cache_read,
   cache_write_mtok -> input_cache_write_5m, cache_write_1h_mtok -> input_cache_write_1h,
   output_mtok -> output, input/output audio and image keys -> their classes. Other meters
   (web searches, pages, requests) are not token prices and are left out.
@@ -126,7 +126,7 @@ def _rows() -> list[dict[str, Any]]:
                     discount = None
                     if not tier and key in batch and base > 0 and batch[key] <= base:
                         discount = round(1.0 - batch[key] / base, 6)
-                    classes = [token_class] + (["embedding"] if embedding and key == "input_mtok" else [])
+                    classes = ["embedding"] if embedding and key == "input_mtok" else [token_class]
                     for cls in classes:
                         rows.append({
                             "provider": p.id, "model": model, "token_class": cls, "usd_per_million": base,

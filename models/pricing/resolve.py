@@ -214,6 +214,8 @@ def resolve(pairs: pl.DataFrame, known: pl.DataFrame, aliases: pl.DataFrame | No
             .otherwise(pl.lit(ALIAS)).alias("match"))
         .select("provider", "model", "resolved_provider", "resolved_model", "match")
     )
+    if not family:  # a caller that wants no guess gets no labelled fallback either (a fine-tune's base)
+        hits = hits.filter(pl.col("match") != FALLBACK)
     if family:
         left = cands.join(hits.select("provider", "model"), on=["provider", "model"], how="anti")
         if left.height:
