@@ -168,6 +168,6 @@ def test_list_cost_differs_from_billed_exactly_on_the_planted_price_mismatch(foc
     assert off["ChargePeriodStart"].min() >= start and off["ChargePeriodStart"].max() <= end
     assert off["d"].sum() == pytest.approx(planted["dollar_impact"], abs=1e-6)
     listed = focus.filter(pl.col("x_ListCostBasis") == "list_price")
-    assert listed["x_ListPriceRowId"].str.contains(r"catalog\.csv:\d+").all()
+    assert listed["x_ListPriceRowId"].str.contains(r"(catalog\.csv:\d+|genai-prices==[0-9.]+:\S+)").all()  # the row that set the list price
     billed = focus.filter(pl.col("x_ListCostBasis") == "billed_cost")
     assert (billed["ListCost"] == billed["BilledCost"]).all() and billed["ListUnitPrice"].null_count() == billed.height
