@@ -115,10 +115,12 @@ class Context:
 
     @cached_property
     def catalog(self) -> pl.DataFrame:
-        """The configured price catalog: the default merged with --catalog or [pricing] override."""
+        """The configured price catalog: list prices (genai-prices data + catalog.csv), --catalog or
+        [pricing] override merged over them, then the [pricing] overrides rate card (other
+        currencies converted with this context's FX rates, day by day up to today)."""
         from finops.services.pricing import configured_catalog
 
-        return configured_catalog(self.settings.config, self.catalog_flag)
+        return configured_catalog(self.settings.config, self.catalog_flag, rates=lambda: self.fx, last_day=self.today)
 
     @cached_property
     def currency_settings(self) -> "CurrencySettings":

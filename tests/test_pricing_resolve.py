@@ -90,3 +90,18 @@ def test_resolving_is_per_distinct_pair_not_per_row(known: pl.DataFrame) -> None
     many = pl.DataFrame({"provider": ["openai"] * 100_000, "model": ["gpt-4.1-2025-04-14", "o3-mini"] * 50_000})
     out = resolve(many, known, package_aliases(), provider_fallbacks())
     assert out.height == 2
+
+
+def test_energy_params_cover_hosted_open_models_and_variants() -> None:
+    pairs = pl.DataFrame({
+        "provider": ["openai", "openai", "together", "aws", "groq", "google", "mistral", "deepseek"],
+        "model": ["o3-mini", "o1-mini", "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "meta.llama3-1-70b-instruct-v1:0",
+                  "llama-3.3-70b-versatile", "gemini-2.0-flash", "mistral-large-latest", "deepseek-chat"],
+    })
+    got = {r["model"]: (r["param_provider"], r["param_model"], r["param_match"])
+           for r in resolve_param_models(pairs, energy_data.model_params()).iter_rows(named=True)}
+    assert got["o3-mini"] == ("openai", "o3-mini", "exact") and got["o1-mini"][1] == "o1-mini"
+    for hosted in ("meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "meta.llama3-1-70b-instruct-v1:0"):
+        assert got[hosted][0] == "meta" and got[hosted][1].startswith(("llama-3.1-70b", "meta-llama-3.1-70b")), got[hosted]
+    assert got["llama-3.3-70b-versatile"][:2] == ("meta", "llama-3.3-70b")
+    assert all(v[1] is not None for v in got.values()), got

@@ -54,11 +54,30 @@ def model_coefficients(params: pl.DataFrame, gpu: method.Gpu) -> pl.DataFrame:
 def resolve_param_models(pairs: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     """(provider, model) -> param_provider, param_model, param_match with the one model resolver
     (finops.models.pricing.resolve): exact, alias (snapshots, gateways, resellers), then a labelled
-    family fallback that never maps a variant (o3-mini is not o3)."""
+    family fallback that never maps a variant (o3-mini is not o3). A hosted open model (Llama on
+    Bedrock, Together, Groq; Mistral, Gemma, DeepSeek, gpt-oss elsewhere) that is still unmapped
+    is looked up under its maker by its open-model id, dropping serving words (instruct, turbo):
+    the weights, hence the energy, are the maker's whoever serves them (labelled fallback)."""
     from finops.models.pricing.lookup import resolve_models
+    from finops.models.pricing.resolve import FALLBACK, SERVING_WORDS, VARIANT_WORDS, open_model_key, open_model_maker, resolve
 
-    return resolve_models(pairs["model"], pairs["provider"], params, family=True).rename(
+    out = resolve_models(pairs["model"], pairs["provider"], params, family=True).rename(
         {"catalog_provider": "param_provider", "catalog_model": "param_model", "match": "param_match"})
+    left = out.filter(pl.col("param_model").is_null()).select("provider", "model")
+    if left.height == 0:
+        return out
+    keyed = left.with_columns(open_model_key(pl.col("model")).alias("__key")).with_columns(
+        open_model_maker(pl.col("__key")).alias("__maker")).drop_nulls("__maker")
+    if keyed.height == 0:
+        return out
+    hosted = resolve(keyed.select(pl.col("__maker").alias("provider"), pl.col("__key").alias("model")),
+                     params.select("provider", "model"), variants=VARIANT_WORDS - SERVING_WORDS)
+    found = keyed.join(hosted.rename({"provider": "__maker", "model": "__key"}), on=["__maker", "__key"], how="left").select(
+        "provider", "model", pl.col("resolved_provider").alias("__pp"), pl.col("resolved_model").alias("__pm"),
+        pl.when(pl.col("resolved_model").is_not_null()).then(pl.lit(FALLBACK)).alias("__match"))
+    return out.join(found, on=["provider", "model"], how="left", nulls_equal=True).with_columns(
+        pl.coalesce("param_provider", "__pp").alias("param_provider"), pl.coalesce("param_model", "__pm").alias("param_model"),
+        pl.coalesce("param_match", "__match").alias("param_match")).drop("__pp", "__pm", "__match")
 
 
 def _pue(lf: pl.LazyFrame, pue: pl.DataFrame) -> pl.LazyFrame:

@@ -26,6 +26,7 @@ import polars as pl
 
 from finops.errors import PricingError
 from finops.schema import TokenClass
+from finops.models.pricing.frame import CATALOG_SCHEMA
 from finops.models.pricing.lookup import cost, price, resolve_models
 
 __all__ = [
@@ -35,12 +36,6 @@ __all__ = [
 
 COLUMNS = ("provider", "model", "token_class", "usd_per_million", "effective_from", "effective_to", "source_url", "as_of")
 OPTIONAL_COLUMNS = ("batch_discount", "long_context_above_tokens", "long_context_usd_per_million", "tier")
-CATALOG_SCHEMA = pl.Schema({
-    "provider": pl.String, "model": pl.String, "token_class": pl.String, "usd_per_million": pl.Float64,
-    "effective_from": pl.Date, "effective_to": pl.Date, "source_url": pl.String, "as_of": pl.Date,
-    "batch_discount": pl.Float64, "long_context_above_tokens": pl.Int64, "long_context_usd_per_million": pl.Float64,
-    "price_row_id": pl.String, "source": pl.String, "tier": pl.String,
-})
 STANDARD_TIER_NAMES = ("", "standard", "default", "auto")
 # Reasoning is billed as output, so a catalog prices output only.
 PRICED_CLASSES = tuple(c for c in TokenClass.TOKENS if c != TokenClass.REASONING)

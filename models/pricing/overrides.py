@@ -171,7 +171,7 @@ def to_catalog(frame: pl.DataFrame, fx_into_usd: pl.DataFrame | None = None, fx_
     every day from the row's start to its end (an open end stops at `last_day`); a day without
     a rate is a CurrencyError. Each converted day is its own catalog row citing the same line.
     """
-    from finops.models.pricing.catalog import CATALOG_SCHEMA
+    from finops.models.pricing.frame import CATALOG_SCHEMA
 
     usd = frame.filter(pl.col("currency") == "USD").with_columns(pl.col("price").alias("usd_per_million"))
     other = frame.filter(pl.col("currency") != "USD")
@@ -203,3 +203,16 @@ def to_catalog(frame: pl.DataFrame, fx_into_usd: pl.DataFrame | None = None, fx_
         pl.lit(None, pl.Int64).alias("long_context_above_tokens"), pl.lit(None, pl.Float64).alias("long_context_usd_per_million"),
         cite.alias("price_row_id"), cite.alias("source"), "tier",
     ).cast(dict(CATALOG_SCHEMA)).select(CATALOG_SCHEMA.names())  # type: ignore[arg-type]
+
+
+def canonical_models(rows: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Rate card catalog rows with each model named as the catalog names it (one model resolver:
+    `claude-sonnet-4-20250514` -> `claude-sonnet-4`, `azure/gpt-4o` -> azure's own row or, for a
+    reseller, the maker's name under the card's provider). A private model keeps its name."""
+    from finops.models.pricing.lookup import resolve_models
+
+    pairs = rows.select("provider", "model").unique()
+    mapping = resolve_models(pairs["model"], pairs["provider"], catalog).select(
+        "provider", "model", pl.col("catalog_model").alias("__canonical"))
+    return rows.join(mapping, on=["provider", "model"], how="left").with_columns(
+        pl.coalesce("__canonical", "model").alias("model")).drop("__canonical").select(rows.columns)

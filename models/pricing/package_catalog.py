@@ -143,7 +143,7 @@ def _rows() -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def package_catalog() -> pl.DataFrame:
     """The package's token prices as a catalog frame (first model wins a (provider, model) id)."""
-    from finops.models.pricing.catalog import CATALOG_SCHEMA
+    from finops.models.pricing.frame import CATALOG_SCHEMA
 
     df = pl.DataFrame(_rows(), schema=CATALOG_SCHEMA)
     first = df.select("provider", "model", "price_row_id").with_columns(

@@ -44,7 +44,7 @@ PROVIDER_ALIASES: dict[str, str] = {
     "xai": "x-ai", "x-ai": "x-ai", "x_ai": "x-ai", "cohere": "cohere", "cohere_chat": "cohere", "perplexity": "perplexity",
     "cerebras": "cerebras", "openrouter": "openrouter", "aws.bedrock": "aws", "az.ai.inference": "azure",
     "azure.ai.openai": "azure", "azure.ai.inference": "azure", "meta": "meta", "moonshot": "moonshotai",
-    "moonshotai": "moonshotai", "huggingface": "huggingface",
+    "moonshotai": "moonshotai", "huggingface": "huggingface", "meta-llama": "meta", "deepseek-ai": "deepseek",
 }
 # A Bedrock model id's vendor part -> the provider whose models it is.
 VENDORS: dict[str, str] = {
@@ -166,7 +166,8 @@ def _lookup(known: pl.DataFrame, aliases: pl.DataFrame | None, fallbacks: pl.Dat
     return table
 
 
-def _family(unresolved: pl.DataFrame, known: pl.DataFrame, fallbacks: pl.DataFrame | None) -> pl.DataFrame:
+def _family(unresolved: pl.DataFrame, known: pl.DataFrame, fallbacks: pl.DataFrame | None,
+            variants: frozenset[str] = VARIANT_WORDS) -> pl.DataFrame:
     """Longest known name that the normalised name extends by non-variant words (labelled fallback)."""
     names = unresolved.filter(pl.col("rank").is_in([9, 10]))  # the fully normalised name, host and vendor
     ids = known.select(pl.col("provider").str.to_lowercase().alias("cand_provider"),
@@ -180,7 +181,7 @@ def _family(unresolved: pl.DataFrame, known: pl.DataFrame, fallbacks: pl.DataFra
     first_word = rest.str.extract(r"^([a-z]+[0-9]*k?)", 1)
     hits = (
         names.join(ids, on="cand_provider", how="inner")
-        .filter(pl.col("cand_model").str.starts_with(key + "-") & ~first_word.fill_null("").is_in(list(VARIANT_WORDS)))
+        .filter(pl.col("cand_model").str.starts_with(key + "-") & ~first_word.fill_null("").is_in(list(variants)))
         .sort(key.str.len_chars(), "rank", descending=[True, False])
         .unique(subset=["provider", "model"], keep="first", maintain_order=True)
     )
@@ -188,13 +189,15 @@ def _family(unresolved: pl.DataFrame, known: pl.DataFrame, fallbacks: pl.DataFra
 
 
 def resolve(pairs: pl.DataFrame, known: pl.DataFrame, aliases: pl.DataFrame | None = None,
-            fallbacks: pl.DataFrame | None = None, family: bool = True) -> pl.DataFrame:
+            fallbacks: pl.DataFrame | None = None, family: bool = True,
+            variants: frozenset[str] = VARIANT_WORDS) -> pl.DataFrame:
     """One row per distinct (provider, model) of `pairs`: resolved_provider, resolved_model, match.
 
     `known`: the identities the caller has data for (provider, model), e.g. a catalog's rows.
     `aliases`: (provider, alias, model) names that mean a known model (dated snapshots, display
     names). `fallbacks`: (provider, fallback, rank) hosts that resell another provider's models.
-    `family=False` leaves names that only a family fallback would map unresolved.
+    `family=False` leaves names that only a family fallback would map unresolved; `variants` are
+    the words a family fallback never drops (energy drops serving words such as instruct, turbo).
     Unresolved pairs have null resolved_* and match.
     """
     distinct = pairs.select(pl.col("provider").cast(pl.String), pl.col("model").cast(pl.String)).unique(maintain_order=True)
@@ -219,7 +222,7 @@ def resolve(pairs: pl.DataFrame, known: pl.DataFrame, aliases: pl.DataFrame | No
     if family:
         left = cands.join(hits.select("provider", "model"), on=["provider", "model"], how="anti")
         if left.height:
-            hits = pl.concat([hits, _family(left, known, fallbacks)])
+            hits = pl.concat([hits, _family(left, known, fallbacks, variants)])
     return distinct.join(hits, on=["provider", "model"], how="left", nulls_equal=True).select(RESOLVED_SCHEMA.names())
 
 
@@ -272,3 +275,27 @@ def link(left: pl.DataFrame, right: pl.DataFrame, known: pl.DataFrame, aliases: 
         .select(*keys, "model", "right_model")
     )
     return lpairs.join(hits, on=[*keys, "model"], how="left", nulls_equal=True)
+
+
+# Serving words that do not change an open model's weights (energy only: prices differ per host).
+SERVING_WORDS = frozenset({"instruct", "chat", "turbo", "versatile", "instant", "hf", "it", "fp8", "lite", "reference"})
+
+
+def open_model_key(model: pl.Expr) -> pl.Expr:
+    """A hosted open model's name as its maker's id: `meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo`,
+    `meta.llama3-1-70b-instruct-v1:0`, `llama-3.1-70b-versatile` -> `llama-3.1-70b-...`."""
+    s = model.str.to_lowercase().str.strip_chars().str.replace(r"^.*/", "").str.replace(_REGION, "")
+    s = s.str.replace(_VENDOR, "").str.replace(_VERSION, "").str.replace(r"^meta-llama-", "llama-")
+    s = s.str.replace(r"^llama(\d)", "llama-${1}").str.replace(r"^(llama-\d)-(\d)-", "${1}.${2}-")
+    return s.str.replace(r"^(llama-\d(?:\.\d)?)-(\d+b)", "${1}-${2}")
+
+
+def open_model_maker(key: pl.Expr) -> pl.Expr:
+    """The maker of an open model from its id (null when not a known open family)."""
+    return (pl.when(key.str.starts_with("llama") | key.str.starts_with("codellama")).then(pl.lit("meta"))
+            .when(key.str.contains(r"^(mistral|mixtral|codestral|ministral|pixtral|magistral|devstral)")).then(pl.lit("mistral"))
+            .when(key.str.starts_with("deepseek")).then(pl.lit("deepseek"))
+            .when(key.str.starts_with("gemma") | key.str.starts_with("codegemma")).then(pl.lit("google"))
+            .when(key.str.starts_with("gpt-oss")).then(pl.lit("openai"))
+            .when(key.str.starts_with("phi-")).then(pl.lit("microsoft"))
+            .otherwise(None))

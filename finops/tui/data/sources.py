@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -21,6 +21,8 @@ class SourcesData:
     configured: tuple[str, ...]  # sources named in finops.toml [sources.*]
     live: tuple[str, ...] = ()  # sources "sync now" pulls (empty when the connectors are absent)
     alerts: "AlertPanel | None" = None  # alerts firing and recent events (finops alert check)
+    # table, provider, model, tokens, ... estimate_model, estimated_usd: tokens the catalog has no price for
+    unpriced: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def rows_in_filter(ctx: DashboardContext, filters: Filters) -> pl.DataFrame:
@@ -62,4 +64,24 @@ def load_sources(ctx: DashboardContext, filters: Filters) -> SourcesData:
     from finops.tui.data.alerts import load_alert_panel
     from finops.tui.data.sync_link import syncable
 
-    return SourcesData(frame, configured_sources(ctx), syncable(ctx), load_alert_panel(ctx))
+    from finops.services.pricing import unpriced_volume
+
+    return SourcesData(frame, configured_sources(ctx), syncable(ctx), load_alert_panel(ctx),
+                       unpriced_volume(ctx.store, ctx.core.catalog))
+
+
+def unpriced_note(unpriced: pl.DataFrame, top: int = 3) -> str:
+    """One line for the Sources screen: the unpriced tokens per table and the largest models ("" when none)."""
+    if unpriced.height == 0:
+        return ""
+    parts = []
+    for table, label in (("requests", "logged"), ("billed_usage", "metered")):
+        rows = unpriced.filter(pl.col("table") == table).sort("tokens", descending=True)
+        if rows.height == 0:
+            continue
+        names = ", ".join(f"{r['provider']}/{r['model']} {r['tokens']:,}" for r in rows.head(top).iter_rows(named=True))
+        more = f" +{rows.height - top} more" if rows.height > top else ""
+        est = rows["estimated_usd"].drop_nulls()
+        guess = f", ~${est.sum():,.2f} at the nearest family's price (estimated)" if est.len() else ""
+        parts.append(f"{int(rows['tokens'].sum()):,} {label} token(s) unpriced ({names}{more}{guess})")
+    return "Unpriced: " + "; ".join(parts) + " · `finops prices unpriced` lists them; they are never counted as $0."

@@ -88,6 +88,11 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sources-summary", Static).update(summary)
         notes = Text("s: sync every configured source · Enter: sync the selected one · ", style="dim")
         notes.append("rows = stored; in filter = rows inside the current filters.", style="dim")
+        from finops.tui.data.sources import unpriced_note
+
+        gap = unpriced_note(d.unpriced)
+        if gap:
+            notes.append("\n" + gap, style="yellow")
         if not stored:
             notes.append("\nThe store is empty: run `finops sample load` for the sample, or configure sources and press s.", style="yellow")
         self.query_one("#sources-notes", Static).update(notes)
