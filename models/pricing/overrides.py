@@ -178,7 +178,8 @@ def to_catalog(frame: pl.DataFrame, fx_into_usd: pl.DataFrame | None = None, fx_
     parts = [usd]
     if other.height:
         if last_day is None:
-            last_day = max(other["effective_from"].max(), other["effective_to"].drop_nulls().max() or date.min)  # type: ignore[type-var]
+            ends = [d for d in (*other["effective_from"].to_list(), *other["effective_to"].drop_nulls().to_list()) if d is not None]
+            last_day = max(ends)
         days = other.with_columns(
             pl.date_ranges("effective_from", pl.coalesce(pl.col("effective_to") - timedelta(days=1), pl.lit(last_day)),
                            interval="1d").alias("rate_date")).explode("rate_date").drop_nulls("rate_date")
