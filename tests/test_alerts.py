@@ -298,3 +298,104 @@ def test_a_channel_without_credentials_is_a_config_error_before_anything_is_queu
                                           r"with `finops alert secret hook url` or set FINOPS_ALERT_HOOK_URL"):
         check(finops_home)
     assert not (finops_home / "alerts" / "state.json").exists()
+
+
+def test_every_rule_type_quotes_the_figure_it_was_judged_on(finops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anomaly, reconcile and sync rules on the sample: the quoted value is the service's own, not a recomputation."""
+    from datetime import datetime, timezone
+
+    import polars as pl
+
+    from finops.metrics.reconcile import reconcile_summary, run
+    from finops.services.forecast import anomalies
+    from finops.store import SourceState, Watermarks
+
+    use_keyring(monkeypatch, None)
+    today = date(2026, 11, 25)
+    Watermarks(finops_home / "store").put(SourceState("openai", last_sync=datetime(2026, 11, 24, 6, tzinfo=timezone.utc)))
+    Watermarks(finops_home / "store").put(SourceState("anthropic", last_sync=datetime(2026, 11, 24, 22, tzinfo=timezone.utc),
+                                                      last_error="HTTP 529 overloaded"))
+    write_config(finops_home, """
+[[alerts.rules]]
+name = "spikes"
+type = "spend_anomaly"
+threshold = 1
+days = 3
+
+[[alerts.rules]]
+name = "gaps"
+type = "reconcile_unexplained"
+threshold = 50
+
+[[alerts.rules]]
+name = "causes"
+type = "reconcile_cause"
+threshold = 5
+
+[[alerts.rules]]
+name = "stale"
+type = "sync_stale"
+threshold = 12
+""")
+    report = check(finops_home, today=today, dry_run=True)
+    assert not report.errors
+    fired = {t.key: t.observation for t in report.transitions if t.event == "fired"}
+    assert set(fired) == {"spikes|spend total", "causes|cause unlogged_traffic", "stale|source openai"}
+
+    settings = Settings.resolve(finops_home, finops_home / "finops.toml")
+    ctx = Context.build(settings, today=today)
+    flags = anomalies(ctx.store, "dollars", "total", lookback=14, spec=ctx.calendar, until=ctx.as_of)
+    last = flags.filter((pl.col("measure") == "spend") & (pl.col("day") == date(2026, 11, 24))).row(0, named=True)
+    spike = fired["spikes|spend total"].figure
+    assert spike is not None and spike.value == last["actual"] and spike.extra["excess_usd"] == last["excess_usd"]
+
+    since, until = date(2026, 11, 18), date(2026, 11, 24)
+    summary = reconcile_summary(run(ctx, since, until), since, until)
+    cause = fired["causes|cause unlogged_traffic"].figure
+    assert cause is not None and cause.value == summary.term("cause_unlogged_traffic").value
+    assert cause.provenance == "estimated" and (cause.start, cause.end) == (since, until)
+    assert fired["causes|cause unlogged_traffic"].command == "finops reconcile --since 2026-11-18 --until 2026-11-24"
+    gaps = next(o for o in report_observations(ctx, "gaps"))
+    assert gaps.figure is not None and gaps.figure.value == summary.unexplained_pct and not gaps.firing
+
+    stale = fired["stale|source openai"]
+    assert stale.figure is not None and stale.figure.value == pytest.approx(18.0) and stale.figure.unit == "h"
+    assert "alert after 12.0 h" in stale.reason and stale.command == "finops sync --source openai"
+
+
+def report_observations(ctx: Context, name: str) -> list:
+    from finops.alerts.evaluate import evaluate
+
+    rule = next(r for r in load_alerts(ctx.settings.config).rules if r.name == name)
+    return evaluate(ctx, rule, now_for(ctx.today))
+
+
+def test_a_rule_that_cannot_be_evaluated_is_never_read_as_all_clear(finops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime, timezone
+
+    from finops.store import SourceState, Watermarks
+
+    use_keyring(monkeypatch, None)
+    Watermarks(finops_home / "store").put(SourceState("openai", last_sync=datetime(2026, 11, 20, tzinfo=timezone.utc)))
+    write_config(finops_home, '[[alerts.rules]]\nname = "stale"\ntype = "sync_stale"\nthreshold = 24\n')
+    today = date(2026, 11, 25)
+    assert [t.event for t in check(finops_home, today=today).transitions] == ["fired"]
+    (finops_home / "store" / "_state" / "watermarks.json").write_text("{not json")
+    for _ in range(3):
+        report = check(finops_home, today=today)
+        assert report.exit_code == 4 and report.errors[0].startswith("stale: store error: ")
+        assert not report.transitions
+    (rec,) = AlertState.load(state_dir(finops_home)).alerts.values()
+    assert rec["status"] == "firing" and rec["episode"] == 1
+
+
+def test_two_checks_at_once_the_second_refuses_in_one_line(finops_home: Path, hook_env: Receiver) -> None:
+    from finops.alerts.state import locked
+    from finops.errors import StoreError
+
+    write_config(finops_home, webhook_config(cap=250))
+    with locked(state_dir(finops_home)):
+        with pytest.raises(StoreError, match="another `finops alert check` is running"):
+            check(finops_home)
+    assert not hook_env.requests
+    assert check(finops_home).exit_code == 0 and len(hook_env.requests) == 1
