@@ -73,3 +73,23 @@ def test_export_sync_first_runs_the_check_in_the_same_run(finops_home: Path, hoo
     (finops_home / "alerts" / "state.json").unlink()
     run(finops_home, "export", "--dataset", "costs", "--format", "csv", "--out", str(tmp_path / "x"), "--sync-first")
     assert len(hook.requests) == 1
+
+
+def test_alert_secret_keeps_a_channel_url_in_the_keyring(finops_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_alerts import MemoryKeyring
+
+    ring = MemoryKeyring()
+    use_keyring(monkeypatch, ring)
+    write_config(finops_home, webhook_config(cap=250))
+    url = "http://127.0.0.1:1/hook-secret-path"
+    result = CliRunner().invoke(cli.app, ["--data-dir", str(finops_home), "--config", str(finops_home / "finops.toml"),
+                                          "alert", "secret", "hook", "url"], input=url + "\n")
+    assert result.exit_code == 0, result.output
+    assert ring.get_password("finops-console", "alert:hook:url") == url
+    assert "stored in the keyring" in result.output
+    from finops.errors import InputError
+
+    result = CliRunner().invoke(cli.app, ["--data-dir", str(finops_home), "--config", str(finops_home / "finops.toml"),
+                                          "alert", "secret", "hook", "password"], input="x\n")
+    assert isinstance(result.exception, InputError)  # finops.cli.main prints it as one line, exit 2
+    assert "a webhook channel keeps url, secret, not 'password'" in str(result.exception)
