@@ -98,6 +98,9 @@ def _datadog(path: Path, source: str | None, mapping: dict[str, str] | None, cur
         df, problems = check_table(_datadog_json(path, currency), ITEMS, path, DATADOG, None, mapping)
     else:
         df, problems = read_table(path, DATADOG, None, mapping)
+    for optional in ("org_name", "charge_type"):  # optional columns a file may lack (or name unreadably)
+        if optional not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias(optional))
     df = df.filter(pl.col("charge_type").fill_null("") != "total")
     frame = df.with_columns(utc("month").alias("ChargePeriodStart")).with_columns(
         pl.col("ChargePeriodStart").dt.offset_by("1mo").alias("ChargePeriodEnd"),
