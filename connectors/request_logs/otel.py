@@ -170,6 +170,11 @@ def _otlp_text(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) 
             cols.append(_first([*(span_attr(k) for k in names), *(pl.col("r:" + k) for k in names)]).alias(MAPPED + ours))
         defaults = ATTRIBUTES.get(ours, ())
         cols.append((_first([span_attr(k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
+    return _span_rows(spans, cols, pl.col("r:service.name"))
+
+
+def _span_rows(spans: pl.LazyFrame, cols: list[pl.Expr], service: pl.Expr) -> pl.LazyFrame:
+    """The columns both OTLP paths give every span, so the text and struct paths cannot drift apart."""
     start = pl.col("startTimeUnixNano").cast(pl.Int64, strict=False)
     return spans.select(
         REC, *cols,
@@ -177,7 +182,7 @@ def _otlp_text(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) 
         ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
         pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"), pl.col("name").alias("__name"),
         pl.col("status").struct.field("code").alias("__status"),
-        pl.col("r:service.name").alias("__service"),
+        service.alias("__service"),
     )
 
 
@@ -199,15 +204,7 @@ def _otlp(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
             cols.append(_first([_attr(c, k) for c in ("attributes", "__rattrs") for k in keys]).alias(MAPPED + ours))
         defaults = ATTRIBUTES.get(ours, ())
         cols.append((_first([_attr("attributes", k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
-    start = pl.col("startTimeUnixNano").cast(pl.Int64, strict=False)
-    return spans.select(
-        REC, *cols,
-        _nanos_to_ts(pl.col("startTimeUnixNano")).alias("ts"),
-        ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
-        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"), pl.col("name").alias("__name"),
-        pl.col("status").struct.field("code").alias("__status"),
-        _attr("__rattrs", "service.name").alias("__service"),
-    )
+    return _span_rows(spans, cols, _attr("__rattrs", "service.name"))
 
 
 def _flat(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl.LazyFrame:
