@@ -156,6 +156,8 @@ def reconcile_frames(
         pl.sum_horizontal(*INPUT_CLASSES).sum().alias("input_tokens")
     )
 
+    by_feature = fine.group_by("day", "provider", "project_id", "model", "feature").agg(
+        pl.sum_horizontal(*drift.DRIFT_CLASSES).sum().alias("local"))
     explained: list[pl.DataFrame] = []
     findings: list[Finding] = []
     failures = _join_failures(groups, local, sides.unmapped_projects)
@@ -173,7 +175,7 @@ def reconcile_frames(
         lambda: causes.unlogged(residual(), evidence, th),
         lambda: causes.retries(residual(), evidence, retry_long(local), th),
         lambda: causes.evictions(residual(), evidence, th),
-        lambda: drift.drift(residual(), features, th, history),
+        lambda: drift.drift(residual(), features, th, history, by_feature),
     ):
         found = detect()
         explained.append(found.explained)
