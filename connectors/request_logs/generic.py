@@ -67,7 +67,9 @@ def read_generic(path: Path, mapping: dict[str, str] | None = None, as_text: boo
     lf = lf.select(*wanted, *(e.alias(MAPPED + ours) for ours, e in mapped.items()), REC).rename(renames)
     lf = lf.with_columns(pl.col(MAPPED + ours).alias(ours) for ours in mapped)
     names = lf.collect_schema().names()
-    if "logical_request_id" in names and "request_id" not in mapped:
+    if "logical_request_id" in names:
+        # An attempt without an id of its own (a refused attempt has no response) takes the
+        # key derived from its logical request id and attempt number.
         lf = lf.with_columns(key_from_logical(names).alias("request_id"))
     absent = [c for c in OURS if c not in present and c not in renames.values() and c not in mapped
               and not (c == "request_id" and "logical_request_id" in mapped)]
