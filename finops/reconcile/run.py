@@ -195,11 +195,13 @@ def reconcile_frames(
         *GRAIN, "local", "billed", "delta", "delta_pct", "usd_per_million", "price_row_id", "delta_usd",
         "billed_usd", "billed_usd_at_catalog", "price_diff_usd", "causes", "unexplained", "unexplained_usd",
     ).sort(GRAIN)
-    unmapped_usd = 0.0
-    if failures.height:
-        unmapped_usd = float(failures.select((pl.col("delta") * pl.col("rate") / 1e6).sum()).item() or 0.0)
+    # What cannot join, on both sides: billed dollars of the projects an unmapped name may stand
+    # for, and the logged tokens under such names at the same rates.
+    unmapped_billed = float(failures["billed_usd"].fill_null(0.0).sum()) if failures.height else 0.0
+    unmapped_logged = float(failures.select((pl.col("local") * pl.col("rate") / 1e6).sum()).item() or 0.0) if failures.height else 0.0
     summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine) | {
-        "unmapped_usd": unmapped_usd,
+        "unmapped_billed_usd": unmapped_billed,
+        "unmapped_logged_usd": unmapped_logged,
         "unmapped_projects": sides.unmapped_projects.height,
         "unmapped_keys": sides.unmapped_keys.height,
     }
