@@ -8,6 +8,7 @@ measurement runs in a fresh interpreter (bench/_measure.py). Steps (default: all
 - ingest-agents: a Claude Code projects tree of N lines (610 session files), ingested
 - rollup: the daily rollup alone (finops.rollup.request_days, polars, streaming)
 - reconcile: reconcile the N rows against their billed usage, then the pandas peer; the ratio
+- pricing: N usage rows priced with the genai-prices catalog and the model resolver, then with the old catalog join
 - forecast: daily token series from the N rows, the forecast fitted for every series
 - dashboard: cold start of `finops dashboard` to the first painted overview, N rows in the store
 - export: a year of cost lines (about N/10) to FOCUS Parquet and CSV
@@ -27,7 +28,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import _measure, _steps_app, _steps_core
+from bench import _measure, _steps_app, _steps_core, pricing
 from bench._measure import Outcome, print_report
 from bench._steps_prepare import Workspace, log
 
@@ -39,6 +40,7 @@ STEPS: dict[str, Callable[[Workspace], list[Outcome]]] = {
     "ingest-agents": _steps_core.ingest_agents,
     "rollup": _steps_core.rollup,
     "reconcile": _steps_core.reconcile,
+    "pricing": pricing.pricing,
     "forecast": _steps_app.forecast,
     "dashboard": _steps_app.dashboard,
     "export": _steps_app.export,
