@@ -1,20 +1,36 @@
 """Render result frames for the terminal or for machines: table, csv or json.
 
 Every command that prints figures goes through `emit`, so formats behave the same
-everywhere. Money columns are rounded to cents only here, at display time; csv and json
-keep full precision. A null money figure prints as "unpriced", never as 0.
+everywhere:
+
+- `table` (a terminal's default) fits the terminal: columns are ranked by importance and
+  the least important are left out first as the terminal narrows (the caption names them
+  and `--wide` shows all); identifiers are shortened with "…" before any column is left
+  out; long text (evidence, reasons) wraps inside its own column; a number is never cut.
+- Piped or redirected without `--format`, the default is plain text a script can read:
+  the title and caption as "# " lines, then CSV of the displayed values.
+- `csv` and `json` keep the frame's columns; JSON floats are rounded to the precision of
+  their unit (finops.numbers.json_value), so no float noise such as -1.38e-17 shows.
+
+Numbers use finops.numbers (money with its symbol, a sign on changes, two decimals, more
+only below a cent). A null money figure prints as "unpriced", never as 0.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 import polars as pl
+
+from finops import numbers
 
 
 class Format(str, Enum):
@@ -23,14 +39,164 @@ class Format(str, Enum):
     json = "json"
 
 
-def _fmt_cell(value: object, money: bool) -> str:
+# Headers in words for the column names the commands print (others: underscores become spaces).
+LABELS = {
+    "delta_usd": "Δ $", "delta_pct": "Δ %", "delta": "Δ tokens", "billed_usd": "billed $",
+    "billed_usd_at_catalog": "billed at catalog $", "dollar_impact": "$ impact", "unexplained_usd": "unexplained $",
+    "price_diff_usd": "price Δ $", "billed_cost": "billed", "gross_margin_pct": "gross margin %",
+    "cost_per_task": "cost / task", "kwh_low": "kWh low", "kwh_mid": "kWh", "kwh_high": "kWh high",
+    "kgco2e_low": "kgCO2e low", "kgco2e_mid": "kgCO2e", "kgco2e_high": "kgCO2e high", "token_class": "token class",
+    "project_id": "project", "api_key_id": "key", "day_range": "days",
+}
+# Column names that hold a change: money and percentages print with their sign.
+CHANGE_WORDS = ("delta", "diff", "change", "impact", "Δ")
+NUMERIC_TEXT = re.compile(r"^[\d$€£¥+\-−.,%()\s–→~]+$")
+DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+WRAP_MIN = 24  # a wrapped text column never gets narrower than this
+ID_MIN = 8  # an identifier is shortened with "…" down to this many characters
+
+
+def label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    if labels and name in labels:
+        return labels[name]
+    if name in LABELS:
+        return LABELS[name]
+    words = name.replace("_", " ").split()
+    swap = {"usd": "$", "pct": "%", "kwh": "kWh", "wh": "Wh", "gco2e": "gCO2e", "kgco2e": "kgCO2e", "id": "id"}
+    return " ".join(swap.get(w.lower(), w) for w in words) or name
+
+
+def _is_change(name: str) -> bool:
+    return any(w in name.lower() for w in CHANGE_WORDS)
+
+
+def _is_pct(name: str) -> bool:
+    return name.endswith("_pct") or name.endswith("%") or name == "pct"
+
+
+def fmt_cell(value: object, name: str = "", money: bool = False, currency: str = "USD") -> str:
+    """One cell as the tables show it (finops.numbers)."""
     if value is None:
-        return "unpriced" if money else "—"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if money else f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+        # A per-task figure without tasks has no value; any other missing money is unpriced, never 0.
+        return "unpriced" if money and "/" not in name and "per " not in name else "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if money and isinstance(value, (int, float)):
+        return numbers.money(float(value), currency, signed=_is_change(name))
+    if isinstance(value, (int, float)) and _is_pct(name):
+        return numbers.pct(float(value), signed=_is_change(name))
     if isinstance(value, int):
-        return f"{value:,}"
+        return numbers.count(value)
+    if isinstance(value, float):
+        return numbers.number(value)
     return str(value)
+
+
+# Kept for callers of the old name.
+def _fmt_cell(value: object, money: bool) -> str:
+    return fmt_cell(value, money=money)
+
+
+@dataclass(frozen=True)
+class _Col:
+    name: str
+    header: str
+    kind: Literal["number", "numtext", "id", "wrap"]
+    cells: tuple[str, ...]
+
+    @property
+    def natural(self) -> int:
+        return max([len(self.header), *(len(c) for c in self.cells)] or [1])
+
+    @property
+    def minimum(self) -> int:
+        """The narrowest this column may get: numbers never shrink; identifiers shorten; text wraps."""
+        if self.kind == "number":
+            return max(self.natural, min(len(self.header), 8))
+        if self.kind == "wrap":
+            return min(self.natural, WRAP_MIN)
+        if self.kind == "numtext":
+            # Figures written as text ("14,693 (3,600–61,000)") wrap between words, never inside a number.
+            return max([len(self.header.split()[0]) if self.header else 1,
+                        *(len(word) for cell in self.cells for word in cell.split())])
+        return min(self.natural, max(ID_MIN, min(len(self.header), 12)))
+
+
+def _columns(frame: pl.DataFrame, money_columns: Sequence[str], wrap: Sequence[str], currency: str,
+             labels: Mapping[str, str] | None = None) -> list[_Col]:
+    out = []
+    for name, dtype in frame.schema.items():
+        money = name in money_columns
+        cells = tuple(fmt_cell(v, name, money, currency) for v in frame[name].to_list())
+        filled = [c for c in cells if c and c != "—"]
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            kind: Literal["number", "numtext", "id", "wrap"] = "number"
+        elif filled and sum(bool(NUMERIC_TEXT.match(c)) and not DATE.match(c) for c in filled) * 2 > len(filled):
+            kind = "numtext"
+        elif name in wrap or (cells and max(len(c) for c in cells) > 40):
+            kind = "wrap"
+        else:
+            kind = "id"
+        out.append(_Col(name, label(name, labels), kind, cells))
+    return out
+
+
+def _ranked(cols: list[_Col], priority: Sequence[str], money_columns: Sequence[str]) -> list[str]:
+    """Column names, most important first: the given priority, else the first column, money, then the rest."""
+    names = [c.name for c in cols]
+    if priority:
+        first = [n for n in priority if n in names]
+    else:
+        first = names[:1] + [n for n in money_columns if n in names]
+    return first + [n for n in names if n not in first]
+
+
+OVERHEAD = 3  # per column: one space of padding each side and the (blank) rule between columns
+
+
+def fit(cols: list[_Col], width: int, ranked: Sequence[str]) -> tuple[list[_Col], list[str]]:
+    """The columns that fit in `width` at their minimum widths, dropping the least important first."""
+    keep = list(ranked)
+    dropped: list[str] = []
+    by_name = {c.name: c for c in cols}
+    while len(keep) > 1 and sum(by_name[n].minimum + OVERHEAD for n in keep) > width:
+        dropped.append(keep.pop())
+    kept = [c for c in cols if c.name in keep]
+    return kept, dropped[::-1]
+
+
+def _widths(cols: list[_Col], width: int | None) -> list[int]:
+    """Each column's width: its natural width, text columns narrowed (widest first) until the table fits."""
+    widths = [c.natural if c.kind != "number" else max(max((len(x) for x in c.cells), default=1), c.minimum)
+              for c in cols]
+    if width is None:
+        return widths
+    excess = sum(widths) + OVERHEAD * len(cols) - width
+    # Long text wraps first (down to WRAP_MIN), then identifiers are shortened, the widest first.
+    for kind in ("wrap", "numtext", "id"):
+        while excess > 0:
+            room = [(widths[i], i) for i, c in enumerate(cols) if c.kind == kind and widths[i] > c.minimum]
+            if not room:
+                break
+            _, i = max(room)
+            widths[i] -= 1
+            excess -= 1
+    return widths
+
+
+def say(text: str) -> None:
+    """A line of prose under a table, wrapped to the terminal (whole when piped or --wide)."""
+    import textwrap
+
+    wide, _ = _cli_param("wide")
+    if sys.stdout.isatty() or _format_given():
+        if not wide:
+            text = "\n".join(textwrap.wrap(text, _term_width(), break_on_hyphens=False)) or text
+    typer_echo(text)
+
+
+def typer_echo(text: str) -> None:
+    sys.stdout.write(text + "\n")
 
 
 def render_table(
@@ -38,18 +204,81 @@ def render_table(
     title: str | None = None,
     money_columns: Sequence[str] = (),
     caption: str | None = None,
+    *,
+    width: int | None = None,
+    priority: Sequence[str] = (),
+    wrap: Sequence[str] = (),
+    currency: str = "USD",
+    labels: Mapping[str, str] | None = None,
 ) -> "object":
+    """The title, a table of `frame` fitted to `width` (None: every column at full width) and the caption."""
+    from rich import box
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, caption=caption, show_lines=False)
-    for col, dtype in frame.schema.items():
-        justify: Literal["right", "left"] = "right" if dtype.is_numeric() else "left"
-        table.add_column(col, justify=justify)
-    for row in frame.iter_rows():
+    cols = _columns(frame, money_columns, wrap, currency, labels)
+    dropped: list[str] = []
+    if width is not None:
+        cols, dropped = fit(cols, width, _ranked(cols, priority, money_columns))
+    notes = [caption] if caption else []
+    if dropped:
+        notes.append(f"not shown at this width: {', '.join(label(n, labels) for n in dropped)} (--wide shows every column)")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=False)
+    for col, w in zip(cols, _widths(cols, width)):
+        if col.kind == "number":
+            # Exactly as wide as its longest number: a number is never cut (a long header wraps instead).
+            table.add_column(col.header, justify="right", width=w, overflow="fold")
+        elif col.kind == "wrap":
+            table.add_column(col.header, justify="left", width=w, overflow="fold")
+        elif col.kind == "numtext":
+            table.add_column(col.header, justify="right", width=w, overflow="fold")
+        else:
+            table.add_column(col.header, justify="left", width=w, no_wrap=True, overflow="ellipsis")
+    for i in range(frame.height):
         # Cells are data, not markup: "[cogs.features]" in a reason must print as written.
-        table.add_row(*(escape(_fmt_cell(v, c in money_columns)) for c, v in zip(frame.columns, row)))
-    return table
+        table.add_row(*(escape(c.cells[i]) for c in cols))
+    parts: list[Any] = []
+    if title:
+        parts.append(Text.from_markup(title, style="bold"))
+    parts.append(table)
+    parts += [Text.from_markup(note, style="dim") for note in notes]
+    return Group(*parts)
+
+
+def _cli_param(name: str) -> Any:
+    """The current command's option `name` and whether the user gave it (None outside a command)."""
+    ctx = None
+    # typer runs its own copy of click (typer._click); plain click for anything else.
+    for module in ("typer._click.globals", "click"):
+        try:
+            ctx = importlib.import_module(module).get_current_context(silent=True)
+        except Exception:  # noqa: BLE001 - no such module, no command
+            continue
+        if ctx is not None:
+            break
+    while ctx is not None:
+        if name in ctx.params:
+            source = ctx.get_parameter_source(name)
+            given = source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+            return ctx.params[name], given
+        ctx = ctx.parent
+    return None, False
+
+
+def _format_given() -> bool:
+    _, given = _cli_param("fmt")
+    return bool(given)
+
+
+def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame for plain piped text: column names kept, floats at their unit's precision (no float noise)."""
+    return frame.with_columns(
+        pl.col(name).map_elements(lambda v, n=name: numbers.json_value(v, numbers.decimals_for(n)),
+                                  return_dtype=pl.Float64)
+        for name, dtype in frame.schema.items() if dtype.is_float()
+    )
 
 
 def emit(
@@ -60,26 +289,55 @@ def emit(
     money_columns: Sequence[str] = (),
     caption: str | None = None,
     out: TextIO | None = None,
+    priority: Sequence[str] = (),
+    wrap: Sequence[str] = (),
+    wide: bool | None = None,
+    currency: str = "USD",
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     fmt = Format(fmt)
     out = out or sys.stdout
+    tty = out.isatty()
     if fmt is Format.csv:
         buf = io.StringIO()
         frame.write_csv(buf)
         out.write(buf.getvalue())
     elif fmt is Format.json:
-        out.write(json.dumps(frame.to_dicts(), default=str, indent=2) + "\n")
+        out.write(json.dumps(numbers.json_ready(frame.to_dicts()), default=str, indent=2) + "\n")
+    elif not tty and not _format_given():
+        # Piped without --format: plain text a script reads (comments, then CSV of the shown values).
+        from rich.text import Text
+
+        for line in (title, caption):
+            if line:
+                for part in Text.from_markup(line).plain.splitlines():
+                    out.write(f"# {part}\n")
+        buf = io.StringIO()
+        display_frame(frame).write_csv(buf)
+        out.write(buf.getvalue())
     else:
         from rich.console import Console
 
-        # A terminal gets its own width; a pipe or file gets room for every column, not truncation.
-        width = max(100, min(200, _term_width())) if out.isatty() else 200
-        Console(file=out, width=width).print(
-            render_table(frame, title, money_columns, caption)
-        )
+        if wide is None:
+            given, _ = _cli_param("wide")
+            wide = bool(given)
+        width = None if wide else _term_width()
+        table = render_table(frame, title, money_columns, caption, width=width, priority=priority, wrap=wrap,
+                             currency=currency, labels=labels)
+        if width is None:
+            from rich.measure import Measurement
+
+            probe = Console(file=io.StringIO(), width=10_000)
+            width = max(40, Measurement.get(probe, probe.options, table).maximum)
+        Console(file=out, width=width, soft_wrap=False).print(table)
 
 
 def _term_width() -> int:
+    """The terminal's columns ($COLUMNS first, as rich and the shell use it)."""
+    import os
     import shutil
 
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
     return shutil.get_terminal_size((120, 40)).columns

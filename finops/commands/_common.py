@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:
     from datetime import date
@@ -15,6 +17,10 @@ if TYPE_CHECKING:
     from finops.config import Settings
     from finops.context import Context
     from finops.store import Store
+
+
+# Every command that prints a table takes --wide; finops.output.emit reads it from the command's context.
+WideOpt = Annotated[bool, typer.Option("--wide", help="Tables: every column at full width, whatever the terminal width.")]
 
 
 class GlobalOptions:

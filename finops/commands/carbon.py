@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
 from finops.output import Format
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def register(app: typer.Typer) -> None:
         top: Annotated[Optional[int], typer.Option(help="Show only the N groups with the most energy (default 20 for --by task; 0 = all).")] = None,
         catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: \\[pricing] override in finops.toml.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Energy, carbon, tokens per Wh and cost per kg CO2e per group: all estimated, with low/mid/high ranges."""
         import polars as pl

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
+from finops.numbers import json_ready
 from finops.output import Format
 
 if TYPE_CHECKING:
@@ -70,7 +72,7 @@ TABLE_COLUMNS = {  # table view: column -> header; per-task figures keep 4 signi
     "billed_in": "billed in", "revenue_per_task": "rev/task", "margin_per_task": "margin/task",
     "gross_margin": "margin %",
 }
-TABLE_MONEY = ["cost", "inference", "other"]
+TABLE_MONEY = ["cost", "inference", "other", "cost/task", "per 1k tasks", "rev/task", "margin/task"]
 
 
 def _table_view(frame: "pl.DataFrame") -> "pl.DataFrame":
@@ -130,6 +132,7 @@ def register(app: typer.Typer) -> None:
             "--month", help="Month YYYY-MM, or 'all' for every month (default: the latest with cost lines).")] = None,
         by: Annotated[By, typer.Option("--by", help="feature, project, source or team")] = By.feature,
         fmt: FormatOpt = Format.table,
+        wide: WideOpt = False,
         basis: BasisOpt = None,
     ) -> None:
         """Every cost line of a month allocated to features: cost per task, inference share, margin."""
@@ -158,6 +161,7 @@ def register(app: typer.Typer) -> None:
         project: Annotated[Optional[str], typer.Option("--project", help="Project / workspace / sub-account id.")] = None,
         team: Annotated[Optional[str], typer.Option("--team", help="Team from \\[cogs.teams].")] = None,
         fmt: FormatOpt = Format.table,
+        wide: WideOpt = False,
         basis: BasisOpt = None,
     ) -> None:
         """A showback/chargeback statement for one team or project, reconciled to the month's invoices."""
@@ -180,7 +184,7 @@ def register(app: typer.Typer) -> None:
                 "total": st.total, "invoices_total": st.invoices_total,
                 "lines": st.lines.to_dicts(), "invoices": st.invoices.to_dicts(), "owners": st.owners.to_dicts(),
             }
-            typer.echo(json.dumps(doc, default=str, indent=2))
+            typer.echo(json.dumps(json_ready(doc), default=str, indent=2))
             return
         if fmt is Format.csv:
             emit(st.lines, fmt)
@@ -207,7 +211,7 @@ def register(app: typer.Typer) -> None:
              caption=f"sum {cur} {st.owners['reporting_amount'].sum():,.2f} = invoices' total {cur} {st.invoices_total:,.2f}")
 
     @cogs_app.command("review")
-    def review_cmd(month: MonthOpt = None, fmt: FormatOpt = Format.table) -> None:
+    def review_cmd(month: MonthOpt = None, fmt: FormatOpt = Format.table, wide: WideOpt = False) -> None:
         """Human review per feature: items reviewed, share of tasks sent to review, cost per item."""
         from finops.output import emit
         from finops.services import cogs as report
@@ -235,6 +239,7 @@ def register(app: typer.Typer) -> None:
         cache_hit_rate: Annotated[Optional[float], typer.Option("--cache-hit-rate", help="Share of input read from cache, 0..1.")] = None,
         price: Annotated[Optional[str], typer.Option("--price", help="MODEL:TOKEN_CLASS=USD_PER_MILLION, e.g. gpt-4.1:output=6")] = None,
         fmt: FormatOpt = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Reprice a month's real usage under another model, cache hit rate or price; actuals side by side."""
         from finops.errors import InputError

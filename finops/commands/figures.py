@@ -6,7 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from finops.output import Format
+from finops.commands._common import WideOpt
+from finops.numbers import json_ready
+from finops.output import Format, say
 
 
 def register(app: typer.Typer) -> None:
@@ -16,6 +18,7 @@ def register(app: typer.Typer) -> None:
         until: Annotated[Optional[str], typer.Option(help="Last UTC day (default: the day before today; today is $FINOPS_TODAY, or the day after the sample's last day).")] = None,
         today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Period total, month to date (all AI COGS and inference), burn rate, month-end forecast, budgets,
         the reconcile summary as the sum it is, and per-task COGS, margin, energy and carbon (docs/metrics.md)."""
@@ -31,7 +34,7 @@ def register(app: typer.Typer) -> None:
         ctx = get_context(today=option_day(today, "today"))
         result = collect(ctx, option_day(since, "since"), option_day(until, "until"))
         if fmt is Format.json:
-            sys.stdout.write(json.dumps(result.to_dict(), default=str, indent=2) + "\n")
+            sys.stdout.write(json.dumps(json_ready(result.to_dict()), default=str, indent=2) + "\n")
             return
         rows = [{"figure": f.label, "value": f.money(), "interval": (f"{f.money(f.lo80)}–{f.money(f.hi80)}" if f.lo80 is not None else ""),
                  "period": f.period, "name": f.name} for f in result.figures]
@@ -49,4 +52,4 @@ def register(app: typer.Typer) -> None:
         emit(frame.drop("name"), fmt, title=f"Figures as of {result.as_of} (UTC)",
              caption="; ".join(result.notes) or None)
         if result.reconcile is not None:
-            typer.echo("reconcile: " + result.reconcile.line())
+            say("reconcile: " + result.reconcile.line())

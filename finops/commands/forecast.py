@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from finops.output import Format
+from finops.commands._common import WideOpt
+from finops.output import Format, say
 
 BY_HELP = "total, provider, model or project"
 
@@ -51,7 +52,7 @@ def _print_budgets(ctx) -> None:  # type: ignore[no-untyped-def]
             line += f"P(cap hit before reset) {st.probability_hit:.1%}"
             if st.hit_at and st.probability_hit >= 0.05:
                 line += f"; if hit, most likely ~{st.hit_in(b.reset_timezone)} = {st.hit_in(user_tz)}"
-        typer.echo(line)
+        say(line)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +66,7 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars (billed) or tokens (metered)")] = "dollars",
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
         daily: Annotated[bool, typer.Option(help="Print every forecast day instead of monthly totals.")] = False,
     ) -> None:
         """Forecast with 80% and 95% intervals: monthly totals (actual so far + forecast), or --daily."""
@@ -100,9 +102,9 @@ def register(app: typer.Typer) -> None:
         emit(frame, fmt, title=f"Forecast by {by}, {unit}", money_columns=money, caption=caption)
         for name, notes in result.notes.items():
             for n in notes:
-                typer.echo(f"note [{name}]: {n}")
+                say(f"note [{name}]: {n}")
         for name, w in result.warnings.items():
-            typer.echo(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
+            say(f"holiday trough [{name}]: {w.message('$' if metric == 'dollars' else '')}")
         _print_budgets(context)
 
     @fc.command("backtest")
@@ -113,6 +115,7 @@ def register(app: typer.Typer) -> None:
         origins: Annotated[int, typer.Option(help="Rolling origins.", min=1, max=60)] = 10,
         step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = 14,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Rolling-origin backtest: MASE, sMAPE and interval coverage against the planner's baselines."""
         import polars as pl

@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
+from finops.numbers import json_ready
 from finops.output import Format
 
 EXIT_UNEXPLAINED = 3
@@ -28,6 +30,7 @@ def register(app: typer.Typer) -> None:
         provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
         project: Annotated[Optional[str], typer.Option(help="Only this project or workspace id.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
         view: Annotated[View, typer.Option(help="What to print: all, groups or causes (csv prints one table: groups unless causes).")] = View.all,
         tz: Annotated[Optional[str], typer.Option(help="Show cause day ranges in this IANA timezone ('local' = \\[display] timezone); data stays UTC.")] = None,
         catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: \\[pricing] override.")] = None,
@@ -40,7 +43,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
-        from finops.output import emit
+        from finops.output import emit, say
         from finops.metrics.reconcile import reconcile_summary
         from finops.reconcile import reconcile
         from finops.reconcile.display import causes_table, groups_table, payload, with_local_range, zone
@@ -62,20 +65,26 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             doc = payload(s, groups if view is not View.causes else groups.clear(), found if view is not View.groups else found.clear())
             doc["summary_terms"] = terms.to_dict()
-            sys.stdout.write(json.dumps(doc, default=str, indent=2) + "\n")
+            sys.stdout.write(json.dumps(json_ready(doc), default=str, indent=2) + "\n")
         elif fmt is Format.csv:
             emit(found.drop("details") if view is View.causes else groups, fmt)
         else:
             if view is not View.causes:
                 shown, title = groups_table(groups, by)
-                emit(shown, fmt, title=title, money_columns=["delta_usd", "billed_usd", "billed_usd_at_catalog"])
+                # Ranked for a narrow terminal: what drifted and by how many dollars first, the bill's detail last.
+                emit(shown, fmt, title=title, money_columns=["delta_usd", "billed_usd", "billed_usd_at_catalog"],
+                     priority=[by, "model", "token_class", "delta_usd", "delta", "delta_pct", "provider", "project",
+                               "local", "billed", "causes", "billed_usd", "billed_usd_at_catalog", "key"],
+                     wrap=["causes"], labels={"local": "logged", "billed": "metered"})
             if view is not View.groups:
-                emit(causes_table(found), fmt, title="Causes", money_columns=["dollar_impact"],
+                emit(causes_table(found), fmt, title="Causes", money_columns=["dollar_impact"], wrap=["evidence"],
+                     priority=["cause", "dollar_impact", "evidence", "provider", "project", "day_range", "tokens",
+                               "provenance"],
                      caption="dollar impact: tokens at the rate billed (catalog where no bill); price_mismatch: billed − catalog")
-            typer.echo(terms.line() + f" · unexplained {s['unexplained_pct']:.2f}% of billed"
+            say(terms.line() + f" · unexplained {s['unexplained_pct']:.2f}% of billed"
                        + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else ""))
             if s["local_provider_days_rollup"]:
-                typer.echo(f"local side: {s['local_provider_days_raw']:,} provider-day(s) from the request log, "
+                say(f"local side: {s['local_provider_days_raw']:,} provider-day(s) from the request log, "
                            f"{s['local_provider_days_rollup']:,} from request_days (a warehouse rollup, logged)")
         if result.exit_code:
             typer.echo(f"unexplained drift {s['unexplained_pct']:.2f}% is over {th.max_unexplained_pct}%", err=True)

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
 from finops.output import Format
 
 
@@ -19,6 +20,7 @@ def register(app: typer.Typer) -> None:
         until: Annotated[Optional[str], typer.Option(help="Last UTC day, YYYY-MM-DD.")] = None,
         provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Show what stored usage would cost under another catalog, without changing stored figures."""
         import polars as pl

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from finops.commands._common import WideOpt
 from finops.output import Format
 
 
 def register(app: typer.Typer) -> None:
     @app.command("status")
-    def status(fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table) -> None:
+    def status(fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+               wide: WideOpt = False) -> None:
         """Sources, date ranges, row counts and last sync of everything stored."""
         from finops.commands._common import get_settings, get_store
         from finops.output import emit

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
 from finops.output import Format
 
 
@@ -30,6 +31,7 @@ def register(app: typer.Typer) -> None:
         since: Annotated[Optional[str], typer.Option(help="First month, YYYY-MM (a YYYY-MM-DD day selects its month).")] = None,
         until: Annotated[Optional[str], typer.Option(help="Last month, YYYY-MM (a YYYY-MM-DD day selects its month).")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Spend by provider and month (billed figures, in each bill's currency)."""
         import polars as pl

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from finops.config import ConfigFile
 from finops.context import Context
 from finops.errors import InputError
+from finops.numbers import json_ready
 from finops.report import extras, sections
 from finops.report.contents import MonthlyReport, figures
 from finops.report.figures import core_figures, last_month_accuracy, period_for
@@ -95,6 +96,6 @@ def write_monthly(report: MonthlyReport, out: Path, fmt: str = "md", *, as_file:
         out.mkdir(parents=True, exist_ok=True)
         stem = f"finops-report-{report.period.month}"
         doc, data = out / f"{stem}.{fmt}", out / f"{stem}.json"
-    atomic.write_text(data, json.dumps(figures(report), indent=2, default=str, sort_keys=True) + "\n")
+    atomic.write_text(data, json.dumps(json_ready(figures(report)), indent=2, default=str, sort_keys=True) + "\n")
     atomic.write_text(doc, text)
     return doc, data

@@ -1,0 +1,157 @@
+"""One number style for every surface (CLI tables, dashboard, report, JSON).
+
+- Money: currency symbol, thousands separators, two decimals; more decimals only below a
+  cent (up to three significant digits, $0.00351), never e-notation. A change carries its
+  sign (+$1.20, -$0.35). None is "unpriced", never $0.
+- Percent: one decimal; a change carries its sign (+4.2%).
+- Energy in Wh, kWh or MWh and carbon in g, kg or t, by size.
+- Counts with thousands separators; large counts compact where space is short (7.70M).
+- JSON: numbers rounded to the precision of their unit (`json_value`), so float noise
+  such as -1.3877787807814457e-17 prints as 0.0.
+
+Pure functions of plain values: no polars, no rich, no textual (the TUI, the CLI and the
+report import this module, it imports nothing of theirs).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+MINUS = "-"
+
+
+def _plain(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _small_decimals(value: float, significant: int = 3, most: int = 8) -> int:
+    """Decimals that show `significant` digits of a value below a cent (0.000351 -> 6)."""
+    if value == 0:
+        return 2
+    exponent = math.floor(math.log10(abs(value)))
+    return max(2, min(most, -exponent + significant - 1))
+
+
+def money(value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int | None = None) -> str:
+    """$1,234.56; below a cent $0.00351; +$1.20 for a change; None -> "unpriced"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "unpriced"
+    amount = float(value)
+    if abs(amount) < 1e-9:
+        amount = 0.0  # float noise of a sum, not a sub-cent amount
+    places = decimals if decimals is not None else (2 if abs(amount) >= 0.01 or amount == 0 else _small_decimals(amount))
+    if round(amount, places) == 0:
+        amount = 0.0  # no "-$0.00"
+    number = _plain(abs(amount), places)
+    sign = MINUS if amount < 0 else ("+" if signed and amount > 0 else "")
+    symbol = SYMBOLS.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
+
+
+def pct(value: float | None, *, signed: bool = False, decimals: int = 1) -> str:
+    """12.3% (a share) or +12.3% (a change); None -> "—"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    v = float(value)
+    if round(v, decimals) == 0:
+        v = 0.0
+    return f"{v:+.{decimals}f}%" if signed and v != 0 else f"{v:.{decimals}f}%"
+
+
+def count(value: float | int | None) -> str:
+    """1,234,567; None -> "—"."""
+    if value is None:
+        return "—"
+    return f"{int(round(float(value))):,}"
+
+
+def compact(value: float | None) -> str:
+    """7,697,472 -> 7.70M: three significant digits with a unit, for narrow places."""
+    if value is None:
+        return "—"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            n = value / size
+            return f"{n:.2f}{unit}" if abs(n) < 10 else f"{n:.1f}{unit}" if abs(n) < 100 else f"{n:.0f}{unit}"
+    return f"{value:,.0f}"
+
+
+def number(value: float | int | None) -> str:
+    """A plain quantity: integers as counts, else two decimals (three significant digits below 0.01)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, int):
+        return count(value)
+    v = float(value)
+    if abs(v) < 1e-9:
+        v = 0.0  # float noise of a sum
+    if v == 0 or abs(v) >= 0.01:
+        return _plain(0.0 if round(v, 2) == 0 else v, 2)
+    return _plain(v, _small_decimals(v))
+
+
+def _scaled(value: float, units: tuple[tuple[str, float], ...]) -> str:
+    for unit, size in units:
+        if abs(value) >= size:
+            n = value / size
+            return f"{n:,.2f} {unit}" if abs(n) < 10 else f"{n:,.1f} {unit}" if abs(n) < 100 else f"{n:,.0f} {unit}"
+    unit, size = units[-1]
+    n = value / size
+    return f"{n:,.{_small_decimals(n) if 0 < abs(n) < 0.01 else 2}f} {unit}"
+
+
+def energy(wh: float | None) -> str:
+    """Watt-hours by size: 512 Wh, 3.20 kWh, 1.05 MWh."""
+    if wh is None:
+        return "—"
+    return _scaled(float(wh), (("MWh", 1e6), ("kWh", 1e3), ("Wh", 1.0)))
+
+
+def carbon(grams: float | None) -> str:
+    """CO2e by size: 412 g, 3.20 kg, 1.05 t."""
+    if grams is None:
+        return "—"
+    return _scaled(float(grams), (("t", 1e6), ("kg", 1e3), ("g", 1.0)))
+
+
+# Decimals JSON keeps per unit: cents for money, 0.01 for percentages, whole tokens.
+UNIT_DECIMALS = {"USD": 6, "money": 6, "%": 4, "pct": 4, "tokens": 0, "count": 0, "Wh": 4, "kWh": 6, "g": 4, "kg": 6}
+
+
+def json_value(value: Any, decimals: int = 10) -> Any:
+    """A float rounded for JSON: no float noise (-1.3877787807814457e-17 -> 0.0), never e-notation digits lost.
+
+    `decimals` is the unit's precision (UNIT_DECIMALS); the default keeps ten decimals, far
+    below any unit we print but above the noise of summing floats.
+    """
+    if isinstance(value, bool) or not isinstance(value, float):
+        return value
+    if math.isnan(value) or math.isinf(value):
+        return None
+    rounded = round(value, decimals)
+    return 0.0 if rounded == 0 else rounded
+
+
+MONEY_WORDS = ("usd", "cost", "amount", "impact", "revenue", "billed", "price", "spend", "budget", "cap")
+
+
+def decimals_for(key: str, default: int = 10) -> int:
+    """The precision a JSON field keeps, from its name: money 6 decimals (the catalog's micro-dollars),
+    percentages 4, anything else `default` (enough for any unit, none of the float noise)."""
+    k = key.lower()
+    if k.endswith("pct") or k.endswith("share") or k in ("gross_margin", "margin"):
+        return 4
+    if any(w in k for w in MONEY_WORDS) and "tokens" not in k and "per_million" not in k:
+        return 6
+    return default
+
+
+def json_ready(obj: Any, decimals: int = 10) -> Any:
+    """`json_value` applied through dicts and lists (what json.dumps is given), each field at its unit's precision."""
+    if isinstance(obj, dict):
+        return {k: json_ready(v, decimals_for(str(k), decimals)) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v, decimals) for v in obj]
+    return json_value(obj, decimals)

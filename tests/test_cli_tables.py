@@ -1,0 +1,108 @@
+"""CLI tables at 80 and 120 columns: snapshot files (plain text), never a number cut, piped plain text.
+
+Each command prints its table with `--format table` into a terminal of that width
+($COLUMNS); the text is compared with tests/__snapshots__/test_cli_tables/*.txt. Update with
+`python -m pytest tests/test_cli_tables.py --snapshot-update` and read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+from typer.testing import CliRunner
+
+from finops.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = "2026-11-25"  # the sample's last day + 1, pinned
+
+
+class TextSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    _file_extension = "txt"
+
+
+COMMANDS = {
+    "summary": ["summary", "--since", "2026-09", "--until", "2026-11"],
+    "status": ["status"],
+    "reconcile": ["reconcile", "--since", "2026-10-01", "--until", "2026-10-31"],
+    "cogs": ["cogs", "--month", "2026-10"],
+    "cogs-by-source": ["cogs", "--month", "2026-10", "--by", "source"],
+    "cogs-statement": ["cogs", "statement", "--month", "2026-10", "--team", "support"],
+    "cogs-review": ["cogs", "review", "--month", "2026-10"],
+    "forecast": ["forecast", "--horizon", "30d", "--by", "provider"],
+    "carbon": ["carbon", "--month", "2026-10"],
+    "figures": ["figures"],
+}
+SIZES = (80, 120)
+
+
+@pytest.fixture(scope="module")
+def home(sample_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("cli-tables") / "home"
+    shutil.copytree(sample_store_path, home / "store")
+    for name in ("finops.toml", "fx_rates.csv"):
+        shutil.copy(REPO / "sample_data" / name, home / name)
+    return home
+
+
+def run(home: Path, args: list[str], columns: int) -> str:
+    # Relative paths from the data dir's parent: the printed paths (store, fx rates) are the same on every run.
+    env = {"FINOPS_HOME": "home", "FINOPS_CONFIG": "home/finops.toml", "FINOPS_TODAY": TODAY,
+           "COLUMNS": str(columns), "NO_COLOR": "1", "TERM": "dumb"}
+    here = os.getcwd()
+    os.chdir(home.parent)
+    try:
+        result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    finally:
+        os.chdir(here)
+    assert result.exit_code in (0, 3), result.output  # reconcile exits 3 over the unexplained threshold
+    return result.output
+
+
+@pytest.mark.parametrize("columns", SIZES)
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_table_fits_the_terminal(home: Path, snapshot, name: str, columns: int) -> None:  # type: ignore[no-untyped-def]
+    text = run(home, [*COMMANDS[name], "--format", "table"], columns)
+    for line in text.splitlines():
+        assert len(line) <= columns, f"{name} at {columns}: {line!r}"
+        # A number is never cut: no amount or count runs into an ellipsis (identifiers may be shortened).
+        assert not re.search(r"(\$[\d,.]*|\d,\d*|\d\.\d*|^\s*\d+)…", line), f"{name} at {columns}: {line!r}"
+    assert text == snapshot(extension_class=TextSnapshot)
+
+
+def test_every_money_figure_of_the_json_is_in_the_narrow_table(home: Path) -> None:
+    rows = json.loads(run(home, [*COMMANDS["summary"], "--format", "json"], 80))
+    text = run(home, [*COMMANDS["summary"], "--format", "table"], 80)
+    for row in rows:
+        assert f"${row['billed_cost']:,.2f}" in text or f"{row['billed_cost']:,.2f}" in text
+
+
+def test_wide_keeps_every_column(home: Path) -> None:
+    narrow = run(home, [*COMMANDS["reconcile"], "--format", "table"], 80)
+    wide = run(home, [*COMMANDS["reconcile"], "--format", "table", "--wide"], 80)
+    assert "not shown at this width" in narrow
+    assert "not shown at this width" not in wide
+    assert max(len(line) for line in wide.splitlines()) > 80
+
+
+def test_piped_output_is_plain_text_unless_format_table(home: Path) -> None:
+    piped = run(home, COMMANDS["summary"], 80)
+    lines = piped.splitlines()
+    assert lines[0].startswith("# ") and "─" not in piped
+    header = next(line for line in lines if not line.startswith("#"))
+    assert header.split(",")[:2] == ["month", "provider"]
+    table = run(home, [*COMMANDS["summary"], "--format", "table"], 80)
+    assert "─" in table
+
+
+def test_json_has_no_float_noise(home: Path) -> None:
+    text = run(home, [*COMMANDS["reconcile"], "--format", "json"], 120)
+    # Float noise (…e-17) is gone; money keeps micro-dollars (2e-06 is a real catalog-precision difference).
+    assert not re.search(r"\de-(0[7-9]|[1-9]\d)", text), re.findall(r".{20}\de-\d.{5}", text)[:3]
