@@ -6,8 +6,8 @@
 - Percent: one decimal; a change carries its sign (+4.2%).
 - Energy in Wh, kWh or MWh and carbon in g, kg or t, by size.
 - Counts with thousands separators; large counts compact where space is short (7.70M).
-- JSON: numbers rounded to the precision of their unit (`json_value`), so float noise
-  such as -1.3877787807814457e-17 prints as 0.0.
+- JSON: full precision (figures agree across surfaces), only float noise dropped
+  (`json_value`): -1.3877787807814457e-17 prints as 0.0, 0.30000000000000004 as 0.3.
 
 Pure functions of plain values: no polars, no rich, no textual (the TUI, the CLI and the
 report import this module, it imports nothing of theirs).
@@ -116,42 +116,28 @@ def carbon(grams: float | None) -> str:
     return _scaled(float(grams), (("t", 1e6), ("kg", 1e3), ("g", 1.0)))
 
 
-# Decimals JSON keeps per unit: cents for money, 0.01 for percentages, whole tokens.
-UNIT_DECIMALS = {"USD": 6, "money": 6, "%": 4, "pct": 4, "tokens": 0, "count": 0, "Wh": 4, "kWh": 6, "g": 4, "kg": 6}
+# JSON keeps every figure at full precision (a per-task cost can be a fraction of a cent, and each
+# surface must agree with the others), and drops only the noise of summing floats: twelve
+# significant digits, and anything below NOISE is zero (-1.3877787807814457e-17 -> 0.0).
+SIGNIFICANT = 12
+NOISE = 1e-12
 
 
-def json_value(value: Any, decimals: int = 10) -> Any:
-    """A float rounded for JSON: no float noise (-1.3877787807814457e-17 -> 0.0), never e-notation digits lost.
-
-    `decimals` is the unit's precision (UNIT_DECIMALS); the default keeps ten decimals, far
-    below any unit we print but above the noise of summing floats.
-    """
+def json_value(value: Any, significant: int = SIGNIFICANT) -> Any:
+    """A float for JSON without float noise: 0.30000000000000004 -> 0.3, -1.38e-17 -> 0.0; NaN/inf -> None."""
     if isinstance(value, bool) or not isinstance(value, float):
         return value
     if math.isnan(value) or math.isinf(value):
         return None
-    rounded = round(value, decimals)
-    return 0.0 if rounded == 0 else rounded
+    if abs(value) < NOISE:
+        return 0.0
+    return float(f"{value:.{significant}g}")
 
 
-MONEY_WORDS = ("usd", "cost", "amount", "impact", "revenue", "billed", "price", "spend", "budget", "cap")
-
-
-def decimals_for(key: str, default: int = 10) -> int:
-    """The precision a JSON field keeps, from its name: money 6 decimals (the catalog's micro-dollars),
-    percentages 4, anything else `default` (enough for any unit, none of the float noise)."""
-    k = key.lower()
-    if k.endswith("pct") or k.endswith("share") or k in ("gross_margin", "margin"):
-        return 4
-    if any(w in k for w in MONEY_WORDS) and "tokens" not in k and "per_million" not in k:
-        return 6
-    return default
-
-
-def json_ready(obj: Any, decimals: int = 10) -> Any:
-    """`json_value` applied through dicts and lists (what json.dumps is given), each field at its unit's precision."""
+def json_ready(obj: Any) -> Any:
+    """`json_value` applied through dicts, lists and tuples (what json.dumps is given)."""
     if isinstance(obj, dict):
-        return {k: json_ready(v, decimals_for(str(k), decimals)) for k, v in obj.items()}
+        return {k: json_ready(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [json_ready(v, decimals) for v in obj]
-    return json_value(obj, decimals)
+        return [json_ready(v) for v in obj]
+    return json_value(obj)

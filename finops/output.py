@@ -9,8 +9,8 @@ everywhere:
   out; long text (evidence, reasons) wraps inside its own column; a number is never cut.
 - Piped or redirected without `--format`, the default is plain text a script can read:
   the title and caption as "# " lines, then CSV of the displayed values.
-- `csv` and `json` keep the frame's columns; JSON floats are rounded to the precision of
-  their unit (finops.numbers.json_value), so no float noise such as -1.38e-17 shows.
+- `csv` and `json` keep the frame's columns and full precision; JSON drops only float noise
+  (finops.numbers.json_value: -1.38e-17 -> 0.0).
 
 Numbers use finops.numbers (money with its symbol, a sign on changes, two decimals, more
 only below a cent). A null money figure prints as "unpriced", never as 0.
@@ -24,7 +24,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Literal, TextIO
 
@@ -54,6 +54,8 @@ NUMERIC_TEXT = re.compile(r"^[\d$€£¥+\-−.,%()\s–→~]+$")
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 WRAP_MIN = 24  # a wrapped text column never gets narrower than this
 ID_MIN = 8  # an identifier is shortened with "…" down to this many characters
+KEY_MIN = 16  # a key identifier (among the first KEY_COLUMNS ranked) keeps this many: less important columns go first
+KEY_COLUMNS = 3
 
 
 def label(name: str, labels: Mapping[str, str] | None = None) -> str:
@@ -97,12 +99,19 @@ def _fmt_cell(value: object, money: bool) -> str:
     return fmt_cell(value, money=money)
 
 
+# number: never narrower than its longest cell; numtext/date: figures or days written as text, wrapped
+# between words, never inside one; wrap: prose; id: an identifier, shortened with "…".
+Kind = Literal["number", "numtext", "date", "id", "wrap"]
+STARTS_WITH_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?\b")
+
+
 @dataclass(frozen=True)
 class _Col:
     name: str
     header: str
-    kind: Literal["number", "numtext", "id", "wrap"]
+    kind: Kind
     cells: tuple[str, ...]
+    key: bool = False  # one of the table's key columns (ranked first): shortened less
 
     @property
     def natural(self) -> int:
@@ -115,10 +124,12 @@ class _Col:
             return max(self.natural, min(len(self.header), 8))
         if self.kind == "wrap":
             return min(self.natural, WRAP_MIN)
-        if self.kind == "numtext":
+        if self.kind in ("numtext", "date"):
             # Figures written as text ("14,693 (3,600–61,000)") wrap between words, never inside a number.
             return max([len(self.header.split()[0]) if self.header else 1,
                         *(len(word) for cell in self.cells for word in cell.split())])
+        if self.key:
+            return min(self.natural, KEY_MIN)
         return min(self.natural, max(ID_MIN, min(len(self.header), 12)))
 
 
@@ -130,7 +141,9 @@ def _columns(frame: pl.DataFrame, money_columns: Sequence[str], wrap: Sequence[s
         cells = tuple(fmt_cell(v, name, money, currency) for v in frame[name].to_list())
         filled = [c for c in cells if c and c != "—"]
         if dtype.is_numeric() or dtype == pl.Boolean:
-            kind: Literal["number", "numtext", "id", "wrap"] = "number"
+            kind: Kind = "number"
+        elif filled and all(STARTS_WITH_DATE.match(c) for c in filled):
+            kind = "date"
         elif filled and sum(bool(NUMERIC_TEXT.match(c)) and not DATE.match(c) for c in filled) * 2 > len(filled):
             kind = "numtext"
         elif name in wrap or (cells and max(len(c) for c in cells) > 40):
@@ -158,6 +171,8 @@ def fit(cols: list[_Col], width: int, ranked: Sequence[str]) -> tuple[list[_Col]
     """The columns that fit in `width` at their minimum widths, dropping the least important first."""
     keep = list(ranked)
     dropped: list[str] = []
+    keys = set(ranked[:KEY_COLUMNS])
+    cols = [replace(c, key=True) if c.name in keys else c for c in cols]
     by_name = {c.name: c for c in cols}
     while len(keep) > 1 and sum(by_name[n].minimum + OVERHEAD for n in keep) > width:
         dropped.append(keep.pop())
@@ -173,7 +188,7 @@ def _widths(cols: list[_Col], width: int | None) -> list[int]:
         return widths
     excess = sum(widths) + OVERHEAD * len(cols) - width
     # Long text wraps first (down to WRAP_MIN), then identifiers are shortened, the widest first.
-    for kind in ("wrap", "numtext", "id"):
+    for kind in ("wrap", "numtext", "date", "id"):
         while excess > 0:
             room = [(widths[i], i) for i, c in enumerate(cols) if c.kind == kind and widths[i] > c.minimum]
             if not room:
@@ -230,7 +245,7 @@ def render_table(
         if col.kind == "number":
             # Exactly as wide as its longest number: a number is never cut (a long header wraps instead).
             table.add_column(col.header, justify="right", width=w, overflow="fold")
-        elif col.kind == "wrap":
+        elif col.kind in ("wrap", "date"):
             table.add_column(col.header, justify="left", width=w, overflow="fold")
         elif col.kind == "numtext":
             table.add_column(col.header, justify="right", width=w, overflow="fold")
@@ -273,10 +288,9 @@ def _format_given() -> bool:
 
 
 def display_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame for plain piped text: column names kept, floats at their unit's precision (no float noise)."""
+    """The frame for plain piped text: column names kept, floats at full precision without float noise."""
     return frame.with_columns(
-        pl.col(name).map_elements(lambda v, n=name: numbers.json_value(v, numbers.decimals_for(n)),
-                                  return_dtype=pl.Float64)
+        pl.col(name).map_elements(numbers.json_value, return_dtype=pl.Float64)
         for name, dtype in frame.schema.items() if dtype.is_float()
     )
 
@@ -300,7 +314,7 @@ def emit(
     tty = out.isatty()
     if fmt is Format.csv:
         buf = io.StringIO()
-        frame.write_csv(buf)
+        display_frame(frame).write_csv(buf)
         out.write(buf.getvalue())
     elif fmt is Format.json:
         out.write(json.dumps(numbers.json_ready(frame.to_dicts()), default=str, indent=2) + "\n")

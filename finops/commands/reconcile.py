@@ -73,8 +73,8 @@ def register(app: typer.Typer) -> None:
                 shown, title = groups_table(groups, by)
                 # Ranked for a narrow terminal: what drifted and by how many dollars first, the bill's detail last.
                 emit(shown, fmt, title=title, money_columns=["delta_usd", "billed_usd", "billed_usd_at_catalog"],
-                     priority=[by, "model", "token_class", "delta_usd", "delta", "delta_pct", "provider", "project",
-                               "local", "billed", "causes", "billed_usd", "billed_usd_at_catalog", "key"],
+                     priority=[by, "model", "token_class", "delta_usd", "delta", "delta_pct", "local", "billed",
+                               "project", "provider", "causes", "billed_usd", "billed_usd_at_catalog", "key"],
                      wrap=["causes"], labels={"local": "logged", "billed": "metered"})
             if view is not View.groups:
                 emit(causes_table(found), fmt, title="Causes", money_columns=["dollar_impact"], wrap=["evidence"],
