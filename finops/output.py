@@ -26,11 +26,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 import polars as pl
 
 from finops import numbers
+
+if TYPE_CHECKING:
+    from rich.console import Group
 
 
 class Format(str, Enum):
@@ -225,7 +228,7 @@ def render_table(
     wrap: Sequence[str] = (),
     currency: str = "USD",
     labels: Mapping[str, str] | None = None,
-) -> "object":
+) -> Group:
     """The title, a table of `frame` fitted to `width` (None: every column at full width) and the caption."""
     from rich import box
     from rich.console import Group
