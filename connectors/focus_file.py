@@ -23,12 +23,13 @@ from pathlib import Path
 import polars as pl
 
 from finops.connectors import focus_skus
+from finops.connectors._rows import combine_usage
 from finops.connectors.cogs_lines import merge_duplicate_lines
 from finops.connectors.request_logs.files import scan
 from finops.connectors.request_logs.problems import Problems, collect
 from finops.connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check
 from finops.errors import InputError
-from finops.schema import COST_LINES_TABLE, Provenance, line_id
+from finops.schema import BILLED_USAGE_TABLE, COST_LINES_TABLE, Provenance, line_id
 
 RENAMED_IN_1_3 = {"ProviderName": "ServiceProviderName", "PublisherName": "HostProviderName"}
 # Names of the 1.0 previews and 0.5, read as today's (only when the new name is absent).
@@ -166,3 +167,45 @@ def read_focus(path: Path, source: str | None = None, mapping: dict[str, str] | 
     if problems:
         raise InputError(problems.message())
     return lines
+
+
+# The OTel GenAI provider names of the clouds' model services, so a Bedrock span
+# (gen_ai.system "aws.bedrock") meets the Bedrock bill in reconcile.
+CLOUD_PROVIDERS = {"focus:aws": "aws.bedrock", "focus:azure": "azure.ai.openai", "focus:gcp": "gcp.vertex_ai"}
+_BLOCK = r"(?i)^\s*(\d+(?:\.\d+)?)\s*([km])?\s+tokens?\s*$"
+
+
+def token_usage(lines: pl.DataFrame) -> pl.DataFrame:
+    """Metered token usage (billed_usage rows) from the FOCUS lines that count tokens: a token
+    class and a ConsumedQuantity whose ConsumedUnit is tokens (`Tokens`, `1K Tokens`,
+    `1000000 Tokens`, Google's `count`). Quantities are scaled to single tokens; lines in other units add nothing."""
+    unit = pl.col("ConsumedUnit").fill_null("").str.strip_chars()
+    block = unit.str.extract_groups(_BLOCK)
+    # Google's FOCUS export counts token SKUs in "count"; the SKU words already said tokens.
+    scale = (pl.when(unit.str.contains(r"(?i)^(tokens?|count)$")).then(pl.lit(1.0))
+             .when(block.struct.field("1").is_not_null())
+             .then(block.struct.field("1").cast(pl.Float64)
+                   * pl.col("ConsumedUnit").str.extract(_BLOCK, 2).str.to_lowercase()
+                   .replace_strict({"k": 1e3, "m": 1e6}, default=1.0, return_dtype=pl.Float64)))
+    usage = lines.filter(pl.col("x_TokenClass").is_not_null() & pl.col("ConsumedQuantity").is_not_null()).with_columns(
+        scale.alias("__scale"))
+    usage = usage.filter(pl.col("__scale").is_not_null())
+    names = usage.columns
+
+    def text(col: str | None, alias: str) -> pl.Expr:  # a key column: "" when the export does not say
+        return (pl.col(col) if col and col in names else pl.lit(None, pl.String)).fill_null("").alias(alias)
+
+    out = usage.select(
+        pl.col("ChargePeriodStart").alias("charge_period_start"),
+        pl.col("ChargePeriodEnd").alias("charge_period_end"),
+        pl.col("x_Source").replace_strict(CLOUD_PROVIDERS, default=pl.col("x_Source")).alias("provider"),
+        text("x_Model", "model"), text("SubAccountId", "project_id"), text(None, "api_key_id"),
+        text(None, "service_tier"), text(None, "context_window"), text("RegionId", "region"),
+        pl.col("x_TokenClass").alias("token_class"),
+        pl.lit("tokens").alias("unit"),
+        (pl.col("ConsumedQuantity") * pl.col("__scale")).round(0).cast(pl.Int64).alias("quantity"),
+        pl.col("x_Source").alias("source"),
+        pl.lit(Provenance.METERED).alias("provenance"),
+        pl.col("x_IngestedAt").alias("ingested_at"),
+    )
+    return combine_usage([BILLED_USAGE_TABLE.conform(out).collect()])

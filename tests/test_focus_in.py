@@ -117,3 +117,4 @@ def test_cogs_is_amortized_by_default_and_cash_on_request() -> None:
     assert _cogs(lines, CogsRules()) == pytest.approx(3.00)
     assert _cogs(lines, CogsRules(cost_column="BilledCost")) == pytest.approx(8760.00)
     assert "amortized" in CogsRules().cost_basis and "cash" in CogsRules(cost_column="BilledCost").cost_basis
+

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # imported lazily at run time: the CLI starts without polars
     import polars as pl
 
     from finops.connectors.request_logs import Problems
-    from finops.store import UpsertResult
+    from finops.store import Store, UpsertResult
 
     Read = Callable[[Path], tuple[pl.DataFrame, Problems]]
 
@@ -68,7 +68,7 @@ def _requests(paths: list[Path], fmt: str, maps: dict[str, str], skip: bool, sou
     )
 
 
-def _load_checked(paths: list[Path], table: str, read: Read, skip: bool
+def _load_checked(paths: list[Path], table: str, read: Read, skip: bool, store: "Store | None" = None
                   ) -> tuple[UpsertResult, list[pl.DataFrame], Problems]:
     """Read and check every file (`read(path) -> (rows, problems)`), then upsert all their rows
     into `table` in one go; bad rows are listed and stop the load unless `skip`.
@@ -93,7 +93,8 @@ def _load_checked(paths: list[Path], table: str, read: Read, skip: bool
         _show_problems(problems)
         if not skip:
             raise InputError(problems.message())
-    return get_store().upsert(table, pl.concat(frames, how="vertical")), frames, problems
+    # `store`: the caller's, when it holds a transaction (a second Store would wait on its lock)
+    return (store or get_store()).upsert(table, pl.concat(frames, how="vertical")), frames, problems
 
 
 def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, source: str | None, currency: str | None) -> None:
@@ -105,10 +106,35 @@ def _cost_lines(paths: list[Path], kind: str, maps: dict[str, str], skip: bool, 
         from finops.connectors.cogs_files import read_cogs
 
         read = lambda p: read_cogs(p, kind, source, maps, currency)  # noqa: E731
-    r, frames, problems = _load_checked(paths, "cost_lines", read, skip)
+    from finops.commands._common import get_store
+
+    store = get_store()
+    with store.transaction():  # cost lines and the token usage they carry land together
+        r, frames, problems = _load_checked(paths, "cost_lines", read, skip, store)
+        metered = _metered_from_focus(store, frames) if kind == "focus" else None
     sources = sorted({s for f in frames for s in f["x_Source"].unique().to_list()})
     typer.echo(f"cost lines ({kind}: {', '.join(sources) or 'none'}): added {r.added:,}, changed {r.changed:,}, "
                f"unchanged {r.unchanged:,}; skipped {problems.count:,} bad row(s)")
+    if metered is not None:
+        typer.echo(f"metered token usage from the same rows: added {metered.added:,}, changed {metered.changed:,}, "
+                   f"unchanged {metered.unchanged:,}")
+
+
+def _metered_from_focus(store: "Store", frames: "list[pl.DataFrame]") -> "UpsertResult | None":
+    """Upsert the metered token usage of the FOCUS lines just loaded. It is derived from the STORED
+    lines of the same sources and charge periods, so an export split into part files, or loaded
+    again, sums every line once instead of letting one file's sum overwrite another's."""
+    import polars as pl
+
+    from finops.connectors.focus_file import token_usage
+
+    new = pl.concat(frames, how="vertical").filter(pl.col("x_TokenClass").is_not_null())
+    if not new.height:
+        return None
+    periods = new.select("x_Source", "ChargePeriodStart").unique()
+    stored = store.scan("cost_lines").join(periods.lazy(), on=["x_Source", "ChargePeriodStart"], how="semi").collect()
+    usage = token_usage(stored)
+    return store.upsert("billed_usage", usage) if usage.height else None
 
 
 def _request_days(paths: list[Path], maps: dict[str, str], skip: bool, source: str | None) -> None:

@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
                      priority=["cause", "dollar_impact", "evidence", "provider", "project", "day_range", "tokens",
                                "provenance"],
                      caption="dollar impact: tokens at the rate billed (catalog where no bill); price_mismatch: billed − catalog")
-            say(terms.line() + f" · unexplained {s['unexplained_pct']:.2f}% of billed"
+            say(terms.line() + f" · {terms.unexplained_text()}"
                        + (f" · {s['unpriced_rows']} unpriced row(s)" if s["unpriced_rows"] else ""))
             if s["local_provider_days_rollup"]:
                 say(f"local side: {s['local_provider_days_raw']:,} provider-day(s) from the request log, "
@@ -89,3 +89,4 @@ def register(app: typer.Typer) -> None:
         if result.exit_code:
             typer.echo(f"unexplained drift {s['unexplained_pct']:.2f}% is over {th.max_unexplained_pct}%", err=True)
             raise typer.Exit(EXIT_UNEXPLAINED)
+

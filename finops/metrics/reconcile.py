@@ -40,6 +40,12 @@ class ReconcileSummary:
     max_unexplained_pct: float = 2.0
     unpriced_rows: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Why nothing was compared (a side had no tokens), or None: then "unexplained 0.00%" would mean nothing.
+    nothing_compared: str | None = None
+
+    def unexplained_text(self, digits: int = 2) -> str:
+        """"unexplained X% of billed", or "nothing compared: ..." when a side had no tokens: every surface says this."""
+        return self.nothing_compared or f"unexplained {self.unexplained_pct:.{digits}f}% of billed"
 
     def term(self, name: str) -> Figure:
         return next(t for t in self.terms if t.name == name)
@@ -58,7 +64,7 @@ class ReconcileSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"billed": self.billed.to_dict(), "terms": [t.to_dict() for t in self.terms],
                 "unexplained_pct": self.unexplained_pct, "max_unexplained_pct": self.max_unexplained_pct,
-                "unpriced_rows": self.unpriced_rows}
+                "unpriced_rows": self.unpriced_rows, "nothing_compared": self.nothing_compared}
 
 
 def reconcile_summary(result: "ReconcileResult", start: date | None, end: date | None) -> ReconcileSummary:
@@ -90,7 +96,18 @@ def reconcile_summary(result: "ReconcileResult", start: date | None, end: date |
     return ReconcileSummary(
         fig("billed", "billed", billed, "billed", "inference and embedding cost lines in USD"), tuple(terms),
         float(s.get("unexplained_pct", 0.0)), float(s.get("max_unexplained_pct", 2.0)), int(s.get("unpriced_rows", 0)),
+        nothing_compared=nothing_compared(s),
     )
+
+
+def nothing_compared(summary: dict[str, Any]) -> str | None:
+    """Why a reconcile compared nothing (so "unexplained 0.00%" would mean nothing), or None when both
+    the request log and the billed/metered usage had tokens in the window."""
+    local, billed = int(summary.get("local_tokens") or 0), int(summary.get("billed_tokens") or 0)
+    if local and billed:
+        return None
+    missing = [name for name, n in (("no logged request tokens", local), ("no billed or metered usage", billed)) if not n]
+    return "nothing compared: " + " and ".join(missing) + " in the window (unexplained drift not computed)"
 
 
 def run(ctx: Any, since: date | None = None, until: date | None = None, provider: str | None = None,

@@ -47,7 +47,7 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
         # The summary is the sum it is: billed = local at catalog + each cause + price mismatch + unexplained.
         summary = [("Billed inference (cost lines)", terms.billed.money(), "billed")]
         summary += [(("= " if i == 0 else "+ ") + t.title, t.money(), t.provenance) for i, t in enumerate(terms.terms)]
-        summary.append(("Unexplained share of billed", f"{terms.unexplained_pct:.1f}%", "estimated"))
+        summary.append(("Unexplained share of billed", terms.nothing_compared or f"{terms.unexplained_pct:.1f}%", "estimated"))
         table = res.causes.select("cause", "provider", "projects", "start", "end", "dollar_impact", "provenance").sort(
             "dollar_impact", descending=True).head(8) if res.causes.height else None
         return Extra("reconciliation", "Reconciliation", True,

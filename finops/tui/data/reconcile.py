@@ -57,6 +57,8 @@ class ReconcileData:
         """The reconcile summary as the sum it is: billed = local at catalog + causes + price mismatch + unexplained."""
         if self.terms is None:
             return ""
+        if self.terms.nothing_compared:
+            return self.terms.line() + f" ({self.terms.nothing_compared})"
         return self.terms.line() + f" ({self.terms.unexplained_pct:.1f}% of billed unexplained)"
 
 
