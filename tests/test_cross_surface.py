@@ -309,6 +309,9 @@ def from_cli_json(company: Company, ledger: Ledger, doc: dict[str, Any]) -> None
     ledger.add("reconcile.billed", "cli:reconcile", terms["billed"]["value"])
     for t in terms["terms"]:
         ledger.add(f"reconcile.{t['title']}", "cli:reconcile", t["value"])
+    for f in rec["coverage"]["figures"]:  # join coverage (finops.metrics.coverage)
+        ledger.label(f["name"], "cli:reconcile", f["label"])
+        ledger.add(f["name"], "cli:reconcile", f["value"])
 
     months = json.loads(cli(company, "forecast", "--format", "json"))
     this = [r for r in months if r["month"] == company.month and r["series"] == "total"]
@@ -340,8 +343,11 @@ def from_report(company: Company, ledger: Ledger, out: Path, fmt: str) -> None:
     tables = md_tables(text) if fmt == "md" else html_tables(text)
     surface = f"report:{fmt}"
     rows = figure_rows(tables)
+    by_label = {label: name for name, label in ledger.labels.items()}
     for label, value in rows.items():
-        if label.startswith("Month to date · inference"):
+        if label.startswith(("Join coverage ·", "Not joined ·", "Cache writes, 5m or 1h unknown ·")):
+            ledger.add(by_label.get(label, label), surface, shown_or_none(value))
+        elif label.startswith("Month to date · inference"):
             ledger.add("mtd_inference", surface, first_number(value))
         elif "· month-end forecast" in label:
             shown = numbers(value)
@@ -441,6 +447,13 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
         terms = sum_terms(str(app.screen.query_one("#drift-summary").render()))
         for title, value in terms.items():
             ledger.add(f"reconcile.{title}", "dashboard", first_number(value))
+        # "Join coverage: 98.02 % of billed tokens, 95.92 % of billed dollars · not joined $153.13 (…)"
+        coverage = str(app.screen.query_one("#coverage-summary").render())
+        shares = re.match(r"Join coverage: (\S+ %|n/a) of billed tokens, (\S+ %|n/a) of billed dollars · not joined (\S+)", coverage)
+        assert shares, coverage
+        ledger.add("join_coverage_tokens", "dashboard", shown_or_none(shares.group(1)))
+        ledger.add("join_coverage_usd", "dashboard", shown_or_none(shares.group(2)))
+        ledger.add("not_joined_usd", "dashboard", first_number(shares.group(3)))
 
         await pilot.press("4")
         await settle(pilot)
@@ -480,7 +493,7 @@ def company(request: pytest.FixtureRequest, tmp_path: Path) -> Company:
 
 # Figures every company shows on the dashboard and in `finops figures` (and mostly more).
 ALWAYS = ("period_total", "mtd_all", "mtd_inference", "burn_rate", "reconcile.billed", "reconcile.local at catalog",
-          "reconcile.price mismatch", "reconcile.unexplained")
+          "reconcile.price mismatch", "reconcile.unexplained", "join_coverage_tokens", "join_coverage_usd", "not_joined_usd")
 
 
 @pytest.mark.anyio
@@ -500,6 +513,8 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
         assert "dashboard" in ledger.surfaces(key), f"{company.name}: {key} not read from the dashboard"
     for key in ("mtd_inference", "reconcile.billed", "reconcile.local at catalog"):
         assert {"report:md", "report:html", "cli:reconcile"} & ledger.surfaces(key), key
+    for key in ("join_coverage_tokens", "join_coverage_usd", "not_joined_usd"):
+        assert {"report:md", "report:html", "cli:reconcile", "dashboard"} <= ledger.surfaces(key), key
     if "month_end_forecast" in ledger.exact:
         assert {"dashboard", "report:md", "report:html", "cli:forecast"} <= ledger.surfaces("month_end_forecast")
     for f in doc["figures"]:

@@ -27,3 +27,25 @@ def test_independent_company_reconciles_exactly(seed: int, shape: str, tmp_path)
     assert s.precision == 1.0 and s.recall == 1.0, "\n".join(report(s))
     assert s.worst_dollar_error is not None and s.worst_dollar_error <= 0.01, "\n".join(report(s))
     assert s.unexplained_tokens == 0, "\n".join(report(s))
+    _unlogged_groups_do_not_join(truth, doc["coverage"])
+
+
+def _unlogged_groups_do_not_join(truth: dict, coverage: dict) -> None:  # type: ignore[type-arg]
+    """Join coverage: every group the ground truth never logged (a key, Console usage, a project)
+    is not joined with exactly its billed tokens and its dollars within 1%, and nothing else is."""
+    got: dict[tuple[str, str, str], list[float]] = {}
+    for r in coverage["not_joined"]:
+        if r["side"] == "billed usage":
+            g = got.setdefault((r["provider"], r["project_id"], r["api_key_id"]), [0, 0.0])
+            g[0] += r["tokens"]
+            g[1] += r["usd"]
+    want: dict[tuple[str, str, str], list[float]] = {}
+    for f in truth["findings"]:
+        if f["cause"] == "unlogged_traffic":
+            w = want.setdefault((f["provider"], f["project_id"], f.get("api_key_id") or ""), [0, 0.0])
+            w[0] += sum(f["tokens"].values())
+            w[1] += f["dollar_impact"]
+    assert set(got) == set(want), (got, want)
+    for key, (tokens, usd) in want.items():
+        assert got[key][0] == tokens, (key, got[key], want[key])
+        assert got[key][1] == pytest.approx(usd, rel=0.01, abs=0.005), (key, got[key], want[key])

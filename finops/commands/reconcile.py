@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from finops.commands._common import WideOpt
 from finops.numbers import json_ready
 from finops.output import Format
+
+if TYPE_CHECKING:
+    from finops.metrics.coverage import Coverage
 
 EXIT_UNEXPLAINED = 3
 
@@ -35,6 +38,7 @@ def register(app: typer.Typer) -> None:
         tz: Annotated[Optional[str], typer.Option(help="Show cause day ranges in this IANA timezone ('local' = \\[display] timezone); data stays UTC.")] = None,
         catalog: Annotated[Optional[Path], typer.Option(help="Price catalog merged over the default (negotiated prices); default: \\[pricing] override.")] = None,
         max_unexplained_pct: Annotated[Optional[float], typer.Option(help="Exit 3 when unexplained drift exceeds this % of billed dollars [default: 2.0 or \\[reconcile] max_unexplained_pct].")] = None,
+        coverage: Annotated[bool, typer.Option("--coverage", help="Print the join coverage instead: the share of billed tokens and dollars per provider, project and key that joins to logged rows, and why the rest does not.")] = False,
     ) -> None:
         """Join the request log with billed usage per UTC day and token class, and explain the gap."""
         import json
@@ -43,6 +47,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
+        from finops.metrics.coverage import join_coverage
         from finops.output import emit, say
         from finops.metrics.reconcile import reconcile_summary
         from finops.reconcile import reconcile
@@ -58,6 +63,9 @@ def register(app: typer.Typer) -> None:
         display_tz = zone(tz, settings.config.section("display").get("timezone")) if tz else None
         result = reconcile(ctx.store, option_day(since, "since"), option_day(until, "until"), provider, project,
                            catalog=ctx.catalog, thresholds=th, identity=ctx.identity)
+        if coverage:
+            _print_coverage(join_coverage(result, option_day(since, "since"), option_day(until, "until")), fmt)
+            return
         found = with_local_range(result.causes, display_tz)
         terms = reconcile_summary(result, option_day(since, "since"), option_day(until, "until"))
         groups = result.by(by)
@@ -65,7 +73,9 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             doc = payload(s, groups if view is not View.causes else groups.clear(), found if view is not View.groups else found.clear())
             doc["summary_terms"] = terms.to_dict()
-            sys.stdout.write(json.dumps(json_ready(doc), default=str, indent=2) + "\n")
+            doc["coverage"] = join_coverage(result, option_day(since, "since"), option_day(until, "until")).to_dict()
+            sys.stdout.write(json.dumps(json_ready(doc), default=str, indent=2) + "
+")
         elif fmt is Format.csv:
             emit(found.drop("details") if view is View.causes else groups, fmt)
         else:
@@ -90,3 +100,34 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"unexplained drift {s['unexplained_pct']:.2f}% is over {th.max_unexplained_pct}%", err=True)
             raise typer.Exit(EXIT_UNEXPLAINED)
 
+
+def _print_coverage(cov: "Coverage", fmt: Format) -> None:
+    """`finops reconcile --coverage`: the coverage figures, the per-group table and what does not join."""
+    import json
+    import sys
+
+    import polars as pl
+
+    from finops.output import emit, say
+
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(json_ready(cov.to_dict()), default=str, indent=2) + "\n")
+        return
+    groups = cov.by_group.select(
+        "provider", pl.col("project_id").alias("project"), pl.col("api_key_id").alias("key"), "billed_tokens",
+        pl.col("tokens_pct").round(2).alias("tokens_joined_pct"), "billed_usd", pl.col("usd_pct").round(2).alias("usd_joined_pct"))
+    if fmt is Format.csv:
+        emit(cov.not_joined if cov.not_joined.height else groups, fmt)
+        return
+    emit(groups, fmt, title="Join coverage per provider · project · key (billed tokens and dollars that join to logged rows)",
+         money_columns=["billed_usd"], priority=["provider", "project", "key", "usd_joined_pct", "tokens_joined_pct",
+                                                 "billed_usd", "billed_tokens"])
+    if cov.not_joined.height:
+        emit(cov.not_joined.select("reason", "usd", "tokens", "side", "provider", pl.col("project_id").alias("project"),
+                                   pl.col("api_key_id").alias("key"), "model", "token_class", "first_day", "last_day", "detail"),
+             fmt, title="Not joined, and why", money_columns=["usd"], wrap=["detail"],
+             priority=["reason", "usd", "project", "key", "model", "detail", "tokens", "provider", "side", "token_class",
+                       "first_day", "last_day"])
+    if cov.names.height:
+        emit(cov.names, fmt, title="Logged names that map to no provider id (add them to [identity])")
+    say(cov.line())

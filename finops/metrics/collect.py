@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from finops.metrics import budgets, forecast, month, unit
+from finops.metrics.coverage import join_coverage
 from finops.metrics.figure import Figure
 from finops.metrics.reconcile import ReconcileSummary, reconcile_summary, run
 from finops.metrics.spend import SCOPE_INFERENCE
@@ -35,7 +36,7 @@ class Figures:
 
 def collect(ctx: "Context", start: date | None = None, end: date | None = None, *, with_reconcile: bool = True,
             with_units: bool = True) -> Figures:
-    """Period total (start..end), month to date, burn rate, month-end forecast, budgets, reconcile, per-task figures."""
+    """Period total (start..end), month to date, burn rate, month-end forecast, budgets, reconcile and its join coverage, per-task figures."""
     end = end or ctx.as_of
     first = ctx.store.scan("cost_lines").select("ChargePeriodStart").min().collect().item()
     start = start or (first.date() if first is not None else end)
@@ -48,7 +49,11 @@ def collect(ctx: "Context", start: date | None = None, end: date | None = None, 
         figs.append(me.figure)
     for st in budgets.budget_statuses(ctx, end):
         figs += [budgets.budget_used(st), budgets.quota_left(st)]
-    summary = reconcile_summary(run(ctx, start, end), start, end) if with_reconcile else None
+    summary = None
+    if with_reconcile:
+        result = run(ctx, start, end)
+        summary = reconcile_summary(result, start, end)
+        figs += join_coverage(result, start, end).figures
     if with_units:
         m = f"{end.year:04d}-{end.month:02d}"
         figs += unit.cogs_per_task(ctx, m) + unit.carbon_per_task(ctx, m)

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import polars as pl
 
 from finops.reconcile import causes, drift, prices
+from finops.reconcile.coverage import JoinCoverage, join_coverage, lines_without_model
 from finops.reconcile.findings import Finding, findings_frame
 from finops.reconcile.frames import (
     GRAIN, GROUP, INPUT_CLASSES, LOCAL_CLASSES, RETRY_CLASSES, billed_requests, billed_rows, billed_total, cost_cells,
@@ -41,6 +42,8 @@ class ReconcileResult:
     # Tokens each cause explains per grain row (GRAIN, cause, tokens): lets a summary price every
     # cause at the catalog, so billed = local at catalog + causes + price mismatch + unexplained.
     explained: pl.DataFrame | None = None
+    # Which billed tokens and dollars join to logged rows, and why the rest does not (finops.metrics.coverage).
+    coverage: JoinCoverage | None = None
 
     def by(self, period: str = "day") -> pl.DataFrame:
         """Groups rolled up to day or month per provider, model, project, key and token class."""
@@ -140,9 +143,10 @@ def reconcile_frames(
     provider ids before the join.
     """
     th = thresholds or Thresholds()
-    sides = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines), days=days, identity=identity)
+    sides = _sides(requests, billed_usage, cost_cells(cost_lines), billed_total(cost_lines), lines_without_model(cost_lines),
+                   days=days, identity=identity)
     fine, local, brows, breqs = sides.fine, sides.local, sides.brows, sides.breqs
-    cells, totals = sides.rest
+    cells, totals, modelless = sides.rest
     base = ["provider", "project_id", "api_key_id", "model", "token_class"]
     groups = price_groups(brows, local_long(local), cells, catalog)
     baseline = groups.select(*GRAIN, "local", "billed", "delta")
@@ -161,6 +165,8 @@ def reconcile_frames(
     explained: list[pl.DataFrame] = []
     findings: list[Finding] = []
     failures = _join_failures(groups, local, sides.unmapped_projects)
+    joins = join_coverage(groups, local, fine, failures, sides.unmapped_projects, sides.unmapped_keys, cells, modelless,
+                          catalog.select("provider", "model"))
     if failures.height:
         explained.append(causes.explained_rows(failures.with_columns(pl.col("delta").alias("tokens")), UNMAPPED))
 
@@ -206,7 +212,7 @@ def reconcile_frames(
         "unmapped_keys": sides.unmapped_keys.height,
     }
     explained_tokens = pl.concat(explained).select(*GRAIN, "cause", "tokens") if explained else None
-    return ReconcileResult(out, findings_frame(findings), summary, findings, explained_tokens)
+    return ReconcileResult(out, findings_frame(findings), summary, findings, explained_tokens, joins)
 
 
 def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price_findings: list[Finding],

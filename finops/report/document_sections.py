@@ -142,6 +142,8 @@ def extra_blocks(e: Extra) -> list[Block]:
     out.append(Table(["Figure", "Value", "Provenance"], [list(row) for row in e.summary], "lrl"))
     if e.table is not None and e.table.height:
         out.append(_frame_table(e.table, e.money_columns))
+    for caption, frame, money_columns in e.more:
+        out += [Para(caption), _frame_table(frame, money_columns)]
     return out
 
 

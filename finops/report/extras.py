@@ -14,6 +14,7 @@ import polars as pl
 from finops.config import ConfigFile
 from finops.context import Context
 from finops.errors import FinopsError
+from finops.report.blocks import money
 from finops.report.figures import Period
 from finops.services.cogs import unit_economics
 from finops.services.energy import carbon_by
@@ -29,6 +30,7 @@ class Extra:
     summary: list[tuple[str, str, str]] = field(default_factory=list)  # (label, value, provenance)
     table: pl.DataFrame | None = None
     money_columns: tuple[str, ...] = ()
+    more: list[tuple[str, pl.DataFrame, tuple[str, ...]]] = field(default_factory=list)  # (caption, table, money columns)
 
 
 def _guarded(key: str, title: str, build: Callable[[], Extra]) -> Extra:
@@ -40,6 +42,7 @@ def _guarded(key: str, title: str, build: Callable[[], Extra]) -> Extra:
 
 def reconciliation(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
+        from finops.metrics.coverage import join_coverage
         from finops.metrics.reconcile import reconcile_summary, run
 
         res = run(ctx, period.first, period.as_of)
@@ -48,12 +51,21 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
         summary = [("Billed inference (cost lines)", terms.billed.money(), "billed")]
         summary += [(("= " if i == 0 else "+ ") + t.title, t.money(), t.provenance) for i, t in enumerate(terms.terms)]
         summary.append(("Unexplained share of billed", terms.nothing_compared or f"{terms.unexplained_pct:.1f}%", "estimated"))
+        # Join coverage: what of the bill joins to logged rows, and the dollars of each reason it does not.
+        cov = join_coverage(res, period.first, period.as_of)
+        summary += [(f.label, f.money(decimals=0 if f.unit == "tokens" else 2), f.provenance) for f in cov.figures]
+        summary += [(f"Not joined: {reason}", money(usd), "billed") for reason, usd, _ in cov.by_reason()]
+        more: list[tuple[str, pl.DataFrame, tuple[str, ...]]] = []
+        if cov.not_joined.height:
+            gaps = cov.not_joined.select("reason", "usd", "tokens", "provider", "project_id", "api_key_id", "model",
+                                         "token_class", "detail").head(12)
+            more.append(("Billed tokens and dollars that do not join to logged rows, and why (largest first).", gaps, ("usd",)))
         table = res.causes.select("cause", "provider", "projects", "start", "end", "dollar_impact", "provenance").sort(
             "dollar_impact", descending=True).head(8) if res.causes.height else None
         return Extra("reconciliation", "Reconciliation", True,
                      "Local request log against metered usage and the bill. Summary terms are priced at the catalog;"
                      " the causes table's dollar impact prices each cause's tokens at the rate billed.",
-                     summary, table, ("dollar_impact",))
+                     summary, table, ("dollar_impact",), more)
 
     return _guarded("reconciliation", "Reconciliation", build)
 

@@ -24,7 +24,7 @@ from finops.tui.filters import Filters
 KEY = ("provider", "project_id", "model", "token_class")
 KINDS = {
     "local": "int", "billed": "int", "delta": "int", "delta_pct": "pct", "delta_usd": "money",
-    "unexplained_usd": "money", "tokens": "int", "dollar_impact": "money", "provenance": "text",
+    "unexplained_usd": "money", "tokens": "int", "dollar_impact": "money", "provenance": "text", "usd": "money",
 }
 LABELS = {
     "project_id": "project", "token_class": "token class", "local": "logged", "billed": "metered",
@@ -32,6 +32,7 @@ LABELS = {
     "dollar_impact": "$ impact", "projects": "projects", "model_name": "model",
     "billed_per_million": "billed $/M", "catalog_per_million": "catalog $/M", "billed_usd": "billed $",
     "billed_usd_at_catalog": "at catalog $", "price_diff_usd": "Δ $", "metered_tokens": "metered tokens",
+    "usd": "billed $", "api_key_id": "key",
 }
 
 
@@ -42,6 +43,7 @@ class ReconcileData:
     daily: pl.DataFrame  # the reconciler's rows per UTC day (for drill-downs)
     summary: Mapping[str, float]
     terms: Any = None  # finops.metrics.reconcile.ReconcileSummary: the terms that add up to billed
+    coverage: Any = None  # finops.metrics.coverage.Coverage: what joins to logged rows, and why the rest does not
     currency: str = "USD"
     start: date | None = None
     end: date | None = None
@@ -51,6 +53,18 @@ class ReconcileData:
     hidden: tuple[str, ...] = ()
     sort: str | None = "delta_usd"
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def coverage_line(self) -> str:
+        return "" if self.coverage is None else self.coverage.line()
+
+    @property
+    def coverage_rows(self) -> pl.DataFrame:
+        """What does not join, dollars first (the coverage panel's table)."""
+        if self.coverage is None:
+            return pl.DataFrame()
+        return self.coverage.not_joined.select(
+            "usd", "reason", "provider", "project_id", "api_key_id", "model", "tokens", "side", "detail")
 
     @property
     def summary_line(self) -> str:
@@ -133,11 +147,14 @@ def load_reconcile(ctx: DashboardContext, filters: Filters) -> ReconcileData:
              " a finding's $ impact prices its tokens at the rate billed."]
     if result.summary.get("unpriced_rows"):
         notes.append(f"{int(result.summary['unpriced_rows'])} row(s) unpriced (no catalog price): their $ is blank, not 0.")
+    from finops.metrics.coverage import join_coverage
     from finops.metrics.reconcile import reconcile_summary
 
+    if filters.feature:
+        notes.append("Join coverage is over the provider/project filter only (the bill knows no features).")
     return ReconcileData(
         groups=roll_up(daily), findings=findings, daily=daily, summary=dict(result.summary),
-        terms=reconcile_summary(result, start, end),
+        terms=reconcile_summary(result, start, end), coverage=join_coverage(result, start, end),
         start=start, end=end, hidden=("provider", "model", "first_day", "last_day"), notes=tuple(notes),
     )
 

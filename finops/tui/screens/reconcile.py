@@ -39,6 +39,8 @@ class ReconcileScreen(DashboardScreen):
         yield FrameTable(id="findings", classes="body-part loads")
         yield Static("Drift per provider · project · model · token class · Enter for daily detail", classes="body-part section-title")
         yield FrameTable(id="drift", classes="body-part loads")
+        yield Static("", id="coverage-summary", classes="body-part section-title")
+        yield FrameTable(id="coverage", classes="body-part loads")
         yield Static("", id="drift-notes", classes="body-part notes")
 
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
@@ -66,6 +68,11 @@ class ReconcileScreen(DashboardScreen):
         drift = self.query_one("#drift", FrameTable)
         drift.show(d.groups, columns_for(d.groups, d.kinds, d.currency, d.labels, hidden=d.hidden),
                    sort=drift.sort_column or d.sort)
+        self.query_one("#coverage-summary", Static).update(Text(d.coverage_line, style="bold"))
+        cover = self.query_one("#coverage", FrameTable)
+        gaps = d.coverage_rows
+        cover.display = gaps.height > 0
+        cover.show(gaps, columns_for(gaps, d.kinds, d.currency, d.labels), sort=cover.sort_column or "usd")
         notes = "o/O: sort the focused table · Tab: other table · e: export the drift table. " + " ".join(d.notes)
         self.query_one("#drift-notes", Static).update(Text(notes, style="dim"))
         if not isinstance(self.focused, FrameTable):
@@ -74,6 +81,8 @@ class ReconcileScreen(DashboardScreen):
     @on(FrameTable.RowSelected)
     def action_drill(self) -> None:
         table = self.focused if isinstance(self.focused, FrameTable) else self.query_one("#drift", FrameTable)
+        if table.id not in ("findings", "drift"):  # the coverage table has no daily detail
+            return
         row = table.row_data()
         if row is None or self.data is None:
             return
