@@ -74,8 +74,7 @@ def register(app: typer.Typer) -> None:
             doc = payload(s, groups if view is not View.causes else groups.clear(), found if view is not View.groups else found.clear())
             doc["summary_terms"] = terms.to_dict()
             doc["coverage"] = join_coverage(result, option_day(since, "since"), option_day(until, "until")).to_dict()
-            sys.stdout.write(json.dumps(json_ready(doc), default=str, indent=2) + "
-")
+            sys.stdout.write(json.dumps(json_ready(doc), default=str, indent=2) + "\n")
         elif fmt is Format.csv:
             emit(found.drop("details") if view is View.causes else groups, fmt)
         else:
