@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from finops.commands import (alert, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice,
+from finops.commands import (alert, cache, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice,
                              sample, schedule, status, summary, sync)
 from finops.commands._common import GlobalOptions
 from finops.errors import FinopsError
@@ -60,7 +60,7 @@ def _root(
             typer.echo(ctx.get_help())
 
 
-COMMAND_MODULES = (alert, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice, sample,
+COMMAND_MODULES = (alert, cache, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice, sample,
                    schedule, status, summary, sync)
 
 for _module in COMMAND_MODULES:

@@ -23,6 +23,7 @@ COMMANDS: dict[str, list[str]] = {
     "alert check": ["alert", "check"],
     "alert list": ["alert", "list"],
     "alert secret": ["alert", "secret", "ops", "url"],
+    "cache": ["cache"],
     "carbon": ["carbon"],
     "connect": ["connect", "--source", "openai"],
     "export": ["export", "--dataset", "costs", "--format", "csv"],

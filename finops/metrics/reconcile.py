@@ -67,6 +67,19 @@ class ReconcileSummary:
                 "unpriced_rows": self.unpriced_rows, "nothing_compared": self.nothing_compared}
 
 
+def cause_dollars(result: "ReconcileResult", cause: str | None = None) -> pl.DataFrame:
+    """Per grain row and cause: the tokens a cause explains and their dollars at the catalog
+    (the grain row's rate): the one pricing of cause tokens, which the summary terms sum."""
+    from finops.reconcile.frames import GRAIN
+
+    schema = {**{c: result.groups.schema[c] for c in GRAIN}, "cause": pl.String, "tokens": pl.Int64, "usd": pl.Float64}
+    if result.explained is None or result.explained.height == 0:
+        return pl.DataFrame(schema=schema)
+    rows = result.explained if cause is None else result.explained.filter(pl.col("cause") == cause)
+    priced = rows.join(result.groups.select(*GRAIN, "usd_per_million"), on=list(GRAIN), how="left")
+    return priced.select(*GRAIN, "cause", "tokens", (pl.col("tokens") * pl.col("usd_per_million") / 1e6).alias("usd"))
+
+
 def reconcile_summary(result: "ReconcileResult", start: date | None, end: date | None) -> ReconcileSummary:
     """The summary terms of a reconcile run (finops.reconcile.reconcile with the context's catalog)."""
     from finops.reconcile.frames import GRAIN
@@ -82,8 +95,7 @@ def reconcile_summary(result: "ReconcileResult", start: date | None, end: date |
 
     terms = [fig("local_at_catalog", "local at catalog", local, "logged", "logged tokens x catalog price")]
     if result.explained is not None and result.explained.height:
-        priced = result.explained.join(g.select(*GRAIN, "usd_per_million"), on=list(GRAIN), how="left")
-        by_cause = priced.group_by("cause").agg((pl.col("tokens") * pl.col("usd_per_million") / 1e6).sum().alias("usd"))
+        by_cause = cause_dollars(result).group_by("cause").agg(pl.col("usd").sum())
         for cause, usd in sorted(by_cause.iter_rows(), key=lambda r: (-abs(r[1] or 0.0), r[0])):
             terms.append(fig(f"cause_{cause}", CAUSE_TITLES.get(cause, cause.replace("_", " ")), float(usd or 0.0),
                              "estimated", "the cause's tokens x catalog price"))

@@ -1,0 +1,73 @@
+"""`finops cache`: prompt-cache efficiency per feature, model, project or key (docs/cache.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from finops.output import Format
+
+DIMS = ("feature", "model", "project", "key", "provider", "day")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("cache")
+    def cache_cmd(
+        by: Annotated[str, typer.Option(help="feature, model, project, key, provider or day")] = "feature",
+        since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD (default: the first logged day).")] = None,
+        until: Annotated[Optional[str], typer.Option(help="Last UTC day (default: the day before today).")] = None,
+        today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD.")] = None,
+        fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+    ) -> None:
+        """Cache hit rate (reads over cacheable input), dollars saved by reads, the write premium and dollars
+        lost to misses and evictions, from the request log (logged) and the providers' usage (metered)."""
+        import json
+        import sys
+
+        import polars as pl
+
+        from finops.commands._common import get_context, option_day
+        from finops.errors import InputError
+        from finops.metrics.cache import cache_view
+        from finops.output import emit
+
+        if by not in DIMS:
+            raise InputError(f"--by: {by!r} is not one of {', '.join(DIMS)}")
+        first, last = option_day(since, "since"), option_day(until, "until")
+        if first and last and first > last:
+            raise InputError(f"--since {first} is after --until {last}")
+        ctx = get_context(today=option_day(today, "today"))
+        view = cache_view(ctx, first, last)
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(view.to_dict(by), default=str, indent=2) + "\n")
+            return
+        frame = view.by(by)
+        if frame.height == 0:
+            typer.echo(f"no requests or metered usage in {view.start}..{view.end}: run `finops sample load`, `finops sync` "
+                       "or `finops ingest`")
+            raise typer.Exit(1)
+        if fmt is Format.csv:
+            emit(frame, fmt)
+            return
+        col = frame.columns[0]
+        shown = frame.select(
+            pl.col(col).cast(pl.String).replace("", "(none)"), "provenance",
+            pl.col("input").alias("cacheable input"), "reads", pl.col("writes_5m").alias("writes 5m"),
+            pl.col("writes_1h").alias("writes 1h"),
+            pl.when(pl.col("hit_rate_pct").is_null()).then(pl.lit("no counts"))
+            .otherwise(pl.col("hit_rate_pct").round(1).cast(pl.String) + " %").alias("hit rate"),
+            pl.col("saved_usd").alias("saved $"), pl.col("write_premium_usd").alias("write premium $"),
+            pl.col("lost_miss_usd").alias("lost: misses $"), pl.col("lost_eviction_usd").alias("lost: evictions $"),
+        )
+        money = ["saved $", "write premium $", "lost: misses $", "lost: evictions $"]
+        caption = [f"{f.label}: {f.money() if f.unit != '%' else ('n/a' if f.value is None else f'{f.value:.1f} %')}"
+                   + (f" ({f.note})" if f.value is None and f.note else "") for f in view.figures]
+        if by == "feature":
+            caption.append("by feature: logged rows only (the providers' usage carries no feature)")
+        emit(shown, fmt, title=f"Prompt cache by {by}, {view.start} to {view.end} (UTC)", money_columns=money,
+             caption="\n".join([*caption, *view.notes]))
+        for e in view.episodes.iter_rows(named=True):
+            typer.echo(f"miss episode: {e['feature']} ({e['provider']}) {e['start']}..{e['end']}: hit rate "
+                       f"{e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % usual, {e['missed_reads']:,} reads missed, "
+                       + ("unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f} lost"))

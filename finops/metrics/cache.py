@@ -1,0 +1,148 @@
+"""Prompt-cache figures, defined once (docs/cache.md): hit rate, dollars saved, write premium, dollars lost.
+
+`cache_view(ctx, since, until)` builds every row once: logged rows (request log) and
+metered rows (providers' usage) per UTC day, provider, model, project, key and feature,
+priced at the context's catalog; misses from the log's own baseline; evictions from the
+reconcile run at the same catalog (its cache_eviction cause, so the dollars equal the
+reconcile summary's "cache evictions" term over the same days). The CLI, the dashboard,
+the report and the export read the view's figures and tables; none recomputes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import polars as pl
+
+from finops.metrics.figure import Figure
+from finops.models.cache import misses, money, table
+from finops.models.cache.days import LOGGED, METERED
+from finops.models.cache.evictions import apportion
+
+if TYPE_CHECKING:
+    from finops.context import Context
+
+NO_COUNTS: Final = "no cache counts in this log"
+BY: Final = {"feature": "feature", "model": "model", "project": "project_id", "key": "api_key_id", "provider": "provider",
+             "day": "day"}
+
+
+@dataclass(frozen=True)
+class CacheView:
+    start: date
+    end: date
+    rows: pl.DataFrame  # fine rows: CACHE_DAYS + rates, saved/premium, missed/evicted reads, lost dollars
+    series: pl.DataFrame  # per (day, feature, provider): hit rate, baseline, miss flag
+    episodes: pl.DataFrame  # runs of miss days per series with their lost dollars
+    sources: pl.DataFrame  # per request-log source: requests, counted
+    figures: tuple[Figure, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def get(self, name: str) -> Figure:
+        return next(f for f in self.figures if f.name == name)
+
+    def by(self, dim: str) -> pl.DataFrame:
+        """Rows summed per `dim` (feature, model, project, key, provider, day) and provenance.
+        By feature there are no metered rows: the providers' usage carries no feature."""
+        col = BY[dim]
+        rows = self.rows.filter(pl.col("provenance") == LOGGED) if col == "feature" else self.rows
+        return table.summed(rows, [col])
+
+    def to_dict(self, dim: str = "feature") -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "by": dim,
+                "figures": [f.to_dict() for f in self.figures],
+                "rows": self.by(dim).to_dicts(),
+                "miss_episodes": self.episodes.to_dicts(),
+                "coverage": self.sources.to_dicts(), "notes": list(self.notes)}
+
+
+def _sum(frame: pl.DataFrame, col: str) -> float | None:
+    """A dollar sum, null (unpriced) when a row with tokens has no price."""
+    if frame.height == 0:
+        return 0.0
+    if frame[col].null_count():
+        return None
+    return float(frame[col].sum())
+
+
+def _figures(rows: pl.DataFrame, start: date, end: date) -> tuple[list[Figure], list[str]]:
+    logged = rows.filter(pl.col("provenance") == LOGGED)
+    metered = rows.filter(pl.col("provenance") == METERED)
+    notes: list[str] = []
+    counted = int(logged["counted"].sum() or 0)
+
+    def fig(name: str, title: str, scope: str, value: float | None, unit: str, prov: str, note: str = "",
+            unpriced: int = 0, extra: dict[str, Any] | None = None) -> Figure:
+        return Figure(name, title, scope, value, unit, prov, start, end, unpriced=unpriced, note=note,  # type: ignore[arg-type]
+                      extra=extra or {})
+
+    def rate(frame: pl.DataFrame, ok: bool) -> float | None:
+        inp = int(frame["input"].sum() or 0)
+        return float(frame["reads"].sum()) / inp * 100 if ok and inp else None
+
+    def unpriced(frame: pl.DataFrame, col: str) -> int:
+        return int(frame[col].null_count())
+
+    has_counts = counted > 0
+    if not has_counts and logged.height:
+        notes.append(f"request log: {NO_COUNTS} (no request logged cache reads or writes): no logged hit rate")
+    figs = [
+        fig("cache_hit_rate", "Cache hit rate", "reads / cacheable input", rate(logged, has_counts), "%", "logged",
+            "" if has_counts else NO_COUNTS,
+            extra={"reads": int(logged["reads"].sum() or 0), "cacheable_input": int(logged["input"].sum() or 0),
+                   "requests": int(logged["requests"].sum() or 0), "counted_requests": counted}),
+        fig("cache_hit_rate_metered", "Cache hit rate", "reads / input", rate(metered, metered.height > 0), "%", "metered",
+            "" if metered.height else "no metered usage in the period",
+            extra={"reads": int(metered["reads"].sum() or 0), "input": int(metered["input"].sum() or 0)}),
+        fig("cache_saved", "Saved by cache reads", "vs uncached input price", _sum(logged, "saved_usd"), "USD", "logged",
+            "cache reads x (uncached − read rate), catalog", unpriced(logged, "saved_usd")),
+        fig("cache_write_premium", "Cache write premium", "over uncached input price", _sum(logged, "write_premium_usd"), "USD",
+            "logged", "cache writes x (write − uncached rate), catalog", unpriced(logged, "write_premium_usd")),
+        fig("cache_lost_misses", "Lost to cache misses", "reads the log expected", _sum(logged, "lost_miss_usd"), "USD",
+            "estimated", "missed reads x (uncached − read rate) on miss days", unpriced(logged, "lost_miss_usd"),
+            extra={"missed_reads": int(logged["missed_reads"].sum() or 0)}),
+        fig("cache_lost_evictions", "Lost to cache evictions", "metered as uncached", _sum(logged, "lost_eviction_usd"), "USD",
+            "estimated", "reconcile's cache_eviction tokens x catalog rate",
+            extra={"evicted_reads": int(logged["evicted_reads"].sum() or 0)}),
+    ]
+    lm, le = figs[4].value, figs[5].value
+    figs.append(fig("cache_lost", "Lost to the cache", "misses + evictions", None if lm is None or le is None else lm + le,
+                    "USD", "estimated", "lost to misses + lost to evictions"))
+    return figs, notes
+
+
+def cache_view(ctx: "Context", since: date | None = None, until: date | None = None,
+               evicted: pl.DataFrame | None = None) -> CacheView:
+    """Every cache row and figure of [since, until] (default: the first logged day to the as-of day)."""
+    from finops.metrics.reconcile import cause_dollars, run
+    from finops.services import cache as service
+
+    end = until or ctx.as_of
+    rule = service.miss_rule(ctx.config)
+    history = (since - timedelta(days=rule.window_days)) if since else None
+    logged = service.logged(ctx.store, history, end, ctx.identity)
+    start = since or (logged["day"].min() if logged.height else end)
+    assert isinstance(start, date)
+    priced = money.with_money(logged, ctx.catalog)
+    series = misses.series_days(priced, rule)
+    rows = misses.with_missed(priced, series).with_columns(money.read_gap_usd(pl.col("missed_reads")).alias("lost_miss_usd"))
+    rows = rows.filter(pl.col("day") >= start)
+    series = series.filter(pl.col("day") >= start)
+    if evicted is None:
+        result = run(ctx, start, end)
+        ev = cause_dollars(result, "cache_eviction").filter(pl.col("token_class") == "input_uncached")
+        # The +uncached row carries the evicted tokens; its −read twin is priced in the same cause sum.
+        usd = cause_dollars(result, "cache_eviction").group_by("day", "provider", "model", "project_id", "api_key_id").agg(
+            pl.col("usd").sum().alias("lost_eviction_usd"))
+        evicted = ev.select("day", "provider", "model", "project_id", "api_key_id", pl.col("tokens").alias("evicted_reads")).join(
+            usd, on=["day", "provider", "model", "project_id", "api_key_id"], how="left")
+    rows = apportion(evicted, rows)
+    metered = money.with_money(service.metered(ctx.store, start, end), ctx.catalog).with_columns(
+        pl.lit(0, pl.Int64).alias("missed_reads"), pl.lit(0, pl.Int64).alias("evicted_reads"),
+        pl.lit(0.0).alias("lost_miss_usd"), pl.lit(0.0).alias("lost_eviction_usd"))
+    every = pl.concat([rows, metered.select(rows.columns)], how="vertical_relaxed")
+    figs, notes = _figures(every, start, end)
+    eps = misses.episodes(series, rows)
+    return CacheView(start, end, every, series, eps, service.sources(ctx.store, start, end), tuple(figs), tuple(notes))
