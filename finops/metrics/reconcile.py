@@ -72,9 +72,10 @@ def cause_dollars(result: "ReconcileResult", cause: str | None = None) -> pl.Dat
     (the grain row's rate): the one pricing of cause tokens, which the summary terms sum."""
     from finops.reconcile.frames import GRAIN
 
-    schema = {**{c: result.groups.schema[c] for c in GRAIN}, "cause": pl.String, "tokens": pl.Int64, "usd": pl.Float64}
     if result.explained is None or result.explained.height == 0:
-        return pl.DataFrame(schema=schema)
+        empty = result.groups.select(*GRAIN).clear()
+        return empty.with_columns(pl.lit(None, pl.String).alias("cause"), pl.lit(None, pl.Int64).alias("tokens"),
+                                  pl.lit(None, pl.Float64).alias("usd"))
     rows = result.explained if cause is None else result.explained.filter(pl.col("cause") == cause)
     priced = rows.join(result.groups.select(*GRAIN, "usd_per_million"), on=list(GRAIN), how="left")
     return priced.select(*GRAIN, "cause", "tokens", (pl.col("tokens") * pl.col("usd_per_million") / 1e6).alias("usd"))
