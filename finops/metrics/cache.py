@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from finops.metrics.figure import Figure
-from finops.models.cache import misses, money, table
+from finops.models.cache import misses, money, prefix, table, ttl
 from finops.models.cache.days import LOGGED, METERED
 from finops.models.cache.evictions import apportion
 
@@ -37,6 +37,9 @@ class CacheView:
     series: pl.DataFrame  # per (day, feature, provider): hit rate, baseline, miss flag
     episodes: pl.DataFrame  # runs of miss days per series with their lost dollars
     sources: pl.DataFrame  # per request-log source: requests, counted
+    prefix_weeks: pl.DataFrame  # per feature and week: requests, median and p90 cached prefix
+    growth: pl.DataFrame  # per feature: prefix growth %/week, monthly dollars it adds, finding
+    ttl: pl.DataFrame  # per feature, provider, model: 5m vs 1h monthly cost, advice
     figures: tuple[Figure, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -55,6 +58,8 @@ class CacheView:
                 "figures": [f.to_dict() for f in self.figures],
                 "rows": self.by(dim).to_dicts(),
                 "miss_episodes": self.episodes.to_dicts(),
+                "prefix_growth": self.growth.to_dicts(), "prefix_weeks": self.prefix_weeks.to_dicts(),
+                "ttl_advice": self.ttl.to_dicts(),
                 "coverage": self.sources.to_dicts(), "notes": list(self.notes)}
 
 
@@ -120,7 +125,8 @@ def cache_view(ctx: "Context", since: date | None = None, until: date | None = N
     from finops.services import cache as service
 
     end = until or ctx.as_of
-    rule = service.miss_rule(ctx.config)
+    conf = service.settings(ctx.config)
+    rule = conf.miss
     history = (since - timedelta(days=rule.window_days)) if since else None
     logged = service.logged(ctx.store, history, end, ctx.identity)
     start = since or (logged["day"].min() if logged.height else end)
@@ -145,4 +151,45 @@ def cache_view(ctx: "Context", since: date | None = None, until: date | None = N
     every = pl.concat([rows, metered.select(rows.columns)], how="vertical_relaxed")
     figs, notes = _figures(every, start, end)
     eps = misses.episodes(series, rows)
-    return CacheView(start, end, every, series, eps, service.sources(ctx.store, start, end), tuple(figs), tuple(notes))
+    weeks, grow, ttl_rows, more = _prefix_and_ttl(ctx, every, conf, start, end)
+    figs += _prefix_figures(grow, ttl_rows, conf, start, end)
+    return CacheView(start, end, every, series, eps, service.sources(ctx.store, start, end), weeks, grow, ttl_rows,
+                     tuple(figs), tuple([*notes, *more]))
+
+
+def _prefix_and_ttl(ctx: "Context", rows: pl.DataFrame, conf: Any, start: date, end: date
+                    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str]]:
+    """Weekly prefix medians, growth per feature (window ending `end`), TTL advice (last days)."""
+    from finops.services import cache as service
+
+    g_start = max(start, end - timedelta(weeks=conf.growth.window_weeks) + timedelta(days=1))
+    t_start = max(start, end - timedelta(days=conf.ttl_window_days - 1))
+    reqs = service.prefix_requests(ctx.store, min(g_start, t_start), end, ctx.identity)
+    notes = [prefix.NO_PREFIX_ID] if reqs.height else []
+    weeks = prefix.weekly(reqs)
+    grow = prefix.growth(weeks, prefix.prefix_cost(rows, end, conf.ttl_window_days), end, conf.growth)
+    recent = reqs.filter(pl.col("ts").dt.date() >= t_start)
+    rate_keys = recent.select(pl.lit(end).alias("day"), "provider", "model").unique()
+    rates = money.rates(rate_keys, ctx.catalog).drop("day")
+    ttl_rows = ttl.advice(recent, rates, (end - t_start).days + 1)
+    current = rows.filter((pl.col("provenance") == LOGGED) & (pl.col("day") >= t_start)).group_by(
+        "feature", "provider", "model").agg(
+        pl.when(pl.col("writes_1h").sum() > pl.col("writes_5m").sum()).then(pl.lit("1h")).otherwise(pl.lit("5m")).alias("current_ttl"))
+    ttl_rows = ttl_rows.join(current, on=["feature", "provider", "model"], how="left").with_columns(
+        pl.when(pl.col("provider") != "anthropic").then(pl.lit("automatic")).otherwise(pl.col("current_ttl")).alias("current_ttl"))
+    return weeks, grow, ttl_rows, notes
+
+
+def _prefix_figures(grow: pl.DataFrame, ttl_rows: pl.DataFrame, conf: Any, start: date, end: date) -> list[Figure]:
+    found = grow.filter(pl.col("finding"))
+    added = None if found["added_usd_per_month"].null_count() else float(found["added_usd_per_month"].sum())
+    switch = ttl_rows.filter(pl.col("advice").is_in(["5m", "1h"]) & (pl.col("advice") != pl.col("current_ttl")))
+    saving = None if switch["saving_usd_per_month"].null_count() else float(switch["saving_usd_per_month"].sum())
+    return [
+        Figure("cache_prefix_growth_added", "Prefix growth", f"features above {conf.growth.max_pct_per_week:g} %/week, per month",
+               added, "USD/month", "estimated", start, end, note="(last − first weekly median prefix) x requests per 30 days x "
+               "cost per prefix token", extra={"features": found["feature"].to_list()}),
+        Figure("cache_ttl_saving", "TTL advice", "switching cache TTL, per month", saving, "USD/month", "estimated", start, end,
+               note="5m vs 1h writes modelled from request gaps", extra={"switch": switch.select(
+                   "feature", "model", "current_ttl", "advice").to_dicts()}),
+    ]

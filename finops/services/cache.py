@@ -6,7 +6,7 @@ history the miss baseline needs) and finops.toml's [cache] section, and hands fr
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -15,6 +15,7 @@ import polars as pl
 from finops.identity import to_provider_ids
 from finops.models.cache.days import CACHE_DAYS, logged_days, metered_days
 from finops.models.cache.misses import MissRule
+from finops.models.cache.prefix import PREFIX_ROWS, GrowthRule, prefix_rows
 from finops.store import Store
 
 
@@ -61,26 +62,50 @@ def sources(store: Store, since: date | None, until: date | None) -> pl.DataFram
             .sort("source").collect())
 
 
-def miss_rule(config: Any) -> MissRule:
-    """[cache] miss_window_days / miss_min_days (integers) and miss_min_drop (0 < x < 1)."""
+def prefix_requests(store: Store, since: date | None, until: date | None, identity: pl.DataFrame) -> pl.DataFrame:
+    """Per logged request with a cached prefix: ts, feature, provider, model, prefix tokens (models.cache.prefix)."""
+    if not store.months("requests"):
+        return pl.DataFrame(schema=PREFIX_ROWS)
+    lf = to_provider_ids(_between(store.scan("requests"), "ts", since, until), identity)
+    return prefix_rows(lf).collect().cast(dict(PREFIX_ROWS))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """[cache] of finops.toml (docs/cache.md)."""
+
+    miss: MissRule = MissRule()
+    growth: GrowthRule = GrowthRule()
+    ttl_window_days: int = 28
+
+
+# [cache] key -> (part, field, kind): kind "days" = positive integer, "share" = 0 < x < 1, "pct" = number >= 0
+_KEYS: dict[str, tuple[str, str, str]] = {
+    "miss_window_days": ("miss", "window_days", "days"), "miss_min_days": ("miss", "min_days", "days"),
+    "miss_min_drop": ("miss", "min_drop", "share"),
+    "prefix_window_weeks": ("growth", "window_weeks", "days"), "prefix_min_weeks": ("growth", "min_weeks", "days"),
+    "prefix_growth_max_pct_per_week": ("growth", "max_pct_per_week", "pct"),
+    "ttl_window_days": ("", "ttl_window_days", "days"),
+}
+
+
+def settings(config: Any) -> CacheSettings:
+    """[cache] parsed and checked; a bad value is a one-line error naming the file, line and key."""
     section = config.section("cache") if config is not None else {}
-    names = {"miss_window_days": "window_days", "miss_min_days": "min_days", "miss_min_drop": "min_drop"}
-    values: dict[str, Any] = {}
-    known = {f.name for f in fields(MissRule)}
+    parts: dict[str, dict[str, Any]] = {"miss": {}, "growth": {}, "": {}}
     for key, value in section.items():
-        if key not in names:
-            config.fail(f"cache.{key}", f"unknown setting (known: {', '.join(names)})")
-        field = names[key]
-        assert field in known
-        if field == "min_drop":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-                config.fail(f"cache.{key}", "must be a number between 0 and 1 (a relative drop: 0.25 = 25 % below the baseline)")
-            values[field] = float(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                config.fail(f"cache.{key}", "must be a positive integer (days)")
-            values[field] = value
-    rule = replace(MissRule(), **values)
-    if rule.min_days > rule.window_days:
-        config.fail("cache.miss_min_days", f"must not exceed miss_window_days ({rule.window_days})")
-    return rule
+        if key not in _KEYS:
+            config.fail(f"cache.{key}", f"unknown setting (known: {', '.join(_KEYS)})")
+        part, name, kind = _KEYS[key]
+        number = not isinstance(value, bool) and isinstance(value, (int, float))
+        if kind == "days" and (not number or not isinstance(value, int) or value < 1):
+            config.fail(f"cache.{key}", "must be a positive integer")
+        if kind == "share" and (not number or not 0 < value < 1):
+            config.fail(f"cache.{key}", "must be a number between 0 and 1 (a relative drop: 0.25 = 25 % below the baseline)")
+        if kind == "pct" and (not number or value < 0):
+            config.fail(f"cache.{key}", "must be a number >= 0 (% per week)")
+        parts[part][name] = float(value) if kind != "days" else value
+    out = CacheSettings(replace(MissRule(), **parts["miss"]), replace(GrowthRule(), **parts["growth"]), **parts[""])
+    if out.miss.min_days > out.miss.window_days:
+        config.fail("cache.miss_min_days", f"must not exceed miss_window_days ({out.miss.window_days})")
+    return out
