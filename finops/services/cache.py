@@ -67,7 +67,7 @@ def prefix_requests(store: Store, since: date | None, until: date | None, identi
     if not store.months("requests"):
         return pl.DataFrame(schema=PREFIX_ROWS)
     lf = to_provider_ids(_between(store.scan("requests"), "ts", since, until), identity)
-    return prefix_rows(lf).collect().cast(dict(PREFIX_ROWS))  # type: ignore[arg-type]
+    return prefix_rows(lf).collect().cast(PREFIX_ROWS)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from typing import Final
 
 import polars as pl
 
-PREFIX_ROWS: Final = pl.Schema({"ts": pl.Datetime("us", "UTC"), "feature": pl.String, "provider": pl.String,
-                                "model": pl.String, "prefix_tokens": pl.Int64})
+PREFIX_ROWS: Final = pl.Schema([("ts", pl.Datetime("us", "UTC")), ("feature", pl.String()), ("provider", pl.String()),
+                                ("model", pl.String()), ("prefix_tokens", pl.Int64())])
 NO_PREFIX_ID: Final = ("the request log has no prefix id or length: a request's cached prefix is taken as its cache "
                        "reads + writes, and a feature's requests as one prefix")
 
