@@ -119,6 +119,46 @@ def _with_projects(anomaly: dict[str, Any], frame: pl.DataFrame) -> dict[str, An
     return anomaly
 
 
+def _catalog_rates(frame: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFrame:
+    """Catalog rates per (day, provider, model) for `classes`, one column each (the standard tier)."""
+    from finops.models.pricing.catalog import load_catalog
+    from finops.models.pricing.lookup import price
+
+    keys = billing_gen.with_day(frame).select("day", "provider", "model").unique().join(
+        pl.DataFrame({"token_class": list(classes)}), how="cross")
+    return price(keys, load_catalog()).pivot(on="token_class", index=["day", "provider", "model"], values="usd_per_million")
+
+
+def _cache_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
+    """The planted prefix growth and cache-miss episode, with their dollars at the catalog."""
+    from finops.sample.requests_gen import growth_start, miss_window
+
+    rows = billing_gen.with_day(s.rows.filter(~pl.col("_dropped")))
+    last30 = s.days[-30]
+    grown = rows.filter((pl.col("_prefix_extra") > 0) & (pl.col("day") >= last30))
+    r = grown.join(_catalog_rates(grown, ("input_cache_read",)), on=["day", "provider", "model"], how="left")
+    growth = {
+        "id": "prefix-growth", "feature": plan.growth_feature, "provider": plan.growth_provider,
+        "models": sorted(grown["model"].unique().to_list()),
+        "start": growth_start(s.days, plan).isoformat(), "end": s.days[-1].isoformat(),
+        "growth_pct_per_week": plan.growth_pct_per_week,
+        "extra_cache_read_tokens_last_30_days": int(grown["_prefix_extra"].sum()),
+        # what the growth added to the bill in the last 30 days: the extra prefix tokens, read from the cache
+        "dollar_impact": float((r["_prefix_extra"] * r["input_cache_read"] / 1e6).sum()),
+    }
+    missed = rows.filter(pl.col("_missed") > 0)
+    r = missed.join(_catalog_rates(missed, ("input_uncached", "input_cache_read")), on=["day", "provider", "model"], how="left")
+    lo, hi = miss_window(s.days, plan)
+    miss = {
+        "id": "cache-miss", "cause": "prefix_change", "feature": plan.miss_feature, "provider": plan.miss_provider,
+        "models": sorted(missed["model"].unique().to_list()), "start": lo.isoformat(), "end": hi.isoformat(),
+        "missed_reads": int(missed["_missed"].sum()),
+        # the reads billed as uncached input instead: missed tokens x (uncached − read rate)
+        "dollar_impact": float((r["_missed"] * (r["input_uncached"] - r["input_cache_read"]) / 1e6).sum()),
+    }
+    return {"prefix_growth": growth, "cache_miss": miss}
+
+
 def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
     prices = _price_lookup(s.priced)
     rows = s.rows
@@ -186,7 +226,8 @@ def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "tokens": int(changed["quantity"].sum()),
         "dollar_impact": float((changed["quantity"] * (changed["billed_usd_per_million"] - changed["catalog_usd_per_million"]) / 1e6).sum()),
     }, changed))
-    for a in anomalies:
+    cache = _cache_truth(s, plan)
+    for a in [*anomalies, *cache.values()]:
         # Parallel float sums differ in the last bits between runs; micro-dollars keep bytes stable.
         a["dollar_impact"] = round(a["dollar_impact"], 6)
     totals = s.priced.group_by("provider").agg(pl.col("billed_usd").sum().round(6)).sort("provider")
@@ -196,6 +237,8 @@ def ground_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "period": {"start": s.days[0].isoformat(), "end": s.days[-1].isoformat()},
         "note": "Dollar impacts are at the prices the provider billed on each day. Dates are UTC, inclusive.",
         "anomalies": anomalies,
+        # Prompt-cache plants (issue 21): not reconcile causes (the log and the bill agree on them).
+        "cache": cache,
         "billed_usd_by_provider": {p: float(v) for p, v in totals.iter_rows()},
     }
 

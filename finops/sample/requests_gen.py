@@ -174,7 +174,8 @@ def generate_requests(
         frame = _feature_rows(f, fi, days, counts, rng, seed, offset)
         offset += frame.height
         frames.append(frame)
-    rows = _billed_columns(pl.concat(frames, how="vertical"))
+    rows = _plant_cache_miss(_plant_prefix_growth(pl.concat(frames, how="vertical"), days, plan), days, plan)
+    rows = _billed_columns(rows)
     rows = _plant_drift(rows, plan, rng)
     rows = _plant_eviction(rows, days, plan, windows)
     rows = _plant_retries(rows, days, plan, windows, rng)
@@ -187,6 +188,43 @@ def _day_mask(days: list[date], window: tuple[date, date]) -> pl.Expr:
     lo = days.index(window[0])
     hi = days.index(window[1])
     return pl.col("day_idx").is_between(lo, hi)
+
+
+def growth_start(days: list[date], plan: AnomalyPlan) -> date:
+    """The Monday the planted prefix growth starts: `growth_weeks` whole weeks before the last complete one."""
+    end = days[-1]
+    last_monday = end - timedelta(days=end.weekday())
+    complete = last_monday if end.weekday() == 6 else last_monday - timedelta(days=7)
+    return complete - timedelta(weeks=plan.growth_weeks - 2)
+
+
+def miss_window(days: list[date], plan: AnomalyPlan) -> tuple[date, date]:
+    """The planted miss episode's days (a weekday start; no random draw, so every other anomaly stays put)."""
+    start = int(plan.miss_at * len(days))
+    while days[start].weekday() >= 5:
+        start += 1
+    return days[start], days[start + plan.miss_days - 1]
+
+
+def _plant_prefix_growth(rows: pl.DataFrame, days: list[date], plan: AnomalyPlan) -> pl.DataFrame:
+    """From growth_start on, the feature's cached prefix grows `growth_pct_per_week` a week
+    (continuously); the extra tokens are cache reads the provider bills too (`_prefix_extra`)."""
+    t0 = datetime.combine(growth_start(days, plan), datetime.min.time(), tzinfo=timezone.utc).timestamp() * 1e6
+    weeks = ((pl.col("ts_us") - t0) / (7 * 86_400e6)).clip(lower_bound=0)
+    factor = (1 + plan.growth_pct_per_week / 100) ** weeks
+    m = (pl.col("feature") == plan.growth_feature) & (pl.col("provider") == plan.growth_provider) & (pl.col("cached_input_tokens") > 0)
+    extra = pl.when(m).then((pl.col("cached_input_tokens") * (factor - 1)).floor().cast(pl.Int64)).otherwise(0)
+    return rows.with_columns(extra.alias("_prefix_extra")).with_columns(
+        (pl.col("cached_input_tokens") + pl.col("_prefix_extra")).alias("cached_input_tokens"),
+        (pl.col("input_tokens") + pl.col("_prefix_extra")).alias("input_tokens"),
+    )
+
+
+def _plant_cache_miss(rows: pl.DataFrame, days: list[date], plan: AnomalyPlan) -> pl.DataFrame:
+    """In the miss window the feature's cache reads are billed (and logged) as uncached input (`_missed`)."""
+    m = (pl.col("feature") == plan.miss_feature) & (pl.col("provider") == plan.miss_provider) & _day_mask(days, miss_window(days, plan))
+    return rows.with_columns(pl.when(m).then(pl.col("cached_input_tokens")).otherwise(0).alias("_missed")).with_columns(
+        (pl.col("cached_input_tokens") - pl.col("_missed")).alias("cached_input_tokens"))
 
 
 def _plant_drift(rows: pl.DataFrame, plan: AnomalyPlan, rng: np.random.Generator) -> pl.DataFrame:

@@ -123,6 +123,18 @@ class AnomalyPlan:
     price_change_model: str = "gpt-4.1"
     price_change_token_class: str = "output"
     price_change_new_usd_per_million: float = 10.00
+    # Prompt cache (issue 21): a cached prefix that grows every week (retrieved context appended
+    # to the system prompt) over the last `growth_weeks` weeks, and a miss episode (a prefix
+    # change: a timestamp at the top of the prompt) in which the feature's cache reads vanish,
+    # billed as uncached input by the provider and logged so: a real cost, not a reconcile gap.
+    growth_feature: str = "rag-search"
+    growth_provider: str = "openai"
+    growth_pct_per_week: float = 6.0
+    growth_weeks: int = 12
+    miss_feature: str = "support-chat"
+    miss_provider: str = "openai"
+    miss_at: float = 0.66  # where in the period the miss episode starts (fraction of the days)
+    miss_days: int = 5
     extra: dict[str, float] = field(default_factory=dict)
 
 

@@ -3,7 +3,9 @@
 A series is a feature on a provider (the model may change under it; a snapshot change is
 not a miss). Its baseline on a day is the median daily hit rate of its previous
 `window_days` days with data (at least `min_days` of them). A day is a miss day when its
-hit rate falls below baseline x (1 − `min_drop`): a prefix that changed (a timestamp or
+hit rate falls below baseline x (1 − `min_drop`) and below baseline − `noise_k` robust
+spreads of the series' daily hit rates (a small feature's days are noisy), on a day with at
+least `min_requests` requests with cache counts: a prefix that changed (a timestamp or
 a reordered tool list at the top of the prompt), a TTL that expired between requests, an
 eviction the provider reported as such. On a miss day each row's missed reads are
 baseline x cacheable input − reads; those tokens were billed as input (uncached or as a
@@ -26,6 +28,8 @@ class MissRule:
     window_days: int = 28  # days of history the baseline hit rate is the median of
     min_days: int = 7  # fewer days of history: no baseline, no miss
     min_drop: float = 0.25  # relative drop below the baseline that makes a miss day
+    noise_k: float = 4.0  # ... and at least this many robust spreads of the series' daily hit rate below it
+    min_requests: int = 20  # a day with fewer requests with cache counts is never a miss day (too noisy)
 
 
 def series_days(logged: pl.DataFrame, rule: MissRule) -> pl.DataFrame:
@@ -33,15 +37,19 @@ def series_days(logged: pl.DataFrame, rule: MissRule) -> pl.DataFrame:
     s = list(SERIES)
     daily = (
         logged.filter(pl.col("counted") > 0)
-        .group_by("day", *s).agg(pl.col("input").sum(), pl.col("reads").sum())
+        .group_by("day", *s).agg(pl.col("input").sum(), pl.col("reads").sum(), pl.col("counted").sum())
         .filter(pl.col("input") > 0)
         .with_columns((pl.col("reads") / pl.col("input")).alias("hit_rate"))
         .sort(*s, "day")
     )
-    baseline = (pl.col("hit_rate").shift(1).rolling_median(rule.window_days, min_samples=rule.min_days).over(s))
-    return daily.with_columns(baseline.alias("baseline")).with_columns(
-        ((pl.col("baseline") > 0) & (pl.col("hit_rate") < pl.col("baseline") * (1 - rule.min_drop))).fill_null(False).alias("miss")
-    )
+    prev = pl.col("hit_rate").shift(1)
+    baseline = prev.rolling_median(rule.window_days, min_samples=rule.min_days).over(s)
+    # robust spread: 1.4826 x the median absolute deviation of the previous days' hit rates from their median
+    spread = ((prev - baseline).abs().rolling_median(rule.window_days, min_samples=rule.min_days) * 1.4826).over(s)
+    below = (pl.col("baseline") > 0) & (pl.col("hit_rate") < pl.col("baseline") * (1 - rule.min_drop)) \
+        & (pl.col("hit_rate") < pl.col("baseline") - rule.noise_k * pl.col("spread")) & (pl.col("counted") >= rule.min_requests)
+    return daily.with_columns(baseline.alias("baseline"), spread.alias("spread")).with_columns(
+        below.fill_null(False).alias("miss"))
 
 
 def with_missed(logged: pl.DataFrame, series: pl.DataFrame) -> pl.DataFrame:

@@ -4,7 +4,8 @@ The request log carries no prefix id or prefix length; what it has is each reque
 reads and writes, which together are the prefix the cache served or stored. So a request's
 cached prefix = cache reads + cache writes (requests without cache counts have none, and
 requests whose prefix is 0 did not cache). Growth per feature: the least-squares slope of
-log(weekly median) over the weeks of the window, as % per week; what it adds to the monthly
+log(weekly median) over the weeks of the window, as % per week (a finding above the
+configured rate only when the slope is `min_t` standard errors from flat); what it adds to the monthly
 bill: (median of the last week − median of the first week) x the feature's requests per
 30 days x what a prefix token cost it (its reads and writes at their rates, per token).
 """
@@ -27,8 +28,9 @@ NO_PREFIX_ID: Final = ("the request log has no prefix id or length: a request's 
 @dataclass(frozen=True)
 class GrowthRule:
     window_weeks: int = 12  # weeks the trend is fitted over (ending with the last day)
-    min_weeks: int = 4  # fewer weeks with cached requests: no trend
-    max_pct_per_week: float = 2.0  # growth above this is a finding
+    min_weeks: int = 6  # fewer weeks with cached requests: no trend
+    max_pct_per_week: float = 2.0  # growth above this is a finding ...
+    min_t: float = 3.0  # ... when the trend is this many standard errors from flat (noisy weeks are not a trend)
 
 
 def prefix_rows(requests: pl.LazyFrame) -> pl.LazyFrame:
@@ -52,10 +54,17 @@ def weekly(rows: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _slope(xs: list[float], ys: list[float]) -> float:
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+def _slope(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares slope and its t statistic (inf for a perfect fit)."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
     den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+    if not den:
+        return 0.0, 0.0
+    b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den
+    resid = sum((y - my - b * (x - mx)) ** 2 for x, y in zip(xs, ys))
+    se = math.sqrt(resid / (n - 2) / den) if n > 2 else 0.0
+    return b, (abs(b) / se if se > 0 else math.inf)
 
 
 def growth(weeks: pl.DataFrame, cost: pl.DataFrame, end: date, rule: GrowthRule) -> pl.DataFrame:
@@ -74,17 +83,19 @@ def growth(weeks: pl.DataFrame, cost: pl.DataFrame, end: date, rule: GrowthRule)
         if part.height < rule.min_weeks:
             continue
         xs = [(w - part["week"][0]).days / 7 for w in part["week"]]
-        rate = (math.exp(_slope(xs, [math.log(m) for m in part["median"]])) - 1) * 100
+        b, t = _slope(xs, [math.log(m) for m in part["median"]])
+        rate = (math.exp(b) - 1) * 100
         out.append({"feature": feature, "weeks": part.height, "from_week": part["week"][0], "to_week": part["week"][-1],
                     "median_first": float(part["median"][0]), "median_last": float(part["median"][-1]),
-                    "p90_first": float(part["p90"][0]), "p90_last": float(part["p90"][-1]), "growth_pct_per_week": rate})
+                    "p90_first": float(part["p90"][0]), "p90_last": float(part["p90"][-1]), "growth_pct_per_week": rate, "t": t})
     schema = {"feature": pl.String, "weeks": pl.Int64, "from_week": pl.Date, "to_week": pl.Date, "median_first": pl.Float64,
-              "median_last": pl.Float64, "p90_first": pl.Float64, "p90_last": pl.Float64, "growth_pct_per_week": pl.Float64}
+              "median_last": pl.Float64, "p90_first": pl.Float64, "p90_last": pl.Float64, "growth_pct_per_week": pl.Float64,
+              "t": pl.Float64}
     frame = pl.DataFrame(out, schema=schema)
     return frame.join(cost, on="feature", how="left").with_columns(
         ((pl.col("median_last") - pl.col("median_first")) * pl.col("requests_30d") * pl.col("usd_per_prefix_token"))
         .alias("added_usd_per_month"),
-        (pl.col("growth_pct_per_week") > rule.max_pct_per_week).alias("finding"),
+        ((pl.col("growth_pct_per_week") > rule.max_pct_per_week) & (pl.col("t") >= rule.min_t)).alias("finding"),
     ).sort("growth_pct_per_week", descending=True)
 
 
