@@ -112,7 +112,7 @@ def _run(dataset: str, fmt: str | None, out: Path | None, since: str | None, unt
 def register(app: typer.Typer) -> None:
     @app.command("export")
     def export_cmd(
-        dataset: Annotated[str, typer.Option(help="costs, usage, requests, reconcile, cogs, forecast or carbon")],
+        dataset: Annotated[str, typer.Option(help="costs, usage, requests, reconcile, cache, cogs, forecast or carbon")],
         fmt: Annotated[Optional[str], typer.Option("--format", help="csv or parquet (default: \\[export] format, else parquet)")] = None,
         out: Annotated[Optional[Path], typer.Option(help="Output directory (default: \\[export] out_dir, else <data dir>/exports).")] = None,
         since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD; selects its whole month.")] = None,

@@ -89,6 +89,18 @@ def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
     return frame
 
 
+CACHE_KEYS = ("day", "provenance", "provider", "model", "project_id", "api_key_id", "feature")
+
+
+def _cache(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
+    """Prompt-cache rows per day and group, logged and metered (finops.metrics.cache; docs/cache.md)."""
+    from finops.metrics.cache import cache_view
+
+    if not ctx.store.months("requests") and not ctx.store.months("billed_usage"):
+        return pl.DataFrame()
+    return cache_view(ctx.context, since, until).rows
+
+
 FORECAST_HORIZON_DAYS = 90
 FORECAST_METRICS = ("dollars", "tokens")
 
@@ -123,6 +135,8 @@ DATASETS: dict[str, Dataset] = {
                 stamps=("catalog",)),
         Dataset("cogs", "month", ("month", "feature"), ("cost_lines", "requests", "billed_usage"), by_range=_cogs,
                 stamps=("catalog", "config:display.fx_rates")),
+        Dataset("cache", "day", CACHE_KEYS, ("requests", "billed_usage", "cost_lines"), by_range=_cache,
+                stamps=("catalog",)),
         Dataset("forecast", "day", ("metric", "series", "kind", "day"), ("billed_usage", "cost_lines"),
                 by_range=_forecast),
     )

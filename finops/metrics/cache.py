@@ -162,12 +162,14 @@ def _prefix_and_ttl(ctx: "Context", rows: pl.DataFrame, conf: Any, start: date, 
     """Weekly prefix medians, growth per feature (window ending `end`), TTL advice (last days)."""
     from finops.services import cache as service
 
-    g_start = max(start, end - timedelta(weeks=conf.growth.window_weeks) + timedelta(days=1))
-    t_start = max(start, end - timedelta(days=conf.ttl_window_days - 1))
+    # Growth and TTL look back from the period's last day over their own windows, whatever the period's
+    # start: a month's report still sees a 12-week trend.
+    g_start = end - timedelta(weeks=conf.growth.window_weeks) + timedelta(days=1)
+    t_start = end - timedelta(days=conf.ttl_window_days - 1)
     reqs = service.prefix_requests(ctx.store, min(g_start, t_start), end, ctx.identity)
     notes = [prefix.NO_PREFIX_ID] if reqs.height else []
     weeks = prefix.weekly(reqs)
-    grow = prefix.growth(weeks, prefix.prefix_cost(rows, end, conf.ttl_window_days), end, conf.growth)
+    grow = prefix.growth(weeks, prefix.prefix_cost(rows, end, min(conf.ttl_window_days, (end - start).days + 1)), end, conf.growth)
     recent = reqs.filter(pl.col("ts").dt.date() >= t_start)
     rate_keys = recent.select(pl.lit(end).alias("day"), "provider", "model").unique()
     rates = money.rates(rate_keys, ctx.catalog).drop("day")
