@@ -114,8 +114,13 @@ async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
                     inference.select(pl.col("BilledCost").sum()).collect().item(), rel=1e-9)
             elif mode == "carbon":
                 assert d.requests == scan(dash_home, "requests", start, end).select(pl.len()).collect().item() > 0
+            elif mode == "cache":
+                logged = scan(dash_home, "requests", start, end).filter(pl.col("cached_input_tokens").is_not_null()
+                                                                        & ~pl.col("model").str.contains("embedding"))
+                reads = logged.select(pl.col("cached_input_tokens").sum()).collect().item()
+                assert d.by_feature["reads"].sum() == reads > 0
             checked.append(mode)
-        assert checked == ["sources", "reconcile", "cogs", "forecast", "carbon", "overview"]
+        assert checked == ["sources", "reconcile", "cogs", "forecast", "carbon", "cache", "overview"]
 
 
 async def run_command(pilot, command: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ import pytest
 
 from test_tui_support import dash_home, make_app, settle, tui_store_path  # noqa: F401
 
-SCREENS = [("1", "overview"), ("2", "sources"), ("3", "reconcile"), ("4", "cogs"), ("5", "forecast"), ("6", "carbon")]
+SCREENS = [("1", "overview"), ("2", "sources"), ("3", "reconcile"), ("4", "cogs"), ("5", "forecast"), ("6", "carbon"), ("7", "cache")]
 SIZES = [(120, 40), (80, 24)]
 
 

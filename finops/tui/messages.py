@@ -82,3 +82,7 @@ class SyncFailed(Message):
     def __init__(self, source: str, title: str, message: str) -> None:
         super().__init__()
         self.source, self.title, self.message = source, title, message
+
+
+class PromptCacheLoaded(Loaded):
+    """`data` is a PromptCacheData."""

@@ -7,6 +7,7 @@ from finops.tui.screens.carbon import CarbonScreen
 from finops.tui.screens.cogs import CogsScreen
 from finops.tui.screens.forecast import ForecastScreen
 from finops.tui.screens.overview import OverviewScreen
+from finops.tui.screens.prompt_cache import PromptCacheScreen
 from finops.tui.screens.reconcile import ReconcileScreen
 from finops.tui.screens.sources import SourcesScreen
 
@@ -17,4 +18,5 @@ SCREENS_IN_ORDER: tuple[tuple[str, str, type[DashboardScreen]], ...] = (
     ("4", "cogs", CogsScreen),
     ("5", "forecast", ForecastScreen),
     ("6", "carbon", CarbonScreen),
+    ("7", "cache", PromptCacheScreen),
 )
