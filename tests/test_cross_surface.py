@@ -328,6 +328,11 @@ def from_cli_json(company: Company, ledger: Ledger, doc: dict[str, Any]) -> None
         if r.get("gross_margin") is not None:
             ledger.add(f"gross_margin:{r['feature']}", "cli:cogs", r["gross_margin"] * 100)
 
+    cache = json.loads(cli(company, "cache", "--since", first.isoformat(), "--until", company.as_of.isoformat(),
+                           "--format", "json"))
+    for f in cache["figures"]:  # the prompt-cache headline figures (finops.metrics.cache): the report must show the same
+        ledger.reference(f"cache:{f['label']}", f["value"])
+
     carbon = json.loads(cli(company, "carbon", "--by", "feature", "--month", company.month, "--format", "json"))
     ledger.reference("energy_total_kwh", sum(r["wh_mid"] for r in carbon if r["wh_mid"] is not None) / 1000)
     ledger.reference("carbon_total_kg", sum(r["gco2e_mid"] for r in carbon if r["gco2e_mid"] is not None) / 1000)
@@ -360,6 +365,8 @@ def from_report(company: Company, ledger: Ledger, out: Path, fmt: str) -> None:
             ledger.add(f"reconcile.{label[2:]}", surface, first_number(value))
         elif label == "Cost of goods sold, all features":
             ledger.add("cogs_total", surface, first_number(value))
+        elif f"cache:{label}" in ledger.exact:
+            ledger.add(f"cache:{label}", surface, shown_or_none(value))
         elif label == "Energy (mid)":
             ledger.add("energy_total_kwh", surface, first_number(value))
         elif label == "Emissions":
@@ -520,6 +527,8 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
     for f in doc["figures"]:
         if f["name"].split(":")[0] in ("cogs_per_task", "gross_margin", "energy_per_task", "carbon_per_task"):
             assert ledger.surfaces(f["name"]), f"{company.name}: {f['name']} shows on no surface but `finops figures`"
+    cache_keys = [k for k in ledger.exact if k.startswith("cache:")]
+    assert cache_keys and all({"report:md", "report:html"} <= ledger.surfaces(k) for k in cache_keys), cache_keys
     compared = sum(len(v) for v in ledger.shown.values())
     assert compared >= 25, f"{company.name}: only {compared} values compared"
 

@@ -70,7 +70,7 @@ def build_monthly(ctx: Context, month: str | None = None, *,
     alerts = alert_summary(config, ctx.settings.data_dir, period.first, period.as_of)
     return MonthlyReport(period, done["forecasts"], done["last month's accuracy"], done["budgets"], done["cost movers"],
                          done["anomalies"], done["holiday troughs"],
-                         [done["reconciliation"], done["prompt cache"], done["COGS"], done["carbon"]], tz, dict(spec.countries), alerts)
+                         [done["reconciliation"], done["COGS"], done["carbon"], done["prompt cache"]], tz, dict(spec.countries), alerts)
 
 
 def render(report: MonthlyReport, fmt: str) -> str:
