@@ -147,7 +147,7 @@ def test_dry_run_prints_what_would_fire_and_keeps_no_state(finops_home: Path, ho
 
 
 def test_a_budget_walked_day_by_day_fires_once_and_resolves_once(finops_home: Path, hook_env: Receiver) -> None:
-    """$275 cap, alert above 90%: October's spend crosses it (fired Oct 22), November's window resets (resolved)."""
+    """$275 cap, alert above 90%: October's spend crosses it (fired Oct 21), November's window resets (resolved)."""
     write_config(finops_home, webhook_config(cap=275, threshold=0.9))
     events = []
     day = date(2026, 10, 18)
@@ -156,7 +156,8 @@ def test_a_budget_walked_day_by_day_fires_once_and_resolves_once(finops_home: Pa
         assert report.exit_code == 0
         events += [(day, t.event) for t in report.transitions if t.event in ("fired", "resolved")]
         day += timedelta(days=1)
-    assert events == [(date(2026, 10, 22), "fired"), (date(2026, 11, 2), "resolved")]
+    # Oct 21 since issue 21's sample plants a growing cached prefix on rag-search (October +$0.58 billed)
+    assert events == [(date(2026, 10, 21), "fired"), (date(2026, 11, 2), "resolved")]
     payloads = [verify(r) for r in hook_env.requests]
     assert [p["event"] for p in payloads] == ["fired", "resolved"]
     assert {p["episode"] for p in payloads} == {1}
@@ -263,7 +264,7 @@ def test_flapping_is_held_and_one_clear_check_does_not_resolve() -> None:
         ('name = "x"\ntype = "budgett"\nthreshold = 0.5', r"finops.toml:\d+: alerts.rules\[0\].type: x: unknown rule type 'budgett'"),
         ('name = "x"\ntype = "budget"\nthreshold = 1.5', r"finops.toml:\d+: alerts.rules\[0\].threshold: must be a number > 0 and <= 1"),
         ('name = "x"\ntype = "reconcile_unexplained"\nthreshold = 120', r"alerts.rules\[0\].threshold: must be a number >= 0 and <= 100"),
-        ('name = "x"\ntype = "cache_hit_rate"\nthreshold = 10', r"alerts.rules\[0\].type: x: cache hit-rate alerts are not available"),
+        ('name = "x"\ntype = "cache_hit_rate"\nthreshold = 1\nscope = { project = "p" }', r"alerts.rules\[0\].scope.project: a cache_hit_rate rule cannot be scoped by project"),
         ('name = "x"\ntype = "join_coverage"\nthreshold = 90', r"alerts.rules\[0\].type: x: join coverage is not available yet"),
         ('name = "x"\ntype = "budget"\nthreshold = 0.5\nchannels = ["nope"]', r"alerts.rules\[0\].channels: x: no channel 'nope'"),
         ('name = "x"\ntype = "spend_anomaly"\nthreshold = 5\nscope = { team = "ml" }', r"alerts.rules\[0\].scope.team: a spend_anomaly rule cannot be scoped by team"),

@@ -161,6 +161,50 @@ def _sync(ctx: "Context", rule: Rule, now: datetime) -> list[Observation]:
     return out
 
 
+def _cache(ctx: "Context", rule: Rule) -> list[Observation]:
+    """Miss episodes (cache_hit_rate) or the lost-dollar figure (cache_lost) of finops.metrics.cache, last `days` days."""
+    import polars as pl
+
+    from finops.metrics.cache import cache_view
+
+    until = ctx.as_of
+    since = until - timedelta(days=rule.days - 1)
+    view = cache_view(ctx, since, until)
+    command = f"finops cache --since {since} --until {until}"
+    if rule.type == "cache_lost":
+        rows = view.rows.filter(pl.col("provenance") == "logged")
+        if rule.scope.provider:
+            rows = rows.filter(pl.col("provider") == rule.scope.provider)
+        lost = view.get("cache_lost")
+        value = None if rows["lost_miss_usd"].null_count() else float((rows["lost_miss_usd"] + rows["lost_eviction_usd"]).sum())
+        scope = rule.scope.text()
+        fig = Figure("cache_lost", lost.title, lost.scope if scope == "all" else f"{lost.scope}, {scope}", value, "USD", "estimated", since, until, note=lost.note)
+        reason = (f"{fig.money()} lost to cache misses and evictions over {since} to {until} "
+                  f"(alert from ${rule.threshold:,.2f})")
+        return [Observation(rule, f"cache lost {scope}", value is not None and value > 0 and value >= rule.threshold, fig,
+                            reason, command)]
+    eps = view.episodes
+    for key in ("provider", "feature"):
+        if (v := getattr(rule.scope, key)) is not None:
+            eps = eps.filter(pl.col(key) == v)
+    out = []
+    for e in eps.iter_rows(named=True):
+        subject = f"cache miss {e['feature']} ({e['provider']}) from {e['start']}"
+        fig = Figure(f"cache_miss:{e['feature']}", "Cache hit rate", f"{e['feature']} ({e['provider']})", e["hit_rate"] * 100,
+                     "%", "logged", e["start"], e["end"], note=f"usual {e['baseline'] * 100:.1f} %",
+                     extra={"lost_usd": e["lost_usd"], "missed_reads": e["missed_reads"]})
+        lost = "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}"
+        reason = (f"{e['feature']} ({e['provider']}): cache hit rate {e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % "
+                  f"usual on {e['start']}..{e['end']}, {e['missed_reads']:,} reads missed, {lost} lost "
+                  f"(alert from ${rule.threshold:,.2f})")
+        firing = e["lost_usd"] is not None and e["lost_usd"] >= rule.threshold
+        out.append(Observation(rule, subject, firing, fig, reason, command))
+    if not out:
+        out.append(Observation(rule, "cache miss", False, None, f"no cache miss episode in the last {rule.days} day(s)",
+                               command))
+    return out
+
+
 def evaluate(ctx: "Context", rule: Rule, now: datetime) -> list[Observation]:
     """Every subject of `rule` in the context's store, as of ctx.as_of (sync rules: as of `now`)."""
     if rule.type in ("budget", "quota"):
@@ -171,4 +215,6 @@ def evaluate(ctx: "Context", rule: Rule, now: datetime) -> list[Observation]:
         return _reconcile(ctx, rule)
     if rule.type == "sync_stale":
         return _sync(ctx, rule, now)
+    if rule.type.startswith("cache_"):
+        return _cache(ctx, rule)
     raise AssertionError(f"rule type {rule.type} has no evaluator")  # rules.RULE_TYPES and this agree

@@ -22,11 +22,13 @@ RULE_TYPES: dict[str, tuple[str, float, float, bool, tuple[str, ...]]] = {
     "reconcile_unexplained": ("percent of billed dollars unexplained", 0.0, 100.0, True, ("provider", "project")),
     "reconcile_cause": ("dollar impact of a reconcile cause", 0.0, 1e12, True, ("provider", "project")),
     "sync_stale": ("hours since the source's last successful sync", 0.0, 24.0 * 366, False, ("provider",)),
+    "cache_hit_rate": ("dollars lost while a feature's cache hit rate was below its usual (a miss episode)", 0.0, 1e12,
+                       True, ("provider", "feature")),
+    "cache_lost": ("dollars lost to cache misses and evictions over the last days", 0.0, 1e12, True, ("provider",)),
 }
 # Rule types the issue names whose figures do not exist yet: refused with this line.
 NOT_AVAILABLE: dict[str, str] = {
     "join_coverage": "join coverage is not available yet (it needs `finops reconcile --coverage`)",
-    "cache_hit_rate": "cache hit-rate alerts are not available (the cache metrics do not exist yet)",
 }
 SCOPE_KEYS = ("provider", "project", "feature", "team")
 CHANNEL_TYPES = ("slack", "webhook", "email")
