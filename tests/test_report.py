@@ -134,7 +134,7 @@ def test_anomalies_are_in_the_month_and_sized_in_dollars(october) -> None:
 
 def test_optional_sections_state_their_figures_or_their_absence(october, store) -> None:
     sections = {e.key: e for e in october.extras}
-    assert set(sections) == {"reconciliation", "cogs", "carbon"}
+    assert set(sections) == {"reconciliation", "cogs", "carbon", "cache"}
     for e in sections.values():
         assert e.available or e.note.strip()
     carbon = sections["carbon"]

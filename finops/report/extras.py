@@ -116,7 +116,7 @@ def prompt_cache(ctx: Context, period: Period) -> Extra:
         view = cache_view(ctx, period.first, period.as_of)
         if view.rows.height == 0:
             return Extra("cache", "Prompt cache", False, f"no requests or metered usage in {period.month}")
-        summary = [(f.label, _shown(f), f.provenance) for f in view.figures]
+        summary: list[tuple[str, str, str]] = [(f.label, _shown(f), str(f.provenance)) for f in view.figures]
         for e in view.episodes.iter_rows(named=True):
             summary.append((f"Miss episode · {e['feature']} ({e['provider']}) {e['start']}..{e['end']}",
                             "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}", "estimated"))

@@ -124,6 +124,9 @@ def _catalog_rates(frame: pl.DataFrame, classes: tuple[str, ...]) -> pl.DataFram
     from finops.models.pricing.catalog import load_catalog
     from finops.models.pricing.lookup import price
 
+    if frame.height == 0:
+        return billing_gen.with_day(frame).select("day", "provider", "model").with_columns(
+            *[pl.lit(None, pl.Float64).alias(c) for c in classes])
     keys = billing_gen.with_day(frame).select("day", "provider", "model").unique().join(
         pl.DataFrame({"token_class": list(classes)}), how="cross")
     return price(keys, load_catalog()).pivot(on="token_class", index=["day", "provider", "model"], values="usd_per_million")
@@ -134,7 +137,7 @@ def _cache_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
     from finops.sample.requests_gen import growth_start, miss_window
 
     rows = billing_gen.with_day(s.rows.filter(~pl.col("_dropped")))
-    last30 = s.days[-30]
+    last30 = s.days[max(0, len(s.days) - 30)]
     grown = rows.filter((pl.col("_prefix_extra") > 0) & (pl.col("day") >= last30))
     r = grown.join(_catalog_rates(grown, ("input_cache_read",)), on=["day", "provider", "model"], how="left")
     growth = {
@@ -144,7 +147,7 @@ def _cache_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "growth_pct_per_week": plan.growth_pct_per_week,
         "extra_cache_read_tokens_last_30_days": int(grown["_prefix_extra"].sum()),
         # what the growth added to the bill in the last 30 days: the extra prefix tokens, read from the cache
-        "dollar_impact": float((r["_prefix_extra"] * r["input_cache_read"] / 1e6).sum()),
+        "dollar_impact": float((r["_prefix_extra"] * r["input_cache_read"] / 1e6).sum() or 0.0),
     }
     missed = rows.filter(pl.col("_missed") > 0)
     r = missed.join(_catalog_rates(missed, ("input_uncached", "input_cache_read")), on=["day", "provider", "model"], how="left")
@@ -154,7 +157,7 @@ def _cache_truth(s: Sample, plan: AnomalyPlan) -> dict[str, Any]:
         "models": sorted(missed["model"].unique().to_list()), "start": lo.isoformat(), "end": hi.isoformat(),
         "missed_reads": int(missed["_missed"].sum()),
         # the reads billed as uncached input instead: missed tokens x (uncached − read rate)
-        "dollar_impact": float((r["_missed"] * (r["input_uncached"] - r["input_cache_read"]) / 1e6).sum()),
+        "dollar_impact": float((r["_missed"] * (r["input_uncached"] - r["input_cache_read"]) / 1e6).sum() or 0.0),
     }
     return {"prefix_growth": growth, "cache_miss": miss}
 

@@ -201,9 +201,9 @@ def growth_start(days: list[date], plan: AnomalyPlan) -> date:
 def miss_window(days: list[date], plan: AnomalyPlan) -> tuple[date, date]:
     """The planted miss episode's days (a weekday start; no random draw, so every other anomaly stays put)."""
     start = int(plan.miss_at * len(days))
-    while days[start].weekday() >= 5:
+    while start < len(days) - 1 and days[start].weekday() >= 5:
         start += 1
-    return days[start], days[start + plan.miss_days - 1]
+    return days[start], days[min(len(days) - 1, start + plan.miss_days - 1)]
 
 
 def _plant_prefix_growth(rows: pl.DataFrame, days: list[date], plan: AnomalyPlan) -> pl.DataFrame:
