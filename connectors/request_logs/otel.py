@@ -29,7 +29,8 @@ from finops.connectors.request_logs.files import head_text, layout_of, scan
 from finops.connectors.request_logs.mapping import MAPPED
 from finops.connectors.request_logs.vendors import provider_from_model
 from finops.connectors.request_logs.values import REC
-from finops.schema import StreamOutcome
+from finops.errors import InputError
+from finops.schema import Provenance, StreamOutcome
 
 # our column -> attribute names, first present wins (current semconv first)
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -50,6 +51,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "__operation": ("gen_ai.operation.name",),
     "__error_type": ("error.type",),
     "__resend": ("http.request.resend_count",),
+    "__streaming": ("gen_ai.is_streaming", "llm.is_streaming", "gen_ai.request.is_stream"),
 }
 NOT_MODEL_CALLS = ["invoke_agent", "create_agent", "execute_tool"]
 VALUE = pl.Struct({k: pl.String for k in ("stringValue", "intValue", "doubleValue", "boolValue")})
@@ -59,9 +61,10 @@ SPAN = pl.Struct({
     "startTimeUnixNano": pl.String, "endTimeUnixNano": pl.String,
     "attributes": ATTRS, "status": pl.Struct({"code": pl.String}),
 })
+SCOPE = pl.Struct({"name": pl.String, "version": pl.String})
 OTLP: dict[str, PolarsDataType] = {"resourceSpans": pl.List(pl.Struct({
     "resource": pl.Struct({"attributes": ATTRS}),
-    "scopeSpans": pl.List(pl.Struct({"spans": pl.List(SPAN)})),
+    "scopeSpans": pl.List(pl.Struct({"scope": SCOPE, "spans": pl.List(SPAN)})),
 }))}
 
 
@@ -117,7 +120,7 @@ TEXT_SPAN = pl.Struct({
 })
 OTLP_TEXT = {"resourceSpans": pl.List(pl.Struct({
     "resource": pl.String,
-    "scopeSpans": pl.List(pl.Struct({"spans": pl.List(TEXT_SPAN)})),
+    "scopeSpans": pl.List(pl.Struct({"scope": SCOPE, "spans": pl.List(TEXT_SPAN)})),
 }))}
 VALUE_FIRST = re.compile(r'\{\s*"value"\s*:')  # an exporter that writes "value" before "key"
 
@@ -154,6 +157,7 @@ def _otlp_text(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) 
         .with_columns(_value_text("resource", k).alias("r:" + k) for k in resource_keys).drop("resource")
         .explode("scopeSpans").unnest("scopeSpans").explode("spans").unnest("spans")
         .filter(pl.col("attributes").str.contains('{"key": "gen_ai.', literal=True))
+        .with_columns(pl.col("scope").struct.field("name").alias("__scope"), pl.col("scope").struct.field("version").alias("__scope_version"))
     )
     keys = sorted({k for ours, names in attrs.items() for k in (*names, *ATTRIBUTES.get(ours, ()))})
     text = pl.col("attributes")
@@ -180,10 +184,24 @@ def _span_rows(spans: pl.LazyFrame, cols: list[pl.Expr], service: pl.Expr) -> pl
         REC, *cols,
         _nanos_to_ts(pl.col("startTimeUnixNano")).alias("ts"),
         ((pl.col("endTimeUnixNano").cast(pl.Int64, strict=False) - start) // 1_000_000).alias("latency_ms"),
-        pl.col("traceId").alias("__trace"), pl.col("spanId").alias("__span"), pl.col("name").alias("__name"),
+        hex_id(pl.col("traceId")).alias("__trace"), hex_id(pl.col("spanId")).alias("__span"), pl.col("name").alias("__name"),
         pl.col("status").struct.field("code").alias("__status"),
-        service.alias("__service"),
+        service.alias("__service"), pl.col("__scope"), pl.col("__scope_version"),
     )
+
+
+def hex_id(e: pl.Expr) -> pl.Expr:
+    """A trace or span id as lower-case hex, whichever way the file wrote it: OTLP/JSON says hex,
+    protobuf's own JSON encoding (MessageToJson) writes bytes as base64. 32 or 16 hex digits are
+    hex; the base64 of a 16-byte trace id (24 characters, `==`) or an 8-byte span id (12, `=`) is
+    decoded; anything else is kept as written. So a file re-encoded either way stores the same ids
+    and a re-load changes nothing."""
+    text = e.cast(pl.String).str.strip_chars()
+    is_hex = text.str.contains(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{16})$")
+    is_b64 = text.str.contains(r"^(?:[A-Za-z0-9+/]{22}==|[A-Za-z0-9+/]{11}=)$")
+    decoded = text.str.decode("base64", strict=False).bin.encode("hex")
+    return (pl.when(is_hex).then(text.str.to_lowercase())
+            .when(is_b64).then(pl.coalesce(decoded, text)).otherwise(text))
 
 
 def _nanos_to_ts(e: pl.Expr) -> pl.Expr:
@@ -197,6 +215,7 @@ def _otlp(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
         .with_columns(pl.col("resource").struct.field("attributes").alias("__rattrs"))
         .explode("scopeSpans").unnest("scopeSpans").explode("spans").unnest("spans")
         .filter(pl.col("attributes").list.eval(pl.element().struct.field("key").str.starts_with("gen_ai.")).list.any())
+        .with_columns(pl.col("scope").struct.field("name").alias("__scope"), pl.col("scope").struct.field("version").alias("__scope_version"))
     )
     cols = []
     for ours, keys in attrs.items():
@@ -232,10 +251,45 @@ def _flat(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl
         pl.col("start_time").alias("ts"),
         pl.col("context").struct.field("trace_id").alias("__trace"),
         pl.col("context").struct.field("span_id").alias("__span"), pl.col("name").alias("__name"),
+        pl.lit(None, pl.String).alias("__scope"), pl.lit(None, pl.String).alias("__scope_version"),
         pl.col("status").struct.field("status_code").alias("__status"),
         r.struct.field("service.name").alias("__service"),
         pl.lit(None, pl.Int64).alias("latency_ms"),
     )
+
+
+# The exception classes the OpenAI and Anthropic SDKs raise for an HTTP status, as their
+# instrumentations write them in error.type.
+ERROR_STATUS = {"BadRequestError": "400", "AuthenticationError": "401", "PermissionDeniedError": "403",
+                "NotFoundError": "404", "ConflictError": "409", "UnprocessableEntityError": "422",
+                "RateLimitError": "429", "InternalServerError": "500", "ServiceUnavailableError": "503",
+                "OverloadedError": "529"}
+OPENLLMETRY_ANTHROPIC = "opentelemetry.instrumentation.anthropic"
+
+
+def quirk_fixes(scope: pl.Expr, streaming: pl.Expr, provider: pl.Expr) -> dict[str, pl.Expr]:
+    """Corrections for what one instrumentation library (its scope name) is known to get wrong,
+    measured against what the API served (tests/test_otel_instrumentations.py, docs/request-log.md):
+    - OpenLLMetry's Anthropic instrumentation adds message_start's output_tokens (1) to the
+      final count on every stream it marks `gen_ai.is_streaming`: one output token too many;
+    - openlit reports Anthropic's raw input_tokens, which exclude cache reads and writes, where
+      the conventions (and our input_tokens) include them;
+    - openlit counts a stream's tokens itself when the API sent no usage: an estimate, labelled so."""
+    openllmetry_stream = scope.str.starts_with(OPENLLMETRY_ANTHROPIC) & streaming
+    openlit = scope.str.starts_with("openlit")
+    output = pl.col("output_tokens").cast(pl.Int64, strict=False)
+    cache = (pl.col("cached_input_tokens").cast(pl.Int64, strict=False).fill_null(0)
+             + pl.col("cache_write_tokens").cast(pl.Int64, strict=False).fill_null(0))
+    inp = pl.col("input_tokens").cast(pl.Int64, strict=False)
+    # the raw text stays where no fix applies, so a bad value is still reported by the checks
+    return {
+        "output_tokens": pl.when(openllmetry_stream & (output > 0)).then((output - 1).cast(pl.String))
+        .otherwise(pl.col("output_tokens").cast(pl.String)),
+        "input_tokens": pl.when(openlit & (provider == "anthropic") & inp.is_not_null()).then((inp + cache).cast(pl.String))
+        .otherwise(pl.col("input_tokens").cast(pl.String)),
+        "provenance": pl.when(openlit & streaming & (provider == "openai")).then(pl.lit(Provenance.ESTIMATED))
+        .otherwise(pl.lit(Provenance.LOGGED)),
+    }
 
 
 def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
@@ -244,6 +298,10 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     attrs = attributes(fields)
     mapped = {"request_id" if k == "response_id" else k for k in fields}
     head = head_text(path)
+    if '"resource_spans"' in head and '"resourceSpans"' not in head:
+        # protobuf's JSON with preserving_proto_field_name=True: refuse loudly rather than read 0 rows
+        raise InputError(f"{path}: OTLP/JSON with snake_case field names (resource_spans, scope_spans); the OTLP/JSON "
+                         "encoding is lowerCamelCase (resourceSpans): re-export without preserving_proto_field_name")
     if '"resourceSpans"' in head:
         lf = (_otlp if VALUE_FIRST.search(head) else _otlp_text)(path, attrs, mapped)
     else:
@@ -251,25 +309,38 @@ def read_otel(path: Path, fields: dict[str, str] | None = None) -> Reading:
     status = pl.col("__status").cast(pl.String).str.to_uppercase()
     error_type = pl.col("__error_type").cast(pl.String)
     failed = status.is_in(["2", "STATUS_CODE_ERROR", "ERROR"]) | error_type.is_not_null()
-    # semconv: error.type is the HTTP status code when the call failed with one
-    numeric_error = pl.when(error_type.str.contains(r"^\d{3}$")).then(error_type)
+    # semconv: error.type is the HTTP status code when the call failed with one; the SDKs'
+    # instrumentations write the exception's class instead ("RateLimitError", "<class 'openai.RateLimitError'>")
+    error_class = error_type.str.extract(r"(\w+)'?>?$")
+    numeric_error = pl.when(error_type.str.contains(r"^\d{3}$")).then(error_type).otherwise(
+        error_class.replace_strict(ERROR_STATUS, default=None, return_dtype=pl.String))
     # semconv names a span "{operation} {request model}": the model when no attribute says it
     named_model = pl.col("__name").cast(pl.String).str.extract(r"^(?:chat|text_completion|generate_content|embeddings) (\S+)$")
     model = pl.coalesce("model", named_model)
+    no_usage = pl.col("input_tokens").is_null() & pl.col("output_tokens").is_null()
+    scope = pl.col("__scope").fill_null("")
+    streaming = pl.col("__streaming").cast(pl.String).str.to_lowercase().is_in(["true", "1"])
+    provider = pl.coalesce("provider", provider_from_model(model))
+    quirks = quirk_fixes(scope, streaming, provider.cast(pl.String).str.to_lowercase())
     derived = {
         "model": model,
-        "provider": pl.coalesce("provider", provider_from_model(model)),
+        "provider": provider,
         "request_id": pl.coalesce("request_id", pl.format("otel:{}:{}", pl.col("__trace").fill_null(""), "__span")),
         "task_id": pl.coalesce("task_id", "__trace"),
         "feature": pl.coalesce("feature", "__service"),
         "status_code": pl.coalesce("status_code", numeric_error),
         "attempt": pl.col("__resend").cast(pl.Int64, strict=False) + 1,
-        "stream_outcome": pl.when(failed).then(pl.lit(StreamOutcome.ERROR)).otherwise(pl.lit(StreamOutcome.COMPLETED)),
+        # A span that ended without an error and without any usage is a call whose response never
+        # finished: the client closed the stream (an API that answers always reports usage).
+        "stream_outcome": pl.when(failed).then(pl.lit(StreamOutcome.ERROR))
+        .when(no_usage).then(pl.lit(StreamOutcome.ABORTED)).otherwise(pl.lit(StreamOutcome.COMPLETED)),
+        **quirks,
     }
     # a mapped attribute wins; where a span lacks it, the default reading stands in
     for ours in mapped:
         derived[ours] = pl.coalesce(pl.col(MAPPED + ours), derived.get(ours, pl.col(ours)))
     lf = lf.filter(~pl.col("__operation").is_in(NOT_MODEL_CALLS).fill_null(False)).with_columns(e.alias(c) for c, e in derived.items())
-    lf = lf.drop("__trace", "__span", "__name", "__status", "__service", "__operation", "__error_type", "__resend")
+    lf = lf.drop("__trace", "__span", "__name", "__status", "__service", "__operation", "__error_type", "__resend",
+                 "__streaming", "__scope", "__scope_version")
     labels = {ours: keys[0] for ours, keys in attrs.items()} | {"ts": "startTimeUnixNano"}
     return Reading(path, "otel", layout_of(path), with_rows(lf), labels)
