@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from finops.models.energy import data, method  # noqa: E402
 from finops.models.energy.carbon import month_filter  # noqa: E402
 from finops.models.energy.requests import per_request  # noqa: E402
+from finops.models.pricing.catalog import load_catalog  # noqa: E402
 
 SAMPLE_LOG = Path(__file__).resolve().parents[1] / "sample_data" / "requests" / "requests.parquet"
 GOOGLE_MEDIAN_PROMPT_WH = 0.24  # Elsworth et al. 2025, arXiv 2508.15734: median Gemini Apps text prompt
@@ -116,7 +117,7 @@ def per_request_comparison(month: str, per_model: int) -> tuple[pl.DataFrame, st
                                              & ~pl.col("model").str.contains("embedding"))
     # Every (model, feature) pair: a model's first requests by id would all come from one feature.
     sample = req.sort("request_id").group_by("model", "feature", maintain_order=True).head(per_model).sort("request_id")
-    ours = per_request(sample)
+    ours = per_request(sample, catalog=load_catalog())
     params = {(r["provider"], r["model"]): r for r in data.model_params().iter_rows(named=True)}
     zones = dict(data.grid().select("region", "zone").iter_rows())
     cols: dict[str, list[float | None]] = {k: [] for k in ("eco_own_low", "eco_own_high", "eco_ours_low", "eco_ours_high")}

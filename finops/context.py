@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from finops.models.cogs.fx import CurrencySettings, Rates
     from finops.models.forecast.calendar import CalendarSpec
     from finops.reconcile.thresholds import Thresholds
+    from finops.services.cogs import CogsSetup
 
 ENV_TODAY = "FINOPS_TODAY"
 SAMPLE_SOURCE = "sample"
@@ -145,6 +146,14 @@ class Context:
         from finops.identity import identity_map
 
         return identity_map(self.settings.config)
+
+    @cached_property
+    def cogs_setup(self) -> "CogsSetup":
+        """[cogs] rules with this context's currency, FX rates and price catalog (the token_cost driver's prices)."""
+        from finops.services.cogs import CogsSetup
+        from finops.services.cogs_rules import parse_rules
+
+        return CogsSetup(parse_rules(self.settings.config), self.currency_settings, self.fx, self.catalog)
 
     @cached_property
     def thresholds(self) -> "Thresholds":

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from finops.schema import COST_LINES_TABLE, REQUESTS
 from finops.models.cogs.allocate import allocate
 from finops.models.cogs.rules import CogsRules
+from finops.models.pricing.catalog import load_catalog
 from finops.models.cogs.drivers import DRIVER_SCHEMA, build_drivers, request_drivers
 from finops.models.cogs.fx import Rates
 from finops.models.cogs.rounding import bill_cents, split_cents
@@ -123,7 +124,7 @@ def test_line_drivers_use_metered_quantities_of_attributed_lines():
         {"BilledCost": 3.0, "x_CostSource": "human_review", "ChargeDescription": "review platform fee"},
     )
     empty_requests = pl.LazyFrame(schema=REQUESTS)
-    out = run(cost, build_drivers(cost, empty_requests, rules), rules)
+    out = run(cost, build_drivers(cost, empty_requests, rules, load_catalog()), rules)
     shared = out.filter(pl.col("method") == "driver")
     assert cents_by(shared, "x_CostSource", "driver", "feature") == {
         ("vector_db", "retrieval_calls", "rag"): 3750, ("vector_db", "retrieval_calls", "chat"): 1250,
@@ -185,12 +186,29 @@ def test_request_drivers_from_a_requests_frame():
         "input_tokens": [1_000_000, 0, 1_000_000], "cached_input_tokens": [0, 0, 0], "cache_write_tokens": [0, 0, 0],
         "output_tokens": [0, 1_000_000, 0],
     })
-    table = request_drivers(reqs)
+    table = request_drivers(reqs, load_catalog())
     got = {(r["feature"], r["driver"]): r["quantity"] for r in table.iter_rows(named=True)}
     # Catalog: gpt-4.1 input $2/M, output $8/M; text-embedding-3-small $0.02/M.
     assert got[("a", "token_cost")] == pytest.approx(2.0)
     assert got[("b", "token_cost")] == pytest.approx(8.02)
     assert got[("b", "requests")] == 2 and got[("b", "tasks")] == 1 and got[("a", "tokens")] == 1_000_000
+    # The weights come from the catalog the caller passes (the context's, with [pricing] override merged):
+    # a negotiated $4/M output price halves feature b's chat weight; nothing falls back to the default catalog.
+    override = tmp_catalog("openai,gpt-4.1,output,4.00,2025-04-14,,contract,2025-04-14")
+    table = request_drivers(reqs, load_catalog(override))
+    got = {(r["feature"], r["driver"]): r["quantity"] for r in table.iter_rows(named=True)}
+    assert got[("a", "token_cost")] == pytest.approx(2.0)
+    assert got[("b", "token_cost")] == pytest.approx(4.02)
+
+
+def tmp_catalog(*rows: str):  # type: ignore[no-untyped-def]
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "negotiated.csv"
+    path.write_text("provider,model,token_class,usd_per_million,effective_from,effective_to,source_url,as_of\n"
+                    + "\n".join(rows) + "\n")
+    return path
 
 
 def test_eur_line_gets_reporting_cents_at_the_dated_rate():

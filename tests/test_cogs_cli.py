@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
+
+from finops.models.pricing.catalog import load_catalog
 import pytest
 from typer.testing import CliRunner
 
@@ -39,7 +41,7 @@ def invoke(*args: str) -> str:
 
 
 def month_total(home: Path) -> float:
-    setup = report.CogsSetup.from_config(ConfigFile.load(home / "finops.toml"))
+    setup = report.CogsSetup.from_config(ConfigFile.load(home / "finops.toml"), load_catalog())
     return report.allocation(Store(home / "store"), setup, [MONTH])["reporting_cents"].sum() / 100
 
 

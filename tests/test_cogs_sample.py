@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import polars as pl
+
+from finops.models.pricing.catalog import load_catalog
 import pytest
 
 from finops.config import ConfigFile
@@ -28,7 +30,7 @@ def store(sample_store_path: Path) -> Store:
 
 @pytest.fixture(scope="module")
 def setup() -> report.CogsSetup:
-    return report.CogsSetup.from_config(ConfigFile.load(REPO / "sample_data" / "finops.toml"))
+    return report.CogsSetup.from_config(ConfigFile.load(REPO / "sample_data" / "finops.toml"), load_catalog())
 
 
 @pytest.fixture(scope="module")

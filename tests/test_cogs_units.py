@@ -17,6 +17,7 @@ from finops.models.cogs.review import review_summary
 from finops.models.cogs.statement import statement
 from finops.models.cogs.unit_economics import unit_economics
 from finops.models.cogs.whatif import CacheHitRate, MoveModel, PriceChange, what_if
+from finops.models.pricing.catalog import load_catalog
 
 UTC = timezone.utc
 NO_RATES = Rates(pl.DataFrame(schema={"date": pl.Date, "base": pl.String, "quote": pl.String, "rate": pl.Float64}))
@@ -127,7 +128,7 @@ def history() -> dict:
 
 
 def run(h: dict, scenario, usage: pl.DataFrame | None = None) -> dict:
-    out = what_if(h["alloc"], h["usage"] if usage is None else usage, h["tasks"], scenario, NO_RATES, "USD")
+    out = what_if(h["alloc"], h["usage"] if usage is None else usage, h["tasks"], scenario, NO_RATES, "USD", load_catalog())
     return out.row(0, named=True)
 
 

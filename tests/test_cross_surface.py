@@ -196,6 +196,7 @@ class Company:
     name: str
     home: Path
     today: date
+    config: Path | None = None  # default: <home>/finops.toml
 
     @property
     def as_of(self) -> date:
@@ -206,7 +207,7 @@ class Company:
         return f"{self.as_of:%Y-%m}"
 
     def env(self) -> dict[str, str]:
-        return {"FINOPS_HOME": str(self.home), "FINOPS_CONFIG": str(self.home / "finops.toml"),
+        return {"FINOPS_HOME": str(self.home), "FINOPS_CONFIG": str(self.config or self.home / "finops.toml"),
                 "FINOPS_TODAY": self.today.isoformat(), "NO_COLOR": "1", "COLUMNS": "200",
                 "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
 
@@ -223,6 +224,24 @@ def sample_company(store_path: Path, dest: Path) -> Company:
     from test_tui_support import make_home
 
     return Company("sample", make_home(store_path, dest), SAMPLE_TODAY)
+
+
+# A negotiated catalog: GPT-4.1 output at the $10/M the sample's bills charge (the default catalog says $8/M),
+# Claude Sonnet 4.5 uncached input at a contract price. Every surface must price at these.
+NEGOTIATED = """provider,model,token_class,usd_per_million,effective_from,effective_to,source_url,as_of
+openai,gpt-4.1,output,10.00,2025-04-14,,contract 2025,2025-04-14
+anthropic,claude-sonnet-4-5,input_uncached,2.40,2025-09-29,,contract 2025 (20% off),2025-09-29
+"""
+
+
+def override_company(store_path: Path, dest: Path) -> Company:
+    """The sample with `[pricing] override` set; `plain.toml` beside it is the same config without it."""
+    company = sample_company(store_path, dest)
+    config = company.home / "finops.toml"
+    shutil.copy(config, company.home / "plain.toml")
+    (company.home / "negotiated.csv").write_text(NEGOTIATED)
+    config.write_text(config.read_text() + '\n[pricing]\noverride = "negotiated.csv"\n')
+    return Company("override", company.home, company.today)
 
 
 BUDGETS = """
@@ -337,6 +356,8 @@ def from_cli_json(company: Company, ledger: Ledger, doc: dict[str, Any]) -> None
     ledger.reference("energy_total_kwh", sum(r["wh_mid"] for r in carbon if r["wh_mid"] is not None) / 1000)
     ledger.reference("carbon_total_kg", sum(r["gco2e_mid"] for r in carbon if r["gco2e_mid"] is not None) / 1000)
     for r in carbon:
+        ledger.reference(f"catalog_cost:{r['feature']}", r["cost_usd"])  # logged tokens x the configured catalog
+        ledger.add(f"catalog_cost:{r['feature']}", "cli:carbon", r["cost_usd"])
         if r.get("tasks"):
             ledger.add(f"energy_per_task:{r['feature']}", "cli:carbon", r["wh_per_task_mid"])
             ledger.add(f"carbon_per_task:{r['feature']}", "cli:carbon", r["gco2e_per_task_mid"])
@@ -484,6 +505,7 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
             ledger.add("energy_total_kwh", "dashboard", first_number(kwh.group(1)))
             ledger.add("carbon_total_kg", "dashboard", first_number(kg.group(1)))
         for row in rendered_rows(app.screen.query_one("#carbon-table")):
+            ledger.add(f"catalog_cost:{row['feature']}", "dashboard", shown_or_none(row["cost (catalog)"]))
             ledger.add(f"energy_per_task:{row['feature']}", "dashboard", shown_or_none(row["Wh/task"]))
             ledger.add(f"carbon_per_task:{row['feature']}", "dashboard", shown_or_none(row["gCO2e/task"]))
 
@@ -491,10 +513,12 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
 # ---------------------------------------------------------------------------------------------- the test
 
 
-@pytest.fixture(params=["sample", *[f"seed{s}" for s in SEEDS]])
+@pytest.fixture(params=["sample", "override", *[f"seed{s}" for s in SEEDS]])
 def company(request: pytest.FixtureRequest, tmp_path: Path) -> Company:
     if request.param == "sample":
         return sample_company(request.getfixturevalue("tui_store_path"), tmp_path / "home")
+    if request.param == "override":
+        return override_company(request.getfixturevalue("tui_store_path"), tmp_path / "home")
     return generated_company(int(request.param.removeprefix("seed")), tmp_path)
 
 
@@ -531,6 +555,40 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
     assert cache_keys and all({"report:md", "report:html"} <= ledger.surfaces(k) for k in cache_keys), cache_keys
     compared = sum(len(v) for v in ledger.shown.values())
     assert compared >= 25, f"{company.name}: only {compared} values compared"
+    if company.name == "override":
+        overridden_everywhere(company, ledger)
+
+
+def overridden_everywhere(company: Company, ledger: Ledger) -> None:
+    """Under `[pricing] override` the surfaces agree (above) AND the figures are the override's, not the default's:
+    each figure that prices tokens differs from the same figure at the default catalog."""
+    plain, default = Ledger(), Company("plain", company.home, company.today, company.home / "plain.toml")
+    from_figures_json(default, plain)
+    cogs = json.loads(cli(default, "cogs", "--month", company.month, "--format", "json"))
+    carbon = json.loads(cli(default, "carbon", "--by", "feature", "--month", company.month, "--format", "json"))
+    for r in carbon:
+        plain.reference(f"catalog_cost:{r['feature']}", r["cost_usd"])
+    for r in cogs:
+        plain.reference(f"cogs_per_task:{r['feature']}", r["cost_per_task"])
+    def changed(key: str) -> bool:
+        mine, theirs = ledger.exact.get(key), plain.exact.get(key)
+        return mine is not None and theirs is not None and not math.isclose(mine, theirs, rel_tol=1e-9)
+
+    for key in ("reconcile.local at catalog", "reconcile.price mismatch"):
+        assert changed(key), f"{key}: the override changed nothing"
+        assert {"dashboard", "cli:reconcile", "report:md", "report:html"} <= ledger.surfaces(key), key
+    # The catalog cost of the features on GPT-4.1 and Claude Sonnet 4.5 (dashboard Carbon, `finops carbon`).
+    costs = [k for k in ledger.exact if k.startswith("catalog_cost:") and changed(k)]
+    assert costs and all({"dashboard", "cli:carbon"} <= ledger.surfaces(k) for k in costs), costs
+    # COGS weighs features that share a provider project by catalog-priced tokens (no project of the sample is
+    # shared across models, so its per-task figures do not move; tests/test_cogs_allocate.py shows the weights
+    # follow the catalog passed): every COGS surface takes its setup, and so its catalog, from the context.
+    from finops.context import Context
+
+    ctx = Context.build(settings_for(company.home), today=company.today)
+    assert ctx.cogs_setup.catalog is ctx.catalog
+    assert ctx.catalog.filter((ctx.catalog["model"] == "gpt-4.1") & (ctx.catalog["token_class"] == "output"))[
+        "usd_per_million"].to_list()[-1] == 10.0
 
 
 def test_figures_in_a_month_with_no_bills_yet(tui_store_path: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ LEVELS = method.LEVELS
 def month_rows(sample_store_path) -> pl.DataFrame:
     from finops.store import Store
 
-    return per_request(Store(sample_store_path).scan("requests").filter(month_filter(MONTH)).collect())
+    return per_request(Store(sample_store_path).scan("requests").filter(month_filter(MONTH)).collect(), catalog=load_catalog())
 
 
 def test_every_sample_request_gets_an_ordered_estimate(month_rows: pl.DataFrame) -> None:
@@ -66,7 +66,7 @@ def test_every_grouping_adds_up_to_the_requests(month_rows: pl.DataFrame, by: st
 
 
 def test_carbon_by_reads_the_store_and_matches_the_rows(sample_store, month_rows: pl.DataFrame) -> None:
-    by_feature = carbon_by(sample_store, "feature", MONTH)
+    by_feature = carbon_by(sample_store, "feature", MONTH, catalog=load_catalog())
     assert by_feature["wh_mid"].sum() == pytest.approx(month_rows["wh_mid"].sum(), rel=1e-9)
     one = month_rows.filter(pl.col("feature") == "support-chat")
     row = by_feature.filter(pl.col("feature") == "support-chat").row(0, named=True)
@@ -91,7 +91,7 @@ def test_unknown_models_and_regions_are_flagged_not_zero(month_rows: pl.DataFram
         pl.Series("model", ["mystery-model-1", base["model"][1], base["model"][2], base["model"][3]]),
         pl.Series("region", [base["region"][0], "atlantis-1", None, base["region"][3]]),
     )
-    rows = per_request(odd)
+    rows = per_request(odd, catalog=load_catalog())
     assert rows["wh_mid"][0] is None and rows["cost_usd"][0] is None
     assert rows["grid_region"].to_list()[1:3] == ["default", "default"]
     assert rows["gco2e_per_kwh"][1] == pytest.approx(473.0)
@@ -100,7 +100,7 @@ def test_unknown_models_and_regions_are_flagged_not_zero(month_rows: pl.DataFram
 
 
 def test_region_what_if_keeps_energy_and_cost_and_scales_carbon(sample_store) -> None:
-    res = what_if(sample_store, MONTH, region="eu-north-1", by="feature")
+    res = what_if(sample_store, MONTH, region="eu-north-1", by="feature", catalog=load_catalog())
     assert (res["moved_requests"] == res["requests"]).all()
     assert res["wh_mid_what_if"].to_list() == pytest.approx(res["wh_mid_now"].to_list(), rel=1e-9)
     assert res["cost_usd_what_if"].to_list() == pytest.approx(res["cost_usd_now"].to_list(), rel=1e-9)
@@ -109,7 +109,7 @@ def test_region_what_if_keeps_energy_and_cost_and_scales_carbon(sample_store) ->
 
 
 def test_model_what_if_moves_chat_traffic_only(sample_store, month_rows: pl.DataFrame) -> None:
-    res = what_if(sample_store, MONTH, model="gpt-4.1-mini", by="model")
+    res = what_if(sample_store, MONTH, model="gpt-4.1-mini", by="model", catalog=load_catalog())
     embed = res.filter(pl.col("model").str.contains("embedding")).row(0, named=True)
     assert embed["moved_requests"] == 0 and embed["wh_mid_what_if"] == pytest.approx(embed["wh_mid_now"])
     mini = res.filter(pl.col("model").str.starts_with("gpt-4.1-mini")).row(0, named=True)
@@ -117,7 +117,7 @@ def test_model_what_if_moves_chat_traffic_only(sample_store, month_rows: pl.Data
     # Moved traffic is re-estimated exactly as if it had been logged on the target model.
     haiku = month_rows.filter(pl.col("model").str.starts_with("claude-3-5-haiku"))
     relabelled = per_request(haiku.select(list(REQUESTS.names())).with_columns(
-        pl.lit("openai").alias("provider"), pl.lit("gpt-4.1-mini").alias("model"), pl.lit(0, pl.Int64).alias("cache_write_tokens")))
+        pl.lit("openai").alias("provider"), pl.lit("gpt-4.1-mini").alias("model"), pl.lit(0, pl.Int64).alias("cache_write_tokens")), catalog=load_catalog())
     row = res.filter(pl.col("model").str.starts_with("claude-3-5-haiku")).row(0, named=True)
     assert row["moved_requests"] == haiku.height
     assert row["wh_mid_what_if"] == pytest.approx(relabelled["wh_mid"].sum(), rel=1e-9)
@@ -128,7 +128,7 @@ def test_model_what_if_moves_chat_traffic_only(sample_store, month_rows: pl.Data
 def test_what_if_onto_the_traffics_own_model_changes_nothing(sample_store) -> None:
     lf = sample_store.scan("requests").filter(month_filter(MONTH))
     target = resolve_target("anthropic:claude-sonnet-4-5-20250929")
-    moved = move(lf.filter(pl.col("model") == "claude-sonnet-4-5-20250929"), target).collect()
+    moved = move(lf.filter(pl.col("model") == "claude-sonnet-4-5-20250929"), target, None, load_catalog()).collect()
     assert moved.height > 0 and not moved["moved"].any()
     with pytest.raises(Exception, match="not in models/energy/model_params.csv"):
         resolve_target("openai:gpt-99")

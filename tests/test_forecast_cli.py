@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+
+from finops.models.pricing.catalog import load_catalog
 import pytest
 from typer.testing import CliRunner
 
@@ -87,11 +89,12 @@ def test_dollar_series_equal_the_bills(sample_store) -> None:
 def test_lines_without_a_model_are_split_by_priced_tokens(sample_store_copy) -> None:
     """proj_search's October lines lose their model: the split by catalog-priced tokens recovers it."""
     store = sample_store_copy
-    before = daily_series(store, "dollars", "model").filter(pl.col("day").dt.strftime("%Y-%m") == "2026-10")
+    catalog = load_catalog()  # the sample sets no [pricing] override
+    before = daily_series(store, "dollars", "model", catalog=catalog).filter(pl.col("day").dt.strftime("%Y-%m") == "2026-10")
     lines = store.scan("cost_lines").filter(
         (pl.col("SubAccountId") == "proj_search") & (pl.col("ChargePeriodStart").dt.strftime("%Y-%m") == "2026-10")).collect()
     store.upsert("cost_lines", lines.with_columns(pl.lit(None, pl.String).alias("x_Model")))
-    after = daily_series(store, "dollars", "model").filter(pl.col("day").dt.strftime("%Y-%m") == "2026-10")
+    after = daily_series(store, "dollars", "model", catalog=catalog).filter(pl.col("day").dt.strftime("%Y-%m") == "2026-10")
     assert after["value"].sum() == pytest.approx(before["value"].sum())
     b = dict(before.group_by("series").agg(pl.col("value").sum()).iter_rows())
     a = dict(after.group_by("series").agg(pl.col("value").sum()).iter_rows())

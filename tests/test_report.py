@@ -154,10 +154,14 @@ def test_a_section_that_cannot_compute_is_said_plainly(store, tmp_path: Path) ->
     # EUR reporting with no rates file: COGS cannot convert the USD lines, and says so.
     path = tmp_path / "finops.toml"
     path.write_text('[display]\nreporting_currency = "EUR"\n')
-    e = extras.cogs(store, ConfigFile.load(path), period_for(store, MONTH))
+    from finops.config import Settings
+    from finops.context import Context
+
+    eur = Context.build(Settings(tmp_path, ConfigFile.load(path)), store=store)
+    e = extras.cogs(eur, period_for(store, MONTH))
     assert not e.available
     assert e.note.startswith("could not produce this month's cogs: currency error: no USD->EUR exchange rate"), e.note
-    assert extras.carbon(store, period_for(store, MONTH)).available  # the other sections still compute
+    assert extras.carbon(eur, period_for(store, MONTH)).available  # the other sections still compute
 
 
 def test_in_progress_month(november, store) -> None:

@@ -79,19 +79,18 @@ def register(app: typer.Typer) -> None:
         """Energy, carbon, tokens per Wh and cost per kg CO2e per group: all estimated, with low/mid/high ranges."""
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store
+        from finops.commands._common import get_context
         from finops.output import emit
         from finops.models.energy.carbon import GROUPINGS
         from finops.services.energy import carbon_by, months
-        from finops.services.pricing import configured_catalog
 
         if by not in GROUPINGS:
             from finops.errors import InputError
 
             raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
-        settings = get_settings()
-        store = get_store(settings)
-        prices = configured_catalog(settings.config, catalog)  # --catalog, else [pricing] override, over the default
+        context = get_context(catalog=catalog)
+        store = context.store
+        prices = context.catalog  # --catalog, else [pricing] override, over the default
         keys = GROUPINGS[by]
         if what_if_model or what_if_region:
             from finops.services.energy import what_if

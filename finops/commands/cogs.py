@@ -43,14 +43,13 @@ FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv or json"
 def _open(basis: "Basis | None" = None) -> tuple["Store", "CogsSetup"]:
     from dataclasses import replace
 
-    from finops.commands._common import get_settings, get_store
-    from finops.services.cogs import CogsSetup
+    from finops.commands._common import get_context
 
-    settings = get_settings()
-    setup = CogsSetup.from_config(settings.config)
+    ctx = get_context()
+    setup = ctx.cogs_setup
     if basis is not None:
         setup = replace(setup, rules=replace(setup.rules, cost_column=BASIS_COLUMN[basis]))
-    return get_store(settings), setup
+    return ctx.store, setup
 
 
 def _month(store: "Store", month: str | None) -> str:

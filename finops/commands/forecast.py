@@ -83,12 +83,12 @@ def register(app: typer.Typer) -> None:
         days = _horizon(horizon)
         context = get_context()
         spec, store = context.calendar, context.store
-        result = forecast_series(store, metric, by, days, spec, until=context.as_of)
+        result = forecast_series(store, metric, by, days, spec, until=context.as_of, catalog=context.catalog)
         if not result.forecasts:
             what = "billed cost lines" if metric == "dollars" else "metered token usage"
             typer.echo(f"nothing to forecast: the store has no {what} (run `finops sample load` or `finops sync`)", err=True)
             raise typer.Exit(1)
-        actuals = daily_series(store, metric, by, until=context.as_of)
+        actuals = daily_series(store, metric, by, until=context.as_of, catalog=context.catalog)
         if daily:
             frame = result.frame.filter(pl.col("kind") == "forecast").drop("kind").rename({"value": "forecast"})
         else:
@@ -120,16 +120,16 @@ def register(app: typer.Typer) -> None:
         """Rolling-origin backtest: MASE, sMAPE and interval coverage against the planner's baselines."""
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store, progress
+        from finops.commands._common import get_context, progress
         from finops.output import emit
         from finops.models.forecast.backtest import BASELINES, backtest, member_forecasters
         from finops.models.forecast.model import forecast
-        from finops.services.forecast import calendar_spec, daily_series
+        from finops.services.forecast import daily_series
 
         _check(by, metric)
-        settings = get_settings()
-        spec = calendar_spec(settings.config)
-        data = daily_series(get_store(settings), metric, by)
+        context = get_context()
+        spec = context.calendar
+        data = daily_series(context.store, metric, by, catalog=context.catalog)
         names = sorted(data["series"].unique().to_list()) if data.height else []
         rows = []
         with progress() as bar:

@@ -79,7 +79,7 @@ def _reconcile(ctx: Context, since: date | None, until: date | None) -> pl.DataF
 def _cogs(ctx: Context, since: date | None, until: date | None) -> pl.DataFrame:
     from finops.services import cogs
 
-    frame = cogs.unit_economics(ctx.store, ctx.config)
+    frame = cogs.unit_economics(ctx.store, ctx.context.cogs_setup)
     if frame.height == 0:
         return frame
     if since:

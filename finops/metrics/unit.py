@@ -32,7 +32,7 @@ def cogs_per_task(ctx: "Context", month: str) -> list[Figure]:
 
     if month not in months_with_costs(ctx.store):
         return []  # nothing billed in that month (yet): no per-task figure, rather than failing every other figure
-    ue = unit_economics(ctx.store, ctx.config, month)
+    ue = unit_economics(ctx.store, ctx.cogs_setup, month)
     if ue.height == 0:
         return []
     start, end = _month_bounds(month)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from finops.config import ConfigFile
 from finops.context import Context
 from finops.errors import FinopsError
 from finops.metrics.figure import Figure
@@ -19,7 +18,6 @@ from finops.report.blocks import money
 from finops.report.figures import Period
 from finops.services.cogs import unit_economics
 from finops.services.energy import carbon_by
-from finops.store import Store
 
 
 @dataclass
@@ -71,9 +69,9 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
     return _guarded("reconciliation", "Reconciliation", build)
 
 
-def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
+def cogs(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
-        ue = unit_economics(store, config, period.month)
+        ue = unit_economics(ctx.store, ctx.cogs_setup, period.month)
         if ue.height == 0:
             return Extra("cogs", "COGS", False, f"no cost lines to allocate in {period.month}")
         table = ue.select("feature", "tasks", "cost", pl.col("cost_per_task").round(4),
@@ -88,9 +86,9 @@ def cogs(store: Store, config: ConfigFile, period: Period) -> Extra:
     return _guarded("cogs", "COGS", build)
 
 
-def carbon(store: Store, period: Period) -> Extra:
+def carbon(ctx: Context, period: Period) -> Extra:
     def build() -> Extra:
-        frame = carbon_by(store, "provider", period.month)
+        frame = carbon_by(ctx.store, "provider", period.month, catalog=ctx.catalog)
         if frame.height == 0:
             return Extra("carbon", "Carbon", False, f"no logged requests in {period.month}")
         table = frame.select(

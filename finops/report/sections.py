@@ -36,13 +36,15 @@ def budgets(ctx: Context, period: Period) -> list[BudgetStatus]:
     return budget_statuses(ctx, period.as_of)
 
 
-def movers(store: Store, period: Period) -> pl.DataFrame:
-    """Largest changes by project and by model: this month to date against the same days of last month."""
+def movers(store: Store, period: Period, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Largest changes by project and by model: this month to date against the same days of last month.
+
+    `catalog` (the context's) splits dollar lines that name no model by their priced tokens."""
     prev = month_days(period.prev_month)
     prev_last = prev[min(period.mtd_days, len(prev)) - 1]
     parts = []
     for by in ("project", "model"):
-        data = daily_series(store, "dollars", by, until=period.as_of)
+        data = daily_series(store, "dollars", by, until=period.as_of, catalog=catalog)
         this = data.filter(pl.col("day").is_between(period.first, period.as_of)).group_by("series").agg(pl.col("value").sum().alias("this"))
         before = data.filter(pl.col("day").is_between(prev[0], prev_last)).group_by("series").agg(pl.col("value").sum().alias("previous"))
         joined = this.join(before, on="series", how="full", coalesce=True).fill_null(0.0).with_columns(

@@ -28,16 +28,21 @@ from finops.store import Store
 
 @dataclass(frozen=True)
 class CogsSetup:
-    """The parsed `[cogs]` rules, the reporting currency and its rates."""
+    """The parsed `[cogs]` rules, the reporting currency and its rates, and the price catalog.
+
+    The catalog weighs each feature's tokens (the `token_cost` driver) and prices what-ifs:
+    it is the context's (default merged with `[pricing] override`, `Context.cogs_setup`), never a default of its own.
+    """
 
     rules: CogsRules
     currency: CurrencySettings
     rates: Rates
+    catalog: pl.DataFrame
 
     @classmethod
-    def from_config(cls, config: ConfigFile) -> "CogsSetup":
+    def from_config(cls, config: ConfigFile, catalog: pl.DataFrame) -> "CogsSetup":
         currency = currency_settings(config)
-        return cls(parse_rules(config), currency, Rates.load(currency))
+        return cls(parse_rules(config), currency, Rates.load(currency), catalog)
 
     @property
     def reporting_currency(self) -> str:
@@ -95,7 +100,7 @@ def allocation(store: Store, setup: CogsSetup, months: list[str] | None = None) 
     if not months:
         return pl.DataFrame()
     lines = load_lines(store, months)
-    table = _drivers.build_drivers(lines, requests_for(store, months), setup.rules)
+    table = _drivers.build_drivers(lines, requests_for(store, months), setup.rules, setup.catalog)
     return _allocate.allocate(lines, table, setup.rules, setup.rates, setup.reporting_currency)
 
 
@@ -103,9 +108,8 @@ def tasks(store: Store, months: list[str]) -> pl.DataFrame:
     return _drivers.tasks_by_month(requests_for(store, months)).filter(pl.col("month").is_in(months))
 
 
-def unit_economics(store: Store, config: ConfigFile | CogsSetup, month: str | None = None) -> pl.DataFrame:
+def unit_economics(store: Store, setup: CogsSetup, month: str | None = None) -> pl.DataFrame:
     """Cost per task, per 1,000 tasks, inference share and margin per feature (one month or all)."""
-    setup = config if isinstance(config, CogsSetup) else CogsSetup.from_config(config)
     months = resolve_months(store, [month] if month else None)
     alloc = allocation(store, setup, months)
     if alloc.height == 0:
@@ -139,5 +143,6 @@ def billed_usage(store: Store, months: list[str]) -> pl.DataFrame:
 def what_if(store: Store, setup: CogsSetup, month: str, scenario: _whatif.Scenario) -> pl.DataFrame:
     alloc = allocation(store, setup, [month])
     return _whatif.what_if(
-        alloc, billed_usage(store, [month]), tasks(store, [month]), scenario, setup.rates, setup.reporting_currency
+        alloc, billed_usage(store, [month]), tasks(store, [month]), scenario, setup.rates, setup.reporting_currency,
+        setup.catalog,
     )

@@ -42,7 +42,7 @@ def window(requests: pl.LazyFrame, start: date | None, end: date | None) -> pl.L
     return requests
 
 
-def token_classes(requests: pl.LazyFrame) -> pl.DataFrame:
+def token_classes(requests: pl.LazyFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Logged tokens per (day, provider, model, project, feature) split into catalog token classes."""
     inp = pl.col("input_tokens").fill_null(0)
     cached = pl.col("cached_input_tokens").fill_null(0)
@@ -63,10 +63,10 @@ def token_classes(requests: pl.LazyFrame) -> pl.DataFrame:
         )
         .collect()
     )
-    grouped = prices.with_base_model(grouped)
+    grouped = prices.with_base_model(grouped, catalog)
     embedding_models = {
         (p, b) for p, b in grouped.select("provider", "base_model").unique().drop_nulls().iter_rows()
-        if "embedding" in prices.classes_of(p, b)
+        if "embedding" in prices.classes_of(p, b, catalog)
     }
     is_embed = pl.struct("provider", "base_model").is_in(
         [{"provider": p, "base_model": b} for p, b in embedding_models]
@@ -80,13 +80,13 @@ def token_classes(requests: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _token_cost(classes: pl.DataFrame) -> pl.DataFrame:
+def _token_cost(classes: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """Add `token_cost` (USD at catalog prices; null when any used class is unpriced)."""
     long = classes.select("day", "provider", "base_model", "project_id", "feature", "model", *TOKEN_CLASSES).unpivot(
         index=["day", "provider", "base_model", "project_id", "feature", "model"],
         variable_name="token_class", value_name="tokens",
     ).filter(pl.col("tokens") > 0)
-    long = prices.with_price(long)
+    long = prices.with_price(long, catalog)
     cost = long.group_by("day", "provider", "model", "project_id", "feature").agg(
         pl.when(pl.col("usd_per_million").is_null().any()).then(None)
         .otherwise((pl.col("tokens") * pl.col("usd_per_million")).sum() / 1e6).alias("token_cost")
@@ -94,9 +94,9 @@ def _token_cost(classes: pl.DataFrame) -> pl.DataFrame:
     return classes.join(cost, on=["day", "provider", "model", "project_id", "feature"], how="left", nulls_equal=True)
 
 
-def request_drivers(requests: pl.LazyFrame) -> pl.DataFrame:
-    """Request drivers per (day, project_id, feature), long format."""
-    classes = _token_cost(token_classes(requests))
+def request_drivers(requests: pl.LazyFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Request drivers per (day, project_id, feature), long format; `token_cost` at `catalog` prices."""
+    classes = _token_cost(token_classes(requests, catalog), catalog)
     per_feature = classes.group_by("day", "project_id", "feature").agg(
         pl.col("requests").sum().cast(pl.Float64),
         (pl.col("input") + pl.col("output")).sum().cast(pl.Float64).alias("tokens"),
@@ -148,9 +148,9 @@ def attributed(lines: pl.DataFrame, rules: CogsRules) -> pl.DataFrame:
     return lines.with_columns(pl.coalesce(tag, mapped).alias("feature"))
 
 
-def build_drivers(lines: pl.DataFrame, requests: pl.LazyFrame, rules: CogsRules) -> pl.DataFrame:
-    """The full driver table for a set of cost lines and the requests of their months."""
-    return pl.concat([request_drivers(requests), line_drivers(attributed(lines, rules), rules)])
+def build_drivers(lines: pl.DataFrame, requests: pl.LazyFrame, rules: CogsRules, catalog: pl.DataFrame) -> pl.DataFrame:
+    """The full driver table for a set of cost lines and the requests of their months (prices from `catalog`)."""
+    return pl.concat([request_drivers(requests, catalog), line_drivers(attributed(lines, rules), rules)])
 
 
 def tasks_by_month(requests: pl.LazyFrame) -> pl.DataFrame:

@@ -63,7 +63,7 @@ class PriceChange:
 Scenario = MoveModel | CacheHitRate | PriceChange
 
 
-def inference_parts(alloc: pl.DataFrame, usage: pl.DataFrame) -> pl.DataFrame:
+def inference_parts(alloc: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     """The allocated inference parts with base model, class and the feature's token quantity."""
     parts = alloc.filter(pl.col("x_CostSource").is_in([CostSource.INFERENCE, CostSource.EMBEDDINGS])).with_columns(
         pl.col("ChargePeriodStart").dt.date().alias("day"),
@@ -71,13 +71,13 @@ def inference_parts(alloc: pl.DataFrame, usage: pl.DataFrame) -> pl.DataFrame:
         pl.col("x_TokenClass").alias("token_class"),
         pl.col("SubAccountId").alias("line_project"),
     )
-    parts = prices.with_base_model(parts, "provider", "x_Model", "base_model")
-    metered = prices.with_base_model(usage, "provider", "model", "base_model").group_by(
+    parts = prices.with_base_model(parts, catalog, "provider", "x_Model", "base_model")
+    metered = prices.with_base_model(usage, catalog, "provider", "model", "base_model").group_by(
         pl.col("charge_period_start").dt.date().alias("day"), "provider", pl.col("project_id").alias("line_project"),
         "base_model", "token_class",
     ).agg(pl.col("quantity").sum().cast(pl.Float64).alias("metered"))
     parts = parts.join(metered, on=["day", "provider", "line_project", "base_model", "token_class"], how="left")
-    parts = prices.with_price(parts, "provider", "base_model", "token_class", "day", "catalog_usd_per_million")
+    parts = prices.with_price(parts, catalog, "provider", "base_model", "token_class", "day", "catalog_usd_per_million")
     estimated = pl.col("amount") * pl.col("share") / pl.col("catalog_usd_per_million") * 1e6
     usd = pl.col("BillingCurrency") == "USD"
     return parts.with_columns(
@@ -86,12 +86,12 @@ def inference_parts(alloc: pl.DataFrame, usage: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _move(parts: pl.DataFrame, s: MoveModel) -> tuple[pl.DataFrame, pl.DataFrame]:
-    target = prices.catalog().filter(pl.col("model") == s.to_model)
+def _move(parts: pl.DataFrame, s: MoveModel, catalog: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    target = catalog.filter(pl.col("model") == s.to_model)
     if target.height == 0:
         raise InputError(f"what-if: model {s.to_model!r} is not in the price catalog (models/pricing/catalog.csv)")
     provider = target["provider"][0]
-    sells = prices.classes_of(provider, s.to_model)
+    sells = prices.classes_of(provider, s.to_model, catalog)
     hit = (pl.col("feature") == s.feature) & pl.col("token_class").is_in(CHAT_CLASSES)
     if s.from_model:
         hit &= pl.col("base_model") == s.from_model
@@ -109,7 +109,7 @@ def _move(parts: pl.DataFrame, s: MoveModel) -> tuple[pl.DataFrame, pl.DataFrame
     return affected, new
 
 
-def _cache(parts: pl.DataFrame, s: CacheHitRate) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _cache(parts: pl.DataFrame, s: CacheHitRate, catalog: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if not 0.0 <= s.rate <= 1.0:
         raise InputError(f"what-if: cache hit rate must be between 0 and 1, got {s.rate}")
     hit = (pl.col("feature") == s.feature) & pl.col("token_class").is_in(["input_uncached", "input_cache_read"])
@@ -125,7 +125,7 @@ def _cache(parts: pl.DataFrame, s: CacheHitRate) -> tuple[pl.DataFrame, pl.DataF
     return affected, new
 
 
-def _price(parts: pl.DataFrame, s: PriceChange) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _price(parts: pl.DataFrame, s: PriceChange, catalog: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     hit = (pl.col("base_model") == s.model) & (pl.col("token_class") == s.token_class)
     if s.feature:
         hit &= pl.col("feature") == s.feature
@@ -133,10 +133,10 @@ def _price(parts: pl.DataFrame, s: PriceChange) -> tuple[pl.DataFrame, pl.DataFr
     return affected, affected.with_columns(pl.lit(s.usd_per_million).alias("usd_per_million"))
 
 
-def _reprice(new: pl.DataFrame, rates: Rates, currency: str) -> pl.DataFrame:
+def _reprice(new: pl.DataFrame, rates: Rates, currency: str, catalog: pl.DataFrame) -> pl.DataFrame:
     """Add `scenario_cost` in the reporting currency (null when a needed price is missing)."""
     if "usd_per_million" not in new.columns:
-        new = prices.with_price(new, "provider", "base_model", "token_class", "day", "usd_per_million")
+        new = prices.with_price(new, catalog, "provider", "base_model", "token_class", "day", "usd_per_million")
     if new.height == 0:
         return new.with_columns(pl.lit(None, pl.Float64).alias("scenario_cost"))
     fx = rates.rates_for(new.select(pl.lit("USD").alias("currency"), pl.col("day").alias("rate_date")), currency)
@@ -145,14 +145,15 @@ def _reprice(new: pl.DataFrame, rates: Rates, currency: str) -> pl.DataFrame:
 
 
 def what_if(
-    alloc: pl.DataFrame, usage: pl.DataFrame, tasks: pl.DataFrame, scenario: Scenario, rates: Rates, currency: str
+    alloc: pl.DataFrame, usage: pl.DataFrame, tasks: pl.DataFrame, scenario: Scenario, rates: Rates, currency: str,
+    catalog: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Per affected feature of the month: actual vs scenario cost and cost per task."""
-    parts = inference_parts(alloc, usage)
-    affected, new = {MoveModel: _move, CacheHitRate: _cache, PriceChange: _price}[type(scenario)](parts, scenario)  # type: ignore[operator]
+    """Per affected feature of the month: actual vs scenario cost and cost per task, at `catalog` prices."""
+    parts = inference_parts(alloc, usage, catalog)
+    affected, new = {MoveModel: _move, CacheHitRate: _cache, PriceChange: _price}[type(scenario)](parts, scenario, catalog)  # type: ignore[operator]
     if affected.height == 0:
         raise InputError(f"what-if: no allocated inference matches '{scenario.describe()}' in this month")
-    new = _reprice(new, rates, currency)
+    new = _reprice(new, rates, currency, catalog)
     missing = new.filter(pl.col("scenario_cost").is_null() & (pl.col("tokens").fill_null(0) != 0))
     unpriced = missing.select(pl.format("{} {} {}", "base_model", "token_class", "day")).to_series().head(1).to_list()
     features = affected["feature"].unique().sort().to_list()

@@ -90,8 +90,8 @@ def summarise(req: F, keys: list[str]) -> F:
     return out.collect() if isinstance(req, pl.DataFrame) else out
 
 
-def carbon_of(requests: pl.LazyFrame, by: str = "feature", month: str | None = None, *, gpu: str = "H100",
-              catalog: pl.DataFrame | None = None) -> pl.DataFrame:
+def carbon_of(requests: pl.LazyFrame, by: str = "feature", month: str | None = None, *, catalog: pl.DataFrame,
+              gpu: str = "H100") -> pl.DataFrame:
     """Wh, gCO2e, tokens per Wh, cost and cost per kg CO2e (low/mid/high) of `requests` grouped by `by`."""
     if by not in GROUPINGS:
         raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")

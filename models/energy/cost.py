@@ -43,11 +43,8 @@ def _prices(keys: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def with_cost(lf: pl.LazyFrame, catalog: pl.DataFrame | None = None) -> pl.LazyFrame:
-    """Add `cost_usd` (null when any billed class of the request has no catalog price)."""
-    from finops.models.pricing.catalog import load_catalog
-
-    catalog = catalog if catalog is not None else load_catalog()
+def with_cost(lf: pl.LazyFrame, catalog: pl.DataFrame) -> pl.LazyFrame:
+    """Add `cost_usd` at `catalog` prices (null when any billed class of the request has no price there)."""
     lf = lf.with_columns(pl.col("ts").dt.date().alias("__day"), pl.col("service_tier").fill_null("").alias("__tier"))
     keys = lf.select("provider", "model", pl.col("__tier").alias("service_tier"), pl.col("__day").alias("day")).unique().collect()
     if keys.height == 0:

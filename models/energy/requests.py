@@ -101,7 +101,7 @@ def _grid(lf: pl.LazyFrame, grid: pl.DataFrame) -> pl.LazyFrame:
 
 
 def per_request(
-    requests: F, *, gpu: str = data.DEFAULT_GPU, catalog: pl.DataFrame | None = None,
+    requests: F, *, catalog: pl.DataFrame, gpu: str = data.DEFAULT_GPU,
     params: pl.DataFrame | None = None, grid: pl.DataFrame | None = None, pue: pl.DataFrame | None = None,
 ) -> F:
     """The requests rows plus wh_*, gco2e_* (low/mid/high), gco2e_per_kwh, grid_region, param_model, cost_usd.

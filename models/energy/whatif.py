@@ -60,18 +60,15 @@ def resolve_region(region: str, grid: pl.DataFrame | None = None) -> str:
     return name
 
 
-def _writes_priced(target: Target, catalog: pl.DataFrame | None) -> bool:
-    from finops.models.pricing.catalog import load_catalog
+def _writes_priced(target: Target, catalog: pl.DataFrame) -> bool:
     from finops.models.pricing.lookup import resolve_models
 
-    catalog = catalog if catalog is not None else load_catalog()
     hit = resolve_models(pl.Series([target.model]), pl.Series([target.provider]), catalog).row(0, named=True)
     rows = catalog.filter((pl.col("provider") == hit["catalog_provider"]) & (pl.col("model") == hit["catalog_model"]))
     return rows.filter(pl.col("token_class").str.starts_with("input_cache_write")).height > 0
 
 
-def move(lf: pl.LazyFrame, target: Target | None = None, region: str | None = None,
-         catalog: pl.DataFrame | None = None) -> pl.LazyFrame:
+def move(lf: pl.LazyFrame, target: Target | None, region: str | None, catalog: pl.DataFrame) -> pl.LazyFrame:
     """The requests as they would be after the move, with a `moved` flag per row.
 
     Rows already on the target (any snapshot of it) do not move.
@@ -97,7 +94,7 @@ def move(lf: pl.LazyFrame, target: Target | None = None, region: str | None = No
 
 
 def what_if(requests: pl.LazyFrame, month: str, *, model: str | None = None, region: str | None = None, by: str = "month",
-            gpu: str = data.DEFAULT_GPU, catalog: pl.DataFrame | None = None) -> pl.DataFrame:
+            gpu: str = data.DEFAULT_GPU, catalog: pl.DataFrame) -> pl.DataFrame:
     """Per group of `by`: requests, moved requests, and each of COMPARED `_now` and `_what_if`, plus changes in %."""
     if by not in GROUPINGS:
         raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")

@@ -85,9 +85,8 @@ def _dollar_rows(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, catalog: 
     if unnamed.height == 0:
         return named
     if catalog is None:
-        from finops.models.pricing.catalog import load_catalog
-
-        catalog = load_catalog()
+        # The split prices tokens: it must use the caller's catalog (with its overrides), never a default of its own.
+        raise ValueError("daily_series(by='model') needs the price catalog to split dollar lines that name no model")
     return pl.concat([named, _split_unnamed(unnamed, billed_usage, catalog, provider, project).select(named.columns)])
 
 
@@ -106,7 +105,7 @@ def daily_series(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, metric: s
 
     `provider`/`project` narrow the data first (budgets); `until` cuts it (as-of reports).
     `catalog` prices metered tokens to split dollar lines that name no model (by="model"
-    only); None means the packaged default catalog.
+    only; required then: the context's catalog, with `[pricing] override`).
     """
     if by not in BY_VALUES:
         raise ValueError(f"unknown --by {by!r}: use one of {', '.join(BY_VALUES)}")

@@ -84,7 +84,7 @@ def load_carbon(ctx: DashboardContext, filters: Filters) -> CarbonData:
         raise Unavailable(NotAvailable(
             "Carbon", f"no logged requests between {start} and {end} for these filters",
             "carbon is estimated from your request logs: ingest them, or widen the filters (f)"))
-    per_req = carbon.per_request(requests)
+    per_req = carbon.per_request(requests, catalog=ctx.core.catalog)  # "cost (catalog)": the configured catalog
     by_feature = per_task(carbon.summarise(per_req, ["feature"]))
     by_model = per_model(carbon.summarise(per_req, ["provider", "model"]))
     totals = {k: float(per_req[k].sum()) for k in ("wh_low", "wh_mid", "wh_high", "gco2e_low", "gco2e_mid", "gco2e_high")}

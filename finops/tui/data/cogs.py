@@ -98,7 +98,7 @@ def source_chart(by_source: pl.DataFrame, features: pl.DataFrame, currency: str)
 
 
 def load_cogs(ctx: DashboardContext, filters: Filters) -> CogsData:
-    setup = report.CogsSetup.from_config(ctx.settings.config)
+    setup = ctx.core.cogs_setup
     start, end = period_of(ctx, filters)
     available = set(report.months_with_costs(ctx.store))
     months = [m for m in months_between(start, end) if m in available]
