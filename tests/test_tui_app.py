@@ -123,12 +123,36 @@ async def test_switches_every_screen_with_number_keys(dash_home: Path) -> None:
         assert checked == ["sources", "reconcile", "cogs", "forecast", "carbon", "cache", "overview"]
 
 
+async def until(pilot, ready, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `ready()` holds (a condition on its state, not a guess at how long it takes)."""
+    from time import monotonic
+
+    deadline = monotonic() + timeout
+    while not ready():
+        if monotonic() > deadline:
+            raise TimeoutError(f"not after {timeout:.0f} s: {what}")
+        await pilot.pause(0.02)
+
+
 async def run_command(pilot, command: str) -> None:  # type: ignore[no-untyped-def]
-    """Type a command into the palette (ctrl+p), run it, and wait until the screen has settled."""
+    """Type a command into the palette (ctrl+p), wait until the palette highlights it, run it, wait until settled.
+
+    The palette searches its providers asynchronously; Enter before the results arrive would run nothing
+    (or an older match), so the test waits for the highlighted result to be the command, however long it takes.
+    """
+    from textual.command import CommandList, CommandPalette
+
     await pilot.press("ctrl+p")
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), "the command palette opens")
     await pilot.press(*command)
-    await pilot.pause(0.3)
+
+    def highlighted() -> bool:
+        options = pilot.app.screen.query_one(CommandList)
+        if options.option_count == 0 or options.highlighted is None:
+            return False
+        return command.lower() in str(options.get_option_at_index(options.highlighted).prompt).lower()
+
+    await until(pilot, highlighted, f"the palette highlights {command!r}")
     await pilot.press("enter")
     await settle(pilot)
 

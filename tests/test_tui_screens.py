@@ -54,7 +54,7 @@ async def test_reconcile_sorts_drills_into_a_group_and_back(dash_home: Path) -> 
         assert int(days["delta"].sum()) == int(independent["delta"].sum()) == group["delta"]
         assert days["day"].to_list() == sorted(independent["day"].to_list())
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen and app.current_mode == "reconcile"
 
 
@@ -68,7 +68,7 @@ async def test_reconcile_finding_drill_shows_the_days_behind_it(dash_home: Path)
         await pilot.press("3")
         await settle(pilot)
         findings = app.screen.query_one("#findings", FrameTable)
-        findings.focus()
+        app.screen.set_focus(findings)  # now (Widget.focus would apply it in a later callback)
         causes = [findings.row_data(i)["cause"] for i in range(findings.row_count)]
         assert "unlogged_traffic" in causes  # the sample's eval-batch traffic is never logged
         row = causes.index("unlogged_traffic")
@@ -79,7 +79,7 @@ async def test_reconcile_finding_drill_shows_the_days_behind_it(dash_home: Path)
         assert days.height > 0 and set(days["causes"].str.split(",").explode()) >= {"unlogged_traffic"}
         assert int(days["local"].sum()) == 0  # nothing of it was logged
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.query_one("#findings", FrameTable) is findings
 
 

@@ -84,7 +84,9 @@ class ForecastScreen(DashboardScreen):
         table = self.query_one("#forecast-table", FrameTable)
         table.show(d.table, columns_for(d.table, d.kinds(), currency, d.labels(), hidden=("method",)))
         if not isinstance(self.focused, FrameTable):
-            table.focus(scroll_visible=False)  # the summary and warning above it stay in view
+            # Now, not via Widget.focus's later callback, so it holds once the load is settled; no scrolling,
+            # so the summary and warning above the table stay in view.
+            self.set_focus(table, scroll_visible=False)
         self.show_chart()
         methods = sorted(set(d.table["method"].to_list()))
         notes = " ".join(d.notes) + f" Method: {'; '.join(methods)}. ↑↓: series (b, m, h: see the footer)."

@@ -76,7 +76,9 @@ class ReconcileScreen(DashboardScreen):
         notes = "o/O: sort the focused table · Tab: other table · e: export the drift table. " + " ".join(d.notes)
         self.query_one("#drift-notes", Static).update(Text(notes, style="dim"))
         if not isinstance(self.focused, FrameTable):
-            drift.focus()
+            # Screen.set_focus now, not Widget.focus (a callback the app runs later): the table has focus
+            # by the time this load counts as settled.
+            self.set_focus(drift)
 
     @on(FrameTable.RowSelected)
     def action_drill(self) -> None:
@@ -137,7 +139,7 @@ class DrillScreen(DashboardScreen):
         table.show(d.days, columns_for(d.days, d.kinds, d.currency, d.labels), sort=table.sort_column or d.sort,
                    descending=False)
         self.query_one("#drill-notes", Static).update(Text("Escape: back · " + " ".join(d.notes), style="dim"))
-        table.focus()
+        self.set_focus(table)
 
     def action_back(self) -> None:
         self.app.pop_screen()
