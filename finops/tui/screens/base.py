@@ -212,8 +212,9 @@ class DashboardScreen(Screen):
         if isinstance(self.focused, FrameTable):
             return
         for table in self.query(f"#{self.MAIN_TABLE}").results(FrameTable):
-            # Without scrolling: the figures above the table (Overview at 80x24) stay in view.
-            table.focus(scroll_visible=False)
+            # Without scrolling: the figures above the table (Overview at 80x24) stay in view. Screen.set_focus
+            # applies it now; Widget.focus would in a later app callback, after the load could count as settled.
+            self.set_focus(table, scroll_visible=False)
 
     def set_busy(self, busy: bool, widgets: "Sequence[Widget] | None" = None, key: str = "data") -> None:
         """Loading indicators on (after a short delay, so quick loads never flicker) or off.
