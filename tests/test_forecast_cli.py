@@ -123,3 +123,26 @@ def test_cache_eviction_is_flagged_with_its_dollars(sample_store, ground_truth: 
     assert per_task.height >= 5 and (per_task["excess_usd"] > 0).all()
     elsewhere = found.filter(~pl.col("day").is_between(start, end) & (pl.col("measure") == "spend"))
     assert elsewhere["excess_usd"].abs().max() < spend["excess_usd"].min()
+
+
+def test_each_months_forecast_is_the_same_whatever_the_horizon_and_in_the_report(finops_home: Path, sample_dir: Path,
+                                                                                 tmp_path: Path) -> None:
+    """The report forecasts to the end of next month, `finops forecast` 90 days ahead by default:
+    asking for more days must never change a month already forecast, so both print one number."""
+    shutil.copy(sample_dir / "finops.toml", finops_home / "finops.toml")
+    runs = {}
+    for horizon in ("37d", "90d", "200d"):
+        result = _run("forecast", "--horizon", horizon, "--format", "json")
+        assert result.exit_code == 0, result.output
+        runs[horizon] = {m["month"]: m for m in json.loads(result.output)}
+    for month in ("2026-11", "2026-12"):
+        rows = [runs[h][month] for h in runs]
+        for key in ("expected", "lo80", "hi80", "lo95", "hi95"):
+            assert {round(r[key], 6) for r in rows} == {round(rows[0][key], 6)}, (month, key, rows)
+    out = tmp_path / "r.md"
+    assert _run("report", "monthly", "--out", str(out)).exit_code == 0
+    report = json.loads(out.with_suffix(".json").read_text())
+    assert report["next_month"] == "2026-12"
+    for key in ("expected", "lo80", "hi80"):
+        assert report["next_month_usd"][key] == pytest.approx(runs["90d"]["2026-12"][key], rel=1e-9)
+        assert report["month_end_usd"][key] == pytest.approx(runs["90d"]["2026-11"][key], rel=1e-9)

@@ -39,7 +39,7 @@ def outside_interval(days: list[date], y: np.ndarray, name: str, lookback: int =
     first = max(MIN_HISTORY, len(days) - lookback)
     for start in range(first, len(days), BLOCK_DAYS):
         h = min(BLOCK_DAYS, len(days) - start)
-        fc = forecast(days[:start], y[:start], h, spec)
+        fc = forecast(days[:start], y[:start], h, spec, level_horizon=BLOCK_DAYS)  # a level tuned a week ahead
         for i in range(h):
             v = float(y[start + i])
             if v > fc.hi95[i] or v < fc.lo95[i]:

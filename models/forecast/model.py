@@ -297,24 +297,32 @@ def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _D
     return _Design(x, names, penalties(names), prior_sds(names), transient, short)
 
 
-def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: int) -> np.ndarray:
-    """`member` fitted on the first `cut` days, forecasting the next `horizon` rows of the design."""
+def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: int,
+                    level_horizon: int | None = None) -> np.ndarray:
+    """`member` fitted on the first `cut` days, forecasting the next `horizon` rows of the design.
+
+    `level_horizon` (default `horizon`) is the lead time the long members' smoothing rate is
+    tuned for; the final forecast passes the calibration horizon so that asking for more days
+    never changes the days already forecast.
+    """
     rows = slice(cut, cut + horizon)
     if member == RECENT:
         xs = dz.x[:, dz.short_cols]
         fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols], dz.prior_sd[dz.short_cols])
         return _predict(fit, xs[rows])
-    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon, dz.prior_sd)
+    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, level_horizon or horizon, dz.prior_sd)
     return _predict_long(fit_l, dz.x[rows], drift=member == LONG_DRIFT)
 
 
-def _members_predict(members: tuple[str, ...], dz: _Design, z: np.ndarray, cut: int, horizon: int) -> dict[str, np.ndarray]:
+def _members_predict(members: tuple[str, ...], dz: _Design, z: np.ndarray, cut: int, horizon: int,
+                     level_horizon: int | None = None) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     rows = slice(cut, cut + horizon)
     if RECENT in members:
         out[RECENT] = _member_predict(RECENT, dz, z, cut, horizon)
     if LONG in members or LONG_DRIFT in members:
-        fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, horizon, dz.prior_sd)  # one fit serves both
+        fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, level_horizon or horizon,
+                          dz.prior_sd)  # one fit serves both
         for m in (LONG, LONG_DRIFT):
             if m in members:
                 out[m] = _predict_long(fit_l, dz.x[rows], drift=m == LONG_DRIFT)
@@ -402,13 +410,19 @@ def _offset(y: np.ndarray) -> float:
 
 
 def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec | None = None,
-             family: tuple[str, ...] = FAMILY) -> Forecast:
-    """Forecast `horizon` days after `days` (consecutive UTC days) with 80% and 95% intervals."""
+             family: tuple[str, ...] = FAMILY, level_horizon: int | None = None) -> Forecast:
+    """Forecast `horizon` days after `days` (consecutive UTC days) with 80% and 95% intervals.
+
+    The level is tuned for `level_horizon` days ahead (default: the calibration horizon), never
+    for `horizon`: a longer forecast extends a shorter one, so every surface that forecasts a
+    month prints the same number. A detector that only looks a week ahead passes 7.
+    """
     with one_thread():
-        return _forecast(days, y, horizon, spec or CalendarSpec(), family)
+        return _forecast(days, y, horizon, spec or CalendarSpec(), family, level_horizon)
 
 
-def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec, family: tuple[str, ...]) -> Forecast:
+def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec, family: tuple[str, ...],
+              level_horizon: int | None = None) -> Forecast:
     y = np.clip(np.asarray(y, dtype=float), 0, None)
     future = future_days(days[-1], horizon)
     if len(days) >= INACTIVE_DAYS and not y[-INACTIVE_DAYS:].any():
@@ -436,9 +450,9 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
     scores = {m: float(np.mean(np.abs(e))) if e.size else float("inf") for m, e in cal.errors.items()}
     member = min(candidates, key=lambda m: (scores[m], candidates.index(m))) if origins else family[0]
     if member == BLEND:
-        mu = np.mean(list(_members_predict(family, dz, z, len(days), horizon).values()), axis=0)
+        mu = np.mean(list(_members_predict(family, dz, z, len(days), horizon, level_horizon or cal_h).values()), axis=0)
     else:
-        mu = _member_predict(member, dz, z, len(days), horizon)
+        mu = _member_predict(member, dz, z, len(days), horizon, level_horizon or cal_h)
     if origins < 5:
         notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
     cal_err = cal.errors[member]
