@@ -126,6 +126,18 @@ class CostSource:
     CONTRACT: Final = "contract"
 
     ALL: Final = (INFERENCE, EMBEDDINGS, VECTOR_DB, OBSERVABILITY, HUMAN_REVIEW, STORAGE, CONTRACT)
+    PROVIDER_BILLS: Final = (INFERENCE, EMBEDDINGS)
+
+
+def is_provider_bill() -> pl.Expr:
+    """A cost_lines row of the "inference" scope: an inference or embeddings line billed in USD.
+
+    The one definition behind month-to-date inference, the forecasts' dollar series, budgets
+    and reconcile's billed cells. A line without x_CostSource is a provider bill (loaded
+    before the column existed); a lower-case currency code is still USD.
+    """
+    return (pl.col("x_CostSource").fill_null(CostSource.INFERENCE).is_in(CostSource.PROVIDER_BILLS)
+            & (pl.col("BillingCurrency").str.to_uppercase() == "USD"))
 
 
 class AllocationDriver:

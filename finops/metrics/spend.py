@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
+from finops.schema import is_provider_bill
+
 if TYPE_CHECKING:
     from finops.context import Context
 
 COST_COLUMN = "BilledCost"
-INFERENCE_SOURCES = ("inference", "embeddings")
 SCOPE_ALL = "all AI COGS"
 SCOPE_INFERENCE = "inference"
 SCOPES = (SCOPE_ALL, SCOPE_INFERENCE)
@@ -45,10 +46,7 @@ def spend_sum(column: str = "cost", alias: str | None = None) -> list[pl.Expr]:
 def in_scope(lines: pl.LazyFrame, scope: str) -> pl.LazyFrame:
     """Cost lines of a scope (see the module docstring); `lines` is the raw cost_lines table."""
     if scope == SCOPE_INFERENCE:
-        return lines.filter(
-            pl.col("x_CostSource").fill_null("inference").is_in(INFERENCE_SOURCES)
-            & (pl.col("BillingCurrency").str.to_uppercase() == "USD")
-        )
+        return lines.filter(is_provider_bill())
     if scope == SCOPE_ALL:
         return lines
     raise ValueError(f"unknown scope {scope!r}")

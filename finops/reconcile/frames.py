@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from finops.rollup import RETRY_SUMS, TOKEN_SUMS, request_days, token_classes
+from finops.schema import CostSource, is_provider_bill
 
 GROUP = ["day", "provider", "model", "project_id", "api_key_id"]
 GRAIN = [*GROUP, "token_class"]
@@ -193,8 +194,7 @@ def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
     """
     return (
         cost_lines.filter(
-            pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency").str.to_uppercase() == "USD")
-            & pl.col("x_Model").is_not_null() & pl.col("x_TokenClass").is_not_null()
+            is_provider_bill() & pl.col("x_Model").is_not_null() & pl.col("x_TokenClass").is_not_null()
         )
         .with_columns(
             _utc_day("ChargePeriodStart", cost_lines.collect_schema()).alias("day"),
@@ -209,7 +209,7 @@ def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
 def billed_total(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
     """All billed AI dollars (inference and embeddings) per currency, with or without a model."""
     return (
-        cost_lines.filter(pl.col("x_CostSource").is_in(["inference", "embeddings"]))
+        cost_lines.filter(pl.col("x_CostSource").fill_null(CostSource.INFERENCE).is_in(CostSource.PROVIDER_BILLS))
         .group_by(pl.col("BillingCurrency").str.to_uppercase().alias("currency"))
         .agg(pl.col("BilledCost").sum().alias("billed"), pl.len().alias("lines"))
     )

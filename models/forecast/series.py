@@ -18,15 +18,15 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from finops.schema import is_provider_bill
+
 BY_VALUES = ("total", "provider", "model", "project")
 UNATTRIBUTED = "(unattributed)"
 _USAGE_DIMS = {"provider": "provider", "project": "project_id", "model": "model"}
 
 
 def _cost_lines(cost_lines: pl.LazyFrame, provider: str | None, project: str | None) -> pl.LazyFrame:
-    lf = cost_lines.filter(
-        pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD")
-    ).select(
+    lf = cost_lines.filter(is_provider_bill()).select(
         pl.col("ChargePeriodStart").dt.date().alias("day"),
         pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
         pl.col("SubAccountId").alias("project"),

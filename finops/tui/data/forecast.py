@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import cast
 
 import polars as pl
 
@@ -79,29 +78,14 @@ class ForecastData:
 
 
 def daily_values(ctx: DashboardContext, filters: Filters, metric: str, by: str, end: date) -> pl.DataFrame:
-    """(day, series, value) up to `end`, each series zero-filled from its first day."""
-    if metric == "dollars":
-        lf = apply(ctx.store.scan("cost_lines"), "cost_lines", filters.with_(start=None, end=end), ctx.dims.feature_projects)
-        lf = lf.filter(pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD"))
-        cols = {"provider": pl.col("ServiceProviderName").str.to_lowercase(), "project": pl.col("SubAccountId"),
-                "model": pl.col("x_Model")}
-        day, value = pl.col("ChargePeriodStart").dt.date(), pl.col("BilledCost")
-    else:
-        lf = apply(ctx.store.scan("billed_usage"), "billed_usage", filters.with_(start=None, end=end), ctx.dims.feature_projects)
-        lf = lf.filter(pl.col("unit") == "tokens")
-        cols = {"provider": pl.col("provider"), "project": pl.col("project_id"), "model": pl.col("model")}
-        day, value = pl.col("charge_period_start").dt.date(), pl.col("quantity").cast(pl.Float64)
-    key = pl.lit("total") if by == "total" else cols[by].fill_null("(unknown)")
-    daily = lf.group_by(day.alias("day"), key.alias("series")).agg(value.sum().alias("value")).collect()
-    if daily.height == 0:
-        return daily
-    parts = []
-    for name in daily["series"].unique().sort().to_list():
-        s = daily.filter(pl.col("series") == name)
-        grid = pl.DataFrame({"day": pl.date_range(cast(date, s["day"].min()), end, "1d", eager=True)})
-        parts.append(grid.join(s, on="day", how="left").with_columns(
-            pl.lit(name).alias("series"), pl.col("value").fill_null(0.0)).select("day", "series", "value"))
-    return pl.concat(parts)
+    """(day, series, value) up to `end` under the filters: the same series `finops forecast` fits
+    (models.forecast.series: dollar lines naming no model split by the context's catalog)."""
+    from finops.models.forecast.series import daily_series
+
+    scope = filters.with_(start=None, end=end)
+    return daily_series(apply(ctx.store.scan("cost_lines"), "cost_lines", scope, ctx.dims.feature_projects),
+                        apply(ctx.store.scan("billed_usage"), "billed_usage", scope, ctx.dims.feature_projects),
+                        metric, by, until=end, catalog=ctx.core.catalog)
 
 
 def _interval_of_sum(fc) -> tuple[float, float]:  # type: ignore[no-untyped-def]
