@@ -168,3 +168,41 @@ async def test_clear_filters_also_clears_a_custom_range(dash_home: Path) -> None
         await settle(pilot)
         assert app.filters == opening
         assert app.screen.query_one("#fig-period") is not None
+
+
+
+async def test_forecast_screen_shows_the_forecast_the_cli_prints(dash_home: Path) -> None:
+    """Each split of the Forecast screen ('b') shows, per series, `finops forecast --by <split>
+    --horizon 30d` summed over its days (the screen keeps the largest series): both fit models.forecast.series on the same lines, so
+    the model split prices lines that name no model by the context's catalog on both."""
+    import json
+
+    from test_cross_surface import Company, cli
+    from test_tui_support import SAMPLE_TODAY
+
+    from finops.tui.data.forecast import BREAKDOWNS, MAX_SERIES
+    from finops.tui.screens.forecast import ForecastScreen
+    from finops.tui.widgets.table import FrameTable
+
+    shown: dict[str, dict[str, str]] = {}
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "5", ForecastScreen)
+        for _ in BREAKDOWNS:
+            table = screen.query_one("#forecast-table", FrameTable)
+            column = list(table.columns).index("next")
+            shown[screen.by] = {table.row_data(i)["series"]: str(table.get_row_at(i)[column]).strip()
+                                for i in range(table.row_count)}
+            await pilot.press("b")
+            await settle(pilot)
+    assert set(shown) == set(BREAKDOWNS)
+    for by, rows in shown.items():
+        out = cli(Company("sample", dash_home, SAMPLE_TODAY), "forecast", "--by", by, "--horizon", "30d",
+                  "--daily", "--format", "json")
+        totals: dict[str, float] = {}
+        for row in json.loads(out):
+            totals[row["series"]] = totals.get(row["series"], 0.0) + row["forecast"]
+        assert rows == {series: f"${totals[series]:,.2f}" for series in rows}, by
+        # The screen shows the largest MAX_SERIES and names how many it left out; the CLI prints them all.
+        assert len(rows) == min(len(totals), MAX_SERIES), (by, sorted(rows), sorted(totals))
