@@ -12,6 +12,9 @@ def register(app: typer.Typer) -> None:
     def dashboard(
         theme: Annotated[Optional[str], typer.Option(help="dark or light (default: \\[dashboard] theme, else dark).")] = None,
         today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD (default: $FINOPS_TODAY).")] = None,
+        web: Annotated[bool, typer.Option("--web", help="Serve the dashboard to a browser (textual-serve) instead of this terminal.")] = False,
+        host: Annotated[str, typer.Option(help="--web: address to listen on (default 127.0.0.1: this machine only).")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="--web: port to listen on.", min=1, max=65535)] = 8000,
     ) -> None:
         """Open the interactive dashboard: overview, sources, reconcile, COGS, forecast, carbon."""
         import os
@@ -25,6 +28,17 @@ def register(app: typer.Typer) -> None:
             pinned = date.fromisoformat(today) if today else None
         except ValueError:
             raise InputError(f"--today: {today!r} is not a date (YYYY-MM-DD)") from None
+        if web:
+            from finops.commands._common import GlobalOptions
+            from finops.tui.web import dashboard_command, serve
+
+            settings = get_settings()  # a bad --data-dir/--config fails here, once, not in every browser tab
+            global_args = ["--data-dir", str(settings.data_dir.resolve())]
+            if GlobalOptions.config is not None:
+                global_args += ["--config", str(GlobalOptions.config.resolve())]
+            args = [*(["--theme", theme] if theme else []), *(["--today", pinned.isoformat()] if pinned else [])]
+            serve(dashboard_command(global_args, args), host=host, port=port)
+            return
         settings = get_settings()
         # Start reading the store now: it overlaps with importing Textual below.
         preload = Preload(settings, pinned)
