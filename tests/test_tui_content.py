@@ -130,8 +130,17 @@ async def test_help_lists_each_binding_once_with_period_and_theme_keys(dash_home
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         footer = app.screen.query_one(Footer)
-        shown = " ".join(str(w.render()) for w in footer.query("*"))
-        assert "Period" in shown and "Theme" in shown and "Help" in shown
+
+        def shown() -> str:
+            return " ".join(str(w.render()) for w in footer.query("*"))
+
+        # The footer recomposes its keys after the focused table's bindings arrive (a refresh the
+        # settled signal does not count): give it the frames it needs under load, no sleep.
+        for _ in range(200):
+            if all(word in shown() for word in ("Period", "Theme", "Help")):
+                break
+            await pilot.pause()
+        assert "Period" in shown() and "Theme" in shown() and "Help" in shown(), shown()
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
