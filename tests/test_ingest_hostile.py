@@ -129,6 +129,27 @@ def test_csv_with_bom_and_a_cut_short_last_line(tmp_path: Path) -> None:
     assert _stored(store)["request_id"].to_list() == ["a"]
 
 
+def test_csv_with_ragged_records_names_their_lines_and_skips_them(tmp_path: Path) -> None:
+    """A record with more fields than the header (an unquoted comma in a value) stopped polars'
+    scan with an internal error; now each such record is a bad line named by file and line
+    (quoted values spanning lines counted), skipped under skip_bad_rows, and the rest loads."""
+    head = "ts,request_id,provider,model,input_tokens,feature\n"
+    good = [f"2026-01-01T00:00:{i:02d}Z,r{i},openai,gpt-4o,{i + 1},chat\n" for i in range(30)]
+    body = (head + "".join(good[:10]) + '2026-01-01T00:01:00Z,q1,openai,gpt-4o,7,"two\nlines"\n' + "".join(good[10:20])
+            + "2026-01-01T00:02:00Z,x1,openai,gpt-4o,5,chat, with a comma\n" + "".join(good[20:]))
+    path = tmp_path / "ragged.csv"
+    path.write_text(body)
+    with pytest.raises(BadRowsError, match=r"ragged.csv:24: field '\(line\)': 7 field\(s\), the header has 6"):
+        ingest_request_files(Store(tmp_path / "a"), [path])
+    assert not (tmp_path / "a" / "requests").exists()
+    store = Store(tmp_path / "b")
+    report = ingest_request_files(store, [path], skip_bad_rows=True)
+    assert [(b.line, b.field) for b in report.problems.rows] == [(24, "(line)")]
+    ids = _stored(store)["request_id"].to_list()
+    assert len(ids) == 31 and "x1" not in ids and "q1" in ids
+    assert _stored(store).filter(pl.col("request_id") == "q1")["feature"].to_list() == ["two\nlines"]
+
+
 def test_otlp_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     passes = []
     checked = ingest._checked

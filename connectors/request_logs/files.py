@@ -8,7 +8,7 @@ pretty-printed document cannot be streamed and is read whole (use JSON Lines for
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import json
 from pathlib import Path
@@ -278,10 +278,65 @@ def clean_csv_tail(path: Path, out: Path) -> list[tuple[int, str]]:
     return [(line or 0, "cut short (the last line, without a newline, has fewer fields than the header)")]
 
 
-def clean_copy(path: Path, layout: str, out_stem: Path) -> tuple[Path, list[tuple[int, str]]]:
-    """A copy polars can scan (same lines), and the lines left out: (line, why)."""
+def clean_csv(path: Path, out: Path) -> list[tuple[int, str]]:
+    """A copy of a CSV file polars can scan, line for line: every record whose field count is
+    not the header's (a ragged row, a record cut short) blanked, so the copy's line numbers are
+    the file's. Returns the blanked records: (1-based first line, why). One pass, record by
+    record (quoted fields may span lines)."""
+    import csv
+
+    class Tap:
+        """Feeds the csv reader line by line and keeps the raw lines of the record it is on."""
+
+        def __init__(self, fh: TextIO) -> None:
+            self.fh = fh
+            self.raw: list[str] = []
+
+        def __iter__(self) -> "Tap":
+            return self
+
+        def __next__(self) -> str:
+            line = self.fh.readline()
+            if not line:
+                raise StopIteration
+            self.raw.append(line)
+            return line
+
+    bad: list[tuple[int, str]] = []
+    with open(path, encoding="utf-8-sig", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        tap = Tap(src)
+        reader = csv.reader(tap)
+        width: int | None = None
+        line = 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # an unterminated quote at the end of the file
+                fields, why = None, f"not a CSV record ({exc})"
+            else:
+                why = ""
+            raw, tap.raw = "".join(tap.raw), []
+            if width is None:
+                width = len(fields or [])
+            elif fields is None or (fields and len(fields) != width):
+                if fields is not None:
+                    why = ("cut short (the last line, without a newline, has fewer fields than the header)"
+                           if not raw.endswith("\n") and len(fields) < width
+                           else f"{len(fields)} field(s), the header has {width}")
+                bad.append((line, why))
+                raw = "\n" * max(raw.count("\n"), 1)
+            dst.write(raw if raw.endswith("\n") else raw + "\n")
+            line += raw.count("\n")
+    return bad
+
+
+def clean_copy(path: Path, layout: str, out_stem: Path, whole: bool = False) -> tuple[Path, list[tuple[int, str]]]:
+    """A copy polars can scan (same lines), and the lines left out: (line, why). `whole`: check
+    every CSV record (after a read failed), not only a last record cut short."""
     if layout == CSV:
         out = out_stem.with_name(out_stem.name + ".clean.csv")
-        return out, clean_csv_tail(path, out)
+        return out, (clean_csv(path, out) if whole else clean_csv_tail(path, out))
     out = out_stem.with_name(out_stem.name + ".clean.jsonl")
     return out, clean_jsonl(path, out)

@@ -25,7 +25,7 @@ from finops.connectors.request_logs.fields import FIELDS, Reading, finish
 from finops.connectors.request_logs.mapping import MAPPED, SourceMapping
 from finops.connectors.request_logs.mapping import where as mapping_where
 from finops.connectors.request_logs.files import clean_copy, layout_of, needs_cleaning
-from finops.connectors.request_logs.problems import JSONL, SHOWN, BadRow, Problems, collect
+from finops.connectors.request_logs.problems import CSV, JSONL, SHOWN, BadRow, Problems, collect
 from finops.connectors.request_logs.agents import read_claude_code
 from finops.connectors.request_logs.readers import detect_format, read_requests
 from finops.connectors.request_logs.values import BAD, REC, ROW
@@ -153,12 +153,15 @@ def _stage(
         read_path, skipped = clean_copy(path, layout, folder)
     try:
         reading, checked = _strict(path, fmt, mapping, source, folder, sm, config, read_path)
-    except InputError:
-        if layout != JSONL or read_path != path:
+    except (InputError, pl.exceptions.ComputeError) as exc:
+        if layout not in (JSONL, CSV) or (read_path != path and layout == JSONL):
             raise
-        # a line that is not JSON stops polars' scan: blank such lines in a copy and read that
-        read_path, skipped = clean_copy(path, layout, folder)
+        # a line that is not JSON, or a CSV record with more or fewer fields than the header,
+        # stops polars' scan: blank such lines in a copy and read that
+        read_path, skipped = clean_copy(path, layout, folder, whole=True)
         if not skipped:
+            if isinstance(exc, pl.exceptions.ComputeError):
+                raise InputError(f"{path}: cannot read as {layout} ({str(exc).splitlines()[0]})") from None
             raise
         reading, checked = _strict(path, fmt, mapping, source, folder, sm, config, read_path)
     if checked.bad:  # the strict pass rejects some values: try the lenient forms before calling them bad
