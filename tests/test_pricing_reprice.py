@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.errors import PricingError
+from finops.models.pricing.catalog import load_catalog
 from finops.store import Store
 from finops.services.pricing import reprice
 
@@ -29,7 +30,7 @@ def test_reprice_shows_the_diff_and_changes_nothing(sample_store: Store, tmp_pat
     other = tmp_path / "neg.csv"
     other.write_text(HEADER + "anthropic,claude-sonnet-4-5,output,12.00,2025-09-29,,negotiated,2026-11-01\n")
     before = _mtimes(sample_store)
-    frame = reprice(sample_store, other)
+    frame = reprice(sample_store, other, load_catalog())
     # Independently of the code: every stored output token of Sonnet 4.5 gets $3/M cheaper.
     tokens = sample_store.scan("billed_usage").filter(
         pl.col("model").str.starts_with("claude-sonnet-4-5") & (pl.col("token_class") == "output")
@@ -44,7 +45,7 @@ def test_reprice_shows_the_diff_and_changes_nothing(sample_store: Store, tmp_pat
 def test_replacing_the_catalog_leaves_missing_models_unpriced(sample_store: Store, tmp_path: Path) -> None:
     only = tmp_path / "only_openai.csv"
     only.write_text(HEADER + "openai,gpt-4.1,output,8.00,2025-01-01,,u,2026-01-01\n")
-    frame = reprice(sample_store, only, merge=False)
+    frame = reprice(sample_store, only, load_catalog(), merge_over=False)
     claude = frame.filter(pl.col("provider") == "anthropic")
     assert claude.height > 0 and claude["repriced_usd"].null_count() == claude.height  # null, never $0
     assert (claude["unpriced_tokens"] == claude["tokens"]).all()
@@ -65,6 +66,21 @@ def test_cli_prints_the_diff(finops_home: Path, tmp_path: Path) -> None:
     failed = runner.invoke(app, ["reprice", "--catalog", str(bad)])
     assert isinstance(failed.exception, PricingError)
     assert "bad.csv:2: field 'usd_per_million'" in failed.exception.one_line()
+
+
+def test_reprice_keeps_the_teams_configured_prices(finops_home: Path, tmp_path: Path) -> None:
+    """Under `[pricing] override`, repricing with a file that touches one model changes that model only:
+    the file is merged over the configured catalog, not over the list prices (which would also
+    'reprice' GPT-4.1 from the team's $10/M back to the list's $8/M)."""
+    (finops_home / "negotiated.csv").write_text(HEADER + "openai,gpt-4.1,output,10.00,2025-04-14,,contract 2025,2025-04-14\n")
+    (finops_home / "finops.toml").write_text('[pricing]\noverride = "negotiated.csv"\n')
+    other = tmp_path / "sonnet.csv"
+    other.write_text(HEADER + "anthropic,claude-sonnet-4-5,output,12.00,2025-09-29,,negotiated,2026-11-01\n")
+    result = runner.invoke(app, ["reprice", "--catalog", str(other), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    changed = {r["model"] for r in rows if r["diff_usd"] is None or abs(r["diff_usd"]) > 1e-9}
+    assert changed == {"claude-sonnet-4-5-20250929"}, changed
 
 
 def test_the_installed_command_prints_one_line_and_exits_2(finops_home: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     @app.command("reprice")
     def reprice_cmd(
         catalog: Annotated[Path, typer.Option(help="Price catalog CSV (columns of models/pricing/catalog.csv).")],
-        replace: Annotated[bool, typer.Option("--replace", help="Use FILE as the whole catalog instead of merging it over the default.")] = False,
+        replace: Annotated[bool, typer.Option("--replace", help="Use FILE as the whole catalog instead of merging it over the configured one.")] = False,
         since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD.")] = None,
         until: Annotated[Optional[str], typer.Option(help="Last UTC day, YYYY-MM-DD.")] = None,
         provider: Annotated[Optional[str], typer.Option(help="Only this provider.")] = None,
@@ -25,12 +25,12 @@ def register(app: typer.Typer) -> None:
         """Show what stored usage would cost under another catalog, without changing stored figures."""
         import polars as pl
 
-        from finops.commands._common import get_settings, get_store, option_day
+        from finops.commands._common import get_context, option_day
         from finops.output import emit
-        from finops.services.pricing import configured_catalog, reprice
+        from finops.services.pricing import reprice
 
-        settings = get_settings()
-        frame = reprice(get_store(settings), catalog, merge=not replace, current=configured_catalog(settings.config),
+        ctx = get_context()
+        frame = reprice(ctx.store, catalog, ctx.catalog, merge_over=not replace,
                         since=option_day(since, "since"), until=option_day(until, "until"), provider=provider)
         if fmt is not Format.table:
             emit(frame, fmt)

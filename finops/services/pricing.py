@@ -101,15 +101,17 @@ def stored_usage(store: Store, since: date | None = None, until: date | None = N
     )
 
 
-def reprice(store: Store, catalog_file: Path, merge: bool = True, current: pl.DataFrame | None = None,
+def reprice(store: Store, catalog_file: Path, current: pl.DataFrame, merge_over: bool = True,
             since: date | None = None, until: date | None = None, provider: str | None = None) -> pl.DataFrame:
-    """The diff of stored usage under `catalog_file` against the current catalog.
+    """The diff of stored usage under `catalog_file` against `current`, the context's catalog.
 
-    With `merge`, the file is merged over the default catalog (a negotiated discount);
+    With `merge_over`, the file's rows replace `current`'s where they overlap, so the diff is the
+    file's doing alone (a negotiated discount), not a revert of the team's `[pricing]` settings;
     without it, the file is the whole catalog. Rows without a price stay unpriced.
     """
-    current = current if current is not None else load_catalog()
-    other = load_catalog(catalog_file) if merge else read_catalog(catalog_file)
+    other = read_catalog(catalog_file)
+    if merge_over:
+        other = merge(current, canonical_models(other, current)).sort("provider", "model", "token_class", "effective_from")
     return reprice_usage(stored_usage(store, since, until, provider), current, other)
 
 
