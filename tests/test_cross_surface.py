@@ -9,7 +9,8 @@ price change), the same calendar month to date is read from every surface:
   summary line, the COGS and Carbon tables' cells) once the app's settled signal holds;
 - the CLI's JSON: `finops figures`, `finops reconcile`, `finops forecast`, `finops cogs`,
   `finops carbon`;
-- the monthly report, Markdown and HTML (`finops report monthly`).
+- the monthly report, Markdown and HTML (`finops report monthly`);
+- the scheduled export, read back from its Parquet files (`finops export --dataset cogs|costs`).
 
 Rendered text is parsed as a reader would ("$1,023.55", "1,023.55 USD", "7.70M tokens",
 "67.10 %", "0.3946"), and a value counts as equal when the exact figure rounds to what is
@@ -29,6 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -411,6 +413,26 @@ def rendered_rows(table: Any) -> list[dict[str, str]]:
     return [dict(zip(labels, (str(c) for c in table.get_row_at(i)))) for i in range(table.row_count)]
 
 
+def from_export(company: Company, ledger: Ledger, out: Path) -> None:
+    """The scheduled export (Parquet files, read back): per-task COGS and margin from the cogs dataset,
+    month-to-date inference from the costs dataset (the FOCUS lines, summed here by the same rule)."""
+    from finops.schema import is_provider_bill
+
+    for dataset in ("cogs", "costs"):
+        cli(company, "export", "--dataset", dataset, "--format", "parquet", "--out", str(out),
+            "--since", company.as_of.replace(day=1).isoformat(), "--until", company.as_of.isoformat())
+    cogs = pl.read_parquet(out / "cogs" / "*.parquet")
+    for r in cogs.filter(pl.col("month") == company.month).iter_rows(named=True):
+        if r.get("cost_per_task") is not None:
+            ledger.add(f"cogs_per_task:{r['feature']}", "export:cogs", r["cost_per_task"])
+        if r.get("gross_margin") is not None:
+            ledger.add(f"gross_margin:{r['feature']}", "export:cogs", r["gross_margin"] * 100)
+    costs = pl.read_parquet(out / "costs" / "*.parquet")
+    day = pl.col("ChargePeriodStart").dt.date()
+    mtd = costs.filter(is_provider_bill() & (day >= company.as_of.replace(day=1)) & (day <= company.as_of))
+    ledger.add("mtd_inference", "export:costs", float(mtd["BilledCost"].sum()))
+
+
 async def from_dashboard(company: Company, ledger: Ledger) -> None:
     from finops.tui.app import FinopsApp
     from finops.tui.filters import Filters
@@ -534,6 +556,7 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
     from_cli_json(company, ledger, doc)
     for fmt in ("md", "html"):
         from_report(company, ledger, tmp_path / f"report-{fmt}", fmt)
+    from_export(company, ledger, tmp_path / "exports")
     await from_dashboard(company, ledger)
 
     problems = ledger.disagreements()
@@ -544,6 +567,10 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
         assert "dashboard" in ledger.surfaces(key), f"{company.name}: {key} not read from the dashboard"
     for key in ("mtd_inference", "reconcile.billed", "reconcile.local at catalog"):
         assert {"report:md", "report:html", "cli:reconcile"} & ledger.surfaces(key), key
+    assert "export:costs" in ledger.surfaces("mtd_inference")
+    for key in ledger.shown:
+        if key.startswith(("cogs_per_task:", "gross_margin:")) and "cli:cogs" in ledger.surfaces(key):
+            assert "export:cogs" in ledger.surfaces(key), key
     for key in ("join_coverage_tokens", "join_coverage_usd", "not_joined_usd"):
         assert {"report:md", "report:html", "cli:reconcile", "dashboard"} <= ledger.surfaces(key), key
     if "month_end_forecast" in ledger.exact:
