@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from finops.models.forecast.calendar import CalendarSpec
     from finops.reconcile.thresholds import Thresholds
     from finops.services.cogs import CogsSetup
+    from finops.services.price_pin import ListPrices
 
 ENV_TODAY = "FINOPS_TODAY"
 SAMPLE_SOURCE = "sample"
@@ -121,7 +122,17 @@ class Context:
         currencies converted with this context's FX rates, day by day up to today)."""
         from finops.services.pricing import configured_catalog
 
-        return configured_catalog(self.settings.config, self.catalog_flag, rates=lambda: self.fx, last_day=self.today)
+        return configured_catalog(self.settings.config, self.catalog_flag, rates=lambda: self.fx, last_day=self.today,
+                                  listed=self.list_prices.frame)
+
+    @cached_property
+    def list_prices(self) -> "ListPrices":
+        """The list prices under the catalog: pinned in the data directory once it holds data, so
+        stored history keeps its prices across package upgrades (finops.services.price_pin)."""
+        from finops.services.price_pin import list_prices_of
+
+        has_data = any(self.store.months(t) for t in ("cost_lines", "billed_usage", "requests"))
+        return list_prices_of(self.settings.data_dir, has_data)
 
     @cached_property
     def currency_settings(self) -> "CurrencySettings":

@@ -144,6 +144,7 @@ def test_an_internal_error_is_one_line_and_logged(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr("finops.status.status_lines", boom, raising=False)
     monkeypatch.setattr("finops.commands._common.get_store", boom)
+    monkeypatch.setattr("finops.commands._common.get_context", boom)
     code, err = _run(["status"], monkeypatch, capsys)
     assert code == cli.EXIT_INTERNAL and "Traceback" not in err
     assert err.strip().count("\n") == 0 and "internal error: ZeroDivisionError: planted" in err

@@ -41,7 +41,8 @@ def register(app: typer.Typer) -> None:
         emit(priced.select("token_class", "usd_per_million", "price_row_id") if priced.height else priced.select("token_class"),
              fmt, title=f"{provider} {model} on {when}, {tier} tier -> {resolved}",
              caption="USD per million tokens; price_row_id names the source (package==version or file:line). "
-                     f"{frame.height - priced.height} class(es) without a price are unpriced, never $0.")
+                     f"{frame.height - priced.height} class(es) without a price are unpriced, never $0. "
+                     f"{ctx.list_prices.describe()}.")
 
     @prices_app.command("unpriced")
     def unpriced_cmd(
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
         from finops.services.pricing import overrides_diff
 
         ctx = get_context()
-        frame = overrides_diff(ctx.settings.config, ctx.fx, ctx.today)
+        frame = overrides_diff(ctx.settings.config, ctx.fx, ctx.today, listed=ctx.list_prices.frame)
         if fmt is not Format.table:
             emit(frame, fmt)
             return

@@ -15,14 +15,14 @@ def register(app: typer.Typer) -> None:
     def status(fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
                wide: WideOpt = False) -> None:
         """Sources, date ranges, row counts and last sync of everything stored."""
-        from finops.commands._common import get_settings, get_store
+        from finops.commands._common import get_context
         from finops.output import emit
         from finops.status import source_status, store_overview
 
-        settings = get_settings()
-        store = get_store(settings)
+        ctx = get_context()
+        store = ctx.store
         frame = source_status(store)
         if frame.height == 0:
             typer.echo(f"the store at {store.root} is empty: run `finops sample load` or `finops sync`")
             return
-        emit(frame, fmt, title=f"Store {store.root}", caption=store_overview(store))
+        emit(frame, fmt, title=f"Store {store.root}", caption=f"{store_overview(store)}\n{ctx.list_prices.describe()}")

@@ -71,13 +71,19 @@ def rate_card(config: ConfigFile | None, rates: "Rates | Callable[[], Rates] | N
 
 
 def configured_catalog(config: ConfigFile | None = None, override: Path | None = None,
-                       rates: "Rates | Callable[[], Rates] | None" = None, last_day: date | None = None) -> pl.DataFrame:
-    """The catalog a command should use: the list prices (genai-prices data + catalog.csv), with
+                       rates: "Rates | Callable[[], Rates] | None" = None, last_day: date | None = None,
+                       listed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The catalog a command should use: the list prices (`listed`: the data directory's pinned
+    ones, finops.services.price_pin; default: the installed genai-prices data + catalog.csv), with
     `override` (a --catalog flag) or `[pricing] override` (a catalog CSV, relative to finops.toml)
     merged over them, then `[pricing] overrides` (the team's rate card) over that."""
     if override is None and config is not None:
         override = _path(config, "override", "a price catalog CSV")
-    catalog = load_catalog(override)
+    if listed is None:
+        catalog = load_catalog(override)
+    else:
+        catalog = (merge(listed, read_catalog(override)) if override is not None else listed).sort(
+            "provider", "model", "token_class", "effective_from")
     card = rate_card(config, rates, last_day)
     if card is not None and card.height:
         catalog = merge(catalog, canonical_models(card, catalog)).sort("provider", "model", "token_class", "effective_from")
@@ -112,6 +118,12 @@ def reprice(store: Store, catalog_file: Path, current: pl.DataFrame, merge_over:
     other = read_catalog(catalog_file)
     if merge_over:
         other = merge(current, canonical_models(other, current)).sort("provider", "model", "token_class", "effective_from")
+    return reprice_with(store, current, other, since, until, provider)
+
+
+def reprice_with(store: Store, current: pl.DataFrame, other: pl.DataFrame, since: date | None = None,
+                 until: date | None = None, provider: str | None = None) -> pl.DataFrame:
+    """Stored metered usage by month, provider and model priced at `current` and at `other`, with the diff."""
     return reprice_usage(stored_usage(store, since, until, provider), current, other)
 
 
@@ -170,7 +182,7 @@ def price_table(catalog: pl.DataFrame, provider: str, model: str, day: date, tie
 
 
 def overrides_diff(config: ConfigFile | None, rates: "Rates | Callable[[], Rates] | None" = None,
-                   last_day: date | None = None) -> pl.DataFrame:
+                   last_day: date | None = None, listed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Each rate card row against the list price it replaces on its first day (same class and tier)."""
     from finops.models.pricing.lookup import price
     from finops.models.pricing.overrides import canonical_models
@@ -181,7 +193,7 @@ def overrides_diff(config: ConfigFile | None, rates: "Rates | Callable[[], Rates
                                     "effective_from": pl.Date, "effective_to": pl.Date, "list_usd_per_million": pl.Float64,
                                     "override_usd_per_million": pl.Float64, "diff_pct": pl.Float64,
                                     "list_source": pl.String, "override_source": pl.String})
-    listed = load_catalog()
+    listed = listed if listed is not None else load_catalog()
     card = canonical_models(card, listed)
     first = card.sort("effective_from").unique(subset=["provider", "model", "token_class", "tier", "source"], keep="first",
                                                 maintain_order=True)
