@@ -4,10 +4,13 @@ Grouped as `finops sync` asks for them (../shared/providers.md 1.3-1.6 and 2.2-2
 - OpenAI /organization/usage/completions by model, project_id, api_key_id, batch,
   service_tier (new field meaning: input_tokens includes cached; uncached split out);
   /organization/costs by project_id and line_item ("<snapshot>, input|cached input|output"),
-  amount.value in dollars, as a number or a numeric string (both are seen live);
+  amount.value in dollars, as a number or a numeric string (both are seen live); priority and
+  flex usage either under their own line items ("priority | <snapshot>, input", the form seen
+  live) or, on seeds whose `tier_line_items` is false, in the model's plain line items;
 - Anthropic usage_report/messages by model, workspace_id, api_key_id, service_tier,
   context_window, inference_geo (Default workspace and Console usage as null ids);
-  cost_report by workspace_id and description, amounts as decimal strings of cents.
+  cost_report by workspace_id and description, amounts as decimal strings of cents; Priority
+  Tier usage has no cost-report line (it is billed as a commitment).
 One bucket per UTC day, empty days included.
 """
 
@@ -63,6 +66,8 @@ def _cells(sc: Scenario, provider: str) -> dict[tuple, Decimal]:
     for a in sc.attempts:
         if not a.billed or a.feature.model.provider != provider:
             continue
+        if provider == "anthropic" and a.tier == "priority":
+            continue
         for c, v in a.billed.items():
             if v:
                 rate = Decimal(str(sc.rate(a.feature.model, c, a.day, a.tier)))
@@ -83,15 +88,20 @@ def openai_buckets(sc: Scenario, amount_as_string: bool) -> dict[str, Buckets]:
             "input_cached_audio_tokens": 0, "input_image_tokens": 0, "input_cached_image_tokens": 0,
             "output_text_tokens": t["output"], "output_audio_tokens": 0, "output_image_tokens": 0,
             "num_model_requests": t["requests"], "project_id": project, "user_id": None, "api_key_id": key or None,
-            "model": snapshot, "batch": tier == "batch", "service_tier": "default",
+            "model": snapshot, "batch": tier == "batch", "service_tier": tier if tier in ("priority", "flex") else "default",
         })
     costs: dict[tuple, Decimal] = defaultdict(Decimal)
     tokens: dict[tuple, int] = defaultdict(int)
+
+    def item(snapshot: str, c: str, tier: str) -> str:
+        own = sc.tier_line_items and tier in ("priority", "flex")
+        return f"{tier + ' | ' if own else ''}{snapshot}, {OA_KIND[c]}"
+
     for (day, model, project, c, tier), usd in _cells(sc, "openai").items():
-        costs[(day, project, f"{model.snapshot}, {OA_KIND[c]}")] += usd
-    for (day, snapshot, project, _, _), t in usage.items():
-        for c, kind in OA_KIND.items():
-            tokens[(day, project, f"{snapshot}, {kind}")] += t[c]
+        costs[(day, project, item(model.snapshot, c, tier))] += usd
+    for (day, snapshot, project, _, tier), t in usage.items():
+        for c in OA_KIND:
+            tokens[(day, project, item(snapshot, c, tier))] += t[c]
     cost_day: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for (day, project, item), usd in sorted(costs.items()):
         value: Any = f"{usd:.10f}" if amount_as_string else float(usd)

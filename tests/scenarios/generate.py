@@ -6,8 +6,16 @@ cache_eviction, tokenizer_drift, unlogged_traffic, price_mismatch) and, token by
 the ledger (`truth["ledger"]`: billed - logged per day, provider, project, key, model and
 class, per cause), from which the self-consistency test rebuilds every difference. Benign
 effects that must NOT be reported are listed under `truth["benign"]`: rate-limited and
-refused attempts, 5-minute and 1-hour cache writes, batch usage, and a price change the
-catalog knows (finops.toml points [pricing] override at it).
+refused attempts, 5-minute and 1-hour cache writes, batch usage, service-tier traffic (OpenAI
+priority and flex at their own prices, Anthropic priority with no cost line), and a price change
+the catalog knows (finops.toml points [pricing] override at it).
+
+Service tiers (drawn from a second random stream, so the rest of a seed's company is the same
+with or without them): one feature's calls are copied onto a key of their own at another tier,
+same model and project, so the provider's cost cell for that model mixes tiers. OpenAI's cost
+line items then either name the tier (`priority | gpt-4.1-2025-04-14, input`, as seen live) or
+not (one line per model and kind for every tier); some seeds plant broken streams on the tier
+key, whose dollars are at the tier's price.
 
 Mid-period price change (decided here): when the catalog is told (known = true) the bill
 and the catalog agree and nothing is reported; when it is not, the engine must report
@@ -24,7 +32,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from tests.scenarios.org import CJK, DEFAULT_WORKSPACE, Feature, Key, Org, Project, random_org
-from tests.scenarios.prices import BATCH_DISCOUNT, Model, models
+from tests.scenarios.prices import BATCH_DISCOUNT, TIER_PRICES_FROM, Model, models
 from tests.scenarios.traffic import Attempt, Tokens, lognormal, request_tokens, timestamp
 
 VERSION = 1
@@ -53,14 +61,17 @@ class Scenario:
     attempts: list[Attempt] = field(default_factory=list)
     change: PriceChange | None = None
     truth: dict[str, Any] = field(default_factory=dict)
+    tier_line_items: bool = False  # OpenAI cost line items name their tier ("priority | <model>, <kind>")
 
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
     def rate(self, model: Model, token_class: str, day: date, tier: str) -> float:
-        """USD per million tokens the provider billed for this class on this day."""
-        usd = model.price(token_class)
+        """USD per million tokens the provider billed for this class on this day (0: not in the cost report)."""
+        if tier == "priority" and model.provider == "anthropic":
+            return 0.0  # Priority Tier is a capacity commitment: no cost-report line
+        usd = model.price(token_class, tier)
         c = self.change
         if c and c.model == model and c.token_class == token_class and day >= c.day:
             usd = c.new_price
@@ -156,8 +167,69 @@ def generate(seed: int, requests: int | None = None) -> Scenario:
         sc.change = PriceChange(model, rng.choice(["input_uncached", "output"]), days[rng.randint(8, len(days) - 6)],
                                 rng.choice([1.25, 0.8]), known=rng.random() < 0.5)
     _traffic(rng, sc, requests or rng.randint(2000, 3500), plan, extra)
-    sc.truth = _truth(sc, plan, extra)
+    tiers = _tiers(random.Random(f"finops-scenario-{seed}-tiers"), sc, plan)
+    sc.attempts.sort(key=lambda a: (a.ts, a.logical_id, a.attempt))
+    sc.truth = _truth(sc, plan, extra, tiers)
     return sc
+
+
+def _tiers(rng: random.Random, sc: Scenario, plan: dict[str, Any]) -> list[Feature]:
+    """Tier traffic: per provider, maybe one feature's calls copied to a key of their own at another tier."""
+    planted = {id(v[0]) if isinstance(v, tuple) else id(v) for v in plan.values()}
+    planted_projects = {id(v[0].project) if isinstance(v, tuple) else id(v.project) for v in plan.values()}
+    changed = sc.change.model if sc.change else None
+    sc.tier_line_items = rng.random() < 0.6
+    out = []
+    for provider in sc.org.providers:
+        bases = [f for f in sc.org.features if f.project.provider == provider and not f.batch and not f.unlogged
+                 and f.weight > 0 and f.stream and id(f) not in planted and f.model != changed]
+        if not bases or rng.random() < 0.25:
+            continue
+        base = rng.choice(bases)
+        choices = [t for t, _ in base.model.tiers] if provider == "openai" else ["priority"]
+        if not choices:
+            continue
+        tier = rng.choice(choices)
+        kid = f"key_{rng.getrandbits(64):016x}" if provider == "openai" else f"apikey_01{rng.getrandbits(88):022x}"
+        key = Key(provider, base.project, f"{base.project.name}-{tier}", kid)
+        sc.org.keys.append(key)
+        f = Feature(f"{base.name}-{tier}", base.model, base.project, [key], 0.0, caching=base.caching, tier=tier)
+        sc.org.features.append(f)
+        days = [d for d in sc.days if provider == "anthropic" or d >= TIER_PRICES_FROM]
+        # Broken streams on the tier key, billed at the tier's price (OpenAI only: Anthropic
+        # priority dollars are not in the cost report, so there is no billed rate to check).
+        retry = None
+        if provider == "openai" and id(base.project) not in planted_projects and len(days) >= 6 and rng.random() < 0.6:
+            retry = (days[rng.randint(1, len(days) - 5):][:rng.randint(2, 3)], rng.uniform(0.3, 0.5))
+        _tier_traffic(rng, sc, f, days, rng.randint(250, 500), retry)
+        out.append(f)
+    return out
+
+
+def _tier_traffic(rng: random.Random, sc: Scenario, f: Feature, days: list[date], n: int,
+                  retry: tuple[list[date], float] | None) -> None:
+    medians = (rng.uniform(500, 5000), rng.uniform(80, 900))
+    for _ in range(n):
+        day = rng.choice(days)
+        lid = f"req-{rng.getrandbits(96):024x}"
+        ts = timestamp(rng, day)
+        task, user = f"task-{rng.getrandbits(48):012x}", f"u{rng.getrandbits(40):010x}"
+        tokens, reasoning = request_tokens(rng, f, *medians)
+        k = 1
+        while rng.random() < 0.04 and k < 4:  # refused (429): nothing billed
+            sc.attempts.append(Attempt(lid, k, ts, f, f.keys[0], "error", 429, None, {}, None, task, user,
+                                       rng.randint(20, 400), tags={"benign": "refused"}))
+            ts += timedelta(seconds=rng.uniform(1, 20))
+            k += 1
+        if retry and day in retry[0] and rng.random() < retry[1]:
+            cut = {**{c: v for c, v in tokens.items() if c.startswith("input_")},
+                   "output": int(tokens["output"] * rng.uniform(0.05, 0.7))}
+            sc.attempts.append(Attempt(lid, k, ts, f, f.keys[0], "dropped", 200, None, cut, _ids(rng, f), task, user,
+                                       rng.randint(2000, 30000), tags={"retry": "retry_double_billing"}))
+            ts += timedelta(seconds=rng.uniform(1, 30))
+            k += 1
+        sc.attempts.append(Attempt(lid, k, ts, f, f.keys[0], "completed", 200, dict(tokens), dict(tokens), _ids(rng, f),
+                                   task, user, rng.randint(300, 40000), reasoning))
 
 
 def org_models(org: Org) -> list[Model]:
@@ -260,7 +332,7 @@ def _finding(cause: str, f: Feature, rows: list[tuple[Attempt, Tokens]], sc: Sce
     }
 
 
-def _truth(sc: Scenario, plan: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def _truth(sc: Scenario, plan: dict[str, Any], extra: dict[str, Any], tiers: list[Feature]) -> dict[str, Any]:
     ledger: dict[tuple, int] = defaultdict(int)
     findings: list[dict[str, Any]] = []
     per: dict[str, list[tuple[Attempt, Tokens]]] = defaultdict(list)
@@ -271,7 +343,7 @@ def _truth(sc: Scenario, plan: dict[str, Any], extra: dict[str, Any]) -> dict[st
             per["unlogged:" + (a.key.provider_id if a.key else "console")].append((a, a.billed))
             _add(ledger, a, a.billed, "unlogged_traffic")
         elif a.logged is None:  # a broken stream: all of it is the second billing
-            per["retry"].append((a, a.billed))
+            per["retry:" + a.feature.name].append((a, a.billed))
             _add(ledger, a, a.billed, "retry_double_billing")
         else:
             d = {c: a.billed.get(c, 0) - a.logged.get(c, 0) for c in a.billed}
@@ -287,10 +359,9 @@ def _truth(sc: Scenario, plan: dict[str, Any], extra: dict[str, Any]) -> dict[st
                 _add(ledger, a, dr, "tokenizer_drift")
                 d["input_uncached"] = 0
             assert not any(d.values()), (a, d)
-    if per["retry"]:
-        f = plan["retry"][0]
-        n = len(per["retry"])
-        findings.append(_finding("retry_double_billing", f, per["retry"], sc, broken_streams=n))
+    for name, rows in sorted(per.items()):
+        if name.startswith("retry:"):
+            findings.append(_finding("retry_double_billing", rows[0][0].feature, rows, sc, broken_streams=len(rows)))
     if per["eviction"]:
         f = plan["eviction"][0]
         ev = _finding("cache_eviction", f, per["eviction"], sc)
@@ -315,7 +386,7 @@ def _truth(sc: Scenario, plan: dict[str, Any], extra: dict[str, Any]) -> dict[st
         "note": ("Dates are UTC days, inclusive. Dollar impacts are at the rates the provider billed. The Default "
                  "Anthropic workspace (workspace_id null) is 'default'; usage without an API key has api key ''."),
         "findings": sorted(findings, key=lambda x: (x["cause"], x["provider"], x["start"], x["project_id"] or "")),
-        "benign": _benign(sc, extra),
+        "benign": _benign(sc, extra, tiers),
         "billed_usd_by_provider": {p: round(sum(sc.usd(a) for a in sc.attempts if a.feature.model.provider == p), 6)
                                    for p in sc.org.providers},
         "ledger": [dict(zip(("day", "provider", "project_id", "api_key_id", "model", "token_class", "cause"), k), tokens=v)
@@ -343,7 +414,7 @@ def _price_finding(sc: Scenario) -> list[dict[str, Any]]:
     }]
 
 
-def _benign(sc: Scenario, extra: dict[str, Any]) -> dict[str, Any]:
+def _benign(sc: Scenario, extra: dict[str, Any], tiers: list[Feature]) -> dict[str, Any]:
     refused = [a for a in sc.attempts if a.outcome == "error"]
     billed = [a for a in sc.attempts if a.billed]
     out: dict[str, Any] = {
@@ -355,6 +426,12 @@ def _benign(sc: Scenario, extra: dict[str, Any]) -> dict[str, Any]:
         "cache_write_1h_tokens": sum(a.billed.get("input_cache_write_1h", 0) for a in billed),
         "batch_tokens": sum(sum(a.billed.values()) for a in billed if a.feature.batch),
         "batch_usd": round(sum(sc.usd(a) for a in billed if a.feature.batch), 6),
+        "tiers": [{"provider": f.model.provider, "tier": f.tier, "model": f.model.snapshot, "project_id": f.project.provider_id,
+                   "api_key_id": f.keys[0].provider_id,
+                   "tokens": sum(sum(a.billed.values()) for a in billed if a.feature is f),
+                   "usd": round(sum(sc.usd(a) for a in billed if a.feature is f), 6),
+                   "in_cost_report": not (f.tier == "priority" and f.model.provider == "anthropic")} for f in tiers],
+        "tier_line_items": sc.tier_line_items,
     }
     if sc.change:
         c = sc.change

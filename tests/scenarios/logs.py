@@ -143,6 +143,7 @@ def _span(n: Naming, a: Attempt) -> dict[str, Any]:
         n.otel("api_key"): a.key.name if a.key else None, n.otel("feature"): f.name, n.otel("task"): a.task_id,
         n.user_attr: a.user_id, n.otel("request_id"): a.logical_id, n.otel("attempt"): a.attempt,
         n.otel("stream_outcome"): a.outcome, "gen_ai.request.stream": f.stream or None,
+        "gen_ai.openai.response.service_tier": a.tier if f.model.provider == "openai" and a.tier != "standard" else None,
         "http.response.status_code": a.status if a.outcome == "error" else None,
         "error.type": (str(a.status) if a.status else "httpx.ConnectError") if a.outcome == "error"
         else ("httpx.RemoteProtocolError" if failed else None),
@@ -221,7 +222,7 @@ def write_jsonl(sc: Scenario, n: Naming, path: Path) -> set[str]:
             cols["api_key"]: a.key.name if a.key else None, cols["feature"]: f.name, cols["task"]: a.task_id,
             cols["user"]: a.user_id, cols["request_id"]: a.logical_id, cols["attempt"]: a.attempt,
             cols["stream_outcome"]: a.outcome, cols["status_code"]: a.status, "latency_ms": a.latency_ms,
-            "service_tier": a.tier if f.batch else None,
+            "service_tier": a.tier if a.tier != "standard" else None,
         }
         if u:
             row.update({cols["input_tokens"]: u["input"], cols["output_tokens"]: u["output"]})
@@ -327,7 +328,7 @@ def write_generic(sc: Scenario, path: Path) -> None:
             "provider": f.model.provider, "model": f.model.alias, "attempt": a.attempt, "stream_outcome": a.outcome,
             "project_id": f.project.provider_id, "api_key_id": a.key.provider_id if a.key else "",
             "feature": f.name, "task_id": a.task_id, "language": f.language, "latency_ms": a.latency_ms,
-            "service_tier": a.tier if f.batch else None, "status_code": a.status,
+            "service_tier": a.tier if a.tier != "standard" else None, "status_code": a.status,
         }
         if u:
             row.update({"input_tokens": u["input"], "output_tokens": u["output"], "cached_input_tokens": u["cached"],

@@ -55,6 +55,7 @@ class Feature:
     stream: bool = True
     unlogged: bool = False  # its traffic never reaches the log (a key the team forgot)
     drift_ratio: float = 1.0  # billed/logged uncached input (CJK text through a local tokenizer)
+    tier: str = "standard"  # service tier of its calls: standard | priority | flex (batch: see `batch`)
 
 
 @dataclass

@@ -47,7 +47,7 @@ class Attempt:
 
     @property
     def tier(self) -> str:
-        return "batch" if self.feature.batch else "standard"
+        return "batch" if self.feature.batch else self.feature.tier
 
 
 def lognormal(rng: random.Random, median: float, sigma: float, lo: int, hi: int) -> int:
