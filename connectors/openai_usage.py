@@ -13,6 +13,8 @@ Shapes and pitfalls are in ../shared/providers.md section 1:
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
@@ -135,15 +137,39 @@ def _quantity(value: Any, where: str) -> float | None:
         raise InputError(f"{where}: field 'quantity' is not a number ({value!r})") from None
 
 
+LINE_TIER = re.compile(r"^\s*([A-Za-z][\w-]*)\s*\|\s*")  # "priority | gpt-5-mini-2025-08-07, input"
+LONG_CONTEXT = ", long context"
+
+
 def split_line_item(line_item: str | None) -> tuple[str | None, str | None]:
     """Best-effort (model, token class) from an opaque line_item like 'gpt-4o-2024-08-06, input'."""
-    if not line_item or ", " not in line_item:
-        return None, None
-    model, kind = line_item.rsplit(", ", 1)
+    model, cls, _ = split_line_item_tier(line_item)
+    return model, cls
+
+
+def split_line_item_tier(line_item: str | None) -> tuple[str | None, str | None, str | None]:
+    """(model, token class, service tier) from an opaque line_item.
+
+    Seen live: 'gpt-4o-2024-08-06, input', 'priority | gpt-5.4, output, long context'. The tier
+    is the word before ' | ' (None when the item names none: the line then covers whichever
+    tiers the model ran at); a trailing ', long context' is the context-window tier, not the kind.
+    """
+    if not line_item:
+        return None, None, None
+    tier = None
+    text = line_item
+    m = LINE_TIER.match(text)
+    if m:
+        tier, text = m.group(1).lower(), text[m.end():]
+    if text.lower().endswith(LONG_CONTEXT):
+        text = text[: -len(LONG_CONTEXT)]
+    if ", " not in text:
+        return None, None, tier
+    model, kind = text.rsplit(", ", 1)
     cls = LINE_KIND_CLASS.get(kind.strip().lower())
     if cls == TokenClass.INPUT_UNCACHED and "embedding" in model:
         cls = TokenClass.EMBEDDING
-    return model, cls
+    return model, cls, tier
 
 
 def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.DataFrame:
@@ -160,7 +186,7 @@ def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.Data
             if not currency:
                 raise InputError(f"{where}: field 'amount.currency' is empty")
             line_item = result.get("line_item")
-            model, cls = split_line_item(line_item)
+            model, cls, tier = split_line_item_tier(line_item)
             rows.append({
                 "BillingCurrency": currency,
                 "BilledCost": value,
@@ -185,6 +211,8 @@ def parse_costs_page(page: dict[str, Any], *, source: str = "openai") -> pl.Data
                 "x_AllocationDriver": "tokens",
                 "x_Model": model,
                 "x_TokenClass": cls,
+                # The tier a line item names (reconcile splits its cost cells by it).
+                "Tags": json.dumps({"openai/service_tier": tier}) if tier else None,
                 # Only sent with group_by=line_item (spec of 2026-08-21); unit as the API names it.
                 "ConsumedQuantity": _quantity(result.get("quantity"), where),
                 "ConsumedUnit": result.get("quantity_unit"),

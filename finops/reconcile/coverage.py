@@ -45,6 +45,7 @@ NO_USAGE = "no metered usage"
 NO_MODEL = "no model on the line"
 WRITES = ["input_cache_write_5m", "input_cache_write_1h"]
 CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
+TIER_CELL = [*CELL, "cell_tier"]
 
 ROWS_SCHEMA = pl.Schema({
     "provider": pl.String, "project_id": pl.String, "api_key_id": pl.String, "model": pl.String, "status": pl.String,
@@ -160,15 +161,17 @@ def _summarise(rows: pl.DataFrame) -> pl.DataFrame:
             .sort("provider", "project_id", "api_key_id", "model", "status"))
 
 
-def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFrame, known: pl.DataFrame,
+                   tier_rows: pl.DataFrame) -> pl.DataFrame:
     """Cost-line dollars that no grain row takes, per cell, with the reason (never dropped silently).
 
     `lines`: USD inference lines without a model or token class (provider, project_id,
     description, day, usd). `known`: the identities the resolver knows (the catalog's
-    provider, model)."""
-    placed = groups.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(
+    provider, model). `tier_rows`: billed usage per grain row and tier with the cell that
+    bills it (priced.price_cells)."""
+    placed = tier_rows.filter(pl.col("cell_tier").is_not_null()).group_by(TIER_CELL).agg(
         pl.col("billed_usd").fill_null(0.0).sum().alias("placed"), pl.col("billed").sum().alias("tokens"))
-    left = cells.join(placed, on=CELL, how="left").with_columns(
+    left = cells.join(placed, on=TIER_CELL, how="left").with_columns(
         (pl.col("cell_billed_usd") - pl.col("placed").fill_null(0.0)).alias("usd")
     ).filter(pl.col("usd").abs() > 1e-9)
     usage = groups.filter(pl.col("billed") > 0).select("provider", "model").unique()
@@ -200,7 +203,7 @@ def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFram
 
 def join_coverage(groups: pl.DataFrame, local: pl.DataFrame, fine: pl.DataFrame, failures: pl.DataFrame,
                   unmapped_projects: pl.DataFrame, unmapped_keys: pl.DataFrame, cells: pl.DataFrame,
-                  lines: pl.DataFrame, known: pl.DataFrame) -> JoinCoverage:
+                  lines: pl.DataFrame, known: pl.DataFrame, tier_rows: pl.DataFrame) -> JoinCoverage:
     """Coverage frames of one reconcile run (`groups` as price_groups returns them)."""
     billed = groups.filter(pl.col("billed") != 0)
     logged = _logged_groups(local)
@@ -215,7 +218,7 @@ def join_coverage(groups: pl.DataFrame, local: pl.DataFrame, fine: pl.DataFrame,
         writes = joined.filter(pl.col("token_class").is_in(WRITES)).join(unknown, on=GROUP, how="semi")
         ttl_tokens = int(writes["billed"].sum())
         ttl_usd = float(writes["billed_usd"].fill_null(0.0).sum())
-    return JoinCoverage(rows, unlinked_lines(groups, cells, lines, known), names, ttl_tokens, ttl_usd)
+    return JoinCoverage(rows, unlinked_lines(groups, cells, lines, known, tier_rows), names, ttl_tokens, ttl_usd)
 
 
 def lines_without_model(cost_lines: pl.LazyFrame) -> pl.LazyFrame:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from finops.models.pricing.lookup import STANDARD_TIERS
 from finops.rollup import RETRY_SUMS, TOKEN_SUMS, request_days, token_classes
 from finops.schema import CostSource, is_provider_bill
 
@@ -186,12 +187,26 @@ def joined(local: pl.DataFrame, billed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def tier_key(tier: pl.Expr) -> pl.Expr:
+    """A service tier as cells and usage rows compare it: lower case, the standard names as "standard"."""
+    t = tier.fill_null("").str.to_lowercase().str.strip_chars()
+    return pl.when(t.is_in(STANDARD_TIERS)).then(pl.lit("standard")).otherwise(t)
+
+
+# The tier a cost line states: Anthropic's cost report has `service_tier` (standard, batch),
+# an OpenAI line item may name it ("priority | <model>, <kind>"); the parsers keep it in Tags.
+LINE_TIER = r'"(?:anthropic|openai)/service_tier":\s*"([^"]*)"'
+
+
 def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
-    """Billed USD per (day, provider, project, model as billed, token class) from the cost lines.
+    """Billed USD per (day, provider, project, model as billed, token class, tier) from the cost lines.
 
     OpenAI bills per project and line item ("model, kind"), Anthropic per workspace and
     description/token type with the base model; the parsers put both in x_Model/x_TokenClass.
+    `cell_tier` is the tier the line states (standard, batch, priority, flex, ...) or "" when
+    it states none: such a cell covers the usage of every tier without a cell of its own.
     """
+    stated = pl.col("Tags").str.extract(LINE_TIER, 1)
     return (
         cost_lines.filter(
             is_provider_bill() & pl.col("x_Model").is_not_null() & pl.col("x_TokenClass").is_not_null()
@@ -200,8 +215,10 @@ def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
             _utc_day("ChargePeriodStart", cost_lines.collect_schema()).alias("day"),
             pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
             pl.col("SubAccountId").fill_null("").alias("project_id"),
+            pl.when(stated.is_null()).then(pl.lit("")).otherwise(tier_key(stated)).alias("cell_tier"),
         )
-        .group_by("day", "provider", "project_id", pl.col("x_Model").alias("cost_model"), pl.col("x_TokenClass").alias("token_class"))
+        .group_by("day", "provider", "project_id", pl.col("x_Model").alias("cost_model"), pl.col("x_TokenClass").alias("token_class"),
+                  "cell_tier")
         .agg(pl.col("BilledCost").sum().alias("cell_billed_usd"))
     )
 

@@ -1,6 +1,7 @@
 """Price mismatches: billed dollars against billed tokens at the catalog price in force.
 
-A cost line is a cell (day, provider, project, model as billed, token class): OpenAI bills
+A cost line is a cell (day, provider, project, model as billed, token class, and the tier
+the line states: a tier's price difference is never a mismatch): OpenAI bills
 per project and line item "model, kind" with the dated snapshot, Anthropic per workspace
 and token type with the base model. Each cell's dollars are compared with the metered
 tokens of the usage rows it covers, priced by the catalog (batch and long-context tiers
@@ -14,17 +15,21 @@ from __future__ import annotations
 
 import polars as pl
 
+from finops.models.pricing.lookup import resolve_models
 from finops.reconcile.findings import PROVENANCE_PRICES, Finding, fmt_int, fmt_list, with_ranges
 from finops.reconcile.thresholds import Thresholds
 
-CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
+CELL = ["day", "provider", "project_id", "cost_model", "token_class", "cell_tier"]
 
 
-def compare_cells(groups: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
-    """Per cost cell: billed USD, metered tokens, the same tokens at catalog prices, the difference."""
-    expected = groups.filter(pl.col("cost_model").is_not_null()).group_by(CELL).agg(
+def compare_cells(tier_rows: pl.DataFrame, cells: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
+    """Per cost cell (its tier included): billed USD, metered tokens, the same tokens at catalog
+    prices, the difference. `tier_rows`: the billed usage rows each cell bills (priced.price_cells)."""
+    rows = tier_rows.filter(pl.col("cell_tier").is_not_null())
+    names = resolve_models(rows["model"], rows["provider"], catalog).select("provider", "model", "catalog_model")
+    expected = rows.join(names, on=["provider", "model"], how="left").group_by(CELL).agg(
         pl.col("billed").sum().alias("tokens"),
-        pl.when(pl.col("billed_usd_at_catalog").is_null().any()).then(None).otherwise(pl.col("billed_usd_at_catalog").sum()).alias("expected_usd"),
+        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(pl.col("catalog_usd").sum()).alias("expected_usd"),
         pl.col("catalog_model").drop_nulls().first(),
         pl.col("price_row_id").drop_nulls().unique().sort().str.join(",").alias("price_rows"),
     )

@@ -148,7 +148,7 @@ def reconcile_frames(
     fine, local, brows, breqs = sides.fine, sides.local, sides.brows, sides.breqs
     cells, totals, modelless = sides.rest
     base = ["provider", "project_id", "api_key_id", "model", "token_class"]
-    groups = price_groups(brows, local_long(local), cells, catalog)
+    groups, tier_rows = price_groups(brows, local_long(local), cells, catalog)
     baseline = groups.select(*GRAIN, "local", "billed", "delta")
     if history is not None and history.height:
         baseline = pl.concat([baseline, history.select(baseline.columns)])
@@ -166,7 +166,7 @@ def reconcile_frames(
     findings: list[Finding] = []
     failures = _join_failures(groups, local, sides.unmapped_projects)
     joins = join_coverage(groups, local, fine, failures, sides.unmapped_projects, sides.unmapped_keys, cells, modelless,
-                          catalog.select("provider", "model"))
+                          catalog.select("provider", "model"), tier_rows)
     if failures.height:
         explained.append(causes.explained_rows(failures.with_columns(pl.col("delta").alias("tokens")), UNMAPPED))
 
@@ -187,7 +187,7 @@ def reconcile_frames(
         explained.append(found.explained)
         findings += found.findings
     token_usd = sum(f.dollar_impact or 0.0 for f in findings)
-    compared = prices.compare_cells(groups, cells)
+    compared = prices.compare_cells(tier_rows, cells, catalog)
     price_findings = prices.mismatches(compared, th)
     rest = causes.unexplained(residual(), th)
     findings += price_findings + rest.findings
