@@ -73,6 +73,21 @@ def test_openai_costs_quantity_and_unit() -> None:
     assert row["ChargePeriodStart"].isoformat() == "2025-11-24T00:00:00+00:00" and row["x_CostSource"] == "inference"
 
 
+def test_openai_cost_line_items_that_name_their_tier() -> None:
+    """'priority | <model>, <kind>' (the form seen live) keeps the model and class and states the
+    tier in Tags, which reconcile splits its cost cells by; ', long context' is not the kind."""
+    page = _oa_page([
+        {"amount": {"value": 2.0, "currency": "usd"}, "line_item": "priority | gpt-5.4-2026-03-05, output, long context"},
+        {"amount": {"value": 1.0, "currency": "usd"}, "line_item": "flex | o4-mini-2025-04-16, cached input"},
+        {"amount": {"value": 0.5, "currency": "usd"}, "line_item": "gpt-4o-2024-08-06, input"},
+    ])
+    frame = openai_usage.parse_costs_page(page)
+    assert frame["x_Model"].to_list() == ["gpt-5.4-2026-03-05", "o4-mini-2025-04-16", "gpt-4o-2024-08-06"]
+    assert frame["x_TokenClass"].to_list() == ["output", "input_cache_read", "input_uncached"]
+    assert frame["Tags"].to_list() == ['{"openai/service_tier": "priority"}', '{"openai/service_tier": "flex"}', None]
+    assert frame["x_LineId"].n_unique() == 3
+
+
 def test_openai_bad_amount_names_the_field() -> None:
     page = _oa_page([{"amount": {"value": "12,5", "currency": "usd"}, "line_item": "x, input"}])
     with pytest.raises(InputError, match=r"bucket 0, result 0: field 'amount.value'"):

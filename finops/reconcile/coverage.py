@@ -182,7 +182,10 @@ def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFram
     detail = (pl.when(pl.col("right_model").is_null())
               .then(pl.format("'{}' resolves to no metered model ({})", pl.col("cost_model"),
                               pl.coalesce(pl.format("metered: {}", pl.col("_usage")), pl.lit("nothing metered"))))
-              .otherwise(pl.format("no {} tokens of {} metered in this project that day", pl.col("token_class"), pl.col("right_model"))))
+              .when(pl.col("cell_tier").is_in(["", "standard"]))
+              .then(pl.format("no {} tokens of {} metered in this project that day", pl.col("token_class"), pl.col("right_model")))
+              .otherwise(pl.format("no {} tokens of {} metered at the {} tier in this project that day", pl.col("token_class"),
+                                   pl.col("right_model"), pl.col("cell_tier"))))
     cells_out = (left.join(linked, on=["provider", "cost_model"], how="left").join(names, on="provider", how="left")
                  .with_columns(reason.alias("reason"), detail.alias("detail")))
     parts = [cells_out.select("day", "provider", "project_id", "cost_model", "token_class", "reason", "detail", "usd")]
