@@ -52,8 +52,9 @@ def _requests(days: list[int]) -> list[dict]:
     return rows
 
 
-def _focus_rows(requests: list[dict], unit: str) -> list[list[str]]:
-    """A Bedrock FOCUS 1.2 export of those calls: one line per day and token class, ConsumedQuantity in `unit`."""
+def _focus_rows(requests: list[dict], unit: str, details: bool = True) -> list[list[str]]:
+    """A Bedrock FOCUS 1.2 export of those calls: one line per day and token class, ConsumedQuantity in `unit`;
+    without `details`, SkuPriceDetails is empty and only the SKU words name the model."""
     scale = {"Tokens": 1, "1K Tokens": 1_000}[unit]
     per_day: dict[str, dict[str, int]] = {}
     for r in requests:
@@ -70,7 +71,7 @@ def _focus_rows(requests: list[dict], unit: str) -> list[list[str]]:
                         f"Claude Sonnet 4.5 {meter.lower()}", f"{day}T00:00:00Z", f"{day}T23:59:59Z", f"{q / scale:g}",
                         unit, f"{q * price / 1e6:.6f}", f"{q * price / 1e6:.6f}", "AWS", "Anthropic",
                         "AI and Machine Learning", "Amazon Bedrock", f"USE1-Claude4.5Sonnet-{sku}", meter,
-                        json.dumps({"ModelId": BEDROCK_MODEL}), ACCOUNT, "us-east-1"])
+                        json.dumps({"ModelId": BEDROCK_MODEL}) if details else "", ACCOUNT, "us-east-1"])
     return out
 
 
@@ -177,3 +178,25 @@ def test_nothing_compared_is_said_by_cli_json_report_and_dashboard(tmp_path: Pat
     none = _cli(empty, "reconcile", "--since", "2026-10-06", "--until", "2026-10-06")
     assert "nothing compared: no logged request tokens and no billed or metered usage in the window" in none
 
+
+
+def test_a_model_named_only_by_sku_words_reconciles_with_the_logged_bedrock_id(tmp_path: Path) -> None:
+    # Without SkuPriceDetails the export names the model as its SKU does (USE1-Claude4.5Sonnet-...
+    # -> claude4.5sonnet); the log names the Bedrock model id. Both are one model: the bill and
+    # the log must meet, not show as unlogged traffic plus billed-without-usage.
+    home = tmp_path / "home"
+    reqs = _requests([5, 6])
+    _cli(home, "ingest", str(_write_csv(tmp_path / "export.csv", _focus_rows(reqs, "Tokens", details=False))), "--kind", "focus")
+    log = tmp_path / "requests.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in reqs))
+    _cli(home, "ingest", str(log), "--kind", "requests")
+
+    from finops.config import Settings
+    from finops.store import Store
+
+    assert set(Store(Settings.resolve(home).store_dir).read("billed_usage")["model"]) == {"claude4.5sonnet"}
+    doc = json.loads(_cli(home, "reconcile", "--since", "2026-10-01", "--until", "2026-10-31", "--format", "json"))
+    s = doc["summary"]
+    assert s["local_tokens"] == s["billed_tokens"] == sum(r["input_tokens"] + r["output_tokens"] for r in reqs)
+    assert doc["summary_terms"]["unexplained_pct"] == pytest.approx(0.0, abs=1e-9)
+    assert not [f for f in doc.get("findings", []) if f.get("cause") in ("unlogged_traffic", "billed_without_usage")]

@@ -105,3 +105,21 @@ def test_energy_params_cover_hosted_open_models_and_variants() -> None:
         assert got[hosted][0] == "meta" and got[hosted][1].startswith(("llama-3.1-70b", "meta-llama-3.1-70b")), got[hosted]
     assert got["llama-3.3-70b-versatile"][:2] == ("meta", "llama-3.3-70b")
     assert all(v[1] is not None for v in got.values()), got
+
+
+def test_billing_sku_words_name_the_same_model_as_its_id(known: pl.DataFrame) -> None:
+    # A Bedrock FOCUS export without SkuPriceDetails names the model as its SKU does
+    # (USE1-Claude4.5Sonnet-input-tokens): the same words and numbers as the id, in another order.
+    regional = _one(known, "aws.bedrock", "claude4.5sonnet")
+    assert regional["resolved_model"] == _one(known, "aws.bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")["resolved_model"]
+    assert regional["resolved_model"].startswith("regional.") and regional["match"] == "alias"
+    # the cross-region profile is priced apart: "global" is one of the words
+    assert _one(known, "aws.bedrock", "global.claude4.5sonnet")["resolved_model"].startswith("global.")
+    assert _one(known, "aws.bedrock", "claude3.5haiku")["resolved_model"].startswith("regional.anthropic.claude-3-5-haiku")
+    # the numbers keep their order: 5.4 is not 4.5, and a model the words do not name stays unknown
+    assert _one(known, "aws.bedrock", "claude5.4sonnet")["resolved_model"] is None
+
+
+def test_a_word_key_two_models_share_names_neither() -> None:
+    ids = pl.DataFrame({"provider": ["acme", "acme"], "model": ["fast-model-2", "model-fast-2"]})
+    assert resolve(pl.DataFrame({"provider": ["acme"], "model": ["model2fast"]}), ids).row(0, named=True)["resolved_model"] is None

@@ -22,7 +22,7 @@ import polars as pl
 from finops.reconcile.frames import GRAIN, joined, tier_key
 from finops.reconcile.thresholds import MAD_TO_SD
 from finops.models.pricing.lookup import BATCH_TIERS, price, resolve_models
-from finops.models.pricing.package import package_identities
+from finops.models.pricing.package import package_aliases, package_identities, provider_fallbacks
 from finops.models.pricing.resolve import link
 
 SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
@@ -40,7 +40,7 @@ def align_models(fine: pl.DataFrame, brows: pl.DataFrame, catalog: pl.DataFrame 
     if missing.height == 0:
         return fine
     known = (catalog if catalog is not None else package_identities()).select("provider", "model")
-    alias = link(missing, billed, known, on=("day", "project_id")).drop_nulls("right_model")
+    alias = link(missing, billed, known, package_aliases(), provider_fallbacks(), on=("day", "project_id")).drop_nulls("right_model")
     if alias.height == 0:
         return fine
     return fine.join(alias.rename({"right_model": "billed_model"}), on=[*at, "model"], how="left").with_columns(
@@ -120,7 +120,7 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
     # Cost lines name models their own way (a snapshot, a display name such as "Claude Sonnet 4"):
     # a line takes a usage model's tokens only when both resolve to the same catalog model
     # (claude-sonnet-4 lines never take claude-sonnet-4-5 usage), by the one model resolver.
-    to_cost = link(pairs, billed_models, catalog.select("provider", "model")).select(
+    to_cost = link(pairs, billed_models, catalog.select("provider", "model"), package_aliases(), provider_fallbacks()).select(
         "provider", "model", pl.col("right_model").alias("cost_model"))
     tier_rows = price_cells(brows, cells, catalog, to_cost)
     interactive = ~pl.col("tier").is_in(list(BATCH_TIERS))

@@ -16,7 +16,9 @@ The ladder, first hit wins (`match` says which kind of hit it was):
    date or `-latest` suffix is dropped; a fine-tune `ft:gpt-4o-mini:org::id` tries the
    fine-tune price id `ft:gpt-4o-mini`. A host that resells another provider's models
    (`fallbacks`: azure -> openai, bedrock's `anthropic.` vendor -> anthropic) is tried after
-   the reported provider, still as an alias: it is the same model.
+   the reported provider, still as an alias: it is the same model. Last, a billing SKU's
+   spelling: the same words in any order and the same numbers in order (`claude4.5sonnet` =
+   `claude-sonnet-4-5`), where that key names one model of the provider.
 3. fallback: a fine-tune's base model, or the longest known name the normalised name
    extends by a suffix that is not a variant word: `gpt-4o-2024-11-20-preview` ->
    `gpt-4o`, but never `o3-mini` -> `o3` or `o1-mini` -> `o1` (mini, nano, pro, flash, ...
@@ -84,6 +86,16 @@ def _slug(expr: pl.Expr, dots: bool) -> pl.Expr:
     return pl.when(expr.str.contains(r"\s")).then(s).otherwise(None)
 
 
+def _word_key(name: pl.Expr, is_global: pl.Expr) -> pl.Expr:
+    """A name's words in any order and its numbers in order, so a billing SKU's spelling
+    (`claude4.5sonnet`, `Claude3.5Haiku`) and the id (`claude-sonnet-4-5`) share one key.
+    A cross-region `global.` profile is priced apart from the regional one: it is a word."""
+    parts = pl.when(is_global).then(pl.lit("global ") + name).otherwise(name).str.extract_all(r"[a-z]+|[0-9]+")
+    words = parts.list.eval(pl.element().filter(pl.element().str.contains(r"^[a-z]"))).list.sort()
+    numbers = parts.list.eval(pl.element().filter(pl.element().str.contains(r"^[0-9]")))
+    return pl.lit("words:") + words.list.join(" ") + pl.lit("#") + numbers.list.join(".")
+
+
 def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
     """Per distinct pair, the (provider, name, label) tries in rank order."""
     m0 = pl.col("model").str.to_lowercase().str.strip_chars()
@@ -111,6 +123,7 @@ def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
         pl.col("__m0").str.extract(r"^ft:([^:]+)", 1).alias("__ft"),
     ).with_columns(
         pl.col("__ft").str.replace(_DATE, "").alias("__ft_base"),
+        _word_key(pl.col("__m6"), pl.col("__m1").str.starts_with("global.")).alias("__words"),
     )
     tries: list[tuple[pl.Expr, pl.Expr, str]] = [
         (pl.col("__p0"), pl.col("__m0"), EXACT),
@@ -128,6 +141,8 @@ def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
         (pl.col("__p1"), pl.lit("ft:") + pl.col("__ft_base"), ALIAS),
         (pl.col("__p1"), pl.col("__ft"), FALLBACK),
         (pl.col("__p1"), pl.col("__ft_base"), FALLBACK),
+        (pl.col("__p1"), pl.col("__words"), ALIAS),
+        (pl.col("__vendor"), pl.col("__words"), ALIAS),
     ]
     parts = [
         base.select("provider", "model", pl.lit(rank, pl.Int32).alias("rank"), p.alias("cand_provider"),
@@ -153,6 +168,7 @@ def _lookup(known: pl.DataFrame, aliases: pl.DataFrame | None, fallbacks: pl.Dat
             pl.col("resolved_provider").alias("cand_provider"), "cand_model", "resolved_provider", "resolved_model",
             pl.lit(False).alias("is_id"))
         frames.append(al)
+    frames.append(_word_keys(known))
     table = pl.concat(frames).with_columns(pl.lit(0, pl.Int32).alias("hop"))
     table = table.sort("is_id", descending=True).unique(subset=["cand_provider", "cand_model"], keep="first",
                                                         maintain_order=True)
@@ -164,6 +180,18 @@ def _lookup(known: pl.DataFrame, aliases: pl.DataFrame | None, fallbacks: pl.Dat
             {"host": "cand_provider"}).with_columns(pl.lit(False).alias("is_id"))
         table = pl.concat([table, via.select(table.columns)])
     return table
+
+
+def _word_keys(known: pl.DataFrame) -> pl.DataFrame:
+    """Each known id under its word key (`_word_key`), where that key names one model of the provider."""
+    ids = known.select("provider", "model").unique()
+    keyed = _candidates(ids).filter(pl.col("cand_model").str.starts_with("words:") & pl.col("label").eq(ALIAS)).select(
+        pl.col("provider").str.to_lowercase().alias("cand_provider"), "cand_model",
+        pl.col("provider").str.to_lowercase().alias("resolved_provider"), pl.col("model").alias("resolved_model"),
+    ).unique()
+    # a key two models of one provider share names neither: unknown stays unknown, never a guess
+    one = keyed.group_by("cand_provider", "cand_model").agg(pl.col("resolved_model").n_unique().alias("n")).filter(pl.col("n") == 1)
+    return keyed.join(one.drop("n"), on=["cand_provider", "cand_model"], how="semi").with_columns(pl.lit(False).alias("is_id"))
 
 
 def _family(unresolved: pl.DataFrame, known: pl.DataFrame, fallbacks: pl.DataFrame | None,
