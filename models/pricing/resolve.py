@@ -168,8 +168,12 @@ def _lookup(known: pl.DataFrame, aliases: pl.DataFrame | None, fallbacks: pl.Dat
             pl.col("resolved_provider").alias("cand_provider"), "cand_model", "resolved_provider", "resolved_model",
             pl.lit(False).alias("is_id"))
         frames.append(al)
-    frames.append(_word_keys(known))
-    table = pl.concat(frames).with_columns(pl.lit(0, pl.Int32).alias("hop"))
+    return _with_hosts(pl.concat(frames), fallbacks)
+
+
+def _with_hosts(table: pl.DataFrame, fallbacks: pl.DataFrame | None) -> pl.DataFrame:
+    """`table` at hop 0, plus each of its rows under the hosts that resell its provider (hop = rank)."""
+    table = table.with_columns(pl.lit(0, pl.Int32).alias("hop"))
     table = table.sort("is_id", descending=True).unique(subset=["cand_provider", "cand_model"], keep="first",
                                                         maintain_order=True)
     if fallbacks is not None and fallbacks.height:
@@ -234,8 +238,24 @@ def resolve(pairs: pl.DataFrame, known: pl.DataFrame, aliases: pl.DataFrame | No
                                      pl.lit(None, pl.String).alias("resolved_model"),
                                      pl.lit(None, pl.String).alias("match")).select(RESOLVED_SCHEMA.names())
     cands = _candidates(distinct.drop_nulls())
-    table = _lookup(known, aliases, fallbacks)
-    hits = (
+    hits = _first_hits(cands, _lookup(known, aliases, fallbacks))
+    if not family:  # a caller that wants no guess gets no labelled fallback either (a fine-tune's base)
+        hits = hits.filter(pl.col("match") != FALLBACK)
+    # SKU spellings last, and the known ids' word keys only built when a name is still unknown
+    spelled = cands.filter(pl.col("cand_model").str.starts_with("words:")).join(
+        hits.select("provider", "model"), on=["provider", "model"], how="anti")
+    if spelled.height:
+        hits = pl.concat([hits, _first_hits(spelled, _with_hosts(_word_keys(known), fallbacks))])
+    if family:
+        left = cands.join(hits.select("provider", "model"), on=["provider", "model"], how="anti")
+        if left.height:
+            hits = pl.concat([hits, _family(left, known, fallbacks, variants)])
+    return distinct.join(hits, on=["provider", "model"], how="left", nulls_equal=True).select(RESOLVED_SCHEMA.names())
+
+
+def _first_hits(cands: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """The best-ranked hit of each pair's tries in `table`, labelled exact / alias / fallback."""
+    return (
         cands.join(table, on=["cand_provider", "cand_model"], how="inner")
         .sort("rank", "hop")
         .unique(subset=["provider", "model"], keep="first", maintain_order=True)
@@ -245,13 +265,6 @@ def resolve(pairs: pl.DataFrame, known: pl.DataFrame, aliases: pl.DataFrame | No
             .otherwise(pl.lit(ALIAS)).alias("match"))
         .select("provider", "model", "resolved_provider", "resolved_model", "match")
     )
-    if not family:  # a caller that wants no guess gets no labelled fallback either (a fine-tune's base)
-        hits = hits.filter(pl.col("match") != FALLBACK)
-    if family:
-        left = cands.join(hits.select("provider", "model"), on=["provider", "model"], how="anti")
-        if left.height:
-            hits = pl.concat([hits, _family(left, known, fallbacks, variants)])
-    return distinct.join(hits, on=["provider", "model"], how="left", nulls_equal=True).select(RESOLVED_SCHEMA.names())
 
 
 def with_resolved(frame: pl.DataFrame, known: pl.DataFrame, provider: str = "provider", model: str = "model",
