@@ -22,7 +22,7 @@ from finops.models.forecast.events import Event
 
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
-HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week")
+HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week", "holiday_weekend", "year_end_weekend")
 DEFAULT_WINDOW = (1, 1)  # days before and after a holiday that it moves
 # Holidays whose effect reaches further than a day either side (the days after Thanksgiving
 # are Black Friday and a long weekend). Keys match the start of the holiday's name.
@@ -106,6 +106,7 @@ def _holiday_columns(days: list[date], countries: dict[str, float], spec: Calend
     ords = _ordinals(days)
     month = np.fromiter((d.month for d in days), dtype=np.int64, count=len(days))
     dom = np.fromiter((d.day for d in days), dtype=np.int64, count=len(days))
+    weekend = (ords - 1) % 7 >= 5
     pooled = {k: np.zeros(len(days)) for k in HOLIDAY_COLUMNS}
     single: dict[str, np.ndarray] = {}
     for country, share in countries.items():
@@ -131,7 +132,10 @@ def _holiday_columns(days: list[date], countries: dict[str, float], spec: Calend
                     single[key] = single.get(key, 0.0) + w * hit
         pooled["holiday"] += w * is_hol
         pooled["shoulder"] += w * (near & ~is_hol)
-        pooled["year_end"] += w * _year_end(country, month, dom)
+        ye = _year_end(country, month, dom)
+        pooled["year_end"] += w * ye
+        pooled["holiday_weekend"] += w * (is_hol & weekend)
+        pooled["year_end_weekend"] += w * (ye & weekend & ~is_hol)
         if country == "JP":
             pooled["golden_week"] += w * (((month == 4) & (dom >= 29)) | ((month == 5) & (dom <= 5)))
     return pooled, single
