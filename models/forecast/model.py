@@ -65,6 +65,13 @@ SEASONAL_ORIGINS = 9  # weekly origins centred on the same date in each of those
 SEASON_DAYS = 10  # "the same time of year": within this many days of the day of the year
 MIN_SEASON_ERRORS = 20
 MIN_SPECIAL_ERRORS = 20  # holiday/event days get their own error group when there are this many
+# Intervals are normalised conformal: each back-test error is divided by the series' noise
+# just before its origin (robust spread of week-on-week changes over this many days, holiday
+# and event days left out) and multiplied by the noise now, the ratio held within 1/2..2.
+# A quiet spell behind the recent origins no longer narrows the band of a noisier present.
+NOISE_DAYS = 182
+NOISE_RATIO_MAX = 2.0
+MIN_NOISE_DAYS = 28
 HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
 RECENT = "recent regression + AR(7)"
 LONG = "long-memory calendar + local level"
@@ -394,6 +401,27 @@ def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np
     return np.array(rows).reshape(len(rows), horizon)
 
 
+def _noise(z: np.ndarray, transient: np.ndarray, cut: int) -> float:
+    """Robust spread (median absolute deviation) of week-on-week changes of z[:cut] over
+    the last NOISE_DAYS days, days touched by a holiday or event term (either end) left out; 0 if too few."""
+    lo = max(7, cut - NOISE_DAYS)
+    if cut - lo < MIN_NOISE_DAYS:
+        return 0.0
+    ok = ~(transient[lo:cut] | transient[lo - 7: cut - 7])
+    d = (z[lo:cut] - z[lo - 7: cut - 7])[ok]
+    return float(np.median(np.abs(d - np.median(d)))) if d.size >= MIN_NOISE_DAYS else 0.0
+
+
+def _noise_normalised(errors: np.ndarray, cuts: np.ndarray, z: np.ndarray, transient: np.ndarray) -> np.ndarray:
+    """Back-test errors rescaled to today's noise: each origin's row times (noise now / noise at its origin)."""
+    now = _noise(z, transient, len(z))
+    then = np.array([_noise(z, transient, int(c)) for c in cuts])
+    if now <= 0 or not len(then) or (then <= 0).any():
+        return errors
+    ratio = np.clip(now / then, 1 / NOISE_RATIO_MAX, NOISE_RATIO_MAX)
+    return errors * ratio[:, None]
+
+
 def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
     if n_days < MIN_DAYS_YEARLY and spec.yearly:
         return CalendarSpec(spec.countries, spec.fourier_order, False, spec.events, spec.holiday_windows,
@@ -455,7 +483,7 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         mu = _member_predict(member, dz, z, len(days), horizon, level_horizon or cal_h)
     if origins < 5:
         notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
-    cal_err = cal.errors[member]
+    cal_err = _noise_normalised(cal.errors[member], cal.position[:, 0], z, dz.transient)
     errors = ErrorModel.from_calibration(mu, offset, cal_err, log=log_scale, special=cal.special,
                                          special_days=dz.transient[len(days):], min_special=MIN_SPECIAL_ERRORS,
                                          seasonal=_seasonal_errors(cal_err, cal, dz, days, future))
