@@ -66,11 +66,13 @@ SEASON_DAYS = 10  # "the same time of year": within this many days of the day of
 MIN_SEASON_ERRORS = 20
 MIN_SPECIAL_ERRORS = 20  # holiday/event days get their own error group when there are this many
 # Intervals are normalised conformal: each back-test error is divided by the series' noise
-# just before its origin (robust spread of week-on-week changes over this many days, holiday
-# and event days left out) and multiplied by the noise now, the ratio held within 1/2..2.
-# A quiet spell behind the recent origins no longer narrows the band of a noisier present.
-NOISE_DAYS = 182
-NOISE_RATIO_MAX = 2.0
+# at its origin (robust spread of week-on-week changes over the year before it, holiday and
+# event days left out; a whole year, so every origin's yardstick holds the same seasons) and
+# multiplied by the noise now, the ratio held within 1/2..2. A calmer or noisier present than
+# the origins' (a series that grew, a regime that changed) gets bands to match. Origins without
+# a full year behind them keep their errors as they are: no yardstick, no rescaling.
+NOISE_DAYS = 365
+NOISE_RATIO_MIN, NOISE_RATIO_MAX = 0.5, 2.0
 MIN_NOISE_DAYS = 28
 HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
 RECENT = "recent regression + AR(7)"
@@ -402,10 +404,11 @@ def calibration_errors(x: np.ndarray, z: np.ndarray, horizon: int, transient: np
 
 
 def _noise(z: np.ndarray, transient: np.ndarray, cut: int) -> float:
-    """Robust spread (median absolute deviation) of week-on-week changes of z[:cut] over
-    the last NOISE_DAYS days, days touched by a holiday or event term (either end) left out; 0 if too few."""
-    lo = max(7, cut - NOISE_DAYS)
-    if cut - lo < MIN_NOISE_DAYS:
+    """Robust spread (median absolute deviation) of the week-on-week changes of z over the NOISE_DAYS
+    days before `cut`, days touched by a holiday or event term (at either end) left out; 0 without
+    a full window or with fewer than MIN_NOISE_DAYS changes left."""
+    lo = cut - NOISE_DAYS
+    if lo < 7:
         return 0.0
     ok = ~(transient[lo:cut] | transient[lo - 7: cut - 7])
     d = (z[lo:cut] - z[lo - 7: cut - 7])[ok]
@@ -413,12 +416,13 @@ def _noise(z: np.ndarray, transient: np.ndarray, cut: int) -> float:
 
 
 def _noise_normalised(errors: np.ndarray, cuts: np.ndarray, z: np.ndarray, transient: np.ndarray) -> np.ndarray:
-    """Back-test errors rescaled to today's noise: each origin's row times (noise now / noise at its origin)."""
+    """Back-test errors rescaled to today's noise: each origin's row times (noise now / noise at its origin),
+    or unchanged when any origin lacks a full year of history behind it."""
     now = _noise(z, transient, len(z))
     then = np.array([_noise(z, transient, int(c)) for c in cuts])
     if now <= 0 or not len(then) or (then <= 0).any():
         return errors
-    ratio = np.clip(now / then, 1 / NOISE_RATIO_MAX, NOISE_RATIO_MAX)
+    ratio = np.clip(now / then, NOISE_RATIO_MIN, NOISE_RATIO_MAX)
     return errors * ratio[:, None]
 
 
