@@ -1,8 +1,9 @@
 """Calendar regressors: weekday, yearly Fourier terms, holidays (pooled and one by one), known events.
 
 Holidays come from the countries the traffic comes from, each weighted by its share of
-traffic. Two layers: four pooled terms (a public holiday, the days in a holiday's window,
-the year-end weeks, Japan's Golden Week) that every holiday shares, and one term per named
+traffic. Two layers: six pooled terms (a public holiday, the days in a holiday's window,
+the year-end weeks, Japan's Golden Week, and a holiday or a year-end day that falls on a
+weekend, whose effect is not the weekend's plus the holiday's) that every holiday shares, and one term per named
 holiday and day of its window ("Thanksgiving Day+1"), penalised harder so that it is a
 deviation from the pooled effect: a holiday seen once or twice stays near the pooled
 effect, one seen every year for years gets its own. Known events (models/forecast/events.py)
@@ -94,7 +95,7 @@ def _year_end(country: str, month: np.ndarray, day: np.ndarray) -> np.ndarray:
 
 
 def holiday_terms(days: list[date], countries: dict[str, float], spec: CalendarSpec | None = None) -> dict[str, np.ndarray]:
-    """Traffic-weighted pooled terms (holiday, window days, year-end, Golden Week) per day."""
+    """Traffic-weighted pooled terms (holiday, window days, year-end, Golden Week, their weekend days) per day."""
     spec = spec or CalendarSpec(countries)
     pooled, _ = _holiday_columns(days, countries, spec, per_holiday=False)
     return pooled
@@ -134,6 +135,8 @@ def _holiday_columns(days: list[date], countries: dict[str, float], spec: Calend
         pooled["shoulder"] += w * (near & ~is_hol)
         ye = _year_end(country, month, dom)
         pooled["year_end"] += w * ye
+        # A holiday on a Sunday takes less off than the Sunday already did: the log effects do
+        # not add up (power_de, Christmas 2016 on a weekend: the actual came in a third above the forecast).
         pooled["holiday_weekend"] += w * (is_hol & weekend)
         pooled["year_end_weekend"] += w * (ye & weekend & ~is_hol)
         if country == "JP":

@@ -1,7 +1,8 @@
 """Forecast error distributions from back-test errors: interval bands and simulated paths.
 
 The errors are the model's own out-of-sample errors (on its fitting scale, usually log) at
-recent origins (split conformal), pooled by horizon bucket. Bands are their empirical
+recent origins (split conformal; models/forecast/model.py rescales them to the series'
+noise now, normalised conformal), pooled by horizon bucket. Bands are their empirical
 quantiles. Sums over days (a month's spend, a budget window) need joint paths: errors of
 one forecast are correlated across days (a level error persists), so a path draws one
 shared shock and one shock per day, mixed so that path totals err as much as the
