@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from finops import cli
+from test_tui_support import anyio_backend, make_app, make_home, open_screen, settle, tui_store_path  # noqa: F401
 
 RULES = """
 [[alerts.rules]]
@@ -44,3 +46,29 @@ def test_cache_rules_fire_on_the_planted_episodes_and_stay_quiet_elsewhere(finop
     assert "would FIRE cache drop" not in out
     code, out = run(finops_home, "alert", "check", "--dry-run", "--today", "2026-07-01")
     assert code == 0 and "would FIRE" not in out, out
+
+
+@pytest.mark.anyio
+async def test_the_dashboard_alert_list_shows_the_cache_miss_episode(tui_store_path: Path, tmp_path: Path,  # noqa: F811
+                                                                    ground_truth: dict) -> None:
+    """After a real `finops alert check`, the Sources screen's alerts list names the episode and quotes its figure."""
+    from finops.tui.screens.sources import SourcesScreen
+    from finops.tui.widgets.table import FrameTable
+
+    home = make_home(tui_store_path, tmp_path / "home")
+    (home / "finops.toml").write_text(RULES)
+    miss = ground_truth["cache"]["cache_miss"]
+    code, out = run(home, "alert", "check", "--today", "2026-05-28")
+    assert code == 0, out
+    code, listed = run(home, "alert", "list")
+    assert code == 0 and f"cache drop|cache miss support-chat (openai) from {miss['start']}" in listed, listed
+    app = make_app(home)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "2", SourcesScreen)
+        table = screen.query_one("#alerts", FrameTable)
+        rows = [table.row_data(i) for i in range(table.row_count)]
+        active = [r for r in rows if r["state"] == "firing"]
+        assert [r["alert"] for r in active] == [f"cache drop|cache miss support-chat (openai) from {miss['start']}"]
+        assert active[0]["figure"].startswith("Cache hit rate")
+        assert "0.0" in active[0]["figure"]

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from finops.commands._common import WideOpt
 from finops.output import Format
 
 DIMS = ("feature", "model", "project", "key", "provider", "day")
@@ -17,8 +18,12 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help="feature, model, project, key, provider or day")] = "feature",
         since: Annotated[Optional[str], typer.Option(help="First UTC day, YYYY-MM-DD (default: the first logged day).")] = None,
         until: Annotated[Optional[str], typer.Option(help="Last UTC day (default: the day before today).")] = None,
+        provider: Annotated[Optional[str], typer.Option(help="Only this provider (openai, anthropic).")] = None,
+        project: Annotated[Optional[str], typer.Option(help="Only this project (the provider's id).")] = None,
+        feature: Annotated[Optional[str], typer.Option(help="Only this feature (logged rows only).")] = None,
         today: Annotated[Optional[str], typer.Option(help="Pretend today is this UTC day, YYYY-MM-DD.")] = None,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+        wide: WideOpt = False,
     ) -> None:
         """Cache hit rate (reads over cacheable input), dollars saved by reads, the write premium and dollars
         lost to misses and evictions, from the request log (logged) and the providers' usage (metered)."""
@@ -29,9 +34,9 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
-        from finops.metrics.cache import cache_view
+        from finops.metrics.cache import Scope, cache_view, coverage_line, shown
         from finops.metrics.figure import format_value
-        from finops.output import emit
+        from finops.output import emit, say
 
         if by not in DIMS:
             raise InputError(f"--by: {by!r} is not one of {', '.join(DIMS)}")
@@ -39,7 +44,7 @@ def register(app: typer.Typer) -> None:
         if first and last and first > last:
             raise InputError(f"--since {first} is after --until {last}")
         ctx = get_context(today=option_day(today, "today"))
-        view = cache_view(ctx, first, last)
+        view = cache_view(ctx, first, last, scope=Scope(provider, project, feature))
         if fmt is Format.json:
             sys.stdout.write(json.dumps(view.to_dict(by), default=str, indent=2) + "\n")
             return
@@ -52,44 +57,49 @@ def register(app: typer.Typer) -> None:
             emit(frame, fmt)
             return
         col = frame.columns[0]
-        shown = frame.select(
+        table = frame.select(
             pl.col(col).cast(pl.String).replace("", "(none)"), "provenance",
             pl.col("input").alias("cacheable input"), "reads", pl.col("writes_5m").alias("writes 5m"),
             pl.col("writes_1h").alias("writes 1h"),
             pl.when(pl.col("hit_rate_pct").is_null()).then(pl.lit("no counts"))
             .otherwise(pl.col("hit_rate_pct").round(1).cast(pl.String) + " %").alias("hit rate"),
             pl.col("saved_usd").alias("saved $"), pl.col("write_premium_usd").alias("write premium $"),
+            pl.when(pl.col("write_amplification_pct").is_null()).then(pl.lit(""))
+            .otherwise(pl.col("write_amplification_pct").round(1).cast(pl.String) + " %").alias("writes unread"),
             pl.col("lost_miss_usd").alias("lost: misses $"), pl.col("lost_eviction_usd").alias("lost: evictions $"),
         )
         money = ["saved $", "write premium $", "lost: misses $", "lost: evictions $"]
-        caption = [f"{f.label}: {f.money() if f.unit != '%' else ('n/a' if f.value is None else f'{f.value:.1f} %')}"
-                   + (f" ({f.note})" if f.value is None and f.note else "") for f in view.figures]
+        caption = [f"{f.label}: {shown(f)}" + (f" ({f.note})" if f.value is None and f.note else "") for f in view.figures]
+        caption.append(coverage_line(view.sources))
         if by == "feature":
             caption.append("by feature: logged rows only (the providers' usage carries no feature)")
-        emit(shown, fmt, title=f"Prompt cache by {by}, {view.start} to {view.end} (UTC)", money_columns=money,
-             caption="\n".join([*caption, *view.notes]))
+        # The key and the headline figures stay at any width; token counts go first (the figures above sum them).
+        emit(table, fmt, title=f"Prompt cache by {by}, {view.start} to {view.end} (UTC)", money_columns=money,
+             caption="\n".join([*caption, *view.notes]),
+             priority=[col, "hit rate", "saved $", "lost: misses $", "lost: evictions $", "provenance", "writes unread",
+                       "write premium $"])
         for e in view.episodes.iter_rows(named=True):
-            typer.echo(f"miss episode: {e['feature']} ({e['provider']}) {e['start']}..{e['end']}: hit rate "
+            say(f"miss episode: {e['feature']} ({e['provider']}) {e['start']}..{e['end']}: hit rate "
                        f"{e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % usual, {e['missed_reads']:,} reads missed, "
                        + ("unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f} lost"))
         for g in view.growth.iter_rows(named=True):
             added = "unpriced" if g["added_usd_per_month"] is None else format_value(g["added_usd_per_month"], "USD/month")
             flag = "FINDING: " if g["finding"] else ""
-            typer.echo(f"{flag}prefix {g['feature']}: median {g['median_first']:,.0f} -> {g['median_last']:,.0f} tokens "
+            say(f"{flag}prefix {g['feature']}: median {g['median_first']:,.0f} -> {g['median_last']:,.0f} tokens "
                        f"(p90 {g['p90_first']:,.0f} -> {g['p90_last']:,.0f}) over {g['weeks']} weeks, "
                        f"{g['growth_pct_per_week']:+.1f} %/week, adds {added}")
         for t in view.ttl.iter_rows(named=True):
             if t["provider"] != "anthropic":
                 cost = t["usd_per_month_automatic"]
-                typer.echo(f"ttl {t['feature']} ({t['model']}): automatic caching, modelled "
+                say(f"ttl {t['feature']} ({t['model']}): automatic caching, modelled "
                            + ("unpriced" if cost is None else f"${cost:,.2f}/month") + f" for the cached prefix; "
                            f"{t['within_5m'] * 100:.0f} % of requests within 5 min of the previous one")
                 continue
             five, hour = t["usd_per_month_5m"], t["usd_per_month_1h"]
             if five is None or hour is None:
-                typer.echo(f"ttl {t['feature']} ({t['model']}): unpriced")
+                say(f"ttl {t['feature']} ({t['model']}): unpriced")
                 continue
-            typer.echo(f"ttl {t['feature']} ({t['model']}): 5m writes ${five:,.2f}/month vs 1h ${hour:,.2f}/month "
+            say(f"ttl {t['feature']} ({t['model']}): 5m writes ${five:,.2f}/month vs 1h ${hour:,.2f}/month "
                        f"-> {t['advice']} saves ${t['saving_usd_per_month']:,.2f}/month (now {t['current_ttl']}; "
                        f"{t['within_5m'] * 100:.0f} % of gaps within 5 min, {t['within_1h'] * 100:.0f} % within 1 h)")
 

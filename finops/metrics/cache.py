@@ -11,13 +11,13 @@ the report and the export read the view's figures and tables; none recomputes th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from finops.metrics.figure import Figure
-from finops.models.cache import misses, money, prefix, table, ttl
+from finops.models.cache import misses, money, prefix, table, ttl, writes
 from finops.models.cache.days import LOGGED, METERED
 from finops.models.cache.evictions import apportion
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from finops.context import Context
 
 NO_COUNTS: Final = "no cache counts in this log"
+NO_WRITES: Final = "no cache writes with timestamps to judge (raw request log, TTL ended in the period)"
 BY: Final = {"feature": "feature", "model": "model", "project": "project_id", "key": "api_key_id", "provider": "provider",
              "day": "day"}
 
@@ -61,6 +62,32 @@ class CacheView:
                 "prefix_growth": self.growth.to_dicts(), "prefix_weeks": self.prefix_weeks.to_dicts(),
                 "ttl_advice": self.ttl.to_dicts(),
                 "coverage": self.sources.to_dicts(), "notes": list(self.notes)}
+
+
+# What a % figure without a value says on every surface (never 0 %).
+ABSENT: Final = {"cache_hit_rate": "no cache counts", "cache_hit_rate_metered": "no metered usage",
+                 "cache_write_amplification": "no writes to judge"}
+
+
+def shown(f: Figure) -> str:
+    """A cache figure's value as the CLI, the dashboard and the report print it."""
+    if f.unit == "%":
+        return ABSENT.get(f.name, "n/a") if f.value is None else f"{f.value:.1f} %"
+    return f.money()
+
+
+def coverage_line(sources: pl.DataFrame) -> str:
+    """Per request-log source, how many requests logged cache counts; "no cache counts" where none did."""
+    if sources.height == 0:
+        return "Coverage: no request log in the period (metered figures only)"
+    parts = []
+    for r in sources.iter_rows(named=True):
+        name = r["source"] or "(no source)"
+        if not r["counted"]:
+            parts.append(f"{name}: {r['requests']:,} requests, {NO_COUNTS}")
+        else:
+            parts.append(f"{name}: {r['counted']:,} of {r['requests']:,} requests with cache counts")
+    return "Coverage: " + "; ".join(parts)
 
 
 def _sum(frame: pl.DataFrame, col: str) -> float | None:
@@ -112,15 +139,52 @@ def _figures(rows: pl.DataFrame, start: date, end: date) -> tuple[list[Figure], 
             "estimated", "reconcile's cache_eviction tokens x catalog rate",
             extra={"evicted_reads": int(logged["evicted_reads"].sum() or 0)}),
     ]
-    lm, le = figs[4].value, figs[5].value
+    judged, unread = int(logged["writes_judged"].sum() or 0), int(logged["writes_unread"].sum() or 0)
+    figs.insert(4, fig(
+        "cache_write_amplification", "Write amplification", "writes not read within TTL",
+        unread / judged * 100 if judged else None, "%", "estimated",
+        "writes no later request of the feature read within their TTL / writes judged" if judged else NO_WRITES,
+        extra={"writes": int((logged["writes_5m"].sum() or 0) + (logged["writes_1h"].sum() or 0)), "writes_judged": judged,
+               "writes_unread": unread, "unread_premium_usd": _sum(logged, "unread_premium_usd")}))
+    lm, le = figs[5].value, figs[6].value
     figs.append(fig("cache_lost", "Lost to the cache", "misses + evictions", None if lm is None or le is None else lm + le,
                     "USD", "estimated", "lost to misses + lost to evictions"))
     return figs, notes
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What the view is narrowed to (the dashboard's filters, `finops cache --provider --project --feature`);
+    None = all. Misses and evictions are found on every row first, so a narrowed view shows the same
+    episode and dollars as the whole one, only fewer of them."""
+
+    provider: str | None = None
+    project: str | None = None
+    feature: str | None = None
+
+    def rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if self.provider:
+            frame = frame.filter(pl.col("provider").str.to_lowercase() == self.provider.lower())
+        if self.project:
+            frame = frame.filter(pl.col("project_id") == self.project)
+        if self.feature:
+            frame = frame.filter(pl.col("feature") == self.feature)
+        return frame
+
+    def series(self, frame: pl.DataFrame, logged: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+        """Per-series rows (episodes, growth, TTL advice) of the series that have logged rows in scope."""
+        if not (self.provider or self.project or self.feature):
+            return frame
+        return frame.join(logged.select(keys).unique(), on=keys, how="semi")
+
+    def text(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in (("provider", self.provider), ("project", self.project),
+                                                  ("feature", self.feature)) if v)
+
+
 def cache_view(ctx: "Context", since: date | None = None, until: date | None = None,
-               evicted: pl.DataFrame | None = None) -> CacheView:
-    """Every cache row and figure of [since, until] (default: the first logged day to the as-of day)."""
+               evicted: pl.DataFrame | None = None, scope: Scope = Scope()) -> CacheView:
+    """Every cache row and figure of [since, until] (default: the first logged day to the as-of day), in `scope`."""
     from finops.metrics.reconcile import cause_dollars, run
     from finops.services import cache as service
 
@@ -145,15 +209,27 @@ def cache_view(ctx: "Context", since: date | None = None, until: date | None = N
         evicted = ev.select("day", "provider", "model", "project_id", "api_key_id", pl.col("tokens").alias("evicted_reads")).join(
             usd, on=["day", "provider", "model", "project_id", "api_key_id"], how="left")
     rows = apportion(evicted, rows)
+    # Writes are judged up to the end of the period's last day: a later read is outside what was read.
+    horizon = datetime.combine(end + timedelta(days=1), time(), tzinfo=timezone.utc)
+    unread = writes.unread_writes(service.requests(ctx.store, start, end, ctx.identity), horizon).collect()
+    rows = writes.with_unread(rows, unread)
     metered = money.with_money(service.metered(ctx.store, start, end), ctx.catalog).with_columns(
         pl.lit(0, pl.Int64).alias("missed_reads"), pl.lit(0, pl.Int64).alias("evicted_reads"),
-        pl.lit(0.0).alias("lost_miss_usd"), pl.lit(0.0).alias("lost_eviction_usd"))
-    every = pl.concat([rows, metered.select(rows.columns)], how="vertical_relaxed")
+        pl.lit(0.0).alias("lost_miss_usd"), pl.lit(0.0).alias("lost_eviction_usd"),
+        pl.lit(0, pl.Int64).alias("writes_judged"), pl.lit(0, pl.Int64).alias("writes_unread"),
+        pl.lit(0.0).alias("unread_premium_usd"))
+    every = scope.rows(pl.concat([rows, metered.select(rows.columns)], how="vertical_relaxed"))
     figs, notes = _figures(every, start, end)
-    eps = misses.episodes(series, rows)
+    in_scope = every.filter(pl.col("provenance") == LOGGED)
+    eps = scope.series(misses.episodes(series, rows), in_scope, ["feature", "provider"])
+    series = scope.series(series, in_scope, ["feature", "provider"])
     weeks, grow, ttl_rows, more = _prefix_and_ttl(ctx, every, conf, start, end)
+    weeks, grow = (scope.series(f, in_scope, ["feature"]) for f in (weeks, grow))
+    ttl_rows = scope.series(ttl_rows, in_scope, ["feature", "provider", "model"])
     figs += _prefix_figures(grow, ttl_rows, conf, start, end)
-    return CacheView(start, end, every, series, eps, service.sources(ctx.store, start, end), weeks, grow, ttl_rows,
+    if scope.text():
+        notes.append(f"narrowed to {scope.text()}")
+    return CacheView(start, end, every, series, eps, service.sources(ctx.store, start, end, scope, ctx.identity), weeks, grow, ttl_rows,
                      tuple(figs), tuple([*notes, *more]))
 
 

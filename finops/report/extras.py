@@ -13,7 +13,6 @@ import polars as pl
 
 from finops.context import Context
 from finops.errors import FinopsError
-from finops.metrics.figure import Figure
 from finops.report.blocks import money
 from finops.report.figures import Period
 from finops.services.cogs import unit_economics
@@ -109,12 +108,12 @@ def carbon(ctx: Context, period: Period) -> Extra:
 def prompt_cache(ctx: Context, period: Period) -> Extra:
     """The month's prompt-cache figures (finops.metrics.cache: the same as `finops cache --since --until`)."""
     def build() -> Extra:
-        from finops.metrics.cache import cache_view
+        from finops.metrics.cache import cache_view, coverage_line, shown
 
         view = cache_view(ctx, period.first, period.as_of)
         if view.rows.height == 0:
             return Extra("cache", "Prompt cache", False, f"no requests or metered usage in {period.month}")
-        summary: list[tuple[str, str, str]] = [(f.label, _shown(f), str(f.provenance)) for f in view.figures]
+        summary: list[tuple[str, str, str]] = [(f.label, shown(f), str(f.provenance)) for f in view.figures]
         for e in view.episodes.iter_rows(named=True):
             summary.append((f"Miss episode · {e['feature']} ({e['provider']}) {e['start']}..{e['end']}",
                             "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}", "estimated"))
@@ -124,17 +123,12 @@ def prompt_cache(ctx: Context, period: Period) -> Extra:
                             "estimated"))
         by = view.by("feature")
         table = by.select("feature", "requests", pl.col("input").alias("cacheable_input"), "reads",
-                          pl.col("hit_rate_pct").round(1), "saved_usd", "write_premium_usd", "lost_miss_usd",
-                          "lost_eviction_usd") if by.height else None
+                          pl.col("hit_rate_pct").round(1), "saved_usd", "write_premium_usd",
+                          pl.col("write_amplification_pct").round(1), "lost_miss_usd", "lost_eviction_usd") if by.height else None
         return Extra("cache", "Prompt cache", True,
                      "Cache reads over cacheable input, dollars saved by reads and lost to misses and evictions, at the "
-                     "catalog (docs/cache.md). " + " ".join(view.notes), summary, table,
+                     "catalog (docs/cache.md). " + " ".join([coverage_line(view.sources) + ".", *view.notes]), summary, table,
                      ("saved_usd", "write_premium_usd", "lost_miss_usd", "lost_eviction_usd"))
 
     return _guarded("cache", "Prompt cache", build)
 
-
-def _shown(f: Figure) -> str:
-    if f.unit == "%":
-        return "no cache counts" if f.value is None else f"{f.value:.1f} %"
-    return f.money()

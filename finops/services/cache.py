@@ -50,16 +50,36 @@ def metered(store: Store, since: date | None, until: date | None) -> pl.DataFram
     return metered_days(_between(store.scan("billed_usage"), "charge_period_start", since, until)).collect()
 
 
-def sources(store: Store, since: date | None, until: date | None) -> pl.DataFrame:
-    """Per request-log source: requests and how many logged cache counts (the coverage line)."""
+def sources(store: Store, since: date | None, until: date | None, scope: Any = None,
+            identity: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Per request-log source: requests and how many logged cache counts (the coverage line), in `scope`
+    (finops.metrics.cache.Scope: provider, project id, feature)."""
     if not store.months("requests"):
         return pl.DataFrame(schema={"source": pl.String, "requests": pl.Int64, "counted": pl.Int64})
     counted = pl.col("cached_input_tokens").is_not_null() | pl.col("cache_write_tokens").is_not_null()
-    return (_between(store.scan("requests"), "ts", since, until)
-            .filter(~pl.col("model").fill_null("").str.contains("embedding"))
+    lf = _between(store.scan("requests"), "ts", since, until)
+    if scope is not None and scope.provider:
+        lf = lf.filter(pl.col("provider").str.to_lowercase() == scope.provider.lower())
+    if scope is not None and scope.feature:
+        lf = lf.filter(pl.col("feature") == scope.feature)
+    if scope is not None and scope.project:
+        if identity is not None:
+            lf = to_provider_ids(lf, identity)
+        lf = lf.filter(pl.col("project_id") == scope.project)
+    return (lf.filter(~pl.col("model").fill_null("").str.contains("embedding"))
             .group_by(pl.col("source").fill_null(""))
             .agg(pl.len().cast(pl.Int64).alias("requests"), counted.sum().cast(pl.Int64).alias("counted"))
             .sort("source").collect())
+
+
+def requests(store: Store, since: date | None, until: date | None, identity: pl.DataFrame) -> pl.LazyFrame:
+    """The raw request log over [since, until], project and key names mapped to provider ids (write amplification)."""
+    if not store.months("requests"):
+        return pl.LazyFrame(schema={"ts": pl.Datetime("us", "UTC"), "provider": pl.String, "model": pl.String,
+                                    "project_id": pl.String, "api_key_id": pl.String, "feature": pl.String,
+                                    "cached_input_tokens": pl.Int64, "cache_write_tokens": pl.Int64,
+                                    "cache_write_1h_tokens": pl.Int64})
+    return to_provider_ids(_between(store.scan("requests"), "ts", since, until), identity)
 
 
 def prefix_requests(store: Store, since: date | None, until: date | None, identity: pl.DataFrame) -> pl.DataFrame:

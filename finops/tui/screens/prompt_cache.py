@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
 def shown(f: "Figure") -> str:
     """A figure's value as every surface prints it (a hit rate without counts says so, never 0 %)."""
-    if f.unit == "%":
-        return "no cache counts" if f.value is None else f"{f.value:.1f} %"
-    return f.money()
+    from finops.metrics.cache import shown as cache_shown
+
+    return cache_shown(f)
 
 
 class PromptCacheScreen(DashboardScreen):
@@ -81,6 +81,7 @@ class PromptCacheScreen(DashboardScreen):
             summary.append(" ")
             summary.append_text(provenance_tag(f.provenance))
             summary.append("\n")
+        summary.append(d.coverage, style="dim")
         self.query_one("#cache-summary", Static).update(summary)
         chart = self.query_one("#cache-chart", Chart)
         chart.styles.height = 14
