@@ -8,7 +8,8 @@ price change), the same calendar month to date is read from every surface:
 - the dashboard, through Pilot, from the rendered widgets (figure cards, the reconcile
   summary line, the COGS and Carbon tables' cells) once the app's settled signal holds;
 - the CLI's JSON: `finops figures`, `finops reconcile`, `finops forecast`, `finops cogs`,
-  `finops carbon`;
+  `finops carbon`, `finops cache` (the prompt-cache figures: the Cache screen's summary and the
+  report's Prompt cache section must show the same);
 - the monthly report, Markdown and HTML (`finops report monthly`);
 - the scheduled export, read back from its Parquet files (`finops export --dataset cogs|costs`).
 
@@ -438,6 +439,7 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
     from finops.tui.filters import Filters
     from finops.tui.screens.carbon import CarbonScreen
     from finops.tui.screens.cogs import CogsScreen
+    from finops.tui.screens.prompt_cache import PromptCacheScreen
     from finops.tui.screens.reconcile import ReconcileScreen
 
     first = company.as_of.replace(day=1)
@@ -531,6 +533,15 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
             ledger.add(f"energy_per_task:{row['feature']}", "dashboard", shown_or_none(row["Wh/task"]))
             ledger.add(f"carbon_per_task:{row['feature']}", "dashboard", shown_or_none(row["gCO2e/task"]))
 
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptCacheScreen)
+        # One "label: value" line per figure (finops.metrics.cache), then the coverage line.
+        for line in str(app.screen.query_one("#cache-summary").render()).splitlines():
+            label, _, value = line.rpartition(": ")
+            if f"cache:{label}" in ledger.exact:
+                ledger.add(f"cache:{label}", "dashboard", shown_or_none(value))
+
 
 # ---------------------------------------------------------------------------------------------- the test
 
@@ -579,7 +590,8 @@ async def test_every_figure_is_the_same_on_every_surface(company: Company, tmp_p
         if f["name"].split(":")[0] in ("cogs_per_task", "gross_margin", "energy_per_task", "carbon_per_task"):
             assert ledger.surfaces(f["name"]), f"{company.name}: {f['name']} shows on no surface but `finops figures`"
     cache_keys = [k for k in ledger.exact if k.startswith("cache:")]
-    assert cache_keys and all({"report:md", "report:html"} <= ledger.surfaces(k) for k in cache_keys), cache_keys
+    assert cache_keys and all({"report:md", "report:html", "dashboard"} <= ledger.surfaces(k) for k in cache_keys), cache_keys
+    assert "cache:Write amplification · writes not read within TTL · estimated" in cache_keys
     compared = sum(len(v) for v in ledger.shown.values())
     assert compared >= 25, f"{company.name}: only {compared} values compared"
     if company.name == "override":

@@ -44,8 +44,9 @@ def unread_writes(requests: pl.LazyFrame, horizon: datetime) -> pl.LazyFrame:
     )
     # The next read strictly after each request of its series (a request's own reads precede its write).
     next_read = pl.when(pl.col("reads") > 0).then(pl.col("ts")).shift(-1).backward_fill().over(SERIES)
-    gap = (pl.col("next_read") - pl.col("ts")).dt.total_seconds().cast(pl.Float64)
-    until = (pl.lit(horizon) - pl.col("ts")).dt.total_seconds().cast(pl.Float64)  # the log's time left after the write
+    # In microseconds: whole seconds would count a read 300.6 s after a 5-minute write as in time.
+    gap = (pl.col("next_read") - pl.col("ts")).dt.total_microseconds().cast(pl.Float64) / 1e6
+    until = (pl.lit(horizon) - pl.col("ts")).dt.total_microseconds().cast(pl.Float64) / 1e6  # the log's time left
 
     def judged(ttl: float) -> pl.Expr:
         return (gap <= ttl).fill_null(False) | (until >= ttl)
