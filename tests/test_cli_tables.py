@@ -39,6 +39,8 @@ COMMANDS = {
     "forecast": ["forecast", "--horizon", "30d", "--by", "provider"],
     "carbon": ["carbon", "--month", "2026-10"],
     "figures": ["figures"],
+    "cache": ["cache", "--since", "2026-10-01", "--until", "2026-10-31"],
+    "cache-by-model": ["cache", "--by", "model", "--since", "2026-10-01", "--until", "2026-10-31"],
 }
 SIZES = (80, 120)
 
@@ -90,6 +92,17 @@ def test_wide_keeps_every_column(home: Path) -> None:
     assert "not shown at this width" in narrow
     assert "not shown at this width" not in wide
     assert max(len(line) for line in wide.splitlines()) > 80
+
+
+def test_cache_wide_keeps_every_column(home: Path) -> None:
+    narrow = run(home, [*COMMANDS["cache"], "--format", "table"], 80)
+    wide = run(home, [*COMMANDS["cache"], "--format", "table", "--wide"], 80)
+    assert "not shown at this width" in narrow and "not shown at this width" not in wide
+    for header in ("cacheable input", "writes 5m", "writes unread", "write premium $", "lost: evictions $"):
+        assert header in wide
+    assert max(len(line) for line in wide.splitlines()) > 80
+    # the figures above the prose are the same whatever the width
+    assert [ln for ln in narrow.splitlines() if "· logged:" in ln] == [ln for ln in wide.splitlines() if "· logged:" in ln]
 
 
 def test_piped_output_is_plain_text_unless_format_table(home: Path) -> None:

@@ -51,3 +51,47 @@ async def test_cache_screen_shows_the_cli_figures_and_drills_to_days(dash_home: 
     for name, f in figs.items():
         assert cli[name]["label"] == f.label
         assert cli[name]["value"] == pytest.approx(f.value, rel=1e-9) if f.value is not None else cli[name]["value"] is None
+
+
+async def test_cache_screen_follows_the_dashboard_filters(dash_home: Path) -> None:  # noqa: F811
+    """Provider, project and date range narrow the figures, tables and chart, exactly as `finops cache --provider
+    --project --since --until` does; the May miss episode shows under OpenAI's support project, not under Anthropic."""
+    from datetime import date
+
+    from finops.tui.screens.prompt_cache import PromptCacheScreen, shown
+
+    app = make_app(dash_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_screen(pilot, "7", PromptCacheScreen)
+        assert screen.data is not None
+        whole = {f.name: f.value for f in screen.data.figures}
+        may = app.filters.with_(start=date(2026, 5, 1), end=date(2026, 5, 31), provider="openai", project="proj_support")
+        app.set_filters(may)
+        await settle(pilot)
+        d = screen.data
+        assert d is not None
+        summary = str(screen.query_one("#cache-summary").render())
+        assert set(d.rows["provider"].unique()) == {"openai"} and set(d.rows["project_id"].unique()) == {"proj_support"}
+        assert d.rows["day"].min() >= date(2026, 5, 1) and d.rows["day"].max() <= date(2026, 5, 31)
+        assert d.by_feature["feature"].to_list() == ["support-chat"]
+        assert [(e["feature"], e["provider"]) for e in d.episodes.iter_rows(named=True)] == [("support-chat", "openai")]
+        narrowed = {f.name: f for f in d.figures}
+        assert narrowed["cache_saved"].value != whole["cache_saved"]
+        for f in narrowed.values():
+            assert f"{f.label}: {shown(f)}" in summary
+        app.set_filters(may.with_(provider="anthropic", project=None))
+        await settle(pilot)
+        assert screen.data is not d and screen.data.episodes.height == 0
+        assert set(screen.data.rows["provider"].unique()) == {"anthropic"}
+    env = {**os.environ, "FINOPS_HOME": str(dash_home)}
+    out = subprocess.run([sys.executable, "-m", "finops.cli", "cache", "--since", "2026-05-01", "--until", "2026-05-31",
+                          "--provider", "openai", "--project", "proj_support", "--format", "json"],
+                         env=env, capture_output=True, text=True, check=True, cwd=dash_home)
+    doc = json.loads(out.stdout)
+    cli = {f["name"]: f for f in doc["figures"]}
+    assert set(cli) == set(narrowed)
+    for name, f in narrowed.items():
+        assert cli[name]["label"] == f.label
+        assert cli[name]["value"] == pytest.approx(f.value, rel=1e-9) if f.value is not None else cli[name]["value"] is None
+    assert [e["start"] for e in doc["miss_episodes"]] == ["2026-05-22"]

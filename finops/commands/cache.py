@@ -62,10 +62,10 @@ def register(app: typer.Typer) -> None:
             pl.col("input").alias("cacheable input"), "reads", pl.col("writes_5m").alias("writes 5m"),
             pl.col("writes_1h").alias("writes 1h"),
             pl.when(pl.col("hit_rate_pct").is_null()).then(pl.lit("no counts"))
-            .otherwise(pl.col("hit_rate_pct").round(1).cast(pl.String) + " %").alias("hit rate"),
+            .otherwise(pl.col("hit_rate_pct").round(1).cast(pl.String) + "%").alias("hit rate"),
             pl.col("saved_usd").alias("saved $"), pl.col("write_premium_usd").alias("write premium $"),
             pl.when(pl.col("write_amplification_pct").is_null()).then(pl.lit(""))
-            .otherwise(pl.col("write_amplification_pct").round(1).cast(pl.String) + " %").alias("writes unread"),
+            .otherwise(pl.col("write_amplification_pct").round(1).cast(pl.String) + "%").alias("writes unread"),
             pl.col("lost_miss_usd").alias("lost: misses $"), pl.col("lost_eviction_usd").alias("lost: evictions $"),
         )
         money = ["saved $", "write premium $", "lost: misses $", "lost: evictions $"]
@@ -74,10 +74,12 @@ def register(app: typer.Typer) -> None:
         if by == "feature":
             caption.append("by feature: logged rows only (the providers' usage carries no feature)")
         # The key and the headline figures stay at any width; token counts go first (the figures above sum them).
+        # Beside a model, project or key a logged and a metered row share the key: provenance stays with it.
+        # ("12.3%" without a space: a percentage is one word, never wrapped in a narrow column.)
+        ranked = ["hit rate", "saved $", "lost: evictions $", "lost: misses $", "writes unread", "write premium $"]
+        ranked = [col, *ranked, "provenance"] if by == "feature" else [col, "provenance", *ranked]
         emit(table, fmt, title=f"Prompt cache by {by}, {view.start} to {view.end} (UTC)", money_columns=money,
-             caption="\n".join([*caption, *view.notes]),
-             priority=[col, "hit rate", "saved $", "lost: misses $", "lost: evictions $", "provenance", "writes unread",
-                       "write premium $"])
+             caption="\n".join([*caption, *view.notes]), priority=ranked)
         for e in view.episodes.iter_rows(named=True):
             say(f"miss episode: {e['feature']} ({e['provider']}) {e['start']}..{e['end']}: hit rate "
                        f"{e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % usual, {e['missed_reads']:,} reads missed, "

@@ -60,4 +60,6 @@ def advice(rows: pl.DataFrame, rates: pl.DataFrame, days: int) -> pl.DataFrame:
         .alias("saving_usd_per_month"),
     )
     return out.select(*SERIES, "requests", "median_gap_s", "within_5m", "within_1h", "usd_per_month_5m", "usd_per_month_1h",
-                      "usd_per_month_automatic", "advice", "saving_usd_per_month").sort("saving_usd_per_month", descending=True, nulls_last=True)
+                      "usd_per_month_automatic", "advice", "saving_usd_per_month").sort(
+        # Ties (every OpenAI row has no saving) in a fixed order: the same output on every run.
+        ["saving_usd_per_month", *SERIES], descending=[True, False, False, False], nulls_last=True)
