@@ -19,6 +19,20 @@ from typer.testing import CliRunner
 from finops.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
+ANY_CACHE_ALERT = """
+
+[[alerts.rules]]
+name = "cache drop"
+type = "cache_hit_rate"
+threshold = 0
+days = 30
+
+[[alerts.rules]]
+name = "cache lost"
+type = "cache_lost"
+threshold = 1  # dollars: seed 1 has $0.12 of evictions reconcile finds in its bills
+days = 30
+"""
 runner = CliRunner()
 
 
@@ -77,6 +91,10 @@ def test_an_independent_company_without_plants_shows_no_episode_and_no_growth(se
         _run(["sync", *sources, "--since", sc.start.isoformat(), "--until", (sc.end + timedelta(days=1)).isoformat()], env)
         _run(["ingest", str(folder / "logs" / SHAPES["generic"]), "--kind", "requests"], env)
         out = _run(["cache", "--since", sc.start.isoformat(), "--until", sc.end.isoformat(), "--format", "json"], env)
+        # The anomaly list: cache alert rules (any miss episode, a lost dollar) fire on nothing.
+        with (folder / "finops.toml").open("a") as fh:
+            fh.write(ANY_CACHE_ALERT)
+        check = _run(["alert", "check", "--dry-run", "--today", (sc.end + timedelta(days=1)).isoformat()], env)
     finally:
         server.stop()
     doc = json.loads(out.stdout)
@@ -85,3 +103,4 @@ def test_an_independent_company_without_plants_shows_no_episode_and_no_growth(se
     assert doc["miss_episodes"] == []
     assert fig["cache_lost_misses"]["value"] == 0.0
     assert [g for g in doc["prefix_growth"] if g["finding"]] == []
+    assert check.stdout.strip() == "all clear", check.stdout  # the rules ran (tests/test_cache_alerts.py: they fire on the sample)
