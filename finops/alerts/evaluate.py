@@ -165,18 +165,17 @@ def _cache(ctx: "Context", rule: Rule) -> list[Observation]:
     """Miss episodes (cache_hit_rate) or the lost-dollar figure (cache_lost) of finops.metrics.cache, last `days` days."""
     import polars as pl
 
-    from finops.metrics.cache import cache_view
+    from finops.metrics.cache import Scope, cache_view
 
     until = ctx.as_of
     since = until - timedelta(days=rule.days - 1)
-    view = cache_view(ctx, since, until)
-    command = f"finops cache --since {since} --until {until}"
+    # cache_lost quotes the figure of its scope (the same as `finops cache --provider`); a miss rule reads every episode.
+    narrowed = rule.type == "cache_lost" and rule.scope.provider is not None
+    view = cache_view(ctx, since, until, scope=Scope(provider=rule.scope.provider) if narrowed else Scope())
+    command = f"finops cache --since {since} --until {until}" + (f" --provider {rule.scope.provider}" if narrowed else "")
     if rule.type == "cache_lost":
-        rows = view.rows.filter(pl.col("provenance") == "logged")
-        if rule.scope.provider:
-            rows = rows.filter(pl.col("provider") == rule.scope.provider)
         lost = view.get("cache_lost")
-        value = None if rows["lost_miss_usd"].null_count() else float((rows["lost_miss_usd"] + rows["lost_eviction_usd"]).sum())
+        value = lost.value
         scope = rule.scope.text()
         fig = Figure("cache_lost", lost.title, lost.scope if scope == "all" else f"{lost.scope}, {scope}", value, "USD", "estimated", since, until, note=lost.note)
         reason = (f"{fig.money()} lost to cache misses and evictions over {since} to {until} "

@@ -144,7 +144,7 @@ def _figures(rows: pl.DataFrame, start: date, end: date) -> tuple[list[Figure], 
         "cache_write_amplification", "Write amplification", "writes not read within TTL",
         unread / judged * 100 if judged else None, "%", "estimated",
         "writes no later request of the feature read within their TTL / writes judged" if judged else NO_WRITES,
-        extra={"writes": int((logged["writes_5m"].sum() or 0) + (logged["writes_1h"].sum() or 0)), "writes_judged": judged,
+        extra={"writes": int(logged["writes_5m"].sum() or 0) + int(logged["writes_1h"].sum() or 0), "writes_judged": judged,
                "writes_unread": unread, "unread_premium_usd": _sum(logged, "unread_premium_usd")}))
     lm, le = figs[5].value, figs[6].value
     figs.append(fig("cache_lost", "Lost to the cache", "misses + evictions", None if lm is None or le is None else lm + le,
