@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from finops.cli import app
 from finops.connectors.request_logs import BadRowsError, detect_format, ingest, ingest_request_files, read_requests
+from finops.errors import InputError
 from finops.schema import REQUESTS
 from finops.store import Store
 
@@ -177,6 +178,43 @@ def test_fast_and_struct_otlp_paths_agree(tmp_path: Path) -> None:
     a = read_requests(fast).raw.collect()
     b = read_requests(slow).raw.collect()
     assert a.height >= 1 and a.equals(b.select(a.columns))
+
+
+def test_files_of_scalar_values_skip_the_fallback_and_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose values are all scalars is read without the per-attribute fallback (decided by a
+    literal search of the bytes, across read blocks too), and reads exactly as with it."""
+    from finops.connectors.request_logs import otel
+
+    scalar = tmp_path / "scalar.jsonl"
+    scalar.write_text((Path(__file__).parent / "data" / "request_logs" / "otel_genai_spans.jsonl").read_text())
+    assert not otel.has_complex_values(scalar)
+    assert otel.has_complex_values(PUBLIC / "otlp_openai_v2_tool_call.jsonl")  # arrays
+    for mark in ('"value":{}', '"value": { }', '"kvlistValue"'):
+        f = tmp_path / "m.jsonl"
+        f.write_text("x" * 37 + mark + "y" * 50)
+        assert all(otel.has_complex_values(f, block=b) for b in (5, 8, 40, 1 << 20)), mark
+    fast = read_requests(scalar).raw.collect()
+    monkeypatch.setattr(otel, "has_complex_values", lambda path, block=0: True)
+    slow = read_requests(scalar).raw.collect()
+    assert fast.height >= 1 and fast.equals(slow)
+
+
+def test_utf8_check_across_read_blocks(tmp_path: Path) -> None:
+    """ASCII blocks skip the decode, but not one that follows a character left open; errors name the line."""
+    from finops.connectors.request_logs.files import JSONL, preflight
+
+    head = b'{"a": "' + b"x" * ((1 << 20) - 8)  # one byte short of the 1 MB read block
+    ok = tmp_path / "ok.jsonl"
+    ok.write_bytes(head + "é".encode() + b'"}\n' + b'{"b": 1}\n' * 10)  # é split across the blocks
+    preflight(ok, JSONL)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(head + b"\xc3" + b'"}\n' + b'{"b": 1}\n' * 10)  # a lead byte, then an ASCII block
+    with pytest.raises(InputError, match=r"cut.jsonl: line 1: byte 1,048,576 is not UTF-8"):
+        preflight(cut, JSONL)
+    late = tmp_path / "late.jsonl"
+    late.write_bytes(b'{"b": 1}\n' * 200_000 + b'{"b": "\xff"}\n')
+    with pytest.raises(InputError, match=r"late.jsonl: line 200001: byte 1,800,007 is not UTF-8"):
+        preflight(late, JSONL)
 
 
 # ---- Claude Code trees ---------------------------------------------------------------------------

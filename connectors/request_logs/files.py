@@ -54,6 +54,18 @@ def layout_of(path: Path) -> str:
 _BOM = b"\xef\xbb\xbf"
 
 
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line that holds byte `offset` (error path only: lines are not counted as the file is read)."""
+    lines, done = 1, 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            lines += block.count(b"\n", 0, max(0, min(len(block), offset - done)))
+            done += len(block)
+            if done >= offset:
+                break
+    return lines
+
+
 def preflight(path: Path, layout: str) -> None:
     """Refuse, in one line naming the file and line, what the lazy readers would only fail on
     later without saying where: an empty file, a byte order mark before JSON, bytes that are
@@ -69,25 +81,28 @@ def preflight(path: Path, layout: str) -> None:
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")()
-    lines, done = 1, 0
+    done = 0
     with open(path, "rb") as fh:
         first = fh.read(3)
         if first == _BOM and layout != CSV:
             raise InputError(f"{path}: line 1: starts with a UTF-8 byte order mark; save it as UTF-8 without one")
         fh.seek(0)
         for block in iter(lambda: fh.read(1 << 20), b""):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                line = lines + block.count(b"\n", 0, exc.start)
-                raise InputError(f"{path}: line {line}: byte {done + exc.start:,} is not UTF-8 "
-                                 f"(save the file as UTF-8)") from None
-            lines += block.count(b"\n")
+            # An ASCII block is UTF-8 when no character is left open before it: a vectorised
+            # check instead of decoding (the decode was 1.5 of 7 CPU seconds of a 1M-line
+            # Claude Code tree, the check 0.4).
+            if not block.isascii() or decoder.getstate()[0]:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    at = done + exc.start
+                    raise InputError(f"{path}: line {_line_at(path, at)}: byte {at:,} is not UTF-8 "
+                                     f"(save the file as UTF-8)") from None
             done += len(block)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise InputError(f"{path}: line {lines}: the file ends inside a UTF-8 character") from None
+            raise InputError(f"{path}: line {_line_at(path, done)}: the file ends inside a UTF-8 character") from None
     if layout == CSV:
         import csv
 
