@@ -27,7 +27,7 @@ KINDS = {
 }
 LABELS = {
     "cost_per_task": "cost/task", "inference_per_task": "inference/task", "other_per_task": "rest/task",
-    "non_inference": "rest", "inference_share": "inference %", "revenue_per_task": "revenue/task",
+    "non_inference": "rest", "inference_share": "inference %", "revenue_per_task": "rev/task",
     "gross_margin": "margin %",
 }
 

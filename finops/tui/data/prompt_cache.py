@@ -27,7 +27,8 @@ LABELS = {"input": "cacheable input", "hit_rate_pct": "hit rate %", "saved_usd":
           "lost_miss_usd": "lost: misses", "lost_eviction_usd": "lost: evictions", "lost_usd": "lost",
           "growth_pct_per_week": "%/week", "added_usd_per_month": "adds/month", "median_first": "median first",
           "median_last": "median last", "p90_last": "p90 last", "saving_usd_per_month": "saving/month",
-          "write_amplification_pct": "writes unread %"}
+          "write_amplification_pct": "writes unread %",
+          "usd_per_month_5m": "$/month 5m", "usd_per_month_1h": "$/month 1h"}
 
 
 @dataclass(frozen=True)

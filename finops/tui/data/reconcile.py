@@ -28,7 +28,7 @@ KINDS = {
 }
 LABELS = {
     "project_id": "project", "token_class": "token class", "local": "logged", "billed": "metered",
-    "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $ (est.)", "unexplained_usd": "unexplained $",
+    "delta": "Δ tokens", "delta_pct": "Δ%", "delta_usd": "Δ $", "unexplained_usd": "unexplained $",
     "dollar_impact": "$ impact", "projects": "projects", "model_name": "model",
     "billed_per_million": "billed $/M", "catalog_per_million": "catalog $/M", "billed_usd": "billed $",
     "billed_usd_at_catalog": "at catalog $", "price_diff_usd": "Δ $", "metered_tokens": "metered tokens",

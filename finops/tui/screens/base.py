@@ -26,11 +26,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.messages import Loaded
+from finops.tui.widgets.footer import DashboardFooter
 from finops.tui.widgets.notice import Notice
 from finops.tui.widgets.topbar import TopBar
 
@@ -110,7 +110,7 @@ class DashboardScreen(Screen):
             yield Notice(id="notice")
             yield from self.compose_body()
         # The palette (ctrl+p) is the first row of the help (?): its footer slot is kept for the keys.
-        yield Footer(show_command_palette=False)
+        yield DashboardFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -190,6 +190,8 @@ class DashboardScreen(Screen):
                 if w.loading or getattr(w, "_cover_widget", None) is not None]
         if not self.loaded_for_current:
             why.append("not loaded for the current filters")
+        if any(f.trimming for f in self.query(DashboardFooter)):
+            why.append("footer keys overflow")
         return why
 
     def accept(self, message: Loaded) -> bool:

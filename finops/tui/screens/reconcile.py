@@ -37,7 +37,7 @@ class ReconcileScreen(DashboardScreen):
         yield Static("", id="drift-summary", classes="body-part section-title")
         yield Static("Findings · Enter for the days behind one", classes="body-part section-title")
         yield FrameTable(id="findings", classes="body-part loads")
-        yield Static("Drift per provider · project · model · token class · Enter for daily detail", classes="body-part section-title")
+        yield Static("Drift per project · model · token class · Δ $ estimated · Enter: days", classes="body-part section-title")
         yield FrameTable(id="drift", classes="body-part loads")
         yield Static("", id="coverage-summary", classes="body-part section-title")
         yield FrameTable(id="coverage", classes="body-part loads")

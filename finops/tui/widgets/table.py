@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from finops.tui.data.columns import Column
+from finops.tui.data.columns import Column, fit_columns
 from finops.tui.widgets.figure import money, provenance_tag
 
-__all__ = ["Column", "FrameTable", "format_cell"]
+__all__ = ["Column", "FrameTable", "format_cell", "hidden_hint"]
 
 
 def format_cell(value: Any, column: Column) -> Any:
@@ -43,9 +45,29 @@ def format_cell(value: Any, column: Column) -> Any:
     return str(value)
 
 
+def hidden_hint(labels: list[str], room: int) -> str:
+    """"w: all columns · hidden: a, b, +2 more" in at most `room` cells: the key first, then as many
+    names as fit whole (a hint cut mid-word would be one more cut label)."""
+    head = "w: all columns · hidden: "
+    for shown in range(len(labels), 0, -1):
+        rest = len(labels) - shown
+        text = head + ", ".join(labels[:shown]) + (f" +{rest} more" if rest else "")
+        if cell_len(text) <= room:
+            return text
+    return f"w: all columns · {len(labels)} hidden"
+
+
 class FrameTable(DataTable):
+    """A sortable table that fits its width: key columns always (finops.tui.data.columns.KEY_COLUMNS),
+    others while they fit whole; a hint under the table names what is left out; `w` shows all."""
+
+    DEFAULT_CSS = """
+    FrameTable.-clipped { border-bottom: hkey $secondary 60%; border-subtitle-align: left; border-subtitle-color: $text-muted; }
+    """
     BINDINGS = [
         Binding("o", "cycle_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
+        Binding("w", "toggle_wide", "All columns", id="table.wide", show=False,
+                tooltip="Show every column (scroll sideways) or fit the table to its width"),
         Binding("O", "reverse_sort", "Reverse", id="table.reverse", show=False, tooltip="Reverse the sort order"),
     ]
 
@@ -60,6 +82,9 @@ class FrameTable(DataTable):
         self.columns_spec: tuple[Column, ...] = ()
         self.sort_column: str | None = None
         self.sort_descending = True
+        self.wide = False
+        self.shown_spec: tuple[Column, ...] = ()
+        self._cells: list[tuple[Any, ...]] = []
 
     def show(self, frame: pl.DataFrame, columns: tuple[Column, ...] | list[Column], sort: str | None = None,
              descending: bool = True) -> None:
@@ -75,16 +100,67 @@ class FrameTable(DataTable):
         return self.frame.sort(self.sort_column, descending=self.sort_descending, nulls_last=True, maintain_order=True)
 
     def _rebuild(self) -> None:
-        self.clear(columns=True)
         self.frame = self._sorted()
-        for col in self.columns_spec:
-            arrow = ""
-            if col.key == self.sort_column:
-                arrow = " ▼" if self.sort_descending else " ▲"
-            self.add_column(col.label + arrow, key=col.key)
         keys = [c.key for c in self.columns_spec]
-        for i, row in enumerate(self.frame.select(keys).iter_rows()):
-            self.add_row(*(format_cell(v, c) for v, c in zip(row, self.columns_spec)), key=str(i))
+        self._cells = [tuple(format_cell(v, c) for v, c in zip(row, self.columns_spec))
+                       for row in self.frame.select(keys).iter_rows()]
+        self._lay_out(force=True, keep_cursor=False)
+
+    def _header(self, col: Column) -> str:
+        arrow = ""
+        if col.key == self.sort_column:
+            arrow = " ▼" if self.sort_descending else " ▲"
+        return col.label + arrow
+
+    def _widths(self) -> list[int]:
+        pad = 2 * self.cell_padding
+        out = []
+        for i, col in enumerate(self.columns_spec):
+            cells = (cell_len(c.plain if isinstance(c, Text) else str(c)) for row in self._cells for c in row[i:i + 1])
+            out.append(max([cell_len(self._header(col)), *cells]) + pad)
+        return out
+
+    def _room(self) -> int:
+        """Cells the columns may use: the content width less the vertical scrollbar when it shows."""
+        return self.scrollable_content_region.width
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # Rows arrive after the width is known: a scrollbar that appears with them takes two cells
+        # the columns were fitted into, and would cut the last one. Fit again.
+        self._lay_out()
+
+    def _lay_out(self, force: bool = False, keep_cursor: bool = True) -> None:
+        """(Re)build the visible columns for the current width; rows are formatted once per data change."""
+        room = self._room()
+        widths = self._widths()
+        spec = self.columns_spec if self.wide else fit_columns(self.id, self.columns_spec, widths, room)
+        if not force and spec == self.shown_spec:
+            return
+        row = self.cursor_row
+        self.shown_spec = spec
+        self.clear(columns=True)
+        index = {c.key: i for i, c in enumerate(self.columns_spec)}
+        for col in spec:
+            self.add_column(self._header(col), key=col.key)
+        for i, cells in enumerate(self._cells):
+            self.add_row(*(cells[index[c.key]] for c in spec), key=str(i))
+        if keep_cursor and self._cells:
+            self.move_cursor(row=min(row, len(self._cells) - 1), animate=False)
+        left_out = [c.label for c in self.columns_spec if c not in spec]
+        if left_out:
+            self.border_subtitle = hidden_hint(left_out, self.size.width - 4)
+        elif self.wide and room > 0 and sum(widths) > room:
+            self.border_subtitle = "all columns · ←/→ scroll sideways · w: fit"
+        else:
+            self.border_subtitle = None
+        self.set_class(self.border_subtitle is not None, "-clipped")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out()
+
+    def action_toggle_wide(self) -> None:
+        self.wide = not self.wide
+        self._lay_out(force=True)
 
     def sort_by(self, column: str, descending: bool | None = None) -> None:
         if descending is None:
