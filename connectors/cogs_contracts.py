@@ -19,6 +19,7 @@ removes the lines of contracts no longer declared. Mistakes fail with file, line
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -27,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from finops.config import ConfigFile
+from finops.connectors.request_logs.values import CONTROL, current_bounds
 from finops.schema import COST_LINES_TABLE, AllocationDriver, CostSource, Provenance
 from finops.store import Store, UpsertResult
 
@@ -116,13 +118,24 @@ def parse_contracts(config: ConfigFile) -> list[Contract]:
         name = t["name"]
         if not isinstance(name, str) or not name.strip() or name in names:
             cfg.fail(f"{at}.name", "must be a unique, non-empty string")
+        for k in ("name", "feature", "vendor"):  # TOML escapes let an id hold NUL or escape codes
+            if isinstance(t.get(k), str) and re.search(CONTROL, t[k]):
+                cfg.fail(f"{at}.{k}", f"{t[k][:60]!r} contains a control character")
+            elif k != "name" and k in t and not isinstance(t[k], str):
+                cfg.fail(f"{at}.{k}", f"{t[k]!r} is not a string")
         cost = t["monthly_cost"]
-        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost <= 0:
-            cfg.fail(f"{at}.monthly_cost", f"{cost!r} is not a positive number")
+        bounds = current_bounds()
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost <= 0:
+            cfg.fail(f"{at}.monthly_cost", f"{cost!r} is not a positive finite number")
+        if cost > bounds.max_number:
+            cfg.fail(f"{at}.monthly_cost", f"{cost:g} is beyond the sane range (±{bounds.max_number:g})")
         currency = t["currency"]
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency):
             cfg.fail(f"{at}.currency", f"{currency!r} is not a 3-letter currency code")
         start = _day(cfg, f"{at}.start", t["start"], end=False)
+        if not bounds.first_year <= start.year <= bounds.end_year:
+            cfg.fail(f"{at}.start", f"{start} is outside {bounds.window()}")
+        # an end far ahead is an open-ended contract: lines stop at the current month anyway
         end = _day(cfg, f"{at}.end", t["end"], end=True) if "end" in t else None
         if end is not None and end < start:
             cfg.fail(f"{at}.end", f"{end} is before start {start}")

@@ -84,3 +84,64 @@ def test_bad_files_are_one_line_naming_file_and_line(name: str, content: bytes, 
     code, out = _ingest(tmp_path, monkeypatch, capsys, str(path), *kind)
     assert code != 0 and "Traceback" not in out and "internal error" not in out, out
     assert expect.format(path=path) in out, out
+
+
+def _with_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "finops.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("config", "cost", "when", "expect"), [
+    # the defaults take a cost of 5,000 and a 2016 time; a configured bound refuses them
+    ("", "5000", "2016-03-01T00:00:00Z", None),
+    ("[ingest]\nmax_number = 1000\n", "5000", "2026-03-01T00:00:00Z", "{path}:3: field 'BilledCost': 5000 is beyond the sane range (±1000)"),
+    ("[ingest]\nmax_number = 1000\n", "-5000", "2026-03-01T00:00:00Z", "{path}:3: field 'BilledCost': -5000 is beyond the sane range (±1000)"),
+    ("[ingest]\nfirst_year = 2020\n", "1.5", "2016-03-01T00:00:00Z", "{path}:3: field 'ChargePeriodStart': '2016-03-01T00:00:00Z' is outside 2020 to"),
+    ("[ingest]\nlast_year = 2025\n", "1.5", "2026-03-01T00:00:00Z", "{path}:3: field 'ChargePeriodStart': '2026-03-01T00:00:00Z' is outside 2015 to 2025"),
+])
+def test_configured_bounds_change_what_is_refused(config: str, cost: str, when: str, expect: str | None, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    toml = _with_config(tmp_path, config)
+    path = tmp_path / "focus.csv"
+    good = GOOD_ROW.replace("2026-03-01T00:00:00Z", "2025-03-01T00:00:00Z").replace("2026-03-02T00:00:00Z", "2025-03-02T00:00:00Z")
+    odd = GOOD_ROW.replace("1.5", cost, 1).replace("claude-input", "claude-output").replace("2026-03-01T00:00:00Z", when)
+    path.write_text(FOCUS_HEAD + good + odd)
+    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), "--config", str(toml),
+                                      "ingest", str(path), "--kind", "focus"])
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    text = out.err + out.out
+    stored = Store(tmp_path / "home" / "store").read("cost_lines").height
+    if expect is None:
+        assert code == 0 and stored == 2, text
+        return
+    assert code != 0 and "Traceback" not in text and expect.format(path=path) in text, text
+    assert stored == 0  # nothing stored
+
+
+@pytest.mark.parametrize(("config", "expect"), [
+    ("[ingest]\nmax_number = -1\n", "finops.toml:2: ingest.max_number: must be a number above 0"),
+    ("[ingest]\nmax_number = inf\n", "finops.toml:2: ingest.max_number: must be a number above 0"),
+    ("[ingest]\nmax_number = nan\n", "finops.toml:2: ingest.max_number: must be a number above 0"),
+    ("[ingest]\nfirst_year = \"2015\"\n", "finops.toml:2: ingest.first_year: must be a year from 1970 to 9998"),
+    ("[ingest]\nfirst_year = 2020\nlast_year = 2019\n", "finops.toml:3: ingest.last_year: must not be before first_year (2020)"),
+    ("[ingest]\nmax_numbr = 5\n", "finops.toml:2: ingest.max_numbr: is not a setting"),
+])
+def test_a_bad_bound_setting_is_one_line_naming_file_line_and_key(config: str, expect: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    toml = _with_config(tmp_path, config)
+    path = tmp_path / "focus.csv"
+    path.write_text(FOCUS_HEAD + GOOD_ROW)
+    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), "--config", str(toml),
+                                      "ingest", str(path), "--kind", "focus"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exc.value.code != 0 and "Traceback" not in err and "internal error" not in err, err
+    assert expect in err and len(err.strip().splitlines()) == 1, err

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from finops.schema import UTC_TS
+
+if TYPE_CHECKING:
+    from finops.config import ConfigFile
 
 BAD = "__bad_"
 REC = "__rec"  # 0-based record index in the file, mapped to a line only on the error path
@@ -27,14 +34,84 @@ ISO_AWARE = "%Y-%m-%dT%H:%M:%S%.f%#z"
 # its time; timestamps are the costliest field of a JSON log to check.
 RFC3339 = "%+"
 ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
-# Sanity bounds (issue 19): no cost, quantity or token count of one row is larger in
-# magnitude than this, and no time lies outside [FIRST_YEAR, next year].
+# Sanity bounds (issue 19), the defaults of [ingest] in finops.toml: no cost, quantity or
+# token count of one row is larger in magnitude than MAX_NUMBER, and no time lies outside
+# FIRST_YEAR to next year.
 MAX_NUMBER = 1e15
 FIRST_YEAR = 2015
+INT64_SAFE = 9.2e18  # below 2**63: a larger bound would let a count overflow the store's Int64 columns
 
 
-def _last_instant() -> datetime:
-    return datetime(datetime.now(timezone.utc).year + 2, 1, 1, tzinfo=timezone.utc)
+@dataclass(frozen=True)
+class Bounds:
+    """The sane range of an ingested value: numbers within ±max_number, times in first_year..last_year."""
+
+    max_number: float = MAX_NUMBER
+    first_year: int = FIRST_YEAR
+    last_year: int | None = None  # None: next year, worked out at each run (a log may run slightly ahead)
+
+    @property
+    def end_year(self) -> int:
+        return self.last_year if self.last_year is not None else datetime.now(timezone.utc).year + 1
+
+    @property
+    def first(self) -> datetime:
+        return datetime(self.first_year, 1, 1, tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant past the window."""
+        return datetime(self.end_year + 1, 1, 1, tzinfo=timezone.utc)
+
+    def limit(self, f: "Field") -> float:
+        """A number field's largest magnitude: the configured bound, narrowed by the field's own."""
+        return min(f.maximum, self.max_number) if f.maximum else self.max_number
+
+    def window(self) -> str:
+        return f"{self.first_year} to {self.end_year}"
+
+
+SECTION = "ingest"
+
+
+def bounds_from_config(config: "ConfigFile") -> Bounds:
+    """[ingest] of finops.toml: max_number, first_year, last_year; a bad value is one line naming key and line."""
+    section = config.section(SECTION)
+    d = Bounds()
+    top = section.get("max_number", d.max_number)
+    if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= INT64_SAFE:
+        config.fail(f"{SECTION}.max_number", f"must be a number above 0 and at most {INT64_SAFE:g} (got {top!r})")
+    years = {}
+    for key, default in (("first_year", d.first_year), ("last_year", d.last_year)):
+        value = section.get(key, default)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1970 <= value <= 9998):
+            config.fail(f"{SECTION}.{key}", f"must be a year from 1970 to 9998 (got {value!r})")
+        years[key] = value
+    b = Bounds(float(top), years["first_year"], years["last_year"])
+    if b.end_year < b.first_year:
+        config.fail(f"{SECTION}.last_year", f"must not be before first_year ({b.first_year})")
+    unknown = sorted(set(section) - {"max_number", "first_year", "last_year"})
+    if unknown:
+        config.fail(f"{SECTION}.{unknown[0]}", "is not a setting (max_number, first_year, last_year)")
+    return b
+
+
+# The bounds in force: the defaults, or finops.toml's for the span of one `finops ingest`
+# (set at the command's edge, so the readers below need no extra parameter).
+_BOUNDS: ContextVar[Bounds] = ContextVar("finops_ingest_bounds", default=Bounds())
+
+
+def current_bounds() -> Bounds:
+    return _BOUNDS.get()
+
+
+@contextmanager
+def using_bounds(bounds: Bounds) -> Iterator[Bounds]:
+    token = _BOUNDS.set(bounds)
+    try:
+        yield bounds
+    finally:
+        _BOUNDS.reset(token)
 
 
 @dataclass(frozen=True)
@@ -46,7 +123,7 @@ class Field:
     required: bool = False
     minimum: float | None = 0
     choices: tuple[str, ...] = ()
-    maximum: float | None = None  # a number's largest magnitude (None: MAX_NUMBER)
+    maximum: float | None = None  # a number's largest magnitude, narrowing the configured one (None: that one)
     label: str | None = None  # how the source names it, for messages (e.g. gen_ai.usage.input_tokens)
 
     @property
@@ -216,12 +293,12 @@ def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
     flag = value.is_null() & (pl.lit(True) if f.required else ~blank)
     if f.kind in (INT, FLOAT) and f.minimum is not None:
         flag = flag | (value < f.minimum).fill_null(False)
+    b = current_bounds()
     if f.kind in (INT, FLOAT):  # NaN, infinities and absurd magnitudes are never a cost or a count
         num = value.cast(pl.Float64)
-        flag = flag | (~num.is_finite() | (num.abs() > (f.maximum or MAX_NUMBER))).fill_null(False)
+        flag = flag | (~num.is_finite() | (num.abs() > b.limit(f))).fill_null(False)
     if f.kind == TS:
-        first = datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc)
-        flag = flag | ((value < first) | (value >= _last_instant())).fill_null(False)
+        flag = flag | ((value < b.first) | (value >= b.end)).fill_null(False)
     if f.kind == CHOICE and f.choices:
         flag = flag | (~value.is_in(list(f.choices))).fill_null(False)
     if f.kind in (TEXT, CHOICE) and _is_id(f):
@@ -267,11 +344,12 @@ def explain(f: Field, raw: object) -> str:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return "missing" if f.required or raw is None else "blank (leave the value out instead)"
     shown = repr(raw if not isinstance(raw, str) else raw[:60])
+    b = current_bounds()
     series = pl.Series(f.name, [raw])
     try:
         v = pl.DataFrame(series).select(typed(f, series.dtype)).to_series()[0]
     except (ValueError, OverflowError):  # a time Python cannot hold (year 0, year 10000+)
-        return f"{shown} is outside {FIRST_YEAR} to {_last_instant().year - 1}"
+        return f"{shown} is outside {b.window()}"
     if v is None:
         what = {
             INT: "a whole number", FLOAT: "a number", TS: "a timestamp (ISO 8601 or epoch)",
@@ -280,12 +358,12 @@ def explain(f: Field, raw: object) -> str:
         return f"{shown} is not {what}"
     if f.kind in (INT, FLOAT) and not math.isfinite(v):
         return f"{shown} is not a finite number"
-    if f.kind in (INT, FLOAT) and abs(v) > (f.maximum or MAX_NUMBER):
-        return f"{v:g} is beyond the sane range (±{f.maximum or MAX_NUMBER:g})"
+    if f.kind in (INT, FLOAT) and abs(v) > b.limit(f):
+        return f"{v:g} is beyond the sane range (±{b.limit(f):g})"
     if f.kind in (INT, FLOAT) and f.minimum is not None and v < f.minimum:
         return f"{v:g} is below {f.minimum:g}" if f.minimum else f"{v:g} is negative"
-    if f.kind == TS and not (datetime(FIRST_YEAR, 1, 1, tzinfo=timezone.utc) <= v < _last_instant()):
-        return f"{shown} is outside {FIRST_YEAR} to {_last_instant().year - 1}"
+    if f.kind == TS and not (b.first <= v < b.end):
+        return f"{shown} is outside {b.window()}"
     if f.kind in (TEXT, CHOICE) and isinstance(v, str) and re.search(CONTROL, v):
         return f"{shown} contains a control character"
     if f.kind == CHOICE and f.choices and v not in f.choices:

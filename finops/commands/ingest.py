@@ -182,6 +182,27 @@ def _expand(paths: list[Path], kind: str) -> list[Path]:
     return out
 
 
+def _ingest(paths: list[Path], kind: str, fmt: str, mapping: list[str] | None, skip_bad_rows: bool,
+            source: str | None, currency: str | None) -> None:
+    """One `finops ingest`, under the value bounds already in force."""
+    from finops.connectors.request_logs import parse_mapping
+    from finops.errors import InputError
+
+    if kind == "contracts":
+        return _contracts(paths)
+    if not paths:
+        raise InputError(f"--kind {kind}: give at least one file to load")
+    paths = _expand(paths, kind)
+    maps = parse_mapping(mapping)
+    if kind == "requests":
+        return _requests(paths, fmt, maps, skip_bad_rows, source)
+    if fmt != "auto":
+        raise InputError(f"--format applies to --kind requests, not {kind}")
+    if kind == "request-days":
+        return _request_days(paths, maps, skip_bad_rows, source)
+    return _cost_lines(paths, kind, maps, skip_bad_rows, source, currency.upper() if currency else None)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
@@ -194,22 +215,13 @@ def register(app: typer.Typer) -> None:
         currency: Annotated[Optional[str], typer.Option(help="Currency of a bill that does not state it (Datadog cost API JSON).")] = None,
     ) -> None:
         """Load request logs, FOCUS exports or COGS bills; nothing is stored if a row is bad (unless --skip-bad-rows)."""
-        from finops.connectors.request_logs import parse_mapping
         from finops.errors import InputError
 
         if kind not in KINDS:
             raise InputError(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
-        paths = list(paths or [])
-        if kind == "contracts":
-            return _contracts(paths)
-        if not paths:
-            raise InputError(f"--kind {kind}: give at least one file to load")
-        paths = _expand(paths, kind)
-        maps = parse_mapping(mapping)
-        if kind == "requests":
-            return _requests(paths, fmt, maps, skip_bad_rows, source)
-        if fmt != "auto":
-            raise InputError(f"--format applies to --kind requests, not {kind}")
-        if kind == "request-days":
-            return _request_days(paths, maps, skip_bad_rows, source)
-        return _cost_lines(paths, kind, maps, skip_bad_rows, source, currency.upper() if currency else None)
+        from finops.commands._common import get_settings
+        from finops.connectors.request_logs.values import bounds_from_config, using_bounds
+
+        # [ingest] of finops.toml bounds every value read below (money, counts, times)
+        with using_bounds(bounds_from_config(get_settings().config)):
+            _ingest(list(paths or []), kind, fmt, mapping, skip_bad_rows, source, currency)
