@@ -126,7 +126,7 @@ def parse_contracts(config: ConfigFile) -> list[Contract]:
         cost = t["monthly_cost"]
         bounds = current_bounds()
         if isinstance(cost, bool) or not isinstance(cost, (int, float)) or not math.isfinite(cost) or cost <= 0:
-            cfg.fail(f"{at}.monthly_cost", f"{cost!r} is not a positive finite number")
+            cfg.fail(f"{at}.monthly_cost", f"{cost!r} is not a positive number")
         if cost > bounds.max_number:
             cfg.fail(f"{at}.monthly_cost", f"{cost:g} is beyond the sane range (±{bounds.max_number:g})")
         currency = t["currency"]
