@@ -77,9 +77,14 @@ class ConfigFile:
         if path is None:
             return cls(None, {}, "")
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}:{line}: byte {raw[exc.start]:#04x} is not UTF-8 (TOML files are UTF-8)") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -299,6 +299,8 @@ def bad(f: Field, dtype: pl.DataType, value: pl.Expr) -> pl.Expr:
         flag = flag | (~num.is_finite() | (num.abs() > b.limit(f))).fill_null(False)
     if f.kind == TS:
         flag = flag | ((value < b.first) | (value >= b.end)).fill_null(False)
+    if f.kind in (DATE, MONTH):  # a day or a month is held to the same window as a time
+        flag = flag | ((value < b.first.date()) | (value >= b.end.date())).fill_null(False)
     if f.kind == CHOICE and f.choices:
         flag = flag | (~value.is_in(list(f.choices))).fill_null(False)
     if f.kind in (TEXT, CHOICE) and _is_id(f):
@@ -363,6 +365,8 @@ def explain(f: Field, raw: object) -> str:
     if f.kind in (INT, FLOAT) and f.minimum is not None and v < f.minimum:
         return f"{v:g} is below {f.minimum:g}" if f.minimum else f"{v:g} is negative"
     if f.kind == TS and not (b.first <= v < b.end):
+        return f"{shown} is outside {b.window()}"
+    if f.kind in (DATE, MONTH) and not (b.first.date() <= v < b.end.date()):
         return f"{shown} is outside {b.window()}"
     if f.kind in (TEXT, CHOICE) and isinstance(v, str) and re.search(CONTROL, v):
         return f"{shown} contains a control character"
