@@ -15,6 +15,7 @@ import io
 import json
 import os
 import subprocess
+import time
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,3 +121,46 @@ def test_an_ingest_killed_at_any_point_shows_the_old_or_the_new_state(what: str,
     assert not list((home / "store").rglob(".finops-tmp-*"))
     _cli(home, "ingest", str(change))  # the rerun converges
     assert _state(home) == after
+
+
+def test_a_reader_during_real_merge_ingests_sees_only_committed_states(tmp_path: Path) -> None:
+    """Another process runs the request-log ingest `finops ingest` runs, restating every row of
+    three months in one load, over and over (tokens 10, then 30, then 10 ...); a reader loops
+    here meanwhile. Every read must be one whole committed state and none may fail."""
+    home = tmp_path / "home"
+    base = [_log(tmp_path / "a1.jsonl", range(0, 200), 10, (1, 2, 3)), _log(tmp_path / "a2.jsonl", range(200, 400), 10, (1, 2, 3))]
+    _load_base(home, base)
+    a = _log(tmp_path / "a.jsonl", range(0, 400), 10, (1, 2, 3))
+    b = _log(tmp_path / "b.jsonl", range(0, 400), 30, (1, 2, 3))
+    states = {((1, 400, 4000), (2, 400, 4000), (3, 400, 4000)), ((1, 400, 12000), (2, 400, 12000), (3, 400, 12000))}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("FINOPS_KILL_AT", None)
+    writer = subprocess.Popen([sys.executable, "-m", "tests.support.crash_load", str(home / "store"), "ingest-loop", str(b), str(a)],
+                              env=env, cwd=ROOT)
+    reads, versions, errors, mixed = 0, set(), [], []
+    store_dir = home / "store"
+    try:
+        start = time.monotonic()
+        # At least 6 s and until 4 loads have committed (each flips the state), bounded at 60 s.
+        while (time.monotonic() - start < 6 or len(versions) < 5) and time.monotonic() - start < 60:
+            try:
+                store = Store(store_dir)
+                manifest = store.manifest()
+                per_month = store.scan("requests", manifest).group_by(pl.col("ts").dt.month()).agg(
+                    pl.len(), pl.col("input_tokens").sum()).sort("ts").collect()
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+                continue
+            reads += 1
+            seen = tuple(map(tuple, per_month.rows()))
+            if seen not in states:
+                mixed.append(seen)
+            versions.add(manifest.version)
+    finally:
+        writer.kill()
+        writer.wait()
+    print(f"reader loop over real ingests: {reads} reads, {len(versions)} committed versions, "
+          f"{len(errors)} errors, {len(mixed)} mixed")
+    assert not errors, errors[:3]
+    assert not mixed, mixed[:3]
+    assert reads >= 20 and len(versions) >= 3, (reads, len(versions))

@@ -2,6 +2,8 @@
 
     python -m tests.support.crash_load <store> load     # the load below, one transaction
     python -m tests.support.crash_load <store> loop     # merge ingests until killed
+    python -m tests.support.crash_load <store> ingest-loop A.jsonl B.jsonl
+                                                        # `finops ingest`'s own code on A, B, A, ... until killed
 
 `base` and `load` are the states before and after the load; `state(store)` is what a reader
 compares them by.
@@ -76,6 +78,19 @@ def loop(store: Store) -> None:
                 store.upsert("requests", requests(m, range(0, 3000), tokens=k))
 
 
+def ingest_loop(store: Store, logs: list[Path]) -> None:
+    """The request-log ingest the CLI runs, over the same keys with other values, for ever."""
+    from finops.connectors.request_logs import ingest_request_files
+
+    k = 0
+    while True:
+        ingest_request_files(store, [logs[k % len(logs)]], "generic")
+        k += 1
+
+
 if __name__ == "__main__":
     root, what = Path(sys.argv[1]), sys.argv[2]
-    {"load": load, "loop": loop}[what](Store(root))
+    if what == "ingest-loop":
+        ingest_loop(Store(root), [Path(p) for p in sys.argv[3:]])
+    else:
+        {"load": load, "loop": loop}[what](Store(root))
