@@ -130,3 +130,37 @@ def test_an_empty_or_short_reply_does_not_move_the_watermark(tmp_path: Path, mon
         assert last < NOW.replace(hour=0, minute=0) - timedelta(days=1)
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("argv", [["sync"], ["export", "--dataset", "costs", "--sync-first", "--format", "csv"]],
+                         ids=["sync", "export-sync-first"])
+@pytest.mark.parametrize("mode", ["drip_body", "529"])
+def test_the_commands_end_within_the_sync_deadline_in_one_line_each(mode: str, argv: list[str], tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`finops sync` and a scheduled `finops export --sync-first`, as real processes, against a
+    server that drips or is overloaded for ever: each ends within the deadlines, exit 4 (a
+    source failed), one line per source, no traceback, nothing of a key."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "finops.toml"
+    _config(tmp_path)
+    with HostileServer(mode) as server:
+        _point(monkeypatch, server.url)
+        t0 = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "finops.cli", "--data-dir", str(tmp_path / "data"), "--config", str(config),
+                               *argv, *(["--out", str(tmp_path / "out")] if argv[0] == "export" else [])],
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        took = time.monotonic() - t0
+    text = proc.stdout + proc.stderr
+    print(f"{mode} {argv[0]}: {took:.1f}s, exit {proc.returncode}: {text.strip().splitlines()}")
+    # Two sources one after the other, plus the start-up of a fresh interpreter on a busy machine.
+    assert took < 2 * (SYNC_DEADLINE + REQUEST_DEADLINE) + MARGIN + 6, f"{mode} {argv[0]}: {took:.1f}s"
+    assert proc.returncode == 4, text
+    assert "Traceback" not in text and "internal error" not in text, text
+    failed = [line for line in text.splitlines() if "openai" in line.lower() or "anthropic" in line.lower()]
+    assert failed and all(("deadline" in line or "HTTP 529" in line) for line in failed if "fail" in line), text
+    for key in (OPENAI_KEY, ANTHROPIC_KEY):
+        assert all(part not in text for part in _fragments(key)), text

@@ -196,7 +196,8 @@ def _mutated_costs(server: FakeProvider) -> list[dict]:
 
 
 FAULTS = [
-    Fault("429", retry_after=0), Fault("429"), Fault("500"), Fault("502"), Fault("503", times=3),
+    Fault("429", retry_after=0), Fault("429"), Fault("500"), Fault("502"), Fault("503", times=3), Fault("504"),
+    Fault("529", times=2), Fault("529", retry_after=1),
     Fault("slow"), Fault("truncated"), Fault("expire", path="usage", times=2),
     Fault("restate", path="costs", restate=lambda s: s.restate("openai", "costs", _mutated_costs(s))),
 ]

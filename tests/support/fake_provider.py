@@ -64,7 +64,7 @@ ANTHROPIC_PARAMS = {"starting_at", "ending_at", "bucket_width", "limit", "page",
 class Fault:
     """One injected fault, for the next `times` requests whose path contains `path`.
 
-    kind: "429" | "500" | "502" | "503" | "401" | "403" | "410" (gone) | "slow" (reply after the client
+    kind: "429" | "500" | "502" | "503" | "504" | "529" (Anthropic's overloaded) | "401" | "403" | "410" (gone) | "slow" (reply after the client
     gave up) | "truncated" (half a JSON body); on requests with a page cursor only:
     "expire" (410) | "restate" (call `restate(server)` first, which expires the cursor).
     """
@@ -179,7 +179,7 @@ class FakeProvider:
             time.sleep(self.latency_seconds)
         fault = self._take_fault(url.path, any(k == "page" for k, _ in params))
         kind = fault.kind if fault else ""
-        if kind in ("429", "500", "502", "503"):
+        if kind in ("429", "500", "502", "503", "504", "529"):
             headers = {"Retry-After": str(fault.retry_after)} if fault and fault.retry_after is not None else {}
             return self._send(h, int(kind), {"error": {"message": "try again later"}}, headers)
         if kind in ("401", "403"):
