@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -323,3 +324,30 @@ def test_a_file_written_before_a_column_existed_reads_it_as_null(tmp_path: Path)
     again = store.read("requests").sort("ts")
     assert again["output_tokens"].to_list() == [1, 7]
     assert again["status_code"].to_list() == [1, 11]
+
+
+@pytest.mark.parametrize("argv", [["status"], ["summary"], ["reconcile", "--format", "csv"]], ids=["status", "summary", "reconcile"])
+def test_commands_read_the_same_figures_wherever_the_data_directory_is(argv: list[str], sample_store_path: Path,
+                                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample store under a plain path and under one whose folders look like the store's own
+    partitions (`month=1999-01`, `ts=x`) and a user's (`env=prod`): every command prints the same."""
+    import sys
+
+    from finops import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FINOPS_CONFIG", raising=False)
+    shown = {}
+    for name, home in (("plain", tmp_path / "plain" / "home"),
+                       ("hostile", tmp_path / "month=1999-01" / "env=prod" / "ts=x" / "home")):
+        shutil.copytree(sample_store_path, home / "store")
+        monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(home), *argv])
+        try:
+            cli.main()
+        except SystemExit as exc:
+            assert not exc.code, capsys.readouterr()
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err and "internal error" not in out.err, out.err
+        shown[name] = out.out.replace(str(home), "<home>")
+    assert shown["hostile"] == shown["plain"] and shown["plain"].strip()
