@@ -103,13 +103,20 @@ def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     return code, captured.err + captured.out
 
 
-@pytest.mark.parametrize("case", ["broken-store", "empty-dir", "bad-config"])
+@pytest.mark.parametrize("case", ["broken-store", "empty-dir", "bad-config", "config-not-utf8", "home-is-a-file",
+                                  "garbage-current"])
 def test_no_command_prints_a_traceback(case: str, sample_store_path: Path, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     home = tmp_path / "home"
-    home.mkdir()
+    if case == "home-is-a-file":  # FINOPS_HOME names a file, not a folder
+        home.write_text("not a folder")
+    else:
+        home.mkdir()
     if case == "broken-store":
         _broken_store(sample_store_path, home)
+    if case == "garbage-current":  # the pointer to the committed version is not a number
+        shutil.copytree(sample_store_path, home / "store")
+        (home / "store" / "_state" / "CURRENT").write_bytes(b"\x00garbage\xff")
     monkeypatch.setenv("FINOPS_HOME", str(home))
     monkeypatch.delenv("FINOPS_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -122,11 +129,16 @@ def test_no_command_prints_a_traceback(case: str, sample_store_path: Path, tmp_p
     if case == "bad-config":
         (tmp_path / "finops.toml").write_text("[sources.openai\nbase_url = 'x'\n")
         config = ["--config", str(tmp_path / "finops.toml")]
+    if case == "config-not-utf8":  # found by the contracts fuzzer: an internal error before
+        (tmp_path / "finops.toml").write_bytes(b"[display]\nreporting_currency = \"\xff\"\n")
+        config = ["--config", str(tmp_path / "finops.toml")]
     failures = []
     for name, argv in COMMANDS.items():
         args = [a.format(tmp=tmp_path, bad_csv=bad_csv) for a in argv]
         code, err = _run([*config, *args], monkeypatch, capsys)
         if "Traceback" in err or (code and not err.strip()):  # a failure says something
+            failures.append(f"{name} (exit {code}): {err[-600:]}")
+        elif "internal error" in err and case != "broken-store":  # only a corrupt part file is still ours to word
             failures.append(f"{name} (exit {code}): {err[-600:]}")
     assert not failures, "\n\n".join(failures)
 

@@ -22,9 +22,13 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Output directory.")] = Path("sample_data"),
     ) -> None:
         """Generate a deterministic sample with planted anomalies and ground_truth.json."""
+        from finops.commands._common import option_day
+        from finops.errors import InputError
         from finops.sample.generate import DEFAULT_END, GeneratorConfig, generate as gen, write
 
-        cfg = GeneratorConfig(seed=seed, days=days, requests=requests, end=date.fromisoformat(end) if end else DEFAULT_END)
+        if out.exists() and not out.is_dir():  # checked before minutes of generating
+            raise InputError(f"--out: {out} is a file, not a folder")
+        cfg = GeneratorConfig(seed=seed, days=days, requests=requests, end=option_day(end, "end") or DEFAULT_END)
         sample = gen(cfg)
         manifest = write(sample, out)
         size = sum((out / name).stat().st_size for name in manifest)

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops.errors import StoreError
 from finops.store import atomic, killpoints, layout
 
 GRACE_SECONDS = 600.0  # a reader's scan of an older version stays valid this long after it is superseded
@@ -76,10 +77,18 @@ class Manifest:
 
 
 def current_version(root: Path) -> int | None:
+    """The committed version, None for a store that has never committed one."""
+    path = current_file(root)
     try:
-        return int(current_file(root).read_text().strip())
-    except (FileNotFoundError, ValueError):
+        text = path.read_bytes()
+    except FileNotFoundError:
         return None
+    try:
+        return int(text.decode("ascii").strip())
+    except ValueError:  # never written by us (CURRENT is replaced by a rename): say so, guess nothing
+        raise StoreError(f"{path}: {text[:20]!r} is not a version number; the store's commit pointer is damaged "
+                         f"(each committed version is a folder under {snapshots_dir(root)}: write the newest "
+                         f"one's number into it)") from None
 
 
 def read_manifest(root: Path, version: int) -> Manifest:

@@ -99,6 +99,11 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._local = threading.local()  # the open transaction of this thread, if any
+        for folder in (self.root, *self.root.parents):  # e.g. FINOPS_HOME naming a file: say so, not NotADirectoryError
+            if folder.exists():
+                if not folder.is_dir():
+                    raise StoreError(f"{folder}: is a file, not a folder; the store lives in a folder (--data-dir or $FINOPS_HOME)")
+                break
         self._check_version()
         self._recover_if_idle()
 

@@ -155,6 +155,21 @@ def read_catalog(path: Path) -> pl.DataFrame:
     except OSError as exc:
         raise PricingError(f"{path}: cannot read price catalog ({exc.strerror})") from None
     rows: list[dict[str, Any]] = []
+    try:
+        _read_rows(path, fh, rows)
+    except UnicodeDecodeError:  # decoded in chunks as read: decode the whole file again to name the line
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+            line = ""
+        except UnicodeDecodeError as exc:
+            line = ":" + str(raw[:exc.start].count(b"\n") + 1)
+        raise PricingError(f"{path}{line}: not UTF-8 text; save the catalog as UTF-8 CSV") from None
+    _check_overlaps(rows, path)
+    return pl.DataFrame(rows, schema=CATALOG_SCHEMA)
+
+
+def _read_rows(path: Path, fh: Any, rows: list[dict[str, Any]]) -> None:
     with fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in (reader.fieldnames or [])]
@@ -170,8 +185,6 @@ def read_catalog(path: Path) -> pl.DataFrame:
             if None in rec:  # more cells than header columns
                 raise PricingError(f"{path}:{reader.line_num}: {len(rec[None])} cell(s) more than the header has")
             rows.append(_parse(_Row(path, reader.line_num, rec)))
-    _check_overlaps(rows, path)
-    return pl.DataFrame(rows, schema=CATALOG_SCHEMA)
 
 
 def _subtract(start: date, end: date | None, cuts: Iterable[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
