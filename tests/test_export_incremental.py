@@ -169,3 +169,51 @@ def test_export_never_deletes_a_users_tmp_file(tmp_path: Path) -> None:
     dead.write_text("left by a killed export")
     assert remove_dead_temps(tmp_path) == 1
     assert mine.exists() and not dead.exists()
+
+
+def test_formulas_in_an_ingested_bill_never_reach_a_csv_export_as_formulas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Hostile text from a provider's file, end to end: `finops ingest` a FOCUS CSV whose text
+    fields start with =, +, -, @, then `finops export --format csv`: no cell of the export starts
+    like a formula; with --raw every one is as the bill wrote it."""
+    import csv as csvmod
+
+    from finops import cli
+
+    hostile = ["=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"]
+    head = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ServiceName,SkuId,ChargeDescription\n"
+    # ServiceName stays an AI service (the reader keeps those lines only); the description is free text
+    rows = [f"1.5,USD,2026-03-0{i + 1}T00:00:00Z,2026-03-0{i + 2}T00:00:00Z,Amazon Bedrock,sku-{i},"
+            f"\"{h.replace(chr(34), chr(34) * 2)}\"\n" for i, h in enumerate(hostile)]
+    bill = tmp_path / "focus.csv"
+    bill.write_text(head + "".join(rows))
+    home = tmp_path / "home"
+    monkeypatch.chdir(tmp_path)
+
+    def finops(*argv: str) -> None:
+        monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(home), *argv])
+        try:
+            cli.main()
+        except SystemExit as exc:
+            assert not exc.code, capsys.readouterr()
+
+    finops("ingest", str(bill), "--kind", "focus")
+    for raw in (False, True):
+        out = tmp_path / ("raw" if raw else "safe")
+        finops("export", "--dataset", "costs", "--format", "csv", "--out", str(out), *(["--raw"] if raw else []))
+        cells = [c for f in sorted(out.rglob("*.csv")) for row in csvmod.reader(f.open(encoding="utf-8")) for c in row]
+        assert cells
+        texts = set(cells)
+        if raw:
+            assert set(hostile) <= texts  # --raw writes them as they are
+        else:
+            assert not [c for c in cells if c[:1] and (c[0] in "=+@" or (c[0] == "-" and not _is_number(c)))], cells
+            assert {"'" + h for h in hostile} <= texts
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
