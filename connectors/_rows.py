@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
+from finops.connectors.request_logs.values import current_bounds
 from finops.schema import BILLED_USAGE_TABLE, COST_LINES_TABLE, UNIT_FOR_CLASS, Provenance, line_id
 
 
@@ -21,13 +23,26 @@ def meter_rows(dims: dict[str, Any], meters: dict[str, int], where: str) -> list
     """One billed_usage row per non-zero meter; a negative meter is bad input."""
     from finops.errors import InputError
 
+    limit = current_bounds().max_number
     rows = []
     for cls, qty in meters.items():
         if qty < 0:
             raise InputError(f"{where}: negative {cls} ({qty})")
+        if qty > limit:  # also keeps a count inside the store's Int64 column
+            raise InputError(f"{where}: {cls} of {qty:g} is beyond the sane range (±{limit:g})")
         if qty:
             rows.append({**dims, "token_class": cls, "unit": UNIT_FOR_CLASS[cls], "quantity": qty})
     return rows
+
+
+def sane_amount(value: Decimal, where: str, field: str) -> Decimal:
+    """A provider's money amount, refused when NaN, infinite or beyond the configured bound."""
+    from finops.errors import InputError
+
+    limit = current_bounds().max_number
+    if not value.is_finite() or abs(value) > Decimal(repr(limit)):
+        raise InputError(f"{where}: field {field!r} ({value}) is not a finite amount within ±{limit:g}")
+    return value
 
 
 def usage_frame(rows: list[dict[str, Any]], source: str) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from finops.connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
+from finops.connectors._rows import billing_month, cost_frame, meter_rows, sane_amount, usage_frame
 from finops.errors import InputError
 from finops.schema import CostSource, TokenClass
 
@@ -82,9 +82,10 @@ def parse_usage_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.D
 
 def cents_to_dollars(amount: Any, where: str) -> Decimal:
     try:
-        return Decimal(str(amount)) / 100
+        dollars = Decimal(str(amount)) / 100
     except (InvalidOperation, ValueError):
         raise InputError(f"{where}: field 'amount' is not a decimal string of cents ({amount!r})") from None
+    return sane_amount(dollars, where, "amount")  # Decimal takes "NaN" and "Infinity"
 
 
 def parse_cost_page(page: dict[str, Any], *, source: str = "anthropic") -> pl.DataFrame:

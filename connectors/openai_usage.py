@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from finops.connectors._rows import billing_month, cost_frame, meter_rows, usage_frame
+from finops.connectors._rows import billing_month, cost_frame, meter_rows, sane_amount, usage_frame
 from finops.errors import InputError
 from finops.schema import CostSource, TokenClass
 
@@ -123,18 +123,20 @@ def parse_usage_page(page: dict[str, Any], endpoint: str, *, source: str = "open
 def parse_amount(value: Any, where: str) -> Decimal:
     """amount.value as a Decimal, whether the API sent a number or a numeric string."""
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InputError(f"{where}: field 'amount.value' is not a number ({value!r})") from None
+    return sane_amount(amount, where, "amount.value")  # Decimal takes "NaN" and "Infinity"
 
 
 def _quantity(value: Any, where: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(Decimal(str(value)))
+        quantity = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise InputError(f"{where}: field 'quantity' is not a number ({value!r})") from None
+    return float(sane_amount(quantity, where, "quantity"))
 
 
 LINE_TIER = re.compile(r"^\s*([A-Za-z][\w-]*)\s*\|\s*")  # "priority | gpt-5-mini-2025-08-07, input"

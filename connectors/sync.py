@@ -26,6 +26,7 @@ from finops.connectors import anthropic, credentials, openai
 from finops.connectors._fetch import Fetch
 from finops.connectors._http import ProviderClient, RetryPolicy, redact
 from finops.connectors._rows import combine_costs, combine_usage
+from finops.connectors.request_logs.values import bounds_from_config, using_bounds
 from finops.config import ConfigFile, Settings
 from finops.errors import FinopsError, InputError, SourceError
 from finops.schema import BILLED_USAGE_TABLE
@@ -251,7 +252,15 @@ def sync_all(settings: Settings, sources: list[str] | None = None, since: dateti
     if unknown:
         raise InputError(f"--source: {', '.join(map(repr, unknown))} is not one of {', '.join(SOURCES)}")
     store = Store(settings.store_dir)
-    out = []
+    out: list[SyncResult] = []
+    # [ingest] bounds hold for what a provider answers too (a cost of "NaN" is refused, not stored)
+    with using_bounds(bounds_from_config(settings.config)):
+        return _sync_each(store, settings, names, since, until, policy, progress, on_window, now, out)
+
+
+def _sync_each(store: Store, settings: Settings, names: list[str], since: datetime | None, until: datetime | None,
+               policy: RetryPolicy | None, progress: Progress | None, on_window: WindowHook | None,
+               now: datetime | None, out: list[SyncResult]) -> list[SyncResult]:
     for name in names:
         try:
             out.append(sync_source(

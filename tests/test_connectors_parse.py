@@ -177,3 +177,20 @@ def test_anthropic_cost_exact_cents_and_distinct_lines() -> None:
     assert frame.height == 4 and frame["x_LineId"].n_unique() == 4  # service tier tells the lines apart
     assert [Decimal(repr(v)) for v in frame["BilledCost"]] == [Decimal(a) / 100 for a in amounts]
     assert set(frame["SubAccountId"]) == {"default"} and frame["x_Provenance"].unique().to_list() == ["billed"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400", "-1e23", 1e30])
+def test_a_providers_amount_that_no_bill_holds_is_bad_input(value: object) -> None:
+    """Decimal reads "NaN" and "Infinity": a reply carrying them (or absurd magnitudes) fails the
+    page in one line instead of storing a cost that prints as `USD nan`."""
+    page = _oa_page([{"amount": {"value": value, "currency": "usd"}, "line_item": "x, input"}])
+    with pytest.raises(InputError, match=r"bucket 0, result 0: field 'amount.value' .* is not a finite amount within"):
+        openai_usage.parse_costs_page(page)
+    with pytest.raises(InputError, match=r"field 'amount' .* is not a finite amount within"):
+        anthropic_usage.parse_cost_page(_an_page([{"amount": value, "currency": "USD"}]))
+
+
+def test_a_token_count_beyond_the_sane_range_is_bad_input() -> None:
+    with pytest.raises(InputError, match=r"bucket 0, result 0: output of 1e\+30 is beyond the sane range"):
+        openai_usage.parse_usage_page(_oa_page([{"input_tokens": 1, "output_tokens": 10**30, "num_model_requests": 1}]),
+                                      "completions")

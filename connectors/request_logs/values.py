@@ -81,13 +81,13 @@ def bounds_from_config(config: "ConfigFile") -> Bounds:
     top = section.get("max_number", d.max_number)
     if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= INT64_SAFE:
         config.fail(f"{SECTION}.max_number", f"must be a number above 0 and at most {INT64_SAFE:g} (got {top!r})")
-    years = {}
+    years: dict[str, int | None] = {}
     for key, default in (("first_year", d.first_year), ("last_year", d.last_year)):
         value = section.get(key, default)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1970 <= value <= 9998):
             config.fail(f"{SECTION}.{key}", f"must be a year from 1970 to 9998 (got {value!r})")
         years[key] = value
-    b = Bounds(float(top), years["first_year"], years["last_year"])
+    b = Bounds(float(top), years["first_year"] or d.first_year, years["last_year"])
     if b.end_year < b.first_year:
         config.fail(f"{SECTION}.last_year", f"must not be before first_year ({b.first_year})")
     unknown = sorted(set(section) - {"max_number", "first_year", "last_year"})
