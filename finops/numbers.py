@@ -92,6 +92,19 @@ def number(value: float | int | None) -> str:
     return _plain(v, _small_decimals(v))
 
 
+def significant(value: float, digits: int = 3, whole_from: float = 100) -> str:
+    """`digits` significant digits, never e-notation (3.51e-05 -> 0.0000351, 19.24 -> 19.2);
+    from `whole_from` up, whole numbers with separators (12,345)."""
+    v = float(value)
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    if abs(v) >= whole_from:
+        return f"{v:,.0f}"
+    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(v)))))
+    text = f"{v:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _scaled(value: float, units: tuple[tuple[str, float], ...]) -> str:
     for unit, size in units:
         if abs(value) >= size:

@@ -145,3 +145,16 @@ def test_json_value_keeps_sub_cent_money_and_drops_noise() -> None:
     doc = json_ready({"cost_per_task": 0.0003512345678, "sum": -1.3877787807814457e-17, "x": 0.1 + 0.2,
                       "rows": [1.0000000000000002, 7], "ok": True})
     assert doc == {"cost_per_task": 0.0003512345678, "sum": 0.0, "x": 0.3, "rows": [1.0, 7], "ok": True}
+
+
+def test_small_figures_are_written_out_never_in_e_notation(home: Path) -> None:
+    from finops.numbers import significant
+
+    # the Carbon screen's per-request kWh and kgCO2e were 3.51e-05 and 8.9e-06
+    assert [significant(v) for v in (3.51e-05, 8.9e-06, 19.24, 99.96, 12345.6, -0.00123)] == [
+        "0.0000351", "0.0000089", "19.2", "100", "12,346", "-0.00123"]
+    assert significant(123.4, digits=4, whole_from=1000) == "123.4"
+    out = CliRunner().invoke(app, ["--data-dir", str(home), "carbon", "--format", "table", "--wide"],
+                             env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert not re.search(r"\d\.?\d*e[-+]\d", out.output), out.output

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from finops.commands._common import WideOpt
+from finops.numbers import significant
 from finops.output import Format
 
 if TYPE_CHECKING:
@@ -21,9 +22,7 @@ def _num(value: float | None) -> str:
         return "—"
     if value == 0:
         return "0"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return significant(value)
 
 
 def _ranged(frame: "pl.DataFrame", prefix: str, label: str) -> "pl.Series":

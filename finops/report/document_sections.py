@@ -8,6 +8,7 @@ import polars as pl
 
 from finops.report.contents import MonthlyReport
 from finops.report.blocks import Block, Heading, Para, Table, interval, money, month_label, pct
+from finops.numbers import significant
 from finops.report.extras import Extra
 
 
@@ -153,7 +154,7 @@ def _cell(v: object, money_col: bool) -> str:
     if money_col and isinstance(v, (int, float)):
         return money(float(v))
     if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+        return significant(v, digits=4, whole_from=1000)
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from finops.numbers import significant
 from finops.tui.data.columns import columns_for
 from finops.tui.messages import CarbonLoaded
 from finops.tui.screens.base import DashboardScreen
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def _sig(v: float) -> str:
-    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+    return significant(v, whole_from=1000)
 
 
 class CarbonScreen(DashboardScreen):

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from finops.numbers import significant
 from finops.tui.data.columns import Column, fit_columns
 from finops.tui.widgets.figure import money, provenance_tag
 
@@ -37,7 +38,7 @@ def format_cell(value: Any, column: Column) -> Any:
     if column.kind == "int":
         return Text(f"{int(value):,}", justify="right")
     if column.kind == "float":
-        return Text(f"{float(value):,.3g}" if abs(float(value)) < 100 else f"{float(value):,.0f}", justify="right")
+        return Text(significant(value), justify="right")
     if column.kind == "pct":
         return Text(f"{float(value):+.1f}%", justify="right")
     if column.kind == "share":
