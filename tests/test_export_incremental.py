@@ -103,15 +103,16 @@ from finops.export.context import Context
 from finops.export.writer import export
 from finops.store import Store, atomic
 real, seen = os.replace, []
+out = Path(sys.argv[2]) / 'out'
 def slow(src, dst):
-    if str(dst).endswith('.parquet'):
+    if str(dst).endswith('.parquet') and Path(dst).is_relative_to(out):  # not the store's price pin
         seen.append(dst)
         if len(seen) == 3:  # temp file written, rename pending: signal the parent, then hang
             Path(sys.argv[3]).write_text(str(src))
             time.sleep(120)
     return real(src, dst)
 atomic.os.replace = slow
-export('costs', 'parquet', Path(sys.argv[2]) / 'out', ctx=Context(Store(Path(sys.argv[1]))), state_dir=Path(sys.argv[2]) / 'state')
+export('costs', 'parquet', out, ctx=Context(Store(Path(sys.argv[1]))), state_dir=Path(sys.argv[2]) / 'state')
 """
 
 
