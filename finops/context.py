@@ -131,8 +131,8 @@ class Context:
         stored history keeps its prices across package upgrades (finops.services.price_pin)."""
         from finops.services.price_pin import list_prices_of
 
-        has_data = any(self.store.months(t) for t in ("cost_lines", "billed_usage", "requests"))
-        return list_prices_of(self.settings.data_dir, has_data)
+        return list_prices_of(self.settings.data_dir,
+                              lambda: any(self.store.months(t) for t in ("cost_lines", "billed_usage", "requests")))
 
     @cached_property
     def currency_settings(self) -> "CurrencySettings":

@@ -26,12 +26,12 @@ def _plain(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _small_decimals(value: float, significant: int = 3, most: int = 8) -> int:
+def _small_decimals(value: float, significant: int = 3, most: int = 8, least: int = 2) -> int:
     """Decimals that show `significant` digits of a value below a cent (0.000351 -> 6)."""
     if value == 0:
-        return 2
+        return least
     exponent = math.floor(math.log10(abs(value)))
-    return max(2, min(most, -exponent + significant - 1))
+    return max(least, min(most, -exponent + significant - 1))
 
 
 def money(value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int | None = None) -> str:
@@ -100,7 +100,7 @@ def significant(value: float, digits: int = 3, whole_from: float = 100) -> str:
         return "0" if v == 0 else str(v)
     if abs(v) >= whole_from:
         return f"{v:,.0f}"
-    places = max(0, min(12, digits - 1 - math.floor(math.log10(abs(v)))))
+    places = _small_decimals(v, digits, most=12, least=0)
     text = f"{v:,.{places}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 

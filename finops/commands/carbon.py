@@ -18,11 +18,7 @@ METHOD = "EcoLogits decode + prefill, cache hits and utilisation ranges (docs/en
 
 
 def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value == 0:
-        return "0"
-    return significant(value)
+    return "—" if value is None else significant(value)
 
 
 def _ranged(frame: "pl.DataFrame", prefix: str, label: str) -> "pl.Series":

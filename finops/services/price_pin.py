@@ -11,6 +11,7 @@ override` and the rate card are the team's configuration and apply on top, as be
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,13 +85,14 @@ def pin(data_dir: Path, frame: pl.DataFrame) -> Path:
     return path
 
 
-def list_prices_of(data_dir: Path, has_data: bool) -> ListPrices:
-    """The data directory's pinned list prices; pinned now if it holds data and has no pin yet."""
+def list_prices_of(data_dir: Path, has_data: Callable[[], bool]) -> ListPrices:
+    """The data directory's pinned list prices; pinned now if it holds data (`has_data`, asked
+    only when there is no pin: once pinned, no command scans the store for it) and has no pin yet."""
     path = data_dir / PIN
     if path.exists():
         return ListPrices(read_pin(path), path, True)
     installed = list_prices()
-    if not has_data:
+    if not has_data():
         return ListPrices(installed, path, False)
     try:
         pin(data_dir, installed)

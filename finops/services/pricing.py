@@ -79,11 +79,7 @@ def configured_catalog(config: ConfigFile | None = None, override: Path | None =
     merged over them, then `[pricing] overrides` (the team's rate card) over that."""
     if override is None and config is not None:
         override = _path(config, "override", "a price catalog CSV")
-    if listed is None:
-        catalog = load_catalog(override)
-    else:
-        catalog = (merge(listed, read_catalog(override)) if override is not None else listed).sort(
-            "provider", "model", "token_class", "effective_from")
+    catalog = load_catalog(override, listed=listed)
     card = rate_card(config, rates, last_day)
     if card is not None and card.height:
         catalog = merge(catalog, canonical_models(card, catalog)).sort("provider", "model", "token_class", "effective_from")

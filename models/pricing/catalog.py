@@ -229,9 +229,10 @@ def list_prices() -> pl.DataFrame:
         "provider", "model", "token_class", "effective_from")
 
 
-def load_catalog(override: Path | None = None, base: Path | None = None) -> pl.DataFrame:
-    """The default catalog (package + catalog.csv), or the file `base` alone, with a user catalog merged over it."""
-    catalog = read_catalog(base) if base is not None else list_prices()
+def load_catalog(override: Path | None = None, base: Path | None = None, listed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The default catalog (package + catalog.csv; `listed` instead when given, e.g. a data
+    directory's pinned list prices), or the file `base` alone, with a user catalog merged over it."""
+    catalog = read_catalog(base) if base is not None else listed if listed is not None else list_prices()
     if override is not None:
         catalog = merge(catalog, read_catalog(override))
     return catalog.sort("provider", "model", "token_class", "effective_from")

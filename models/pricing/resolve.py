@@ -96,8 +96,8 @@ def _word_key(name: pl.Expr, is_global: pl.Expr) -> pl.Expr:
     return pl.lit("words:") + words.list.join(" ") + pl.lit("#") + numbers.list.join(".")
 
 
-def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Per distinct pair, the (provider, name, label) tries in rank order."""
+def _normalised(pairs: pl.DataFrame) -> pl.DataFrame:
+    """`pairs` plus each normalising step's name (`__m0`..`__m6`, `__ft`, `__words`) and provider (`__p0`, `__p1`, `__vendor`)."""
     m0 = pl.col("model").str.to_lowercase().str.strip_chars()
     p0 = normalise_provider(pl.col("provider").fill_null(""))
     base = pairs.with_columns(m0.alias("__m0"), p0.alias("__p0"))
@@ -125,6 +125,12 @@ def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
         pl.col("__ft").str.replace(_DATE, "").alias("__ft_base"),
         _word_key(pl.col("__m6"), pl.col("__m1").str.starts_with("global.")).alias("__words"),
     )
+    return base
+
+
+def _candidates(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct pair, the (provider, name, label) tries in rank order."""
+    base = _normalised(pairs)
     tries: list[tuple[pl.Expr, pl.Expr, str]] = [
         (pl.col("__p0"), pl.col("__m0"), EXACT),
         (pl.col("__p1"), pl.col("__m1"), ALIAS),
@@ -189,10 +195,10 @@ def _with_hosts(table: pl.DataFrame, fallbacks: pl.DataFrame | None) -> pl.DataF
 def _word_keys(known: pl.DataFrame) -> pl.DataFrame:
     """Each known id under its word key (`_word_key`), where that key names one model of the provider."""
     ids = known.select("provider", "model").unique()
-    keyed = _candidates(ids).filter(pl.col("cand_model").str.starts_with("words:") & pl.col("label").eq(ALIAS)).select(
-        pl.col("provider").str.to_lowercase().alias("cand_provider"), "cand_model",
+    keyed = _normalised(ids).select(
+        pl.col("provider").str.to_lowercase().alias("cand_provider"), pl.col("__words").alias("cand_model"),
         pl.col("provider").str.to_lowercase().alias("resolved_provider"), pl.col("model").alias("resolved_model"),
-    ).unique()
+    ).drop_nulls("cand_model").unique()
     # a key two models of one provider share names neither: unknown stays unknown, never a guess
     one = keyed.group_by("cand_provider", "cand_model").agg(pl.col("resolved_model").n_unique().alias("n")).filter(pl.col("n") == 1)
     return keyed.join(one.drop("n"), on=["cand_provider", "cand_model"], how="semi").with_columns(pl.lit(False).alias("is_id"))
