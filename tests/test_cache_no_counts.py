@@ -23,9 +23,8 @@ CACHE_FIELDS = ("cached_input_tokens", "cache_write_tokens", "cache_write_1h_tok
 @pytest.fixture()
 def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """The company's provider usage and bills synced from the fake provider; its log ingested without cache columns."""
-    from tests.scenarios.run import _env, _run
+    from tests.scenarios.run import synced
     from tests.scenarios.write import SHAPES, generate_into
-    from tests.support.fake_provider import FakeProvider, scenario_data
 
     folder = tmp_path / "company"
     sc = generate_into(1, folder)
@@ -33,14 +32,8 @@ def company(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     assert any(r.get("cached_input_tokens") for r in rows)  # the company does cache; its log will not say so
     stripped = tmp_path / "no-cache.jsonl"
     stripped.write_text("".join(json.dumps({k: v for k, v in r.items() if k not in CACHE_FIELDS}) + "\n" for r in rows))
-    server = FakeProvider()
-    server.start(scenario_data(folder))
-    try:
-        env = _env(tmp_path / "home", folder / "finops.toml", server)
-        sources = [a for p in sc.org.providers for a in ("--source", p)]
-        _run(["sync", *sources, "--since", sc.start.isoformat(), "--until", (sc.end + timedelta(days=1)).isoformat()], env)
-    finally:
-        server.stop()
+    with synced(sc, folder, tmp_path / "home") as env:
+        pass  # synced; what follows reads the store only
     for key, value in env.items():
         if key.startswith("FINOPS_") or key == "PYTHON_KEYRING_BACKEND":
             monkeypatch.setenv(key, value)

@@ -77,26 +77,18 @@ def test_the_planted_prefix_growth_is_found_with_its_dollars(doc: dict, ground_t
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_an_independent_company_without_plants_shows_no_episode_and_no_growth(seed: int, tmp_path: Path) -> None:
-    from tests.scenarios.run import _env, _run
+    from tests.scenarios.run import _run, synced
     from tests.scenarios.write import SHAPES, generate_into
-    from tests.support.fake_provider import FakeProvider, scenario_data
 
     folder = tmp_path / "company"
     sc = generate_into(seed, folder)
-    server = FakeProvider()
-    server.start(scenario_data(folder))
-    try:
-        env = _env(tmp_path / "home", folder / "finops.toml", server)
-        sources = [a for p in sc.org.providers for a in ("--source", p)]
-        _run(["sync", *sources, "--since", sc.start.isoformat(), "--until", (sc.end + timedelta(days=1)).isoformat()], env)
+    with synced(sc, folder, tmp_path / "home") as env:
         _run(["ingest", str(folder / "logs" / SHAPES["generic"]), "--kind", "requests"], env)
         out = _run(["cache", "--since", sc.start.isoformat(), "--until", sc.end.isoformat(), "--format", "json"], env)
         # The anomaly list: cache alert rules (any miss episode, a lost dollar) fire on nothing.
         with (folder / "finops.toml").open("a") as fh:
             fh.write(ANY_CACHE_ALERT)
         check = _run(["alert", "check", "--dry-run", "--today", (sc.end + timedelta(days=1)).isoformat()], env)
-    finally:
-        server.stop()
     doc = json.loads(out.stdout)
     fig = {f["name"]: f for f in doc["figures"]}
     assert fig["cache_hit_rate"]["value"] is not None and fig["cache_hit_rate"]["value"] > 0  # the company does cache

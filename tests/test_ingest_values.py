@@ -16,8 +16,10 @@ FOCUS_HEAD = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,Servi
 GOOD_ROW = "1.5,USD,2026-03-01T00:00:00Z,2026-03-02T00:00:00Z,Amazon Bedrock,claude-input,Claude input tokens\n"
 
 
-def _ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), "ingest", *argv])
+def _ingest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str,
+            config: Path | None = None) -> tuple[int, str]:
+    options = ["--config", str(config)] if config is not None else []
+    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), *options, "ingest", *argv])
     try:
         cli.main()
         code = 0
@@ -107,15 +109,7 @@ def test_configured_bounds_change_what_is_refused(config: str, cost: str, when: 
     good = GOOD_ROW.replace("2026-03-01T00:00:00Z", "2025-03-01T00:00:00Z").replace("2026-03-02T00:00:00Z", "2025-03-02T00:00:00Z")
     odd = GOOD_ROW.replace("1.5", cost, 1).replace("claude-input", "claude-output").replace("2026-03-01T00:00:00Z", when)
     path.write_text(FOCUS_HEAD + good + odd)
-    monkeypatch.setattr(sys, "argv", ["finops", "--data-dir", str(tmp_path / "home"), "--config", str(toml),
-                                      "ingest", str(path), "--kind", "focus"])
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    text = out.err + out.out
+    code, text = _ingest(tmp_path, monkeypatch, capsys, str(path), "--kind", "focus", config=toml)
     stored = Store(tmp_path / "home" / "store").read("cost_lines").height
     if expect is None:
         assert code == 0 and stored == 2, text

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.scenarios.run import _env, _run
+from tests.scenarios.run import _run, synced
 from tests.scenarios.score import score
 from tests.scenarios.write import SHAPES, SOURCE, generate_into
-from tests.support.fake_provider import FakeProvider, scenario_data
 
 SEED = 1  # OpenAI and Anthropic, several workspaces and keys
 
 
 def _reconcile(folder: Path, home: Path, sc: Any) -> dict[str, Any]:
-    server = FakeProvider()
-    server.start(scenario_data(folder))
-    try:
-        env = _env(home, folder / "finops.toml", server)
-        sources = [a for p in sc.org.providers for a in ("--source", p)]
-        _run(["sync", *sources, "--since", sc.start.isoformat(), "--until", (sc.end + timedelta(days=1)).isoformat()], env)
+    with synced(sc, folder, home) as env:
         _run(["ingest", str(folder / "logs" / SHAPES["otel"]), "--kind", "requests", "--source", SOURCE["otel"]], env)
         p = _run(["reconcile", "--since", sc.start.isoformat(), "--until", sc.end.isoformat(), "--by", "day",
                   "--format", "json"], env, ok=(0, 3))
-    finally:
-        server.stop()
     return json.loads(p.stdout)
 
 

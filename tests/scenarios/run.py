@@ -20,11 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from tests.scenarios.score import Score, report, score
+from tests.scenarios.generate import Scenario
 from tests.scenarios.write import SHAPES, SOURCE, generate_into
 from tests.support.fake_provider import FakeProvider, scenario_data
 
@@ -54,22 +57,30 @@ def _run(args: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> su
     return p
 
 
+@contextmanager
+def synced(sc: Scenario, folder: Path, home: Path) -> Iterator[dict[str, str]]:
+    """The company in `folder` served by the fake provider and synced by `finops sync` into the data
+    directory `home`: yields that directory's environment while the provider is still served."""
+    server = FakeProvider()
+    server.start(scenario_data(folder))
+    try:
+        env = _env(home, folder / "finops.toml", server)
+        sources = [a for p in sc.org.providers for a in ("--source", p)]
+        _run(["sync", *sources, "--since", sc.start.isoformat(), "--until", (sc.end + timedelta(days=1)).isoformat()], env)
+        yield env
+    finally:
+        server.stop()
+
+
 def run_seed(seed: int, shape: str, workdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(ground truth, reconcile JSON) of one seed, through sync, ingest and reconcile."""
     folder = workdir / f"scenario-{seed}"
     sc = generate_into(seed, folder)
-    server = FakeProvider()
-    server.start(scenario_data(folder))
-    try:
-        env = _env(workdir / f"home-{seed}-{shape}", folder / "finops.toml", server)
-        start, end = sc.start.isoformat(), sc.end.isoformat()
-        sources = [a for p in sc.org.providers for a in ("--source", p)]
-        _run(["sync", *sources, "--since", start, "--until", (sc.end + timedelta(days=1)).isoformat()], env)
+    with synced(sc, folder, workdir / f"home-{seed}-{shape}") as env:
         log = folder / "logs" / SHAPES[shape]
         _run(["ingest", str(log), "--kind", "requests", *([] if shape == "generic" else ["--source", SOURCE[shape]])], env)
-        p = _run(["reconcile", "--since", start, "--until", end, "--by", "day", "--format", "json"], env, ok=(0, 3))
-    finally:
-        server.stop()
+        p = _run(["reconcile", "--since", sc.start.isoformat(), "--until", sc.end.isoformat(), "--by", "day",
+                  "--format", "json"], env, ok=(0, 3))
     return sc.truth, json.loads(p.stdout)
 
 
