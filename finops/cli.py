@@ -1,8 +1,9 @@
 """The `finops` command line: a typer app whose commands live in finops/commands/.
 
-Each module in finops/commands defines `register(app: typer.Typer) -> None` and adds its
-commands or sub-apps (COMMAND_MODULES lists them); command bodies import their heavy code
-lazily so `finops --help` stays fast. The commands read the root options from
+Each module finops/commands/<name>.py defines `register(app: typer.Typer) -> None` and adds
+the command or sub-app <name> (COMMANDS lists them). A run registers only the command it
+names (`commands_for`), and command bodies import their heavy code lazily, so that the
+dashboard's cold start and `finops --help` stay fast. The commands read the root options from
 finops.commands._common, never from this module. Errors derived from FinopsError print as
 one line and exit non-zero.
 """
@@ -13,26 +14,22 @@ import re
 import sys
 import traceback
 from datetime import datetime, timezone
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from finops.commands import (alert, cache, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice,
-                             sample, schedule, status, summary, sync)
 from finops.commands._common import GlobalOptions
 from finops.errors import FinopsError
 
-app = typer.Typer(
-    name="finops",
-    help="FinOps console for AI spend: sync, reconcile, COGS, forecast, carbon, export.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+# Each module finops.commands.<name> registers the one top-level command <name>.
+COMMANDS = ("alert", "cache", "carbon", "cogs", "connect", "dashboard", "export", "figures", "forecast", "ingest", "prices",
+            "reconcile", "report", "reprice", "sample", "schedule", "status", "summary", "sync")
+# The root options that take a value (the first word that is neither one nor its value is the command).
+_VALUED_ROOT_OPTIONS = ("--data-dir", "--config")
 
 
-@app.callback(invoke_without_command=True)
 def _root(
     ctx: typer.Context,
     data_dir: Annotated[
@@ -60,11 +57,45 @@ def _root(
             typer.echo(ctx.get_help())
 
 
-COMMAND_MODULES = (alert, cache, carbon, cogs, connect, dashboard, export, figures, forecast, ingest, prices, reconcile, report, reprice, sample,
-                   schedule, status, summary, sync)
+def build_app(commands: tuple[str, ...] = COMMANDS) -> typer.Typer:
+    """The `finops` CLI with these top-level commands (all of them unless told)."""
+    cli = typer.Typer(
+        name="finops",
+        help="FinOps console for AI spend: sync, reconcile, COGS, forecast, carbon, export.",
+        no_args_is_help=False,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    cli.callback(invoke_without_command=True)(_root)
+    for name in commands:
+        import_module(f"finops.commands.{name}").register(cli)
+    return cli
 
-for _module in COMMAND_MODULES:
-    _module.register(app)
+
+def commands_for(argv: list[str]) -> tuple[str, ...]:
+    """The commands a run with these arguments needs: its own alone, else all of them.
+
+    Registering one command instead of nineteen saves the dashboard's cold start the other
+    modules' imports (polars among them) and Typer's work turning them into Click commands.
+    `finops` alone runs the dashboard; help and unknown words get every command, so that
+    help lists them all and a misspelling is told what exists.
+    """
+    words = iter(argv)
+    for word in words:
+        if word in ("--help", "-h"):
+            return COMMANDS
+        if word in _VALUED_ROOT_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return (word,) if word in COMMANDS else COMMANDS
+    return ("dashboard",)
+
+
+def __getattr__(name: str) -> Any:
+    # `from finops.cli import app` (tests, Typer's own tooling) gets every command.
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Anything shaped like a provider key, in a message we did not write ourselves.
@@ -95,7 +126,7 @@ def _one_line(text: str) -> str:
 def main() -> None:
     """Run the CLI; every exception ends here as one line on stderr (the traceback in the log)."""
     try:
-        app()
+        build_app(commands_for(sys.argv[1:]))()
     except FinopsError as exc:
         _log_failure(exc)
         if GlobalOptions.verbose:

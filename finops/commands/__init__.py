@@ -1,1 +1,1 @@
-"""CLI command modules; each defines `register(app)`, and finops.cli.COMMAND_MODULES lists them."""
+"""CLI command modules; each defines `register(app)`, and registers the command of its own name; finops.cli.COMMANDS lists them."""
