@@ -180,23 +180,53 @@ def test_fast_and_struct_otlp_paths_agree(tmp_path: Path) -> None:
     assert a.height >= 1 and a.equals(b.select(a.columns))
 
 
-def test_files_of_scalar_values_skip_the_fallback_and_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file whose values are all scalars is read without the per-attribute fallback (decided by a
-    literal search of the bytes, across read blocks too), and reads exactly as with it."""
+def _otlp_line(value: str, key: str = "gen_ai.usage.input_tokens", i: int = 0) -> str:
+    return ('{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"t"},"spans":[{"traceId":"%032x",'
+            '"spanId":"%016x","name":"chat m","startTimeUnixNano":"1748131583608300000","endTimeUnixNano":"1748131583708300000",'
+            '"attributes":[{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},{"key":"%s","value":%s}]}]}]}]}'
+            % (i, i, key, value))
+
+
+def test_blocks_of_scalar_values_skip_the_fallback_and_read_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A block of lines whose values are all scalars is read without the per-attribute fallback
+    (decided per block on the attribute text polars wrote back), and reads exactly as with it;
+    an array, a map or an empty value, however spaced, sends its block to the fallback."""
     from finops.connectors.request_logs import otel
 
+    seen: list[bool] = []
+    decide = otel.needs_fallback
+    monkeypatch.setattr(otel, "needs_fallback", lambda spans: seen.append(decide(spans)) or seen[-1])
     scalar = tmp_path / "scalar.jsonl"
     scalar.write_text((Path(__file__).parent / "data" / "request_logs" / "otel_genai_spans.jsonl").read_text())
-    assert not otel.has_complex_values(scalar)
-    assert otel.has_complex_values(PUBLIC / "otlp_openai_v2_tool_call.jsonl")  # arrays
-    for mark in ('"value":{}', '"value": { }', '"kvlistValue"'):
-        f = tmp_path / "m.jsonl"
-        f.write_text("x" * 37 + mark + "y" * 50)
-        assert all(otel.has_complex_values(f, block=b) for b in (5, 8, 40, 1 << 20)), mark
     fast = read_requests(scalar).raw.collect()
-    monkeypatch.setattr(otel, "has_complex_values", lambda path, block=0: True)
+    assert seen == [False]
+    read_requests(PUBLIC / "otlp_openai_v2_tool_call.jsonl")  # arrays
+    assert seen[-1] is True
+    for value in ('{}', '{ }', '{"kvlistValue":{"values":[]}}', '{"arrayValue":{"values":[{"intValue":"1"}]}}'):
+        f = tmp_path / "m.jsonl"
+        f.write_text(_otlp_line(value, key="x") + "\n")
+        read_requests(f).raw.collect()
+        assert seen[-1] is True, value
+    monkeypatch.setattr(otel, "needs_fallback", lambda spans: True)
     slow = read_requests(scalar).raw.collect()
     assert fast.height >= 1 and fast.equals(slow)
+
+
+def test_otlp_lines_read_in_blocks_read_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file read a few lines at a time (bounded memory) gives the rows, records and order of one read."""
+    from finops.connectors.request_logs import otel
+
+    lines = [_otlp_line('{"intValue":"%d"}' % (10 + i), i=i) for i in range(7)]
+    path = tmp_path / "spans.jsonl"
+    path.write_text(lines[0] + "\n\n" + "\n".join(lines[1:]) + "\n")  # a blank line does not count as a record
+    whole = read_requests(path).raw.collect()
+    monkeypatch.setattr(otel, "BLOCK", len(lines[0]) * 2)
+    for work in (None, tmp_path / "work"):
+        blocks = read_requests(path, work=work).raw.collect()
+        assert blocks.equals(whole)
+    assert whole["input_tokens"].to_list() == [str(10 + i) for i in range(7)]
+    assert whole["__rec"].to_list() == list(range(7))
+    assert len(list((tmp_path / "work").iterdir())) == 4  # parts: lines 1-2 (with the blank), 3-4, 5-6, 7
 
 
 def test_utf8_check_across_read_blocks(tmp_path: Path) -> None:

@@ -94,8 +94,8 @@ def _checked(reading: Reading, lenient: bool, folder: Path, keep_good: bool) -> 
 
 
 def _read(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, as_text: bool = False,
-          sm: SourceMapping | None = None) -> Reading:
-    reading = read_requests(path, fmt, mapping, as_text, sm.fields if sm else None)
+          sm: SourceMapping | None = None, work: Path | None = None) -> Reading:
+    reading = read_requests(path, fmt, mapping, as_text, sm.fields if sm else None, work)
     if source:
         reading.source = source
     return reading
@@ -127,7 +127,8 @@ def _check_mapped_present(reading: Reading, sm: SourceMapping, config: ConfigFil
 def _strict(path: Path, fmt: str, mapping: dict[str, str] | None, source: str | None, folder: Path,
             sm: SourceMapping | None, config: ConfigFile | None, read_path: Path) -> tuple[Reading, Checked]:
     """The file read and checked by the strict pass (as text when a typed read fails)."""
-    reading = _read(read_path, fmt, mapping, source, sm=sm)
+    # beside `folder`, which the staging empties: a reader's decoded copy of the file lives as long as the load
+    reading = _read(read_path, fmt, mapping, source, sm=sm, work=folder.with_name(folder.name + ".decoded"))
     reading.path, reading.read_path = Path(path), read_path
     if sm and sm.fields:
         _check_mapped_present(reading, sm, config)

@@ -42,11 +42,12 @@ def detect_format(path: Path) -> str:
 
 
 def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None = None, as_text: bool = False,
-                  fields: dict[str, str] | None = None) -> Reading:
+                  fields: dict[str, str] | None = None, work: Path | None = None) -> Reading:
     """The file's rows as a Reading in the requests schema, unchecked (see fields.finish).
 
     `as_text` reads every generic column as text (the fallback when a typed read fails);
-    `fields` is a source mapping's our column -> their attribute/column (mapping.py).
+    `fields` is a source mapping's our column -> their attribute/column (mapping.py);
+    `work` a scratch folder for a reader that decodes the file once up front (OTLP JSON Lines).
     """
     path = Path(path)
     if fmt not in FORMATS:
@@ -57,6 +58,8 @@ def read_requests(path: Path, fmt: str = "auto", mapping: dict[str, str] | None 
         raise InputError(f"{path}: --map applies to the generic format, not {fmt}")
     if fmt == "generic":
         return read_generic(path, mapping, as_text, fields)
-    readers = {"otel": read_otel, "litellm": read_litellm, "langfuse": read_langfuse,
+    if fmt == "otel":
+        return read_otel(path, fields, work)
+    readers = {"litellm": read_litellm, "langfuse": read_langfuse,
                "claude-code": read_claude_code, "codex": read_codex}
     return readers[fmt](path, fields)
