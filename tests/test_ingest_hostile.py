@@ -212,6 +212,26 @@ def test_blocks_of_scalar_values_skip_the_fallback_and_read_the_same(tmp_path: P
     assert fast.height >= 1 and fast.equals(slow)
 
 
+def test_otlp_strings_with_escapes_read_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """polars writes a decoded backslash or control character back unescaped: the blocks that hold
+    one are read by the struct path, and a quote, a newline or a non-ASCII character by either,
+    so every string reads as the file wrote it (before, one backslash failed the whole file)."""
+    texts = [json.dumps(v) for v in ("plain", 'a"quote', "back\\slash", "ends with \\", "tab\there", "new\nline", "café",
+                                      "\x01ctl", '", "gen_ai.usage.input_tokens": "999')] + ['"u\\u005cescaped"']
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join(_otlp_line('{"stringValue":%s}' % t, key="user.id", i=i) for i, t in enumerate(texts)) + "\n")
+    raw = read_requests(path).raw.collect()
+    assert raw["user_id"].to_list() == [json.loads(t) for t in texts]
+    assert raw["input_tokens"].null_count() == len(texts)  # nothing smuggled in by a string
+    from finops.connectors.request_logs import otel
+
+    monkeypatch.setattr(otel, "_otlp", None)  # the escapes the text path reads right: it alone reads them
+    safe = [t for t in texts if otel.text_path_reads(t.encode())]
+    assert len(safe) == 5
+    path.write_text("\n".join(_otlp_line('{"stringValue":%s}' % t, key="user.id", i=i) for i, t in enumerate(safe)) + "\n")
+    assert read_requests(path).raw.collect()["user_id"].to_list() == [json.loads(t) for t in safe]
+
+
 def test_otlp_lines_read_in_blocks_read_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file read a few lines at a time (bounded memory) gives the rows, records and order of one read."""
     from finops.connectors.request_logs import otel

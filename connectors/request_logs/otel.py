@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,25 +92,20 @@ def _attr(column: str, key: str) -> pl.Expr:
 # How polars writes back a JSON value it was asked to keep as text: compact but for one space
 # after ':' and ',' (`{"key": "k", "value": {"intValue": "5"}}`), whatever the file's spacing.
 KEY_AT = '{{"key": "{}", "value": {{"'
-VALUE_RE = r'^[A-Za-z]+": (?:"((?:[^"\\]|\\.)*)"|([^\s",}\]]+))'
-PIECE = 96  # characters after an attribute's key read for its value; longer strings are read again whole
+VALUE_RE = r'[A-Za-z]+": (?:"((?:[^"\\]|\\.)*)"|([^\s",}\]]+))'
 
 
 def _value_text(column: str, key: str) -> pl.Expr:
-    """One attribute's value from a span's attribute list kept as JSON text: a literal search
-    for the key (cheap, and where it is absent nothing else runs), then one short regex on
-    the few characters after it (a quoted value, as strings and OTLP's int64 are written, or
-    a bare number or bool). Decoding the lists into structs costs five times the parse."""
-    text = pl.col(column)
+    """One attribute's value from a span's attribute list kept as JSON text: one regex that
+    starts with the key's literal text (cheap where it is absent) and takes the value after it
+    (a quoted value, as strings and OTLP's int64 are written, or a bare number or bool); a
+    quoted value with escapes is decoded as JSON. (A literal search then a slice was wrong after
+    any non-ASCII character: polars finds in bytes and slices in characters.)"""
     lit = KEY_AT.format(key.replace("\\", "\\\\").replace('"', '\\"'))
-    pos = text.str.find(lit, literal=True) + len(lit)
-    head = text.str.slice(pos, PIECE)
-    short = head.str.extract_groups(VALUE_RE)
-    # a string value longer than the piece: read again from the whole rest, on those rows only
-    cut = short.struct.field("1").is_null() & head.str.contains(r'^[A-Za-z]+": "')
-    whole = text.str.slice(pl.when(cut).then(pos)).str.extract(VALUE_RE, 1)
-    value = pl.coalesce(short.struct.field("1"), whole, short.struct.field("2"))
-    return pl.when(value.str.contains("\\", literal=True)).then(value.str.replace_all(r'\\(["\\/])', "$1")).otherwise(value)
+    found = pl.col(column).str.extract_groups(re.escape(lit) + VALUE_RE)
+    quoted = found.struct.field("1")
+    decoded = pl.when(quoted.str.contains("\\", literal=True)).then(pl.concat_str(pl.lit('"'), quoted, pl.lit('"')).str.json_decode(pl.String))
+    return pl.coalesce(decoded, quoted, found.struct.field("2"))
 
 
 def _first(values: list[pl.Expr]) -> pl.Expr:
@@ -141,7 +136,8 @@ def _as_object(text: pl.Expr) -> pl.Expr:
     for kind in SCALARS:
         o = o.str.replace_all(f', "value": {{"{kind}": ', ": ", literal=True)
     o = o.str.replace_all("}}", "", literal=True)
-    return pl.concat_str(pl.lit("{"), o.str.slice(1, o.str.len_bytes() - 2), pl.lit("}"))
+    # the list's brackets become the object's braces (a slice would count bytes as characters)
+    return pl.concat_str(pl.lit("{"), o.str.strip_prefix("[").str.strip_suffix("]"), pl.lit("}"))
 
 
 def _complex(text: pl.Expr) -> pl.Expr:
@@ -201,12 +197,31 @@ def _blocks(path: Path) -> Iterator[bytes]:
             yield block
 
 
-def _by_blocks(path: Path, schema: dict[str, PolarsDataType], rows: Callable[[pl.LazyFrame], pl.LazyFrame],
-               work: Path | None) -> pl.LazyFrame:
+# polars writes a decoded string back without escaping a backslash or most control characters
+# (`"a\\b"` comes back as `"a\b"`), and the rewritten attribute text would then fail to decode,
+# or decode wrong. A block holding such an escape takes the struct path, which decodes them.
+UNSAFE_ESCAPE = re.compile(rb'\\(?:[\\tbf]|u00(?:[01]|5[cC]))')
+
+
+def text_path_reads(block: bytes) -> bool:
+    """Whether the text path reads this block's strings as written (most blocks have no backslash)."""
+    return b"\\" not in block or UNSAFE_ESCAPE.search(block) is None
+
+
+def _block_rows(block: bytes, first: int, attrs: dict[str, tuple[str, ...]], mapped: set[str], struct: bool) -> tuple[int, pl.DataFrame]:
+    """One block's records (numbered from `first`) and its rows, by the struct or the text path."""
+    raw = pl.read_ndjson(block, schema=OTLP if struct else OTLP_TEXT, row_index_name=REC, row_index_offset=first)
+    records = raw.lazy().with_columns(pl.col(REC).cast(pl.Int64))
+    return raw.height, (_otlp if struct else _otlp_text)(records, attrs, mapped).collect()
+
+
+def _by_blocks(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str], value_first: bool, work: Path | None) -> pl.LazyFrame:
     """An OTLP JSON Lines file read a block of lines at a time, each block's rows written to a
     Parquet part in `work` (kept in memory without one): memory stays bounded whatever the
     file's size, the file is parsed once, and the checks after read the parts. polars' own
-    scan of the file held all of it (1.9 GB of RSS at 1M spans, 1.06 GB of file)."""
+    scan of the file held all of it (1.9 GB of RSS at 1M spans, 1.06 GB of file). A block
+    the text path cannot read is read by the struct path, so one odd string costs a block's
+    speed, not the file."""
     preflight(path, JSONL)
     if work is not None:
         shutil.rmtree(work, ignore_errors=True)
@@ -217,20 +232,24 @@ def _by_blocks(path: Path, schema: dict[str, PolarsDataType], rows: Callable[[pl
     for block in _blocks(path):
         if not block.strip():
             continue
+        struct = value_first or not text_path_reads(block)
         try:
-            raw = pl.read_ndjson(block, schema=schema, row_index_name=REC, row_index_offset=first)
-            frame = rows(raw.lazy().with_columns(pl.col(REC).cast(pl.Int64))).collect()
+            try:
+                n, frame = _block_rows(block, first, attrs, mapped, struct)
+            except pl.exceptions.ComputeError:
+                if struct:
+                    raise
+                n, frame = _block_rows(block, first, attrs, mapped, struct=True)
         except pl.exceptions.ComputeError as exc:
             raise InputError(f"{path}{bad_json_line(path) or ': cannot read as otel'} ({str(exc).splitlines()[0]})") from None
-        first += raw.height
+        first += n
         if work is None:
             parts.append(frame)
             continue
         files.append(work / f"{len(files):05d}.parquet")
         frame.write_parquet(files[-1], compression="lz4", statistics=False)
     if not files and not parts:  # blank lines only
-        empty = pl.DataFrame(schema=schema).with_row_index(REC).with_columns(pl.col(REC).cast(pl.Int64))
-        parts.append(rows(empty.lazy()).collect())
+        parts.append(_block_rows(b"{}", 0, attrs, mapped, value_first)[1].clear())
     return pl.scan_parquet(files) if files else pl.concat(parts).lazy()
 
 
@@ -362,11 +381,12 @@ def read_otel(path: Path, fields: dict[str, str] | None = None, work: Path | Non
         raise InputError(f"{path}: OTLP/JSON with snake_case field names (resource_spans, scope_spans); the OTLP/JSON "
                          "encoding is lowerCamelCase (resourceSpans): re-export without preserving_proto_field_name")
     if '"resourceSpans"' in head:
-        schema, path_rows = (OTLP, _otlp) if VALUE_FIRST.search(head) else (OTLP_TEXT, _otlp_text)
+        value_first = bool(VALUE_FIRST.search(head))
         if layout_of(path) == JSONL:
-            lf = _by_blocks(path, schema, lambda records: path_rows(records, attrs, mapped), work)
+            lf = _by_blocks(path, attrs, mapped, value_first, work)
         else:  # one JSON document, read whole
-            lf = path_rows(scan(path, schema)[0], attrs, mapped)
+            struct = value_first or not text_path_reads(path.read_bytes())
+            lf = (_otlp if struct else _otlp_text)(scan(path, OTLP if struct else OTLP_TEXT)[0], attrs, mapped)
     else:
         lf = _flat(path, attrs, mapped)
     status = pl.col("__status").cast(pl.String).str.to_uppercase()
