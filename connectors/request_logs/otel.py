@@ -187,7 +187,7 @@ def _otlp_text(lf: pl.LazyFrame, attrs: dict[str, tuple[str, ...]], mapped: set[
     return _span_rows(rows, cols, pl.col("r:service.name"))
 
 
-BLOCK = 32 << 20  # bytes of whole lines decoded at a time
+BLOCK = 8 << 20  # bytes of whole lines decoded at a time
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
