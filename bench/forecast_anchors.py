@@ -47,7 +47,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -198,7 +198,7 @@ class Tally:
     seconds: list[float]
     cached: int = 0
     methods: dict[str, int] | None = None
-    cpu: list[float] | None = None  # CPU seconds of the fits run now (not cached ones)
+    cpu: list[float] = field(default_factory=list)  # CPU seconds of the fits run now (not cached ones)
 
     def row(self) -> dict[str, float | int | None]:
         share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
@@ -238,7 +238,7 @@ def year_end_cuts(s: Series, min_history: int) -> list[int]:
 
 
 def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Path | None) -> Tally:
-    t = Tally([], [], [], [], [], [], 0, {}, [])
+    t = Tally([], [], [], [], [], [], 0, {})
     fn = MODELS[model]
     for cut in cuts:
         lo = max(0, cut - max_train)
@@ -255,7 +255,7 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
             band = fn(days, train, HORIZON, s.country)
             sec = time.perf_counter() - t0
             t.seconds.append(sec)
-            t.cpu.append(time.process_time() - c0)  # type: ignore[union-attr]
+            t.cpu.append(time.process_time() - c0)
             if path is not None:
                 path.write_text(json.dumps({c: getattr(band, c).tolist() for c in ("yhat", "lo80", "hi80", "lo95", "hi95")}
                                            | {"method": band.method, "seconds": sec}))
