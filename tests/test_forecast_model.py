@@ -15,7 +15,8 @@ from finops.forecast_config import calendar_spec
 from finops.models.forecast.backtest import backtest
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.events import Event
-from finops.models.forecast.model import forecast, one_thread
+from finops.models.forecast.model import forecast, one_thread, recalibration
+from finops.models.forecast.paths import ErrorModel
 
 US = CalendarSpec(countries={"US": 1.0})
 WEEKDAY = np.array([0.0, 0.05, 0.05, 0.05, 0.0, -0.4, -0.5])
@@ -83,6 +84,37 @@ def test_intervals_cover_as_stated_on_a_series_with_known_noise() -> None:
     sc = backtest(days, y, 28, 20, 14, spec=US, forecasters={"model": lambda d, v, h, s: forecast(d, v, h, s)})[0]
     assert 0.72 <= sc.coverage80 <= 0.88
     assert 0.88 <= sc.coverage95 <= 0.99
+
+
+def test_recalibration_widens_when_blocks_disagree_and_not_when_they_agree() -> None:
+    """Holiday errors whose level differs by year (one draw of bias per year) are wider than the
+    pooled errors of the other years promise; exchangeable blocks need no factor; one block: none."""
+    rng = np.random.default_rng(3)
+    blocks = np.repeat(np.arange(3), 200).reshape(30, 20)
+    kind = np.ones(blocks.shape, dtype=bool)
+    same = 0.05 * rng.standard_normal(blocks.shape)
+    assert 0.85 <= recalibration(same, blocks, kind) <= 1.2
+    biased = same + np.array([0.0, 0.12, -0.1])[blocks]
+    assert recalibration(biased, blocks, kind) >= 1.5
+    assert recalibration(biased, np.zeros_like(blocks), kind) == 1.0
+    assert recalibration(biased, blocks, np.zeros_like(kind)) == 1.0  # no errors of that kind
+
+
+def test_widened_days_spread_around_their_median_and_stay_nested() -> None:
+    rng = np.random.default_rng(4)
+    cal = 0.02 + 0.05 * rng.standard_normal((20, 28))
+    plain = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    wide = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    days = np.arange(28) % 7 == 0
+    wide.widened(days, 2.0)
+    (lo, hi), (wlo, whi) = plain.bands()[:2], wide.bands()[:2]
+    assert np.allclose(wlo[~days], lo[~days]) and np.allclose(whi[~days], hi[~days])
+    assert (whi[days] - wlo[days] > 1.8 * (hi[days] - lo[days])).all()
+    b = wide.bands()
+    assert (b[2] <= b[0]).all() and (b[0] <= wide.point()).all() and (wide.point() <= b[1]).all() and (b[1] <= b[3]).all()
+    sims = wide.simulate(4000, seed=1)
+    inside = (sims >= wlo) & (sims <= whi)
+    assert 0.75 <= inside[:, days].mean() <= 0.85
 
 
 def test_choice_is_reported_with_every_members_score() -> None:

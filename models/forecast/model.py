@@ -75,6 +75,10 @@ MIN_SPECIAL_ERRORS = 20  # holiday/event days get their own error group when the
 NOISE_DAYS = 365
 NOISE_RATIO_MIN, NOISE_RATIO_MAX = 0.5, 2.0
 MIN_NOISE_DAYS = 28
+# Recalibration of holiday and event days' bands (see `recalibration`): the factor on their errors'
+# spread is chosen on this grid; a block of origins needs this many such errors to take part.
+RECAL_GRID = np.round(np.arange(0.8, 2.51, 0.05), 2)
+RECAL_MIN_ERRORS = 20
 HUBER = 2.0  # Huber threshold in robust standard deviations (1.4826 MAD) for the re-weighting pass
 RECENT = "recent regression + AR(7)"
 LONG = "long-memory calendar + local level"
@@ -427,6 +431,39 @@ def _noise_normalised(errors: np.ndarray, cuts: np.ndarray, z: np.ndarray, trans
     return errors * ratio[:, None]
 
 
+def _blocks(cuts: np.ndarray, n: int, horizon: int) -> np.ndarray:
+    """Per calibration origin, its block: 0 for the recent origins, k for the origins about k years back."""
+    recent_from = n - horizon - (CALIBRATION_ORIGINS - 1) * CALIBRATION_STEP
+    return np.where(cuts >= recent_from, 0, np.maximum(1, np.rint((n - horizon - cuts) / 364.0))).astype(int)
+
+
+def recalibration(errors: np.ndarray, blocks: np.ndarray, kind: np.ndarray, levels: tuple[float, ...] = (0.8, 0.95),
+                  grid: np.ndarray = RECAL_GRID) -> float:
+    """The factor on the errors of one kind of day (holiday/event or ordinary) that makes bands built
+    from the other blocks of origins cover each block's errors as promised (cross-conformal by block).
+
+    Origins in one block (the recent weeks; the same weeks a year back; two years back) share a
+    season and much of their error: the pooled errors of two year-ends hold two draws of how far a
+    year-end can miss, and their quantiles promise more than they keep. Holding out each block in
+    turn and banding it with the others measures that, on the series' own past (Gibbs and Candès'
+    adaptive conformal inference, by block instead of over time). 1.0 with fewer than two blocks.
+    """
+    ids = [b for b in np.unique(blocks) if kind[blocks == b].sum() >= RECAL_MIN_ERRORS]
+    if len(ids) < 2:
+        return 1.0
+    rows = {b: errors[blocks == b][kind[blocks == b]] for b in ids}
+    loss = np.zeros(len(grid))
+    for p in levels:
+        cover = np.zeros(len(grid))
+        for b in ids:
+            lo, med, hi = np.quantile(np.concatenate([rows[c] for c in ids if c != b]), [(1 - p) / 2, 0.5, (1 + p) / 2])
+            test = rows[b][None, :]
+            cover += np.mean((test >= med + grid[:, None] * (lo - med)) & (test <= med + grid[:, None] * (hi - med)),
+                             axis=1)
+        loss += (cover / len(ids) - p) ** 2
+    return float(grid[int(np.argmin(loss))])  # the first of equals: the narrowest
+
+
 def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
     if n_days < MIN_DAYS_YEARLY and spec.yearly:
         return CalendarSpec(spec.countries, spec.fourier_order, False, spec.events, spec.holiday_windows,
@@ -492,6 +529,14 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
     errors = ErrorModel.from_calibration(mu, offset, cal_err, log=log_scale, special=cal.special,
                                          special_days=dz.transient[len(days):], min_special=MIN_SPECIAL_ERRORS,
                                          seasonal=_seasonal_errors(cal_err, cal, dz, days, future))
+    future_special = dz.transient[len(days):]
+    if origins and future_special.any():
+        # Holiday and event days' spread, checked block by block on the series' own past (only
+        # those days: on ordinary days the same check widened births_us and power_de past 83%).
+        blocks = np.repeat(_blocks(cal.position[:, 0], len(days), cal_h)[:, None], cal_h, axis=1)
+        factor = recalibration(cal_err, blocks, cal.special)
+        if factor != 1.0:
+            errors.widened(future_special, factor)
     lo80, hi80, lo95, hi95 = errors.bands()
     return Forecast(future, errors.point(), lo80, hi80, lo95, hi95, member + METHOD_SUFFIX, notes, errors,
                     {m: round(v, 5) for m, v in scores.items()})

@@ -65,6 +65,18 @@ class ErrorModel:
     scale: np.ndarray  # per forecast day, the factor on its bucket's errors (1 within the calibrated horizon)
     rho: float  # correlation of any two days' errors within a path
     log: bool = True  # the model's scale: log(y + offset), or y itself
+    widen: np.ndarray | None = None  # per forecast day, a factor on its errors' distances from their median
+
+    def widened(self, days: np.ndarray, factor: float) -> None:
+        """Spread the error distributions of `days` (a boolean mask) by `factor` around their medians."""
+        base = np.ones(len(self.mu)) if self.widen is None else self.widen
+        self.widen = np.where(days, base * factor, base)
+
+    def _spread(self, values: np.ndarray, bucket: int, cols: np.ndarray | slice) -> np.ndarray:
+        if self.widen is None:
+            return values
+        med = float(_quantile(self.buckets[bucket], 0.5))
+        return med + (values - med) * self.widen[cols]
 
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
@@ -109,7 +121,11 @@ class ErrorModel:
 
     def _errors(self, p: float) -> np.ndarray:
         per_bucket = np.array([float(_quantile(b, p)) for b in self.buckets])
-        return per_bucket[self.bucket_of] * self.scale
+        out = per_bucket[self.bucket_of]
+        if self.widen is not None:
+            med = np.array([float(_quantile(b, 0.5)) for b in self.buckets])[self.bucket_of]
+            out = med + (out - med) * self.widen
+        return out * self.scale
 
     def _back(self, values: np.ndarray) -> np.ndarray:
         return np.clip(np.exp(values) - self.offset if self.log else values, 0, None)
@@ -139,5 +155,5 @@ class ErrorModel:
         out = np.empty_like(u)
         for k, bucket in enumerate(self.buckets):
             cols = np.flatnonzero(self.bucket_of == k)
-            out[:, cols] = _quantile(bucket, u[:, cols]) * self.scale[cols]
+            out[:, cols] = self._spread(_quantile(bucket, u[:, cols]), k, cols) * self.scale[cols]
         return self._back(self.mu[None, :] + out)
