@@ -439,20 +439,23 @@ def _blocks(cuts: np.ndarray, n: int, horizon: int) -> np.ndarray:
 
 def recalibration(errors: np.ndarray, blocks: np.ndarray, kind: np.ndarray, levels: tuple[float, ...] = (0.8, 0.95),
                   grid: np.ndarray = RECAL_GRID) -> float:
-    """The factor on the errors of one kind of day (holiday/event or ordinary) that makes bands built
+    """The factor on the spread of one kind of day's errors (holiday/event days) that makes bands built
     from the other blocks of origins cover each block's errors as promised (cross-conformal by block).
 
     Origins in one block (the recent weeks; the same weeks a year back; two years back) share a
     season and much of their error: the pooled errors of two year-ends hold two draws of how far a
     year-end can miss, and their quantiles promise more than they keep. Holding out each block in
-    turn and banding it with the others measures that, on the series' own past (Gibbs and Candès'
-    adaptive conformal inference, by block instead of over time). 1.0 with fewer than two blocks.
+    turn and banding it with the others' errors (spread by the factor around their median)
+    measures that on the series' own past (Gibbs and Candès' adaptive conformal inference, by
+    block instead of over time). The factor is the smallest on `grid` whose held-out coverage,
+    averaged over blocks, reaches every level (the largest if none does): a conformal promise
+    is "at least". 1.0 with fewer than two blocks holding RECAL_MIN_ERRORS such errors.
     """
     ids = [b for b in np.unique(blocks) if kind[blocks == b].sum() >= RECAL_MIN_ERRORS]
     if len(ids) < 2:
         return 1.0
     rows = {b: errors[blocks == b][kind[blocks == b]] for b in ids}
-    loss = np.zeros(len(grid))
+    short = np.zeros(len(grid), dtype=bool)
     for p in levels:
         cover = np.zeros(len(grid))
         for b in ids:
@@ -460,8 +463,8 @@ def recalibration(errors: np.ndarray, blocks: np.ndarray, kind: np.ndarray, leve
             test = rows[b][None, :]
             cover += np.mean((test >= med + grid[:, None] * (lo - med)) & (test <= med + grid[:, None] * (hi - med)),
                              axis=1)
-        loss += (cover / len(ids) - p) ** 2
-    return float(grid[int(np.argmin(loss))])  # the first of equals: the narrowest
+        short |= cover / len(ids) < p
+    return float(grid[int(np.argmax(~short))]) if (~short).any() else float(grid[-1])
 
 
 def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
