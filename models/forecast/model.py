@@ -20,7 +20,9 @@ weeks one and two years back when the history has them); the one with the smalle
 absolute log error is used, and its errors at those origins give the intervals (split
 conformal, by horizon bucket, with holiday and event days as their own group so a
 year-end week gets year-end errors; each origin's errors rescaled by the series' noise now
-over its noise then, so a calmer or noisier present gets bands to match). Numerical libraries are held to one thread inside
+over its noise then, so a calmer or noisier present gets bands to match; holiday and event
+days' spread widened until each block of origins, banded with the others' errors, would have
+been covered as promised). Numerical libraries are held to one thread inside
 (threadpoolctl): the fits are many small solves that threads only slow down on a busy
 machine. Series where zero days are common (over a quarter of the last year) are fitted on
 their original scale instead, and the result says so.
