@@ -188,6 +188,7 @@ def _otlp_text(lf: pl.LazyFrame, attrs: dict[str, tuple[str, ...]], mapped: set[
 
 
 BLOCK = 8 << 20  # bytes of whole lines decoded at a time
+READERS = 2  # blocks read at once
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
@@ -254,7 +255,7 @@ def _by_blocks(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str], 
         files.append(work / f"{len(files):05d}.parquet")
         frame.write_parquet(files[-1], compression="lz4", statistics=False)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
         pending: deque[Future[tuple[int, pl.DataFrame]]] = deque()
         try:
             for block in _blocks(path):
