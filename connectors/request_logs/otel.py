@@ -365,6 +365,15 @@ ERROR_STATUS = {"BadRequestError": "400", "AuthenticationError": "401", "Permiss
 OPENLLMETRY_ANTHROPIC = "opentelemetry.instrumentation.anthropic"
 
 
+def _status_of(error_class: pl.Expr) -> pl.Expr:
+    """The HTTP status of an SDK exception class. A when/then chain, not replace_strict: polars
+    does not stream replace_strict, and the whole read was held for it (+500 MB at 1M spans)."""
+    status = pl.lit(None, pl.String)
+    for name, code in ERROR_STATUS.items():
+        status = pl.when(error_class == name).then(pl.lit(code)).otherwise(status)
+    return status
+
+
 def quirk_fixes(scope: pl.Expr, streaming: pl.Expr, provider: pl.Expr) -> dict[str, pl.Expr]:
     """Corrections for what one instrumentation library (its scope name) is known to get wrong,
     measured against what the API served (tests/test_otel_instrumentations.py, docs/request-log.md):
@@ -416,8 +425,7 @@ def read_otel(path: Path, fields: dict[str, str] | None = None, work: Path | Non
     # semconv: error.type is the HTTP status code when the call failed with one; the SDKs'
     # instrumentations write the exception's class instead ("RateLimitError", "<class 'openai.RateLimitError'>")
     error_class = error_type.str.extract(r"(\w+)'?>?$")
-    numeric_error = pl.when(error_type.str.contains(r"^\d{3}$")).then(error_type).otherwise(
-        error_class.replace_strict(ERROR_STATUS, default=None, return_dtype=pl.String))
+    numeric_error = pl.when(error_type.str.contains(r"^\d{3}$")).then(error_type).otherwise(_status_of(error_class))
     # semconv names a span "{operation} {request model}": the model when no attribute says it
     named_model = pl.col("__name").cast(pl.String).str.extract(r"^(?:chat|text_completion|generate_content|embeddings) (\S+)$")
     model = pl.coalesce("model", named_model)
