@@ -4,7 +4,8 @@ Run by hand: `python bench/dashboard_cold_start.py [--data-dir DIR] [--runs 5]`.
 Without --data-dir the sample is loaded once (untimed) into a temporary data dir. Each
 run spawns `finops --data-dir DIR dashboard` headless; the app exits right
 after the Overview's figures and chart are painted and reports the time since spawn.
-Target: under 1.5 s on 2 cores.
+Target: at most 1.0 s on 2 cores at 10M request rows (issue 22; the rows do not change it:
+the Overview reads cost lines only).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         print(f"cores: {os.cpu_count()}  runs: {args.runs}  load average: {load:.1f}")
         print(f"first painted Overview: median {statistics.median(painted):.3f} s  "
-              f"min {min(painted):.3f} s  max {max(painted):.3f} s  (target < 1.5 s)")
+              f"min {min(painted):.3f} s  max {max(painted):.3f} s  (target ≤ 1.0 s)")
         print(f"CPU time to that paint: median {statistics.median(cpu):.3f} s (all threads; robust to a busy machine)")
         print(f"process exit:           median {statistics.median(totals):.3f} s")
 
