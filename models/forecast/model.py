@@ -141,40 +141,89 @@ class _Fit:
 
 
 def _solve(x: np.ndarray, z: np.ndarray, w: np.ndarray, penalty: np.ndarray,
-           prior_sd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+           prior_sd: np.ndarray | None = None, gram: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted ridge, then one Huber re-weighting pass: an anomalous week must not move the level.
 
     Columns with a prior SD (per-holiday deviations, events) get the penalty (residual SD /
-    prior SD)^2 in the second pass, once the first has measured the residual SD.
+    prior SD)^2 in the second pass, once the first has measured the residual SD. `gram` is
+    (X'WX, X'Wz) when the caller has it already (see `_PrefixGrams`).
     """
-    xw = x * w[:, None]
-    beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
+    if gram is None:
+        xw = x * w[:, None]
+        gram = (xw.T @ x, xw.T @ z)
+    xtx, xtz = gram
+    beta = np.linalg.solve(xtx + np.diag(penalty), xtz)
     resid = z - x @ beta
     mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
     if prior_sd is not None:
         penalty = np.where(np.isnan(prior_sd), penalty, (mad / np.where(np.isnan(prior_sd), 1.0, prior_sd)) ** 2)
-    robust = w * np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12)) if HUBER > 0 else w
-    xw = x * robust[:, None]
-    beta = np.linalg.solve(xw.T @ x + np.diag(penalty), xw.T @ z)
+    if HUBER > 0:
+        # Only the days past the Huber threshold lose weight (a few percent of them): their lost
+        # share is taken off the sums instead of forming X'WX again over every day.
+        keep = np.minimum(1.0, HUBER * mad / np.maximum(np.abs(resid), 1e-12))
+        out = keep < 1.0
+        xo = x[out]
+        lost = xo * (w[out] * (1.0 - keep[out]))[:, None]
+        xtx, xtz = xtx - lost.T @ xo, xtz - lost.T @ z[out]
+    beta = np.linalg.solve(xtx + np.diag(penalty), xtz)
     resid = z - x @ beta
     return beta, resid
 
 
+class _PrefixGrams:
+    """The weighted normal equations (X'WX, X'Wz) of chosen prefixes of one design, from one pass over its rows.
+
+    Why: the calibration refits the same design on 30-odd prefixes (its origins), and forming
+    X'WX for each was most of a forecast's time. The fits' weights 0.5^((cut-1-i)/half_life)
+    are the full history's weights times 0.5^((cut-n)/half_life), one factor per prefix, so the
+    sums accumulate segment by segment between the sorted cut-offs and are scaled on use.
+    """
+
+    def __init__(self, x: np.ndarray, z: np.ndarray, half_life: float, cuts: list[int]) -> None:
+        n = len(z)
+        self.x, self._n, self._half_life = x[:n], n, half_life
+        diff = self.x != self.x[:1]
+        # Per column, the first row that differs from the first: it varies within a prefix of
+        # `cut` rows when this is below `cut` (what x[:cut].std(axis=0) > 0 tests).
+        self._first_change = np.where(diff.any(axis=0), diff.argmax(axis=0), n)
+        v = 0.5 ** ((n - 1 - np.arange(n)) / half_life)
+        xtx, xtz, last = np.zeros((x.shape[1], x.shape[1])), np.zeros(x.shape[1]), 0
+        self._sums: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for cut in sorted({c for c in cuts if 0 < c <= n}):
+            seg = self.x[last:cut] * v[last:cut, None]
+            xtx, xtz, last = xtx + seg.T @ self.x[last:cut], xtz + seg.T @ z[last:cut], cut
+            self._sums[cut] = (xtx, xtz)
+
+    def varies(self, cut: int) -> np.ndarray:
+        return self._first_change < cut
+
+    def gram(self, cut: int, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(X'WX, X'Wz) of the first `cut` rows on the `keep` columns; None for a prefix not prepared."""
+        if cut not in self._sums:
+            return None
+        xtx, xtz = self._sums[cut]
+        scale = 0.5 ** ((cut - self._n) / self._half_life)
+        return xtx[np.ix_(keep, keep)] * scale, xtz[keep] * scale
+
+
 def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, penalty: np.ndarray | None = None,
-         prior_sd: np.ndarray | None = None) -> _Fit:
+         prior_sd: np.ndarray | None = None, grams: _PrefixGrams | None = None) -> _Fit:
     """Robust weighted ridge regression of z on x, then a stationary AR(7) on the cleaned residuals.
 
     `transient` marks days (holidays, their neighbours, events) whose deviations from the
-    calendar fit do not persist: they are left out of the AR's memory.
+    calendar fit do not persist: they are left out of the AR's memory. `grams`: the same
+    design's prepared sums (x is then a prefix of grams.x).
     """
     n = len(z)
-    keep = x.std(axis=0) > 0
+    keep = x.std(axis=0) > 0 if grams is None else grams.varies(n)
     keep[0] = True
     x = x[:, keep]
     pen = np.ones(x.shape[1]) if penalty is None else penalty[keep].copy()
     pen[0] = 0.0
     w = 0.5 ** ((n - 1 - np.arange(n)) / HALF_LIFE_DAYS)
-    beta, resid = _solve(x, z, w, pen, None if prior_sd is None else prior_sd[keep])
+    beta, resid = _solve(x, z, w, pen, None if prior_sd is None else prior_sd[keep],
+                         None if grams is None else grams.gram(n, keep))
     mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
     # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
     resid = np.clip(resid, -4 * mad, 4 * mad)
@@ -268,22 +317,31 @@ def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[fl
     return level, drift
 
 
-def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.ndarray, horizon: int,
-              prior_sd: np.ndarray | None = None) -> _LongFit:
-    n = len(z)
-    keep = x.std(axis=0) > 0
-    keep[:2] = False  # intercept and trend: the level takes their place
-    cal = x[:, keep]
+def _long_design(x: np.ndarray, n: int) -> np.ndarray:
+    """The long model's regressors over the first n days: intercept, the calendar columns (x without its
+    intercept and trend: the level takes their place) and a level step every STEP_EVERY days."""
     knots = np.arange(STEP_EVERY, n, STEP_EVERY)
     steps = (np.arange(n)[:, None] >= knots[None, :]).astype(float)
-    full = np.column_stack([np.ones(n), cal, steps])
-    pen = np.concatenate([[0.0], penalty[keep], np.full(len(knots), STEP_PENALTY)])
+    return np.column_stack([np.ones(n), x[:n, 2:], steps])
+
+
+def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.ndarray, horizon: int,
+              prior_sd: np.ndarray | None = None, grams: _PrefixGrams | None = None) -> _LongFit:
+    """`grams`: the prepared sums of `_long_design` over the whole history (a longer one than z)."""
+    n = len(z)
+    full = _long_design(x, n) if grams is None else grams.x[:n]
+    keep = full.std(axis=0) > 0 if grams is None else grams.varies(n)
+    keep[0] = True
+    ncal = x.shape[1] - 2
+    steps = full.shape[1] - 1 - ncal
+    pen = np.concatenate([[0.0], penalty[2:], np.full(steps, STEP_PENALTY)])[keep]
     w = 0.5 ** ((n - 1 - np.arange(n)) / LONG_HALF_LIFE_DAYS)
-    sd = None if prior_sd is None else np.concatenate([[np.nan], prior_sd[keep], np.full(len(knots), np.nan)])
-    beta, _ = _solve(full, z, w, pen, sd)
-    gamma = beta[1: 1 + cal.shape[1]]
-    level, drift = _local_level(z - cal @ gamma, transient, horizon)
-    return _LongFit(gamma, keep, level, drift)
+    sd = None if prior_sd is None else np.concatenate([[np.nan], prior_sd[2:], np.full(steps, np.nan)])[keep]
+    beta, _ = _solve(full[:, keep], z, w, pen, sd, None if grams is None else grams.gram(n, keep))
+    cal_keep = keep[1: 1 + ncal]
+    gamma = beta[1: 1 + int(cal_keep.sum())]
+    level, drift = _local_level(z - x[:n, 2:][:, cal_keep] @ gamma, transient, horizon)
+    return _LongFit(gamma, np.concatenate([[False, False], cal_keep]), level, drift)
 
 
 def _predict_long(fit: _LongFit, x_future: np.ndarray, drift: bool) -> np.ndarray:
@@ -305,6 +363,15 @@ class _Design:
     prior_sd: np.ndarray
     transient: np.ndarray  # (history + future,) days touched by a holiday or event term
     short_cols: np.ndarray  # the columns the recent model uses (fewer yearly harmonics)
+    x_short: np.ndarray  # x on those columns
+    recent: _PrefixGrams | None = None  # the recent model's sums at the prefixes it will be fitted on
+    long: _PrefixGrams | None = None  # the long model's
+
+    def prepare(self, z: np.ndarray, cuts: list[int]) -> None:
+        """Form both models' weighted sums for fits on the first `cut` days of z, for every cut, in one pass each."""
+        n = len(z)
+        self.recent = _PrefixGrams(self.x_short[:n], z, HALF_LIFE_DAYS, cuts)
+        self.long = _PrefixGrams(_long_design(self.x, n), z, LONG_HALF_LIFE_DAYS, cuts)
 
 
 def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _Design:
@@ -314,7 +381,7 @@ def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _D
     special = np.array([is_special_column(c) for c in names])
     transient = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
     short = np.array([not (c[:3] in ("sin", "cos") and int(c[3:]) > spec.fourier_order) for c in names])
-    return _Design(x, names, penalties(names), prior_sds(names), transient, short)
+    return _Design(x, names, penalties(names), prior_sds(names), transient, short, x[:, short])
 
 
 def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: int,
@@ -327,10 +394,12 @@ def _member_predict(member: str, dz: _Design, z: np.ndarray, cut: int, horizon: 
     """
     rows = slice(cut, cut + horizon)
     if member == RECENT:
-        xs = dz.x[:, dz.short_cols]
-        fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols], dz.prior_sd[dz.short_cols])
+        xs = dz.x_short
+        fit = _fit(xs[:cut], z[:cut], dz.transient[:cut], dz.penalty[dz.short_cols], dz.prior_sd[dz.short_cols],
+                   dz.recent)
         return _predict(fit, xs[rows])
-    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, level_horizon or horizon, dz.prior_sd)
+    fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, level_horizon or horizon, dz.prior_sd,
+                      dz.long)
     return _predict_long(fit_l, dz.x[rows], drift=member == LONG_DRIFT)
 
 
@@ -342,7 +411,7 @@ def _members_predict(members: tuple[str, ...], dz: _Design, z: np.ndarray, cut: 
         out[RECENT] = _member_predict(RECENT, dz, z, cut, horizon)
     if LONG in members or LONG_DRIFT in members:
         fit_l = _fit_long(dz.x[:cut], z[:cut], dz.transient[:cut], dz.penalty, level_horizon or horizon,
-                          dz.prior_sd)  # one fit serves both
+                          dz.prior_sd, dz.long)  # one fit serves both
         for m in (LONG, LONG_DRIFT):
             if m in members:
                 out[m] = _predict_long(fit_l, dz.x[rows], drift=m == LONG_DRIFT)
@@ -536,6 +605,7 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         notes.append(f"{zero_share:.0%} of the last year's days are zero: fitted on the original scale, not log")
     dz = _make_design(days, future, spec)
     cal_h = min(CALIBRATION_HORIZON, max(7, len(days) // 4))
+    dz.prepare(z, [*calibration_origins(len(days), cal_h), len(days)])
     cal = calibration(family, dz, z, cal_h)
     origins = cal.special.shape[0]
     if len(family) > 1:
