@@ -16,7 +16,7 @@ import traceback
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -123,20 +123,38 @@ def _one_line(text: str) -> str:
     return _KEY_SHAPE.sub("[redacted]", " ".join(text.split()))[:400]
 
 
+def _fail(exc: FinopsError, cause: BaseException | None = None) -> NoReturn:
+    _log_failure(cause or exc)  # the log keeps the original traceback
+    if GlobalOptions.verbose:
+        traceback.print_exc()
+    typer.echo(_one_line(exc.one_line()), err=True)
+    sys.exit(exc.exit_code)
+
+
+def _damaged_store(exc: Exception) -> FinopsError | None:
+    """A read that failed on a damaged part file, as the store error naming it."""
+    try:
+        from finops.config import resolve_data_dir
+        from finops.store import as_store_error
+
+        return as_store_error(exc, resolve_data_dir(GlobalOptions.data_dir) / "store")
+    except Exception:  # noqa: BLE001 - the diagnosis is a help, never a second failure
+        return None
+
+
 def main() -> None:
     """Run the CLI; every exception ends here as one line on stderr (the traceback in the log)."""
     try:
         build_app(commands_for(sys.argv[1:]))()
     except FinopsError as exc:
-        _log_failure(exc)
-        if GlobalOptions.verbose:
-            traceback.print_exc()
-        typer.echo(_one_line(exc.one_line()), err=True)
-        sys.exit(exc.exit_code)
+        _fail(exc)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the boundary: no traceback reaches a user unasked
+        damaged = _damaged_store(exc)
+        if damaged is not None:
+            _fail(damaged, cause=exc)
         logged = _log_failure(exc)
         if GlobalOptions.verbose:
             traceback.print_exc()

@@ -5,8 +5,9 @@ use finops.store.atomic, the atomic file writes every writer shares); the other 
 are internal (an import-linter contract in pyproject.toml holds this).
 """
 
+from finops.store.check import DamagedPart, as_store_error, damaged_parts, part_count
 from finops.store.staging import Checked, Staged, stage_checked
 from finops.store.store import Store, UpsertResult
 from finops.store.watermarks import SourceState, Watermarks
 
-__all__ = ["Checked", "SourceState", "Staged", "Store", "UpsertResult", "Watermarks", "stage_checked"]
+__all__ = ["Checked", "DamagedPart", "as_store_error", "damaged_parts", "part_count", "SourceState", "Staged", "Store", "UpsertResult", "Watermarks", "stage_checked"]

@@ -46,6 +46,7 @@ from finops.store.staging import Staged
 
 INGEST_TIME_COLUMNS = ("ingested_at", "x_IngestedAt")
 STAGE_PREFIX = ".stage-"
+QUARANTINE = "_quarantine"  # damaged parts set aside by drop_parts, outside every table folder
 # Rows merged in memory at once: a month bigger than this is merged in key-bucket groups,
 # so peak memory stays flat as months grow (about 0.25 KB a request row in memory).
 # Measured on 10M/50M-row Parquet loads (peak RSS, 10M -> 50M): 1M-row groups, two months
@@ -423,6 +424,22 @@ class Store:
                 killpoints.reached("deleted")
         return removed
 
+
+    def drop_parts(self, parts: list[tuple[str, str, str]]) -> Path:
+        """Set the named parts (table, month, file name) aside in `_quarantine/` and commit a
+        version without them: for parts that cannot be read (finops.store.check), whose rows are
+        gone already; the files are kept there, byte for byte, for whoever can salvage them."""
+        aside = self.root / QUARANTINE
+        with self.transaction():
+            tx = self._tx()
+            for table, month, name in parts:
+                src = layout.partition_dir(self.root, table, month) / name
+                dst = aside / table / f"{layout.PARTITION_KEY}={month}" / name
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                if src.exists() and not dst.exists():
+                    os.link(src, dst)  # the commit below retires src; the link keeps its bytes
+                tx.pending.set_parts(table, month, [n for n in tx.pending.parts(table, month) if n != name])
+        return aside
 
 @dataclass
 class _Tx:

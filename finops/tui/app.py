@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from finops.config import Settings
 from finops.tui.commands import DashboardCommands
+from finops.tui.data.availability import NotAvailable
 from finops.tui.filters import Filters, preset_range
 from finops.tui.messages import ContextLoaded
 from finops.tui.preload import Preload, default_filters
@@ -87,6 +88,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         self.dashboard_screens: set[DashboardScreen] = set()  # mounted ones (they add themselves)
         self.activity = asyncio.Event()  # set whenever a load starts or ends (wakes wait_settled)
         self._context_worker: Worker | None = None
+        self.store_failure: NotAvailable | None = None  # why the last open of the store failed; screens shown later show it
         section = settings.config.section("dashboard")
         wanted = theme or str(section.get("theme", "dark"))
         self.theme = THEMES.get(wanted, wanted if wanted in self.available_themes else THEMES["dark"])
@@ -153,21 +155,19 @@ class FinopsApp(App[tuple[float, float] | None]):
         if worker.group != "context" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         if event.state == WorkerState.ERROR:
-            self.report_error(worker.error, where="opening the store")
+            error = self.diagnosed(worker.error)
+            self.report_error(error, where="opening the store")
             if self.ctx is None:
-                self._store_unreadable(worker.error)
+                self._store_unreadable(error)
         if worker is self._context_worker:
             self._context_worker = None  # its ContextLoaded (posted before it ended) was handled
             self.note_activity()
 
     def _store_unreadable(self, error: BaseException | None) -> None:
-        from finops.tui.data.availability import NotAvailable
-
-        info = NotAvailable("The store could not be opened", " ".join(str(error).split()), "fix it and press r to retry")
+        self.store_failure = NotAvailable("The store could not be opened", " ".join(str(error).split()),
+                                          "fix it and press r to retry")
         for screen in list(self.dashboard_screens):
-            screen.set_busy(False)
-            screen.show_body(False)
-            screen.show_notice(info, error=True)
+            screen.show_store_failure(self.store_failure)
 
     # -- the settled signal (finops/tui/settled.py) ---------------------------------
     @property
@@ -207,6 +207,7 @@ class FinopsApp(App[tuple[float, float] | None]):
 
     def reload_store(self) -> None:
         """Re-read the store (at start, after a sync); every screen reloads when next shown."""
+        self.store_failure = None
         self._context_worker = self.load_context()
         self.note_activity()
 
@@ -215,6 +216,12 @@ class FinopsApp(App[tuple[float, float] | None]):
         if self.exit_when_painted:
             # Wall time and this process's CPU time (all threads) at the first paint.
             self.call_after_refresh(lambda: self.exit((time.time(), time.process_time())))
+
+    def diagnosed(self, error: BaseException | None) -> BaseException | None:
+        """A read that failed on a damaged part file, as the store error naming the file."""
+        from finops.store import as_store_error
+
+        return (as_store_error(error, self.settings.store_dir, pages=False) if error is not None else None) or error
 
     def report_error(self, error: BaseException | None, where: str = "") -> None:
         title = getattr(error, "title", None) or type(error).__name__

@@ -62,6 +62,7 @@ class DashboardHost(Protocol):
     started: bool
     activity: asyncio.Event
     dashboard_screens: "set[DashboardScreen]"
+    store_failure: "NotAvailable | None"  # why the store could not be opened, until the next reload
 
     @property
     def context_pending(self) -> bool: ...
@@ -71,6 +72,7 @@ class DashboardHost(Protocol):
     def screen_stack(self) -> list[Screen[Any]]: ...
     def note_activity(self) -> None: ...
     def report_error(self, error: BaseException | None, where: str = "") -> None: ...
+    def diagnosed(self, error: BaseException | None) -> BaseException | None: ...
     def take_preloaded_overview(self, filters: "Filters") -> Any: ...
     def overview_painted(self) -> None: ...
     def reload_store(self) -> None: ...
@@ -139,7 +141,10 @@ class DashboardScreen(Screen):
     def maybe_reload(self, force: bool = False) -> None:
         app = self.fapp
         if app.ctx is None:
-            self.set_busy(True)
+            if app.store_failure is not None:
+                self.show_store_failure(app.store_failure)
+            else:
+                self.set_busy(True)
             return
         key = (app.generation, app.filters)
         if key == self._loaded_key and not force:
@@ -251,6 +256,11 @@ class DashboardScreen(Screen):
         for w in self.query(".body-part"):
             w.display = visible
 
+    def show_store_failure(self, info: NotAvailable) -> None:
+        self.set_busy(False)
+        self.show_body(False)
+        self.show_notice(info, error=True)
+
     def show_notice(self, info: NotAvailable, error: bool = False) -> None:
         notice = self.query_one("#notice", Notice)
         notice.set_class(error, "error")
@@ -275,7 +285,7 @@ class DashboardScreen(Screen):
         if worker.state != WorkerState.ERROR:
             return
         self.set_busy(False)
-        error = worker.error
+        error = self.fapp.diagnosed(worker.error)
         if isinstance(error, Unavailable):
             self.show_body(False)
             self.show_notice(error.info)
