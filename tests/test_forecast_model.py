@@ -117,6 +117,24 @@ def test_widened_days_spread_around_their_median_and_stay_nested() -> None:
     assert 0.75 <= inside[:, days].mean() <= 0.85
 
 
+def test_tails_spread_by_their_own_factor_and_paths_follow_both() -> None:
+    """A body factor of 1 and a tail factor of 2: the 80% band is unchanged, the 95% band's ends move
+    twice as far from the median, and simulated paths cover each band as it now says."""
+    rng = np.random.default_rng(5)
+    cal = 0.05 * rng.standard_normal((40, 28))
+    plain = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    tails = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    days = np.ones(28, dtype=bool)
+    tails.widened(days, 1.0, 2.0)
+    (lo80, hi80, lo95, hi95), (tlo80, thi80, tlo95, thi95) = plain.bands(), tails.bands()
+    assert np.allclose(tlo80, lo80) and np.allclose(thi80, hi80)
+    assert (np.log(thi95 / 100.0) > 1.8 * np.log(hi95 / 100.0)).all()
+    assert (np.log(tlo95 / 100.0) < 1.8 * np.log(lo95 / 100.0)).all()
+    sims = tails.simulate(6000, seed=2)
+    assert 0.77 <= ((sims >= tlo80) & (sims <= thi80)).mean() <= 0.83
+    assert 0.93 <= ((sims >= tlo95) & (sims <= thi95)).mean() <= 0.97
+
+
 def test_choice_is_reported_with_every_members_score() -> None:
     days, y = synth(date(2026, 3, 31), years=2)
     fc = forecast(days, y, 28, US)

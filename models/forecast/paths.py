@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 BUCKET_EDGES = (7, 14, 28, 56, 91)
 MAX_RHO = 0.95
+Z80, Z95 = float(ndtri(0.9)), float(ndtri(0.975))  # normal scores of the 80% and 95% bands' upper ends
 
 
 def _buckets(horizon: int) -> list[tuple[int, int]]:
@@ -50,6 +51,13 @@ def path_correlation(cal: np.ndarray) -> float:
     return float(np.clip((totals / (h * s2) - 1) / (h - 1), 0.0, MAX_RHO))
 
 
+def _tail_weight(p: np.ndarray | float) -> np.ndarray:
+    """How far quantile p sits in the tail: 0 within the 80% band's quantiles, 1 from the 95% band's
+    outwards, linear in the normal score between (so a simulated path's errors stay one monotone
+    distribution when the body and the tails are spread by different factors)."""
+    return np.clip((np.abs(ndtri(np.clip(p, 1e-12, 1 - 1e-12))) - Z80) / (Z95 - Z80), 0.0, 1.0)
+
+
 def _quantile(sorted_sample: np.ndarray, p: np.ndarray | float) -> np.ndarray:
     """Linear-interpolated quantiles of a sorted sample (numpy's default method), vectorised over p."""
     grid = np.linspace(0.0, 1.0, len(sorted_sample))
@@ -66,17 +74,25 @@ class ErrorModel:
     rho: float  # correlation of any two days' errors within a path
     log: bool = True  # the model's scale: log(y + offset), or y itself
     widen: np.ndarray | None = None  # per forecast day, a factor on its errors' distances from their median
+    widen_tail: np.ndarray | None = None  # the same from the 95% band's quantiles outwards (None: as `widen`)
 
-    def widened(self, days: np.ndarray, factor: float) -> None:
-        """Spread the error distributions of `days` (a boolean mask) by `factor` around their medians."""
+    def widened(self, days: np.ndarray, factor: float, tail: float | None = None) -> None:
+        """Spread the error distributions of `days` (a boolean mask) by `factor` around their medians,
+        and their tails (from the 95% band's quantiles outwards) by `tail` when given; in between,
+        the factor moves from one to the other with the quantile's normal score."""
         base = np.ones(len(self.mu)) if self.widen is None else self.widen
+        base_tail = base if self.widen_tail is None else self.widen_tail
         self.widen = np.where(days, base * factor, base)
+        self.widen_tail = np.where(days, base_tail * (factor if tail is None else tail), base_tail)
 
-    def _spread(self, values: np.ndarray, bucket: int, cols: np.ndarray | slice) -> np.ndarray:
+    def _shaped(self, values: np.ndarray, med: np.ndarray | float, p: np.ndarray | float,
+                cols: np.ndarray | slice) -> np.ndarray:
+        """`values`, quantiles p of the days `cols`' errors, spread around their median `med` by the days' factors."""
         if self.widen is None:
             return values
-        med = float(_quantile(self.buckets[bucket], 0.5))
-        return med + (values - med) * self.widen[cols]
+        body = self.widen[cols]
+        tail = body if self.widen_tail is None else self.widen_tail[cols]
+        return med + (values - med) * (body + _tail_weight(p) * (tail - body))
 
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
@@ -124,7 +140,7 @@ class ErrorModel:
         out = per_bucket[self.bucket_of]
         if self.widen is not None:
             med = np.array([float(_quantile(b, 0.5)) for b in self.buckets])[self.bucket_of]
-            out = med + (out - med) * self.widen
+            out = self._shaped(out, med, p, slice(None))
         return out * self.scale
 
     def _back(self, values: np.ndarray) -> np.ndarray:
@@ -155,5 +171,6 @@ class ErrorModel:
         out = np.empty_like(u)
         for k, bucket in enumerate(self.buckets):
             cols = np.flatnonzero(self.bucket_of == k)
-            out[:, cols] = self._spread(_quantile(bucket, u[:, cols]), k, cols) * self.scale[cols]
+            p = u[:, cols]
+            out[:, cols] = self._shaped(_quantile(bucket, p), float(_quantile(bucket, 0.5)), p, cols) * self.scale[cols]
         return self._back(self.mu[None, :] + out)
