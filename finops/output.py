@@ -137,11 +137,17 @@ class _Col:
 
 
 def _columns(frame: pl.DataFrame, money_columns: Sequence[str], wrap: Sequence[str], currency: str,
-             labels: Mapping[str, str] | None = None) -> list[_Col]:
+             labels: Mapping[str, str] | None = None, currency_of: Mapping[str, str] | None = None) -> list[_Col]:
     out = []
     for name, dtype in frame.schema.items():
         money = name in money_columns
-        cells = tuple(fmt_cell(v, name, money, currency) for v in frame[name].to_list())
+        values = frame[name].to_list()
+        if money and currency_of and name in currency_of:
+            # An amount in each bill's own currency: a EUR line never wears the reporting currency's symbol.
+            row_currency = frame[currency_of[name]].to_list()
+            cells = tuple(fmt_cell(v, name, money, cur or currency) for v, cur in zip(values, row_currency))
+        else:
+            cells = tuple(fmt_cell(v, name, money, currency) for v in values)
         filled = [c for c in cells if c and c != "—"]
         if dtype.is_numeric() or dtype == pl.Boolean:
             kind: Kind = "number"
@@ -228,15 +234,17 @@ def render_table(
     wrap: Sequence[str] = (),
     currency: str = "USD",
     labels: Mapping[str, str] | None = None,
+    currency_of: Mapping[str, str] | None = None,
 ) -> Group:
-    """The title, a table of `frame` fitted to `width` (None: every column at full width) and the caption."""
+    """The title, a table of `frame` fitted to `width` (None: every column at full width) and the caption.
+    Money columns are in `currency`, except those `currency_of` maps to a column naming each row's currency."""
     from rich import box
     from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
-    cols = _columns(frame, money_columns, wrap, currency, labels)
+    cols = _columns(frame, money_columns, wrap, currency, labels, currency_of)
     dropped: list[str] = []
     if width is not None:
         cols, dropped = fit(cols, width, _ranked(cols, priority, money_columns))
@@ -311,6 +319,7 @@ def emit(
     wide: bool | None = None,
     currency: str = "USD",
     labels: Mapping[str, str] | None = None,
+    currency_of: Mapping[str, str] | None = None,
 ) -> None:
     fmt = Format(fmt)
     out = out or sys.stdout
@@ -340,7 +349,7 @@ def emit(
             wide = bool(given)
         width = None if wide else _term_width()
         table = render_table(frame, title, money_columns, caption, width=width, priority=priority, wrap=wrap,
-                             currency=currency, labels=labels)
+                             currency=currency, labels=labels, currency_of=currency_of)
         if width is None:
             from rich.measure import Measurement
 

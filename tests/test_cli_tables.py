@@ -158,3 +158,22 @@ def test_small_figures_are_written_out_never_in_e_notation(home: Path) -> None:
                              env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert not re.search(r"\d\.?\d*e[-+]\d", out.output), out.output
+
+
+def test_money_wears_its_own_currency_symbol() -> None:
+    """An amount in each bill's currency shows that currency's symbol; the reporting column its own."""
+    import io
+
+    import polars as pl
+    from rich.console import Console
+
+    from finops.output import render_table
+
+    frame = pl.DataFrame({"provider": ["OpenAI", "Datadog", "Acme"], "currency": ["USD", "EUR", "CHF"],
+                          "amount": [10.0, 20.0, 30.0], "EUR amount": [9.25, 20.0, 31.5]})
+    out = io.StringIO()
+    Console(file=out, width=120).print(render_table(frame, money_columns=["amount", "EUR amount"], currency="EUR",
+                                                     currency_of={"amount": "currency"}))
+    rows = [line.split() for line in out.getvalue().splitlines() if line.split()[:1] in (["OpenAI"], ["Datadog"], ["Acme"])]
+    assert rows == [["OpenAI", "USD", "$10.00", "€9.25"], ["Datadog", "EUR", "€20.00", "€20.00"],
+                    ["Acme", "CHF", "30.00", "CHF", "€31.50"]]

@@ -150,7 +150,7 @@ def register(app: typer.Typer) -> None:
             from rich.markup import escape
 
             emit(_table_view(frame), fmt, title=f"COGS by {by.value}, {span} ({setup.reporting_currency})",
-                 money_columns=TABLE_MONEY, caption=escape(caption))
+                 money_columns=TABLE_MONEY, caption=escape(caption), currency=setup.reporting_currency)
         else:
             emit(frame, fmt)
 
@@ -198,15 +198,16 @@ def register(app: typer.Typer) -> None:
         caption = "\n".join([f"total {cur} {st.total:,.2f} (amount in each bill's currency)",
                              f"cost basis: {setup.rules.cost_basis}", *reasons])
         emit(view, fmt, title=f"Statement: {kind} {owner}, {m}", money_columns=["amount", f"{cur} amount"],
-             caption=escape(caption))
+             caption=escape(caption), currency=cur, currency_of={"amount": "currency"})
         invoices = st.invoices.select(
             pl.col("ServiceProviderName").alias("provider"), pl.col("x_Source").alias("source"), "InvoiceId", "currency",
             pl.col("invoice_total").alias("invoice"), pl.col("reporting_total").alias(cur),
             pl.col("this_statement").alias("this statement"), pl.col("other_statements").alias("others"), "unallocated",
         )
         emit(invoices, fmt, title=f"Invoices of {m}",
-             money_columns=["invoice", cur, "this statement", "others", "unallocated"])
-        emit(st.owners, fmt, title=f"All {kind} statements of {m}", money_columns=["reporting_amount"],
+             money_columns=["invoice", cur, "this statement", "others", "unallocated"],
+             currency=cur, currency_of={"invoice": "currency"})
+        emit(st.owners, fmt, title=f"All {kind} statements of {m}", money_columns=["reporting_amount"], currency=cur,
              caption=f"sum {cur} {st.owners['reporting_amount'].sum():,.2f} = invoices' total {cur} {st.invoices_total:,.2f}")
 
     @cogs_app.command("review")
@@ -225,7 +226,8 @@ def register(app: typer.Typer) -> None:
                                 (pl.col("review_share") * 100).round(2).alias("review %"),
                                 pl.col("reviewer_hours").round(1).alias("hours"),
                                 pl.col("review_cost").alias("cost"), pl.col("cost_per_item").alias("cost/item"))
-            emit(view, fmt, title=f"Human review, {m} ({setup.reporting_currency})", money_columns=["cost", "cost/item"])
+            emit(view, fmt, title=f"Human review, {m} ({setup.reporting_currency})", money_columns=["cost", "cost/item"],
+                 currency=setup.reporting_currency)
         else:
             emit(frame, fmt)
 
@@ -273,7 +275,8 @@ def register(app: typer.Typer) -> None:
             caption = ("actual = the allocated cost in the store; scenario = actual with the changed inference "
                        "repriced at catalog prices")
             emit(view, fmt, title=f"What-if, {m}: {scenario.describe()} ({setup.reporting_currency})",
-                 money_columns=["actual", "scenario", "delta", "changed: actual", "changed: scenario"], caption=caption)
+                 money_columns=["actual", "scenario", "delta", "changed: actual", "changed: scenario"], caption=caption,
+                 currency=setup.reporting_currency)
         else:
             emit(frame, fmt)
 

@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.table:
             totals = frame.group_by("currency").agg(pl.col("billed_cost").sum()).sort("currency")
             caption = "total: " + ", ".join(f"{c} {v:,.2f}" for c, v in totals.iter_rows())
-            emit(frame, fmt, title="Spend by provider and month", money_columns=["billed_cost"], caption=caption)
+            emit(frame, fmt, title="Spend by provider and month", money_columns=["billed_cost"], caption=caption,
+                 currency_of={"billed_cost": "currency"})
         else:
             emit(frame, fmt)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from finops import numbers
+
 PROVENANCE_STYLE = {
     "billed": "bold green",
     "metered": "bold cyan",
@@ -14,13 +16,8 @@ PROVENANCE_STYLE = {
 
 
 def money(amount: float | None, currency: str = "USD", decimals: int = 2) -> str:
-    """Cents (or `decimals`), thousands separated; None is "unpriced", never $0."""
-    if amount is None:
-        return "unpriced"
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(currency)
-    sign = "-" if amount < 0 else ""
-    number = f"{abs(amount):,.{decimals}f}"
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"
+    """Cents (or `decimals`), thousands separated; None is "unpriced", never $0 (finops.numbers.money)."""
+    return numbers.money(amount, currency, decimals=decimals)
 
 
 def provenance_tag(provenance: str | tuple[str, ...]) -> Text:
