@@ -83,7 +83,7 @@ def fmt_cell(value: object, name: str = "", money: bool = False, currency: str =
     """One cell as the tables show it (finops.numbers)."""
     if value is None:
         # A per-task figure without tasks has no value; any other missing money is unpriced, never 0.
-        return "unpriced" if money and "/" not in name and "per " not in name else "—"
+        return "unpriced" if money and not any(w in name for w in ("/", "per ", "per_")) else "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if money and isinstance(value, (int, float)):

@@ -220,3 +220,20 @@ def test_bad_month_is_one_line(ctx) -> None:
         build_monthly(ctx, "2026-13")
     with pytest.raises(InputError, match=r"starts after the last billed day"):
         build_monthly(ctx, (date(2026, 11, 24) + timedelta(days=40)).strftime("%Y-%m"))
+
+
+def test_every_table_speaks_in_words_and_the_number_style(october) -> None:
+    """Headers in words (no `gross_margin_pct`), money with its symbol, shares with % (issue 22 item 5)."""
+    lines = render(october, "md").splitlines()
+    headers = [line for line, below in zip(lines, lines[1:]) if line.startswith("| ") and below.startswith("|:")]
+    assert len(headers) >= 10
+    assert [h for h in headers if "_" in h] == []
+    cogs = lines[lines.index("## COGS"):]
+    cogs = cogs[:next(i for i, line in enumerate(cogs[1:], 1) if line.startswith("## "))]
+    assert any(line.startswith("| Cost of goods sold, all features | $") for line in cogs)
+    rows = {cells[0]: cells for line in cogs if line.startswith("| ")
+            for cells in [[c.strip() for c in line.strip("|").split("|")]]}
+    assert rows["feature"] == ["feature", "tasks", "cost", "cost / task", "inference share %", "gross margin %"]
+    assert rows["code-agent"][2].startswith("$") and rows["code-agent"][3].startswith("$")
+    assert rows["code-agent"][4].endswith("%") and rows["code-agent"][5].endswith("%")
+    assert rows["unallocated"][3] == "—"  # no tasks: no cost per task (not "unpriced")

@@ -10,6 +10,8 @@ from calendar import month_name
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from finops import numbers
+
 if TYPE_CHECKING:
     from finops.report.figures import Interval
 
@@ -44,7 +46,7 @@ Block = Heading | Para | Table | Chart
 
 
 def money(v: float | None) -> str:
-    return "unpriced" if v is None else f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}"
+    return numbers.money(v)
 
 
 def pct(v: float | None) -> str:

@@ -8,7 +8,7 @@ import polars as pl
 
 from finops.report.contents import MonthlyReport
 from finops.report.blocks import Block, Heading, Para, Table, interval, money, month_label, pct
-from finops.numbers import significant
+from finops.output import fmt_cell, label
 from finops.report.extras import Extra
 
 
@@ -142,28 +142,18 @@ def extra_blocks(e: Extra) -> list[Block]:
     out.append(Para(e.note))
     out.append(Table(["Figure", "Value", "Provenance"], [list(row) for row in e.summary], "lrl"))
     if e.table is not None and e.table.height:
-        out.append(_frame_table(e.table, e.money_columns))
+        out.append(_frame_table(e.table, e.money_columns, e.currency))
     for caption, frame, money_columns in e.more:
-        out += [Para(caption), _frame_table(frame, money_columns)]
+        out += [Para(caption), _frame_table(frame, money_columns, e.currency)]
     return out
 
 
-def _cell(v: object, money_col: bool) -> str:
-    if v is None:
-        return "unpriced" if money_col else "-"
-    if money_col and isinstance(v, (int, float)):
-        return money(float(v))
-    if isinstance(v, float):
-        return significant(v, digits=4, whole_from=1000)
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
-
-
-def _frame_table(frame: pl.DataFrame, money_columns: tuple[str, ...]) -> Table:
+def _frame_table(frame: pl.DataFrame, money_columns: tuple[str, ...], currency: str = "USD") -> Table:
+    """A result frame as the CLI prints it (finops.output): headers in words, money with its symbol,
+    percentages with %, counts with separators."""
     align = "".join("r" if dt.is_numeric() else "l" for dt in frame.dtypes)
-    rows = [[_cell(v, c in money_columns) for c, v in zip(frame.columns, row)] for row in frame.iter_rows()]
-    return Table(frame.columns, rows, align)
+    rows = [[fmt_cell(v, c, c in money_columns, currency) for c, v in zip(frame.columns, row)] for row in frame.iter_rows()]
+    return Table([label(c) for c in frame.columns], rows, align)
 
 
 def method_blocks(r: MonthlyReport) -> list[Block]:

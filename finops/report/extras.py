@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from finops.context import Context
+from finops import numbers
 from finops.errors import FinopsError
 from finops.report.blocks import money
 from finops.report.figures import Period
@@ -29,6 +30,7 @@ class Extra:
     table: pl.DataFrame | None = None
     money_columns: tuple[str, ...] = ()
     more: list[tuple[str, pl.DataFrame, tuple[str, ...]]] = field(default_factory=list)  # (caption, table, money columns)
+    currency: str = "USD"  # of the money columns
 
 
 def _guarded(key: str, title: str, build: Callable[[], Extra]) -> Extra:
@@ -73,14 +75,14 @@ def cogs(ctx: Context, period: Period) -> Extra:
         ue = unit_economics(ctx.store, ctx.cogs_setup, period.month)
         if ue.height == 0:
             return Extra("cogs", "COGS", False, f"no cost lines to allocate in {period.month}")
-        table = ue.select("feature", "tasks", "cost", pl.col("cost_per_task").round(4),
-                          (pl.col("inference_share") * 100).round(1).alias("inference_share_pct"),
-                          (pl.col("gross_margin") * 100).round(1).alias("gross_margin_pct"), "currency")
+        table = ue.select("feature", "tasks", "cost", "cost_per_task",
+                          (pl.col("inference_share") * 100).alias("inference_share_pct"),
+                          (pl.col("gross_margin") * 100).alias("gross_margin_pct"))
         currency = ue["currency"][0]
-        summary = [("Cost of goods sold, all features", f"{ue['cost'].sum():,.2f} {currency}", "billed + allocated"),
-                   ("Tasks", f"{int(ue['tasks'].sum()):,}", "logged")]
-        return Extra("cogs", "COGS", True, "Every cost line allocated to features (models/cogs); margins from [cogs.revenue].",
-                     summary, table, ("cost",))
+        summary = [("Cost of goods sold, all features", numbers.money(float(ue["cost"].sum()), currency), "billed + allocated"),
+                   ("Tasks", numbers.count(int(ue["tasks"].sum())), "logged")]
+        return Extra("cogs", "COGS", True, "Every cost line allocated to features (models/cogs), in "
+                     f"{currency}; margins from [cogs.revenue].", summary, table, ("cost", "cost_per_task"), currency=currency)
 
     return _guarded("cogs", "COGS", build)
 
