@@ -135,6 +135,23 @@ def test_tails_spread_by_their_own_factor_and_paths_follow_both() -> None:
     assert 0.93 <= ((sims >= tlo95) & (sims <= thi95)).mean() <= 0.97
 
 
+def test_model_choice_variance_widens_the_95_band_only() -> None:
+    """Members that disagree by 0.1 (log) on every day: the 80% band stays, the 95% band's half-widths
+    become sqrt(q^2 + 1.96^2 x 0.01) around the errors' median, and paths follow it."""
+    rng = np.random.default_rng(6)
+    cal = 0.05 * rng.standard_normal((40, 28))
+    plain = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    mixed = ErrorModel.from_calibration(np.full(28, np.log(100.0)), 1.0, cal)
+    mixed.choice_var = np.full(28, 0.1**2)
+    (lo80, hi80, lo95, hi95), (mlo80, mhi80, mlo95, mhi95) = plain.bands(), mixed.bands()
+    assert np.allclose(mlo80, lo80) and np.allclose(mhi80, hi80)
+    med = np.log(plain.quantile(0.5) + 1.0)  # the model works on log(y + offset), offset 1 here
+    q = np.log(hi95 + 1.0) - med
+    assert np.allclose(np.log(mhi95 + 1.0) - med, np.sqrt(q**2 + 1.96**2 * 0.01), atol=1e-3)
+    sims = mixed.simulate(6000, seed=3)
+    assert 0.93 <= ((sims >= mlo95) & (sims <= mhi95)).mean() <= 0.97
+
+
 def test_choice_is_reported_with_every_members_score() -> None:
     days, y = synth(date(2026, 3, 31), years=2)
     fc = forecast(days, y, 28, US)

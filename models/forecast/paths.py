@@ -75,6 +75,7 @@ class ErrorModel:
     log: bool = True  # the model's scale: log(y + offset), or y itself
     widen: np.ndarray | None = None  # per forecast day, a factor on its errors' distances from their median
     widen_tail: np.ndarray | None = None  # the same from the 95% band's quantiles outwards (None: as `widen`)
+    choice_var: np.ndarray | None = None  # per forecast day, variance of which model is right (tails only)
 
     def widened(self, days: np.ndarray, factor: float, tail: float | None = None) -> None:
         """Spread the error distributions of `days` (a boolean mask) by `factor` around their medians,
@@ -87,12 +88,20 @@ class ErrorModel:
 
     def _shaped(self, values: np.ndarray, med: np.ndarray | float, p: np.ndarray | float,
                 cols: np.ndarray | slice) -> np.ndarray:
-        """`values`, quantiles p of the days `cols`' errors, spread around their median `med` by the days' factors."""
-        if self.widen is None:
+        """`values`, quantiles p of the days `cols`' errors: spread around their median `med` by the days'
+        factors, scaled for the days' horizon, and in the tails joined by the days' model-choice variance."""
+        if self.widen is not None:
+            body = self.widen[cols]
+            tail = body if self.widen_tail is None else self.widen_tail[cols]
+            values = med + (values - med) * (body + _tail_weight(p) * (tail - body))
+        scale = self.scale[cols]
+        values = values * scale
+        if self.choice_var is None:
             return values
-        body = self.widen[cols]
-        tail = body if self.widen_tail is None else self.widen_tail[cols]
-        return med + (values - med) * (body + _tail_weight(p) * (tail - body))
+        # Added in quadrature at the quantile's normal score, as independent errors' variances add.
+        centre = med * scale
+        z = ndtri(np.clip(p, 1e-12, 1 - 1e-12))
+        return centre + np.sign(z) * np.sqrt((values - centre) ** 2 + _tail_weight(p) * z**2 * self.choice_var[cols])
 
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
@@ -137,11 +146,8 @@ class ErrorModel:
 
     def _errors(self, p: float) -> np.ndarray:
         per_bucket = np.array([float(_quantile(b, p)) for b in self.buckets])
-        out = per_bucket[self.bucket_of]
-        if self.widen is not None:
-            med = np.array([float(_quantile(b, 0.5)) for b in self.buckets])[self.bucket_of]
-            out = self._shaped(out, med, p, slice(None))
-        return out * self.scale
+        med = np.array([float(_quantile(b, 0.5)) for b in self.buckets])[self.bucket_of]
+        return self._shaped(per_bucket[self.bucket_of], med, p, slice(None))
 
     def _back(self, values: np.ndarray) -> np.ndarray:
         return np.clip(np.exp(values) - self.offset if self.log else values, 0, None)
@@ -172,5 +178,5 @@ class ErrorModel:
         for k, bucket in enumerate(self.buckets):
             cols = np.flatnonzero(self.bucket_of == k)
             p = u[:, cols]
-            out[:, cols] = self._shaped(_quantile(bucket, p), float(_quantile(bucket, 0.5)), p, cols) * self.scale[cols]
+            out[:, cols] = self._shaped(_quantile(bucket, p), float(_quantile(bucket, 0.5)), p, cols)
         return self._back(self.mu[None, :] + out)
