@@ -10,6 +10,7 @@ keys [ ]. Resizing wider shows them again.
 from __future__ import annotations
 
 from textual import events
+from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup  # the footer's own parts: no public names
 
@@ -17,17 +18,28 @@ __all__ = ["DashboardFooter"]
 
 # Binding actions whose key group leaves first, in this order (finops/tui/app.py binds them).
 DROP_FIRST = ("show(", "shift_period(")
+COMPACT_BELOW = 110  # columns: the app's "-wide" breakpoint
 
 
 class DashboardFooter(Footer):
     def __init__(self) -> None:
-        super().__init__(show_command_palette=False)
+        # Compact from the start at the terminal's width: turning it on at the first resize
+        # restyled every key (a third of the first screen's style work at 80 columns).
+        super().__init__(show_command_palette=False, compact=self.app.size.width < COMPACT_BELOW)
         self._width = 0
         self._check_due = False
         self._waits = 0
 
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                # Born with the class its `compact` watcher would add once mounted: adding it
+                # then restyles each key again (every footer compose, after each focus change).
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
+
     def on_resize(self, event: events.Resize) -> None:
-        self.compact = self.screen.size.width < 110
+        self.compact = self.screen.size.width < COMPACT_BELOW
         if event.size.width != self._width:
             # Another width: start from every key again, then trim for this one.
             self._width = event.size.width
