@@ -193,6 +193,7 @@ def test_blocks_of_scalar_values_skip_the_fallback_and_read_the_same(tmp_path: P
     an array, a map or an empty value, however spaced, sends its block to the fallback."""
     from finops.connectors.request_logs import otel
 
+    monkeypatch.setattr(otel, "_cut_rows", lambda *a: None)  # the text path's own decision
     seen: list[bool] = []
     decide = otel.needs_fallback
     monkeypatch.setattr(otel, "needs_fallback", lambda spans: seen.append(decide(spans)) or seen[-1])
@@ -327,3 +328,85 @@ def test_clean_session_files_are_read_as_one_batch(tmp_path: Path) -> None:
     report = ingest_request_files(Store(tmp_path / "store"), sorted(root.iterdir()))
     assert [f.path.name for f in report.files] == ["(3 claude-code files)"]
     assert report.result.added == 3
+
+
+def _kv(key: str, value: object) -> dict:
+    return {"key": key, "value": value}
+
+
+def _span(i: int, attributes: list[dict] | None, **extra: object) -> dict:
+    span = {"traceId": "%032x" % i, "spanId": "%016x" % i, "name": "chat m", "kind": 3,
+            "startTimeUnixNano": "1748131583608300000", "endTimeUnixNano": "1748131583708300000"}
+    if attributes is not None:
+        span["attributes"] = attributes
+    return span | extra
+
+
+def _otlp_doc(spans: list[dict], resource: list[dict] | None = None, scopes: int = 1) -> str:
+    scope = [{"scope": {"name": f"s{j}", "version": "1"}, "spans": spans} for j in range(scopes)]
+    res = {"attributes": resource} if resource is not None else {}
+    return json.dumps({"resourceSpans": [{"resource": res, "scopeSpans": scope}]}, separators=(",", ":"), ensure_ascii=False)
+
+
+CHAT = [_kv("gen_ai.provider.name", {"stringValue": "openai"}), _kv("gen_ai.usage.input_tokens", {"intValue": "7"})]
+
+
+def test_otlp_lists_cut_from_the_raw_lines_read_as_the_struct_path(tmp_path: Path) -> None:
+    """The cut path (attribute lists cut out of the raw bytes, made flat objects) reads each of
+    these lines as the struct path does: strings holding the literals it cuts at or rewrites,
+    every scalar kind, empty and missing lists, lists after and before other members, events and
+    links with their own lists, a repeated attribute (the first counts) and a team's attribute
+    found on the resource. Those it cannot read exactly it declines, and the block is read by the
+    other paths, the same again."""
+    from finops.connectors.request_logs import otel
+
+    tricky = ["key", "value", "attributes", "a}}]b", "}}", "x}},{", "]", "café }}] ü", "", ","]
+    taken = [
+        _otlp_doc([_span(i, [*CHAT, _kv("user.id", {"stringValue": s}), _kv("app.feature", {"stringValue": "f"})])
+                   for i, s in enumerate(tricky)]),
+        _otlp_doc([_span(0, [*CHAT, _kv("gen_ai.usage.output_tokens", {"intValue": 3}), _kv("x.d", {"doubleValue": 1.5}),
+                             _kv("gen_ai.is_streaming", {"boolValue": True}), _kv("b", {"bytesValue": "AAE="})]),
+                   _span(1, [*CHAT, _kv("x.d", {"doubleValue": 2.5})], status={"code": 2, "message": "boom"}),
+                   _span(2, [_kv("gen_ai.usage.output_tokens", {"intValue": "1"}), *CHAT, _kv("gen_ai.usage.output_tokens", {"intValue": "9"})]),
+                   _span(3, []), _span(4, None), _span(5, CHAT, flags=256),
+                   _span(6, CHAT, events=[{"timeUnixNano": "1", "name": "e", "attributes": [_kv("gen_ai.usage.input_tokens", {"intValue": "99"})]}],
+                         links=[{"traceId": "%032x" % 9, "spanId": "%016x" % 9, "attributes": [_kv("k", {"stringValue": "v"})]}])],
+                  resource=[_kv("service.name", {"stringValue": "svc"}), _kv("tenant", {"stringValue": "acme"})], scopes=2),
+        _otlp_doc([_span(0, CHAT)], resource=[]),
+    ]
+    declined = [
+        _otlp_doc([_span(0, [*CHAT, _kv("m", {"kvlistValue": {"values": [_kv("a", {"stringValue": "b"})]}})])]),
+        _otlp_doc([_span(0, [*CHAT, _kv("a", {"arrayValue": {"values": [{"stringValue": "x"}]}})])]),
+        _otlp_doc([_span(0, [*CHAT, _kv("e", {})])]),
+        _otlp_doc([_span(0, [*CHAT, _kv("two", {"stringValue": "a", "intValue": "5"})])]),
+        _otlp_doc([_span(0, [*CHAT, {"value": {"stringValue": "u"}, "key": "user.id"}])]),
+        json.dumps(json.loads(_otlp_doc([_span(0, CHAT)]))),  # spaces between tokens
+        _otlp_doc([_span(0, [*CHAT, _kv("user.id", {"stringValue": 'say "hi"'})])]),  # a backslash
+    ]
+    fields = {"project_id": "tenant"}
+    attrs, mapped = otel.attributes(fields), set(fields)
+    for line, cut in [(t, True) for t in taken] + [(d, False) for d in declined]:
+        block = (line + "\n").encode()
+        try:
+            by_cut = otel._cut_rows(block, attrs, mapped)
+        except pl.exceptions.ComputeError:
+            by_cut = None
+        assert (by_cut is not None) == cut, line
+        n, rows = otel._read_block(block, attrs, mapped, value_first=False)
+        n_struct, by_struct = otel._block_rows(block, attrs, mapped, struct=True)
+        assert n == n_struct == 1 and rows.height >= 1 and rows.equals(by_struct), line
+    rows = otel._cut_rows((taken[0] + "\n").encode(), attrs, mapped)[1]
+    assert rows["user_id"].to_list() == tricky
+    rows = otel._cut_rows((taken[1] + "\n").encode(), attrs, mapped)[1]
+    assert rows.height == 10  # 5 model calls in each of 2 scopes (an empty list and none are not); no event's tokens
+    assert rows["input_tokens"].to_list() == ["7"] * 10 and rows["output_tokens"].to_list()[:5] == ["3", None, "1", None, None]
+    assert set(rows["__mapped_project_id"].to_list()) == {"acme"} and set(rows["__service"].to_list()) == {"svc"}
+
+
+def test_otlp_cut_path_names_a_malformed_line(tmp_path: Path) -> None:
+    """A line that is not JSON is still named by file and line when the cut path reads the file."""
+    good = _otlp_doc([_span(0, CHAT)])
+    path = tmp_path / "spans.jsonl"
+    path.write_text("\n".join([good, good, good[:-7], good]) + "\n")
+    with pytest.raises(InputError, match=r"spans.jsonl: line 3: not valid JSON"):
+        read_requests(path).raw.collect()

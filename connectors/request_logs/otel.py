@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ import polars as pl
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
+from finops.connectors.request_logs import otlp_lists
 from finops.connectors.request_logs.fields import Reading, with_rows
 from finops.connectors.request_logs.files import bad_json_line, head_text, layout_of, preflight, scan
 from finops.connectors.request_logs.mapping import MAPPED
@@ -153,38 +154,91 @@ def needs_fallback(spans: pl.DataFrame) -> bool:
     return bool(spans.select(_complex(pl.col("attributes")).any()).item())
 
 
+def _columns(attrs: dict[str, tuple[str, ...]], mapped: set[str], span_attr: Callable[[str], pl.Expr],
+             resource_attr: Callable[[str], pl.Expr]) -> list[pl.Expr]:
+    """Our columns from one span's attributes (`span_attr(name)`) and its resource's."""
+    cols = []
+    for ours, names in attrs.items():
+        if ours in mapped:  # a team's own attribute may sit on the resource (the tenant of a service)
+            cols.append(_first([*(span_attr(k) for k in names), *(resource_attr(k) for k in names)]).alias(MAPPED + ours))
+        defaults = ATTRIBUTES.get(ours, ())
+        cols.append((_first([span_attr(k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
+    return cols
+
+
+def _span_keys(attrs: dict[str, tuple[str, ...]]) -> list[str]:
+    return sorted({k for ours, names in attrs.items() for k in (*names, *ATTRIBUTES.get(ours, ()))})
+
+
+def _resource_keys(attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> list[str]:
+    return sorted({"service.name", *(k for ours in mapped for k in attrs[ours])})
+
+
 def _otlp_text(lf: pl.LazyFrame, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> pl.LazyFrame:
     """OTLP JSON with each span's attributes (and its resource) kept as JSON text, rewritten
-    into one flat object and decoded into just the attributes we read: the fast path
-    (decoding the attribute lists into structs costs five times the rest of the parse).
+    into one flat object and decoded into just the attributes we read (decoding the attribute
+    lists into structs costs five times the rest of the parse).
     `lf`: records read with OTLP_TEXT, collected here as far as the spans (one block of lines)."""
-    resource_keys = sorted({"service.name", *(k for ours in mapped for k in attrs[ours])})
     spans = (
         lf.explode("resourceSpans").unnest("resourceSpans")
         # once per resource, before its spans are exploded
-        .with_columns(_value_text("resource", k).alias("r:" + k) for k in resource_keys).drop("resource")
+        .with_columns(_value_text("resource", k).alias("r:" + k) for k in _resource_keys(attrs, mapped)).drop("resource")
         .explode("scopeSpans").unnest("scopeSpans").explode("spans").unnest("spans")
         .filter(pl.col("attributes").str.contains('{"key": "gen_ai.', literal=True))
         .with_columns(pl.col("scope").struct.field("name").alias("__scope"), pl.col("scope").struct.field("version").alias("__scope_version"))
     ).collect()
-    keys = sorted({k for ours, names in attrs.items() for k in (*names, *ATTRIBUTES.get(ours, ()))})
     text = pl.col("attributes")
     slow = needs_fallback(spans)
     complex_ = _complex(text) if slow else pl.lit(False)
-    flat = _as_object(pl.when(~complex_).then(text) if slow else text).str.json_decode(pl.Struct({k: pl.String for k in keys}))
+    flat = _as_object(pl.when(~complex_).then(text) if slow else text).str.json_decode(pl.Struct({k: pl.String for k in _span_keys(attrs)}))
     rows = spans.lazy().with_columns(flat.alias("__flat"), pl.when(complex_).then(text).alias("__complex"))
 
     def span_attr(key: str) -> pl.Expr:
         field = pl.col("__flat").struct.field(key)
         return pl.coalesce(field, _value_text("__complex", key)) if slow else field
 
-    cols = []
-    for ours, names in attrs.items():
-        if ours in mapped:  # a team's own attribute may sit on the resource (the tenant of a service)
-            cols.append(_first([*(span_attr(k) for k in names), *(pl.col("r:" + k) for k in names)]).alias(MAPPED + ours))
-        defaults = ATTRIBUTES.get(ours, ())
-        cols.append((_first([span_attr(k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
-    return _span_rows(rows, cols, pl.col("r:service.name"))
+    return _span_rows(rows, _columns(attrs, mapped, span_attr, lambda k: pl.col("r:" + k)), pl.col("r:service.name"))
+
+
+OTLP_CUT = {"resourceSpans": pl.List(pl.Struct({
+    "resource": pl.Struct({"attributes": pl.String}),
+    "scopeSpans": pl.List(pl.Struct({"scope": SCOPE, "spans": pl.List(TEXT_SPAN)})),
+}))}
+# a key of a flat object: after '{' or ',' (a value follows ':', and no string holds a quote)
+GEN_AI_KEY = r'[{,]"gen_ai\.'
+
+
+def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> tuple[int, pl.DataFrame] | None:
+    """One block by the cut path (otlp_lists.py): its record count and rows, or None where the
+    cut cannot be trusted (then the other paths read the block). Raises ComputeError where a
+    list's text, made a flat object, or the rest of a line is not JSON."""
+    found = otlp_lists.cut(block)
+    if found is None:
+        return None
+    rest, lists = found
+    texts = pl.Series("t", lists, dtype=pl.Binary).cast(pl.String).to_frame()
+    objects = texts.select(otlp_lists.as_object(pl.col("t")).alias("o"))
+    counts = texts.select(otlp_lists.attributes_in(pl.col("t")), pl.col("t").str.contains("\n", literal=True).any().alias("n"))
+    if counts["n"].item() or counts["t"].item() != objects.select(otlp_lists.members_in(pl.col("o"))).item():
+        return None  # a list cut across lines, or an attribute that did not become one member
+    keys = sorted({*_span_keys(attrs), *_resource_keys(attrs, mapped)})
+    flat = objects.select(pl.col("o").str.json_decode(pl.Struct({k: pl.String for k in keys})).alias("f"),
+                          pl.col("o").str.contains(GEN_AI_KEY).alias("g"))
+    raw = pl.read_ndjson(rest, schema=OTLP_CUT, row_index_name=REC)
+    resources = (
+        raw.lazy().with_columns(pl.col(REC).cast(pl.Int64)).explode("resourceSpans").unnest("resourceSpans")
+        .with_columns(pl.col("resource").struct.field("attributes").alias("__r")).drop("resource")
+    )
+    spans = resources.explode("scopeSpans").unnest("scopeSpans").explode("spans").unnest("spans").collect()
+    if spans.select(otlp_lists.all_placeholders(pl.col("attributes")), otlp_lists.all_placeholders(pl.col("__r"))).row(0) != (True, True):
+        return None  # an attributes value the file wrote as other than a list
+    index = spans.select(otlp_lists.index_of(pl.col("attributes")).alias("s"), otlp_lists.index_of(pl.col("__r")).alias("r"))
+    rows = spans.lazy().with_columns(flat["f"].gather(index["s"]).alias("__flat"), flat["g"].gather(index["s"]).alias("__gen_ai"),
+                                     flat["f"].gather(index["r"]).alias("__r"))
+    rows = rows.filter(pl.col("__gen_ai")).with_columns(
+        pl.col("scope").struct.field("name").alias("__scope"), pl.col("scope").struct.field("version").alias("__scope_version"))
+    cols = _columns(attrs, mapped, lambda k: pl.col("__flat").struct.field(k), lambda k: pl.col("__r").struct.field(k))
+    return raw.height, _span_rows(rows, cols, pl.col("__r").struct.field("service.name")).collect()
 
 
 BLOCK = 8 << 20  # bytes of whole lines decoded at a time
@@ -219,8 +273,15 @@ def _block_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str
 
 
 def _read_block(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str], value_first: bool) -> tuple[int, pl.DataFrame]:
-    """A block by the text path, or by the struct path where the text path cannot read it
-    (so one odd string costs a block's speed, not the file). Raises ComputeError when neither can."""
+    """A block by the cut path, else the text path, else the struct path, each taking what the
+    one before cannot read (so one odd string costs a block's speed, not the file). Raises
+    ComputeError when none can."""
+    if not value_first:
+        try:
+            if (rows := _cut_rows(block, attrs, mapped)) is not None:
+                return rows
+        except pl.exceptions.ComputeError:
+            pass  # not JSON once cut: a list cut short, or a bad line the next paths name
     struct = value_first or not text_path_reads(block)
     try:
         return _block_rows(block, attrs, mapped, struct)
@@ -315,12 +376,7 @@ def _otlp(lf: pl.LazyFrame, attrs: dict[str, tuple[str, ...]], mapped: set[str])
         .filter(pl.col("attributes").list.eval(pl.element().struct.field("key").str.starts_with("gen_ai.")).list.any())
         .with_columns(pl.col("scope").struct.field("name").alias("__scope"), pl.col("scope").struct.field("version").alias("__scope_version"))
     )
-    cols = []
-    for ours, keys in attrs.items():
-        if ours in mapped:  # a team's own attribute may sit on the resource (the tenant of a service)
-            cols.append(_first([_attr(c, k) for c in ("attributes", "__rattrs") for k in keys]).alias(MAPPED + ours))
-        defaults = ATTRIBUTES.get(ours, ())
-        cols.append((_first([_attr("attributes", k) for k in defaults]) if defaults else pl.lit(None, pl.String)).alias(ours))
+    cols = _columns(attrs, mapped, lambda k: _attr("attributes", k), lambda k: _attr("__rattrs", k))
     return _span_rows(spans, cols, _attr("__rattrs", "service.name"))
 
 
