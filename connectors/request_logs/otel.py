@@ -320,7 +320,7 @@ def _by_blocks(path: Path, attrs: dict[str, tuple[str, ...]], mapped: set[str], 
         pending: deque[Future[tuple[int, pl.DataFrame]]] = deque()
         try:
             for block in _blocks(path):
-                if block.strip():
+                if not block.isspace():  # (strip() would copy the block)
                     pending.append(pool.submit(_read_block, block, attrs, mapped, value_first))
                 if len(pending) > 2:
                     keep(*pending.popleft().result())
