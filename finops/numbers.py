@@ -3,7 +3,8 @@
 - Money: currency symbol, thousands separators, two decimals; more decimals only below a
   cent (up to three significant digits, $0.00351), never e-notation. A change carries its
   sign (+$1.20, -$0.35). None is "unpriced", never $0.
-- Percent: one decimal; a change carries its sign (+4.2%).
+- Percent: one decimal, no space (12.3%); a change carries its sign (+4.2%); a share short of
+  100% (or above 0%) takes more places rather than read as 100.0% (99.96%).
 - Energy in Wh, kWh or MWh and carbon in g, kg or t, by size.
 - Counts with thousands separators; large counts compact where space is short (7.70M).
 - JSON: full precision (figures agree across surfaces), only float noise dropped
@@ -55,6 +56,12 @@ def pct(value: float | None, *, signed: bool = False, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     v = float(value)
+    if abs(v) < 1e-9:
+        v = 0.0  # float noise of a sum
+    # A share short of 100% (or above 0%) never reads as exactly 100.0% (or 0.0%): a join coverage
+    # of 99.96% is not complete. More places, up to four, until the rounding says so.
+    while decimals < 4 and v not in (0.0, 100.0) and round(v, decimals) in (0.0, 100.0):
+        decimals += 1
     if round(v, decimals) == 0:
         v = 0.0
     return f"{v:+.{decimals}f}%" if signed and v != 0 else f"{v:.{decimals}f}%"

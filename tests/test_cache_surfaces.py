@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from finops.cli import app
+from finops.numbers import pct
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -36,7 +37,7 @@ def test_report_section_and_export_show_the_cli_figures(home: Path, tmp_path: Pa
     md = next((tmp_path / "report").glob("*.md")).read_text()
     section = md[md.index("## Prompt cache"):]
     section = section[:section.index("\n## ", 3)]
-    assert f"| {fig['cache_hit_rate']['label']} | {fig['cache_hit_rate']['value']:.1f} % | logged |" in section
+    assert f"| {fig['cache_hit_rate']['label']} | {pct(fig['cache_hit_rate']['value'])} | logged |" in section
     for name in ("cache_saved", "cache_write_premium", "cache_lost_misses", "cache_lost_evictions"):
         assert f"| {fig[name]['label']} | ${fig[name]['value']:,.2f} |" in section, name
     assert "Prefix growth finding · rag-search" in section

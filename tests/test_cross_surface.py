@@ -14,7 +14,7 @@ price change), the same calendar month to date is read from every surface:
 - the scheduled export, read back from its Parquet files (`finops export --dataset cogs|costs`).
 
 Rendered text is parsed as a reader would ("$1,023.55", "1,023.55 USD", "7.70M tokens",
-"67.10 %", "0.3946"), and a value counts as equal when the exact figure rounds to what is
+"67.1%", "0.3946"), and a value counts as equal when the exact figure rounds to what is
 shown (the tolerance is half a unit of the last digit shown). A figure that differs by
 design carries a different label and is not compared here (docs/metrics.md).
 """
@@ -499,9 +499,9 @@ async def from_dashboard(company: Company, ledger: Ledger) -> None:
         terms = sum_terms(str(app.screen.query_one("#drift-summary").render()))
         for title, value in terms.items():
             ledger.add(f"reconcile.{title}", "dashboard", first_number(value))
-        # "Join coverage: 98.02 % of billed tokens, 95.92 % of billed dollars · not joined $153.13 (…)"
+        # "Join coverage: 98.0% of billed tokens, 95.9% of billed dollars · not joined $153.13 (…)"
         coverage = str(app.screen.query_one("#coverage-summary").render())
-        shares = re.match(r"Join coverage: (\S+ %|n/a) of billed tokens, (\S+ %|n/a) of billed dollars · not joined (\S+)", coverage)
+        shares = re.match(r"Join coverage: (\S+%|n/a) of billed tokens, (\S+%|n/a) of billed dollars · not joined (\S+)", coverage)
         assert shares, coverage
         ledger.add("join_coverage_tokens", "dashboard", shown_or_none(shares.group(1)))
         ledger.add("join_coverage_usd", "dashboard", shown_or_none(shares.group(2)))

@@ -18,6 +18,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from finops.numbers import pct
+
 from test_reconcile_support import reconcile
 from test_tui_support import SAMPLE_TODAY, anyio_backend, dash_home, make_app, settle, tui_store_path  # noqa: F401
 
@@ -144,7 +146,7 @@ def test_cli_coverage_of_an_unmapped_name_lists_it_with_its_likely_project(tmp_p
     table = runner.invoke(app, ["reconcile", *period, "--coverage"], env=env)
     assert table.exit_code == 0, table.output[-1500:]
     assert "Not joined, and why" in table.stdout and "unmapped name" in table.stdout and name in table.stdout
-    shares = f"{figures['join_coverage_tokens']['value']:,.2f} % of billed tokens"
+    shares = f"{pct(figures['join_coverage_tokens']['value'])} of billed tokens"
     assert shares in table.stdout.splitlines()[-1]
 
 
@@ -176,6 +178,6 @@ async def test_dashboard_coverage_panel_shows_the_cli_figures(dash_home: Path) -
     assert r.exit_code == 0, r.output[-1500:]
     figures = {f["name"]: f for f in json.loads(r.stdout)["figures"]}
     tokens, usd, nj = (figures[n]["value"] for n in ("join_coverage_tokens", "join_coverage_usd", "not_joined_usd"))
-    assert line.startswith(f"Join coverage: {tokens:,.2f} % of billed tokens, {usd:,.2f} % of billed dollars · "
+    assert line.startswith(f"Join coverage: {pct(tokens)} of billed tokens, {pct(usd)} of billed dollars · "
                            f"not joined ${nj:,.2f} (project never logged ${nj:,.2f})"), line
     assert first["reason"] == "project never logged" and first["project"] == "proj_eval" and first["billed $"] == f"${nj:,.2f}"

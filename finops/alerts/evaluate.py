@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from finops import numbers
 from finops.alerts.rules import Rule
 from finops.metrics.figure import Figure
 
@@ -190,7 +191,7 @@ def _cache(ctx: "Context", rule: Rule) -> list[Observation]:
     for e in eps.iter_rows(named=True):
         subject = f"cache miss {e['feature']} ({e['provider']}) from {e['start']}"
         fig = Figure(f"cache_miss:{e['feature']}", "Cache hit rate", f"{e['feature']} ({e['provider']})", e["hit_rate"] * 100,
-                     "%", "logged", e["start"], e["end"], note=f"usual {e['baseline'] * 100:.1f} %",
+                     "%", "logged", e["start"], e["end"], note=f"usual {numbers.pct(e['baseline'] * 100)}",
                      extra={"lost_usd": e["lost_usd"], "missed_reads": e["missed_reads"]})
         lost_text = "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}"
         reason = (f"{e['feature']} ({e['provider']}): cache hit rate {e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % "

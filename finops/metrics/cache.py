@@ -71,8 +71,8 @@ ABSENT: Final = {"cache_hit_rate": "no cache counts", "cache_hit_rate_metered": 
 
 def shown(f: Figure) -> str:
     """A cache figure's value as the CLI, the dashboard and the report print it."""
-    if f.unit == "%":
-        return ABSENT.get(f.name, "n/a") if f.value is None else f"{f.value:.1f} %"
+    if f.unit == "%" and f.value is None:
+        return ABSENT.get(f.name, "n/a")
     return f.money()
 
 

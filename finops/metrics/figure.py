@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from finops import numbers
+
 Provenance = Literal["billed", "metered", "logged", "estimated"]
 PROVENANCES: tuple[str, ...] = ("billed", "metered", "logged", "estimated")
 
@@ -45,7 +47,7 @@ class Figure:
             return ""
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
-    def money(self, value: float | None = None, decimals: int = 2) -> str:
+    def money(self, value: float | None = None, decimals: int | None = None) -> str:
         """The value as text in its unit: $1,023.55, €12.00, 3.2 kWh, "unpriced"."""
         v = self.value if value is None else value
         return format_value(v, self.unit, decimals)
@@ -67,17 +69,17 @@ class Figure:
         return out
 
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
-def format_value(value: float | None, unit: str, decimals: int = 2) -> str:
-    if value is None:
-        return "unpriced" if unit.startswith(tuple(SYMBOLS)) or len(unit.split("/")[0]) == 3 else "n/a"
+def format_value(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A figure's value in its unit, in the one number style (finops.numbers): money with its
+    symbol (more decimals only below a cent), shares as 12.3%, other units with separators.
+    `decimals` overrides the unit's default places."""
     base, _, per = unit.partition("/")
+    is_money = base in numbers.SYMBOLS or (len(base) == 3 and base.isupper())
+    if value is None:
+        return "unpriced" if is_money else "n/a"
     suffix = f"/{per}" if per else ""
-    if base in SYMBOLS:
-        sign = "-" if value < 0 else ""
-        return f"{sign}{SYMBOLS[base]}{abs(value):,.{decimals}f}{suffix}"
-    if len(base) == 3 and base.isupper():
-        return f"{value:,.{decimals}f} {base}{suffix}"
-    return f"{value:,.{decimals}f} {unit}"
+    if is_money:
+        return numbers.money(value, base, decimals=decimals) + suffix
+    if unit == "%":
+        return numbers.pct(value, decimals=1 if decimals is None else decimals)
+    return f"{value:,.{2 if decimals is None else decimals}f} {unit}"

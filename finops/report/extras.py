@@ -53,7 +53,7 @@ def reconciliation(ctx: Context, period: Period) -> Extra:
         summary.append(("Unexplained share of billed", terms.nothing_compared or f"{terms.unexplained_pct:.1f}%", "estimated"))
         # Join coverage: what of the bill joins to logged rows, and the dollars of each reason it does not.
         cov = join_coverage(res, period.first, period.as_of)
-        summary += [(f.label, f.money(decimals=0 if f.unit == "tokens" else 2), f.provenance) for f in cov.figures]
+        summary += [(f.label, f.money(decimals=0 if f.unit == "tokens" else None), f.provenance) for f in cov.figures]
         summary += [(f"Not joined: {reason}", money(usd), "billed") for reason, usd, _ in cov.by_reason()]
         more: list[tuple[str, pl.DataFrame, tuple[str, ...]]] = []
         if cov.not_joined.height:
