@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from finops.cli import app
+from finops.numbers import pct
 from finops.models.cache.writes import unread_writes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -105,5 +106,5 @@ def test_sample_write_amplification_is_the_logs_unread_writes(finops_home: Path,
     assert sonnet["unread_premium_usd"] == pytest.approx(sonnet["writes_unread"] * 0.75 / 1e6, rel=1e-6)
     assert fig["unread_premium_usd"] == pytest.approx(sum(r["unread_premium_usd"] for r in rows.values()))
     table = CliRunner().invoke(app, ["cache", "--format", "table", "--wide"], catch_exceptions=False).output
-    assert f"Write amplification · writes not read within TTL · estimated: {fig['value']:.1f} %" in table
+    assert f"Write amplification · writes not read within TTL · estimated: {pct(fig['value'])}" in table
     assert "writes unread" in table
