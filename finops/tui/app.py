@@ -9,6 +9,7 @@ thread worker; until it answers, screens show loading indicators. `settled` /
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from datetime import date
 from typing import Any, ClassVar
@@ -74,6 +75,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         filters: Filters | None = None,
         exit_when_painted: bool = False,
         preload: "Preload | None" = None,
+        resume_gc: bool = False,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -84,6 +86,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         self._explicit_filters = filters is not None
         self.exit_when_painted = exit_when_painted  # for bench/dashboard_cold_start.py
         self.preload = preload  # the store read started before Textual was imported
+        self.resume_gc = resume_gc  # the caller paused the garbage collector for start-up (finops dashboard)
         self.started = False  # on_mount ran (the first context load is under way)
         self.dashboard_screens: set[DashboardScreen] = set()  # mounted ones (they add themselves)
         self.activity = asyncio.Event()  # set whenever a load starts or ends (wakes wait_settled)
@@ -117,6 +120,13 @@ class FinopsApp(App[tuple[float, float] | None]):
         finops_log.propagate = False
         self.reload_store()
         self.started = True
+
+    def on_ready(self) -> None:
+        if self.resume_gc:
+            # The first layout is done: what start-up built lives as long as the app, so it is
+            # frozen (later collections skip it) before the collector runs again.
+            gc.freeze()
+            gc.enable()
 
     def on_unmount(self) -> None:
         import logging

@@ -29,8 +29,15 @@ class DashboardFooter(Footer):
         self._width = 0
         self._check_due = False
         self._waits = 0
+        self._composed: tuple[object, ...] | None = None  # the keys the children show (_shown)
+
+    def _shown(self) -> tuple[object, ...]:
+        """What the footer's keys are made of: the screen's shown bindings, their state and display."""
+        return tuple((b.key, self.app.get_key_display(b), b.description, b.action, b.group, enabled, tooltip)
+                     for _, b, enabled, tooltip in self.screen.active_bindings.values() if b.show)
 
     def compose(self) -> ComposeResult:
+        self._composed = self._shown() if self._bindings_ready else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 # Born with the class its `compact` watcher would add once mounted: adding it
@@ -48,7 +55,11 @@ class DashboardFooter(Footer):
         self._check_later()
 
     async def recompose(self) -> None:
-        # The keys change with the focus and the screen: new keys, trimmed once laid out.
+        # The keys change with the focus and the screen: new keys, trimmed once laid out. A focus
+        # move often leaves them as they are (the Overview focuses its movers table as its first
+        # data arrives): then the keys, and how they were trimmed, stay.
+        if self.children and self._composed == self._shown():
+            return
         await super().recompose()
         self._check_later()
 
