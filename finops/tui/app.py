@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import Notify
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
@@ -91,6 +92,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         self.dashboard_screens: set[DashboardScreen] = set()  # mounted ones (they add themselves)
         self.activity = asyncio.Event()  # set whenever a load starts or ends (wakes wait_settled)
         self._context_worker: Worker | None = None
+        self.notices_pending = 0  # notifications posted, not yet handled (the settled signal waits for them)
         self.store_failure: NotAvailable | None = None  # why the last open of the store failed; screens shown later show it
         section = settings.config.section("dashboard")
         wanted = theme or str(section.get("theme", "dark"))
@@ -199,6 +201,16 @@ class FinopsApp(App[tuple[float, float] | None]):
 
     def note_activity(self) -> None:
         self.activity.set()
+
+    def notify(self, *args: Any, **kwargs: Any) -> None:
+        # A notification is a message to the app: until it is handled no toast shows, so a
+        # frame without it is not final (a failed load's error must be on the settled screen).
+        self.notices_pending += 1
+        super().notify(*args, **kwargs)
+
+    def on_notify(self, message: Notify) -> None:
+        self.notices_pending -= 1
+        self.note_activity()
 
     # -- shared state ----------------------------------------------------------------
     def set_filters(self, filters: Filters) -> None:

@@ -2,6 +2,7 @@
 
 A frame of the dashboard is final ("settled") when:
 - the store has been opened (the app's context worker has ended, its result handled);
+- every notification posted (a failed load's error, say) has been handled by the app;
 - no dashboard screen, shown or not, waits for a load (`DashboardScreen.track`): each load
   counts from the moment it is decided (the Overview reserves its forecast fit before the
   repaint that starts it) until its worker's final state change has been handled, which
@@ -30,6 +31,8 @@ def unsettled(app: DashboardHost) -> list[str]:
     if not app.started:
         return ["not started"]
     why = ["opening the store"] if app.context_pending else []
+    if app.notices_pending:
+        why.append("a notification not shown yet")
     visible = []
     for screen in reversed(app.screen_stack):
         visible.append(screen)

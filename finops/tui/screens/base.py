@@ -62,6 +62,7 @@ class DashboardHost(Protocol):
     started: bool
     activity: asyncio.Event
     dashboard_screens: "set[DashboardScreen]"
+    notices_pending: int  # notifications posted, not yet handled
     store_failure: "NotAvailable | None"  # why the store could not be opened, until the next reload
 
     @property
