@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
             serve(dashboard_command(global_args, args), host=host, port=port)
             return
         # Start-up builds what the whole session keeps (modules, classes, styles, widgets) and next
-        # to no garbage: the collector's passes over it cost 0.08-0.1 s CPU before the first paint.
+        # to no garbage: the collector's ~255 passes over it cost 0.12-0.13 s CPU before the first paint.
         # Paused until the app's first layout, which freezes what was built (FinopsApp.on_ready).
         gc.disable()
         from finops.tui.preload import Preload
