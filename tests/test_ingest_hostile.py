@@ -410,3 +410,20 @@ def test_otlp_cut_path_names_a_malformed_line(tmp_path: Path) -> None:
     path.write_text("\n".join([good, good, good[:-7], good]) + "\n")
     with pytest.raises(InputError, match=r"spans.jsonl: line 3: not valid JSON"):
         read_requests(path).raw.collect()
+
+
+def test_otlp_text_path_keeps_braces_inside_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text path (a block with an escape polars writes back safely) reads a string value
+    holding `}}` as written: its rewrite dropped every `}}`, and so `a}}b` read `ab`."""
+    from finops.connectors.request_logs import otel
+
+    monkeypatch.setattr(otel, "_cut_rows", lambda *a: None)
+    values = ["a}}b", "}}x", "x}}", "}}", 'say "hi" }}']
+    line = _otlp_doc([_span(i, [*CHAT, _kv("user.id", {"stringValue": v}), _kv("x.d", {"doubleValue": 1.5})])
+                      for i, v in enumerate(values)] + [_span(9, [*CHAT, _kv("gen_ai.is_streaming", {"boolValue": True})])])
+    block = (line + "\n").encode()
+    assert otel.text_path_reads(block) and b"\\" in block
+    attrs = otel.attributes()
+    rows = otel._block_rows(block, attrs, set(), struct=False)[1]
+    assert rows["user_id"].to_list() == [*values, None] and rows["__streaming"].to_list() == [None] * 5 + ["true"]
+    assert rows.equals(otel._block_rows(block, attrs, set(), struct=True)[1])

@@ -132,15 +132,16 @@ SCALARS = ("stringValue", "intValue", "doubleValue", "boolValue", "bytesValue")
 def _as_object(text: pl.Expr) -> pl.Expr:
     """A span's attribute list as written back by polars (`[{"key": "k", "value": {"intValue":
     "5"}}, ...]`) turned into one flat JSON object (`{"k": "5", ...}`) by literal replacements
-    only. Every literal holds an unescaped quote, so none can match inside a string value;
-    `}}` can, and then only shortens that string, which stays valid JSON. Rows whose values
-    are not scalars (arrays, maps, empty values) are left to `_value_text` (see `_complex`)."""
-    o = text.str.replace_all('{"key": ', "", literal=True).str.replace_all('"}}', '"', literal=True)
+    only. Every literal holds a member name between unescaped quotes, so none can match inside
+    a string value (polars escapes a quote in one); before, a bare `}}` was dropped everywhere,
+    and with it from a string value (`a}}b` read `ab`). Rows whose values are not scalars
+    (arrays, maps, empty values) are left to `_value_text` (see `_complex`)."""
+    o = text.str.replace_all('}}, {"key": ', ", ", literal=True)  # one attribute's end, the next one's start
     for kind in SCALARS:
         o = o.str.replace_all(f', "value": {{"{kind}": ', ": ", literal=True)
-    o = o.str.replace_all("}}", "", literal=True)
-    # the list's brackets become the object's braces (a slice would count bytes as characters)
-    return pl.concat_str(pl.lit("{"), o.str.strip_prefix("[").str.strip_suffix("]"), pl.lit("}"))
+    # the list's first and last attribute open and close the object (a slice would count bytes as characters)
+    o = pl.concat_str(pl.lit("{"), o.str.strip_prefix('[{"key": ').str.strip_suffix("}}]"), pl.lit("}"))
+    return pl.when(text == "[]").then(pl.lit("{}")).otherwise(o)
 
 
 def _complex(text: pl.Expr) -> pl.Expr:
