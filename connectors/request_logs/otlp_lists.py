@@ -11,8 +11,9 @@ literal holding a member name between quotes (`"attributes":[`, `"key":"`, `"val
 matches where that member is, never inside a string. A list is cut at its first `}}]` (the end
 of its last attribute) outside a string (after an even number of quotes); that is its end unless
 a nested value (an array or a map) holds one, and then the text cut is not JSON (a bracket left
-open) and the block goes to the other paths, as it does when an attribute is not written key first and compactly
-with a scalar value, or when the flat objects hold other than one member per attribute.
+open) and the block goes to the other paths, as it does when an attribute is not written key
+first and compactly with a scalar value, or the flat objects hold other than one member per
+attribute.
 """
 
 from __future__ import annotations
