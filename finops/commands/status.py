@@ -40,11 +40,12 @@ def _check_parts(drop: bool) -> None:
     from finops.store import damaged_parts, part_count
 
     store = get_store()
+    total = part_count(store.root)
     with progress() as bar:
-        task = bar.add_task("reading every part", total=part_count(store.root))
+        task = bar.add_task("reading every part", total=total)
         damaged = damaged_parts(store.root, full=True, on_part=lambda: bar.advance(task))
     if not damaged:
-        typer.echo(f"all {part_count(store.root)} part files of {store.root} read in full: none is damaged")
+        typer.echo(f"all {total} part files of {store.root} read in full: none is damaged")
         return
     for part in damaged:
         typer.echo(part.describe())

@@ -33,11 +33,11 @@ class DamagedPart:
         return f"{self.path} is damaged ({self.reason})"
 
 
-def _footer_fails(path: Path) -> None:
+def _read_footer(path: Path) -> None:
     pl.read_parquet_schema(path)
 
 
-def _pages_fail(path: Path) -> None:
+def _read_pages(path: Path) -> None:
     # Counting nulls decodes every page of every column, in bounded memory; a row count would
     # be answered from the footer alone.
     pl.scan_parquet(path).select(pl.all().is_null().sum()).collect(engine="streaming")
@@ -59,7 +59,7 @@ def damaged_parts(root: Path, full: bool = True,
     """Every part of the current version that cannot be read: its footer only, or every page
     too (`full`). `on_part` is called once per part checked (a progress bar)."""
     manifest = snapshot.load(root, list(TABLES))
-    read = _pages_fail if full else _footer_fails
+    read = _read_pages if full else _read_footer
     found: list[DamagedPart] = []
     for table in TABLES:
         for month in manifest.months(table):
