@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.files import collect_scanned, scan
 from finops.connectors.request_logs.problems import Problems, collect
 from finops.connectors.request_logs.values import BAD, REC, ROW, Field, check
 from finops.errors import InputError
@@ -46,7 +46,7 @@ def check_table(lf: pl.LazyFrame, layout: str, path: Path, fields: list[Field], 
     missing = [f.name for f in fields if f.required and f.name not in renames.values()]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)} (map yours with --map their_column=our_column)")
-    raw = lf.collect().lazy()  # bills are small: months or days of lines
+    raw = collect_scanned(lf, path, layout).lazy()  # bills are small: months or days of lines
     checked = check(raw, fields)
     labels = {ours_: theirs for theirs, ours_ in renames.items()}
     problems = collect(checked, raw, fields, path, layout, labels)

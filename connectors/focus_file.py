@@ -25,7 +25,7 @@ import polars as pl
 from finops.connectors import focus_skus
 from finops.connectors._rows import combine_usage
 from finops.connectors.cogs_lines import merge_duplicate_lines
-from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.files import collect_scanned, scan
 from finops.connectors.request_logs.problems import Problems, collect
 from finops.connectors.request_logs.values import BAD, FLOAT, REC, ROW, TEXT, TS, Field, check
 from finops.errors import InputError
@@ -120,7 +120,12 @@ def read_focus_file(path: Path, source: str | None = None, mapping: dict[str, st
     and its bad rows (not in the frame)."""
     path = Path(path)
     with unpacked(path) as data:
-        lines, problems = _read(data, source, mapping)
+        try:
+            lines, problems = _read(data, source, mapping)
+        except InputError as exc:
+            if data == path:
+                raise
+            raise InputError(str(exc).replace(str(data), str(path))) from None  # the file the user gave
     if data != path:  # name the file the user gave, not the temporary copy
         problems = Problems([replace(r, file=str(path)) for r in problems.rows], problems.count)
     return lines, problems
@@ -134,7 +139,7 @@ def _read(path: Path, source: str | None, mapping: dict[str, str] | None) -> tup
     for c in ("Tags", "SkuPriceDetails"):
         if c in names:
             ai = ai.with_columns(_as_text(c, schema[c]).alias(c))
-    raw = ai.collect(engine="streaming").lazy()  # AI rows are a small share of a bill
+    raw = collect_scanned(ai, path, layout, streaming=True).lazy()  # AI rows are a small share of a bill
     checked = check(raw, FIELDS)
     # A bad optional value (an unreadable ListCost, a text in ConsumedQuantity) is stored as
     # null: the row's cost stays. Only the fields a cost line cannot do without reject a row.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from finops.connectors.request_logs.files import scan
+from finops.connectors.request_logs.files import collect_scanned, scan
 from finops.connectors.request_logs.generic import check_targets
 from finops.connectors.request_logs.problems import CSV, JSONL, Problems, collect, locate
 from finops.connectors.request_logs.values import BAD, CHOICE, DATE, INT, REC, ROW, TEXT, Field, check
@@ -65,7 +65,8 @@ def read_request_days(
     if missing:
         raise InputError(f"{path}: not a request_days rollup: missing column(s) {', '.join(missing)} "
                          f"(finops/sql/request_days.sql gives every column)")
-    raw = lf.select(*[c for c in ALLOWED if c in names], REC).with_columns(pl.col(REC).alias(ROW)).collect().lazy()
+    raw = collect_scanned(lf.select(*[c for c in ALLOWED if c in names], REC).with_columns(pl.col(REC).alias(ROW)),
+                          path, layout).lazy()
     checked = check(raw, FIELDS)
     problems = collect(checked, raw, FIELDS, path, layout)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]

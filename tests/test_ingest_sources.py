@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -68,6 +69,25 @@ def test_focus_bad_value_names_line_and_field(tmp_path: Path) -> None:
         read_focus(bad)
     lines, problems = read_focus_file(bad)
     assert problems.count == 1 and lines.height == 3
+
+
+@pytest.mark.parametrize("kind,seed,packed", [
+    ("focus", FOCUS / "aws_bedrock_focus12.csv", False), ("focus", FOCUS / "aws_bedrock_focus12.csv", True),
+    ("vector-db", COGS / "pinecone_usage.csv", False), ("observability", COGS / "datadog_estimated_cost.csv", False),
+    ("review", COGS / "human_review.csv", False),
+], ids=["focus", "focus-gz", "vector-db", "observability", "review"])
+def test_a_row_with_more_fields_than_the_header_is_one_line_naming_it(kind: str, seed: Path, packed: bool, tmp_path: Path) -> None:
+    lines = seed.read_text().splitlines()[:4]
+    lines[2] = "," + lines[2]  # polars refuses the whole scan: a ragged row
+    width = len(lines[0].split(","))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    if packed:  # the error names the file given, not the unpacked copy
+        bad = tmp_path / "bad.csv.gz"
+        bad.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n"))
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "home"), "ingest", str(bad), "--kind", kind])
+    assert isinstance(result.exception, InputError), result.exception  # finops.cli.main prints it as one line
+    assert str(result.exception) == f"{bad}: line 3: {width + 1} field(s), the header has {width}"
 
 
 def test_pinecone_usage_and_console_headers() -> None:

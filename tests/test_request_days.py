@@ -144,6 +144,17 @@ def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
     assert str(exc.value).startswith(f"{path}: line 2 and line 3 have the same key (day=2026-03-02, provider=openai")
 
 
+def test_a_row_with_more_fields_than_the_header_is_named_by_line(tmp_path: Path) -> None:
+    path = _write_csv(tmp_path / "days.csv", [ROW, {**ROW, "feature": "chat"}])
+    lines = path.read_text().splitlines()
+    lines[2] = "," + lines[2]  # one field too many: polars refuses the whole scan
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as exc:
+        read_request_days(path)
+    width = len(ROW)
+    assert str(exc.value) == f"{path}: line 3: {width + 1} field(s), the header has {width}"
+
+
 def test_a_file_that_is_not_a_rollup_says_what_is_missing(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "days.csv", [{"day": "2026-03-02", "provider": "openai", "model": "gpt-4.1"}])
     with pytest.raises(InputError) as exc:

@@ -129,6 +129,30 @@ def bad_json_line(path: Path) -> str:
     return ""
 
 
+def unreadable_at(path: Path, layout: str) -> str:
+    """Where a file polars could not scan breaks: ': line N: why', or "" (error path only)."""
+    if layout == JSONL:
+        return bad_json_line(path)
+    if layout == CSV:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = clean_csv(path, Path(tmp) / "scan.csv")
+        if bad:
+            return f": line {bad[0][0]}: {bad[0][1]}"
+    return ""
+
+
+def collect_scanned(lf: pl.LazyFrame, path: Path, layout: str, streaming: bool = False) -> pl.DataFrame:
+    """Collect a frame `scan` opened; a file polars cannot scan (a CSV record with more fields than
+    the header, say) is an InputError naming the file and line, never an internal error."""
+    try:
+        return lf.collect(engine="streaming" if streaming else "auto")
+    except pl.exceptions.ComputeError as exc:
+        where = unreadable_at(path, layout) or f": cannot read ({str(exc).splitlines()[0]})"
+        raise InputError(f"{path}{where}") from None
+
+
 def head_text(path: Path, limit: int = 4096) -> str:
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         return fh.read(limit)
