@@ -9,7 +9,9 @@ A frame of the dashboard is final ("settled") when:
   comes after the result message the worker posted;
 - every visible dashboard screen (the top one and those under a dialog) has started a load
   for the current store and filters, has no loading-indicator timer pending (indicators
-  appear 0.2 s into a load) and shows no loading indicator.
+  appear 0.2 s into a load), shows no loading indicator and has no table waiting to measure
+  its rows (DataTable does so when idle; an auto-height table is laid out at its old height
+  until then, which a busy machine made visible: the Reconcile findings at 0 rows).
 
 `FinopsApp.settled` reads it; `FinopsApp.wait_settled()` waits for it to hold across a
 repaint. Tests and snapshots use it instead of sleeping; the UI itself never waits on it.

@@ -194,6 +194,9 @@ class DashboardScreen(Screen):
         # A widget's `loading` covers it with a LoadingIndicator (animated): never settled while one shows.
         why += [f"loading #{w.id or type(w).__name__}" for w in self.query("*")
                 if w.loading or getattr(w, "_cover_widget", None) is not None]
+        from finops.tui.widgets.table import FrameTable
+
+        why += [f"measuring #{t.id}" for t in self.query(FrameTable) if t.measuring]
         if not self.loaded_for_current:
             why.append("not loaded for the current filters")
         if any(f.trimming for f in self.query(DashboardFooter)):

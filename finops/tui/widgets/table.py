@@ -95,6 +95,12 @@ class FrameTable(DataTable):
         self.frame = frame
         self._rebuild()
 
+    @property
+    def measuring(self) -> bool:
+        """True while rows or cells wait to be measured: DataTable measures them when idle, and until then
+        an auto-height table keeps its old height (0 rows before the first load), so a frame is not final."""
+        return bool(self._require_update_dimensions or self._updated_cells)
+
     def _sorted(self) -> pl.DataFrame:
         if self.sort_column is None or self.sort_column not in self.frame.columns:
             return self.frame
