@@ -47,7 +47,7 @@ def check_table(lf: pl.LazyFrame, layout: str, path: Path, fields: list[Field], 
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)} (map yours with --map their_column=our_column)")
     raw = collect_scanned(lf, path, layout).lazy()  # bills are small: months or days of lines
-    checked = check(raw, fields)
+    checked = check(raw, fields).collect().lazy()  # evaluated once: the problems and the good rows read it
     labels = {ours_: theirs for theirs, ours_ in renames.items()}
     problems = collect(checked, raw, fields, path, layout, labels)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]

@@ -140,7 +140,7 @@ def _read(path: Path, source: str | None, mapping: dict[str, str] | None) -> tup
         if c in names:
             ai = ai.with_columns(_as_text(c, schema[c]).alias(c))
     raw = collect_scanned(ai, path, layout, streaming=True).lazy()  # AI rows are a small share of a bill
-    checked = check(raw, FIELDS)
+    checked = check(raw, FIELDS).collect().lazy()  # evaluated once: the problems and the good rows read it
     # A bad optional value (an unreadable ListCost, a text in ConsumedQuantity) is stored as
     # null: the row's cost stays. Only the fields a cost line cannot do without reject a row.
     optional = [BAD + f.name for f in FIELDS if not f.required]

@@ -67,7 +67,7 @@ def read_request_days(
                          f"(finops/sql/request_days.sql gives every column)")
     raw = collect_scanned(lf.select(*[c for c in ALLOWED if c in names], REC).with_columns(pl.col(REC).alias(ROW)),
                           path, layout).lazy()
-    checked = check(raw, FIELDS)
+    checked = check(raw, FIELDS).collect().lazy()  # evaluated once: the problems and the good rows read it
     problems = collect(checked, raw, FIELDS, path, layout)
     flags = [c for c in checked.collect_schema().names() if c.startswith(BAD)]
     good = (checked.filter(~pl.any_horizontal(flags)) if flags else checked).with_columns(
