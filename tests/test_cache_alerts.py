@@ -37,7 +37,7 @@ def test_cache_rules_fire_on_the_planted_episodes_and_stay_quiet_elsewhere(finop
     code, out = run(finops_home, "alert", "check", "--dry-run", "--today", "2026-05-28")  # the miss episode is 05-22..26
     assert code == 0, out
     assert f"would FIRE cache drop|cache miss support-chat (openai) from {miss['start']}" in out
-    assert "0.0 %" in out and "lost" in out
+    assert "cache hit rate 0.0% vs" in out and "lost" in out
     assert "would FIRE cache lost" not in out  # $0.16 lost: under the $10 threshold
     eviction = next(a for a in ground_truth["anomalies"] if a["cause"] == "cache_eviction")  # 2026-08-18..24, $33.17
     code, out = run(finops_home, "alert", "check", "--dry-run", "--today", "2026-08-26")

@@ -193,8 +193,9 @@ def _cache(ctx: "Context", rule: Rule) -> list[Observation]:
         fig = Figure(f"cache_miss:{e['feature']}", "Cache hit rate", f"{e['feature']} ({e['provider']})", e["hit_rate"] * 100,
                      "%", "logged", e["start"], e["end"], note=f"usual {numbers.pct(e['baseline'] * 100)}",
                      extra={"lost_usd": e["lost_usd"], "missed_reads": e["missed_reads"]})
-        lost_text = "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}"
-        reason = (f"{e['feature']} ({e['provider']}): cache hit rate {e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % "
+        lost_text = "unpriced" if e["lost_usd"] is None else numbers.money(e["lost_usd"])
+        reason = (f"{e['feature']} ({e['provider']}): cache hit rate {numbers.pct(e['hit_rate'] * 100)} vs "
+                  f"{numbers.pct(e['baseline'] * 100)} "
                   f"usual on {e['start']}..{e['end']}, {e['missed_reads']:,} reads missed, {lost_text} lost "
                   f"(alert from ${rule.threshold:,.2f})")
         firing = e["lost_usd"] is not None and e["lost_usd"] >= rule.threshold

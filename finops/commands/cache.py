@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
         import polars as pl
 
+        from finops import numbers
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
         from finops.metrics.cache import Scope, cache_view, coverage_line, shown
@@ -82,20 +83,20 @@ def register(app: typer.Typer) -> None:
              caption="\n".join([*caption, *view.notes]), priority=ranked)
         for e in view.episodes.iter_rows(named=True):
             say(f"miss episode: {e['feature']} ({e['provider']}) {e['start']}..{e['end']}: hit rate "
-                       f"{e['hit_rate'] * 100:.1f} % vs {e['baseline'] * 100:.1f} % usual, {e['missed_reads']:,} reads missed, "
-                       + ("unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f} lost"))
+                       f"{numbers.pct(e['hit_rate'] * 100)} vs {numbers.pct(e['baseline'] * 100)} usual, {e['missed_reads']:,} reads missed, "
+                       + ("unpriced" if e["lost_usd"] is None else f"{numbers.money(e['lost_usd'])} lost"))
         for g in view.growth.iter_rows(named=True):
             added = "unpriced" if g["added_usd_per_month"] is None else format_value(g["added_usd_per_month"], "USD/month")
             flag = "FINDING: " if g["finding"] else ""
             say(f"{flag}prefix {g['feature']}: median {g['median_first']:,.0f} -> {g['median_last']:,.0f} tokens "
                        f"(p90 {g['p90_first']:,.0f} -> {g['p90_last']:,.0f}) over {g['weeks']} weeks, "
-                       f"{g['growth_pct_per_week']:+.1f} %/week, adds {added}")
+                       f"{numbers.pct(g['growth_pct_per_week'], signed=True)}/week, adds {added}")
         for t in view.ttl.iter_rows(named=True):
             if t["provider"] != "anthropic":
                 cost = t["usd_per_month_automatic"]
                 say(f"ttl {t['feature']} ({t['model']}): automatic caching, modelled "
                            + ("unpriced" if cost is None else f"${cost:,.2f}/month") + f" for the cached prefix; "
-                           f"{t['within_5m'] * 100:.0f} % of requests within 5 min of the previous one")
+                           f"{numbers.pct(t['within_5m'] * 100, decimals=0)} of requests within 5 min of the previous one")
                 continue
             five, hour = t["usd_per_month_5m"], t["usd_per_month_1h"]
             if five is None or hour is None:
@@ -103,5 +104,5 @@ def register(app: typer.Typer) -> None:
                 continue
             say(f"ttl {t['feature']} ({t['model']}): 5m writes ${five:,.2f}/month vs 1h ${hour:,.2f}/month "
                        f"-> {t['advice']} saves ${t['saving_usd_per_month']:,.2f}/month (now {t['current_ttl']}; "
-                       f"{t['within_5m'] * 100:.0f} % of gaps within 5 min, {t['within_1h'] * 100:.0f} % within 1 h)")
+                       f"{numbers.pct(t['within_5m'] * 100, decimals=0)} of gaps within 5 min, {numbers.pct(t['within_1h'] * 100, decimals=0)} within 1 h)")
 

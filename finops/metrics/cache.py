@@ -264,7 +264,7 @@ def _prefix_figures(grow: pl.DataFrame, ttl_rows: pl.DataFrame, conf: Any, start
     switch = ttl_rows.filter(pl.col("advice").is_in(["5m", "1h"]) & (pl.col("advice") != pl.col("current_ttl")))
     saving = None if switch["saving_usd_per_month"].null_count() else float(switch["saving_usd_per_month"].sum())
     return [
-        Figure("cache_prefix_growth_added", "Prefix growth", f"features above {conf.growth.max_pct_per_week:g} %/week, per month",
+        Figure("cache_prefix_growth_added", "Prefix growth", f"features above {conf.growth.max_pct_per_week:g}%/week, per month",
                added, "USD/month", "estimated", start, end, note="(last − first weekly median prefix) x requests per 30 days x "
                "cost per prefix token", extra={"features": found["feature"].to_list()}),
         Figure("cache_ttl_saving", "TTL advice", "switching cache TTL, per month", saving, "USD/month", "estimated", start, end,

@@ -55,7 +55,7 @@ class Coverage:
         return [(str(r), float(u), int(t)) for r, u, t in agg.iter_rows()]
 
     def line(self) -> str:
-        """"Join coverage: 98.04 % of billed tokens, 95.92 % of billed dollars · not joined $153.13 (project never logged $153.13)"."""
+        """"Join coverage: 98.04% of billed tokens, 95.92% of billed dollars · not joined $153.13 (project never logged $153.13)"."""
         tok, usd, nj = self.get("join_coverage_tokens"), self.get("join_coverage_usd"), self.get("not_joined_usd")
         text = f"Join coverage: {tok.money()} of billed tokens, {usd.money()} of billed dollars · not joined {nj.money()}"
         reasons = self.by_reason()

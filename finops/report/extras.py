@@ -120,7 +120,7 @@ def prompt_cache(ctx: Context, period: Period) -> Extra:
             summary.append((f"Miss episode · {e['feature']} ({e['provider']}) {e['start']}..{e['end']}",
                             "unpriced" if e["lost_usd"] is None else f"${e['lost_usd']:,.2f}", "estimated"))
         for g in view.growth.filter(pl.col("finding")).iter_rows(named=True):
-            summary.append((f"Prefix growth finding · {g['feature']} {g['growth_pct_per_week']:+.1f} %/week",
+            summary.append((f"Prefix growth finding · {g['feature']} {numbers.pct(g['growth_pct_per_week'], signed=True)}/week",
                             "unpriced" if g["added_usd_per_month"] is None else f"${g['added_usd_per_month']:,.2f}/month",
                             "estimated"))
         by = view.by("feature")

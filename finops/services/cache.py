@@ -121,7 +121,7 @@ def settings(config: Any) -> CacheSettings:
         if kind == "days" and (not number or not isinstance(value, int) or value < 1):
             config.fail(f"cache.{key}", "must be a positive integer")
         if kind == "share" and (not number or not 0 < value < 1):
-            config.fail(f"cache.{key}", "must be a number between 0 and 1 (a relative drop: 0.25 = 25 % below the baseline)")
+            config.fail(f"cache.{key}", "must be a number between 0 and 1 (a relative drop: 0.25 = 25% below the baseline)")
         if kind == "pct" and (not number or value < 0):
             config.fail(f"cache.{key}", "must be a number >= 0 (% per week)")
         parts[part][name] = float(value) if kind != "days" else value
