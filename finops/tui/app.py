@@ -14,7 +14,6 @@ import time
 from datetime import date
 from typing import Any, ClassVar
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import Notify
@@ -29,6 +28,7 @@ from finops.tui.messages import ContextLoaded
 from finops.tui.preload import Preload, default_filters
 from finops.tui.modes import SCREENS_IN_ORDER
 from finops.tui.screens.base import DashboardHost, DashboardScreen
+from finops.tui.workers import load_worker
 
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
 _SCREENS = Binding.Group("Screens", compact=True)
@@ -139,7 +139,7 @@ class FinopsApp(App[tuple[float, float] | None]):
             finops_log.removeHandler(restore[1])
             finops_log.propagate = restore[0]
 
-    @work(thread=True, exclusive=True, group="context", exit_on_error=False)
+    @load_worker("context")
     def load_context(self) -> None:
         from finops.tui.data.context import DashboardContext
 
@@ -167,7 +167,7 @@ class FinopsApp(App[tuple[float, float] | None]):
         if worker.group != "context" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         if event.state == WorkerState.ERROR:
-            error = self.diagnosed(worker.error)
+            error = worker.error  # a damaged part was named in the worker (finops/tui/workers.py)
             self.report_error(error, where="opening the store")
             if self.ctx is None:
                 self._store_unreadable(error)
@@ -239,11 +239,12 @@ class FinopsApp(App[tuple[float, float] | None]):
             # Wall time and this process's CPU time (all threads) at the first paint.
             self.call_after_refresh(lambda: self.exit((time.time(), time.process_time())))
 
-    def diagnosed(self, error: BaseException | None) -> BaseException | None:
-        """A read that failed on a damaged part file, as the store error naming the file."""
+    def diagnosed(self, error: BaseException) -> BaseException:
+        """A read that failed on a damaged part file, as the store error naming the file; else `error`.
+        Reads every part's footer: called in the failing worker's thread (finops/tui/workers.py)."""
         from finops.store import as_store_error
 
-        return (as_store_error(error, self.settings.store_dir, pages=False) if error is not None else None) or error
+        return as_store_error(error, self.settings.store_dir, pages=False) or error
 
     def report_error(self, error: BaseException | None, where: str = "") -> None:
         title = getattr(error, "title", None) or type(error).__name__

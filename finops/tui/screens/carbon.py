@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -17,6 +17,7 @@ from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import provenance_tag
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.carbon import CarbonData
@@ -48,7 +49,7 @@ class CarbonScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("carbon", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="carbon", exit_on_error=False)
+    @load_worker("carbon")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.carbon import load_carbon

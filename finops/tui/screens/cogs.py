@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
@@ -17,6 +17,7 @@ from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import money, provenance_tag
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.cogs import CogsData
@@ -42,7 +43,7 @@ class CogsScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("cogs", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="cogs", exit_on_error=False)
+    @load_worker("cogs")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.cogs import load_cogs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -17,6 +17,7 @@ from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import provenance_tag
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -52,7 +53,7 @@ class ForecastScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("forecast", self.load(ctx, filters, generation, self.metric, self.by, self.horizon))
 
-    @work(thread=True, exclusive=True, group="forecast", exit_on_error=False)
+    @load_worker("forecast")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, metric: str, by: str, horizon: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.forecast import load_forecast

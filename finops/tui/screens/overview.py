@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Static
@@ -19,6 +19,7 @@ from finops.tui.data.columns import Column
 from finops.tui.widgets.table import FrameTable
 
 from finops.tui.data.overview import BURN_DAYS
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -57,7 +58,7 @@ class OverviewScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("overview", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
+    @load_worker("overview")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.overview import load_overview
@@ -66,7 +67,7 @@ class OverviewScreen(DashboardScreen):
         if not get_current_worker().is_cancelled:
             self.post_message(OverviewLoaded(data, filters, generation))
 
-    @work(thread=True, exclusive=True, group="overview-extras", exit_on_error=False)
+    @load_worker("overview-extras")
     def load_extras(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.forecast_link import overview_extras

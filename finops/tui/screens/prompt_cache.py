@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -18,6 +18,7 @@ from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.figure import provenance_tag
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.metrics.figure import Figure
@@ -57,7 +58,7 @@ class PromptCacheScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("prompt-cache", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="prompt-cache", exit_on_error=False)
+    @load_worker("prompt-cache")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.prompt_cache import load_prompt_cache

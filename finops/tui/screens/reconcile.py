@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -16,6 +16,7 @@ from finops.tui.messages import DrillLoaded, ReconcileLoaded
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.widgets.chart import Chart
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -46,7 +47,7 @@ class ReconcileScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("reconcile", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="reconcile", exit_on_error=False)
+    @load_worker("reconcile")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.cache import cached
         from finops.tui.data.reconcile import load_reconcile
@@ -118,7 +119,7 @@ class DrillScreen(DashboardScreen):
         cached = parent.data if parent.data_key == (generation, filters) else None
         self.track("drill", self.load(ctx, filters, generation, cached))
 
-    @work(thread=True, exclusive=True, group="drill", exit_on_error=False)
+    @load_worker("drill")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int, cached: "ReconcileData | None") -> None:
         from finops.tui.data.cache import cached as cache
         from finops.tui.data.reconcile import drill, load_reconcile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,6 +16,7 @@ from finops.tui.messages import SourcesLoaded, SyncFailed, SyncFinished, SyncPro
 from finops.tui.screens.base import DashboardScreen
 from finops.tui.data.columns import Column
 from finops.tui.widgets.table import FrameTable
+from finops.tui.workers import load_worker
 
 if TYPE_CHECKING:
     from finops.tui.data.context import DashboardContext
@@ -65,7 +66,7 @@ class SourcesScreen(DashboardScreen):
     def start_load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         self.track("sources", self.load(ctx, filters, generation))
 
-    @work(thread=True, exclusive=True, group="sources", exit_on_error=False)
+    @load_worker("sources")
     def load(self, ctx: "DashboardContext", filters: "Filters", generation: int) -> None:
         from finops.tui.data.sources import load_sources
 
@@ -139,7 +140,7 @@ class SourcesScreen(DashboardScreen):
         self.query_one("#sync-progress", ProgressBar).update(total=None, progress=0)
         self.track("sync", self.sync(ctx, sources))
 
-    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    @load_worker("sync")
     def sync(self, ctx: "DashboardContext", sources: list[str] | None) -> None:
         from finops.tui.data.sync_link import run_sync
 
