@@ -98,8 +98,9 @@ def test_the_contracts_name_every_top_level_module(site: Path) -> None:
 
 
 @pytest.mark.slow
-def test_mypy_is_clean(site: Path, tmp_path: Path) -> None:
+def test_mypy_is_clean(site: Path) -> None:
+    # No cache (os.devnull): every run starts fresh, so writing one only costs (23 -> 19-21 s).
     done = _run(site, "import sys; from mypy import api; out, err, code = api.run(sys.argv[1:]); "
                       "print(out, err); sys.exit(code)",
-                "-p", "finops", "--config-file", str(PYPROJECT), "--cache-dir", str(tmp_path / "mypy-cache"))
+                "-p", "finops", "--config-file", str(PYPROJECT), "--cache-dir", os.devnull)
     assert done.returncode == 0, done.stdout[-6000:]
