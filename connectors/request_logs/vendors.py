@@ -12,8 +12,9 @@ VENDORS = (  # model name prefix -> provider, for exports that do not name the p
 
 
 def provider_from_model(model: pl.Expr) -> pl.Expr:
-    m = model.cast(pl.String).str.to_lowercase()
+    m = model.cast(pl.String)
     expr = pl.lit(None, pl.String)
     for pattern, vendor in reversed(VENDORS):
-        expr = pl.when(m.str.contains(pattern)).then(pl.lit(vendor)).otherwise(expr)
+        # case-insensitive patterns, not a lower-cased copy of every name (five times the time)
+        expr = pl.when(m.str.contains("(?i)" + pattern)).then(pl.lit(vendor)).otherwise(expr)
     return expr
