@@ -403,6 +403,28 @@ def test_otlp_lists_cut_from_the_raw_lines_read_as_the_struct_path(tmp_path: Pat
     assert set(rows["__mapped_project_id"].to_list()) == {"acme"} and set(rows["__service"].to_list()) == {"svc"}
 
 
+def test_otlp_cut_path_counts_lines_as_the_ndjson_reader_does() -> None:
+    """The cut path decodes each line itself: CRLF endings, blank lines and an empty object give
+    the records and numbers the NDJSON reader gives; a line that is JSON but not an object is
+    declined or fails, as the reader fails on it, so the other paths name it."""
+    from finops.connectors.request_logs import otel
+
+    good = _otlp_doc([_span(0, CHAT)])
+    attrs = otel.attributes({})
+    for extra, records in [("  ", 2), ("{}", 3), ("", 2)]:
+        block = f"{good}\r\n{extra}\r\n{good}\n".encode()
+        n, rows = otel._cut_rows(block, attrs, set())
+        n_struct, by_struct = otel._block_rows(block, attrs, set(), struct=True)
+        assert n == n_struct == records and rows.equals(by_struct), extra
+    for extra in ["null", "[1]", '"text"']:
+        block = f"{good}\n{extra}\n".encode()
+        with pytest.raises(pl.exceptions.ComputeError):
+            if otel._cut_rows(block, attrs, set()) is None:
+                raise pl.exceptions.ComputeError("declined")
+        with pytest.raises(pl.exceptions.ComputeError):
+            otel._block_rows(block, attrs, set(), struct=True)
+
+
 def test_otlp_cut_path_names_a_malformed_line(tmp_path: Path) -> None:
     """A line that is not JSON is still named by file and line when the cut path reads the file."""
     good = _otlp_doc([_span(0, CHAT)])

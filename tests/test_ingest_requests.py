@@ -196,3 +196,12 @@ def test_a_new_day_of_logs_is_added_without_rewriting_the_month(tmp_path: Path) 
     assert len(parts) == 2 and all(parts[p] == m for p, m in first.items())
     assert Store(tmp_path / "store").read("requests")["input_tokens"].sum() == 2 * sum(10 + i for i in range(30))
     assert ingest_request_files(store, [day_log(2)]).result.unchanged == 30  # a re-load adds nothing
+
+
+def test_the_provider_is_read_from_a_model_name_whatever_its_case() -> None:
+    """Exports that name the model but not the provider: the prefix decides, in any case."""
+    from finops.connectors.request_logs.vendors import provider_from_model
+
+    names = pl.Series(["GPT-4o", "claude-sonnet-4", "Models/Gemini-2.5-pro", "o3-mini", "Llama-3", "acme-1", None])
+    got = pl.select(provider_from_model(pl.lit(names))).to_series().to_list()
+    assert got == ["openai", "anthropic", "google", "openai", "meta", None, None]

@@ -235,7 +235,12 @@ def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str])
     keys = sorted({*_span_keys(attrs), *_resource_keys(attrs, mapped)})
     flat = objects.select(pl.col("o").str.json_decode(pl.Struct({k: pl.String for k in keys})).alias("f"),
                           pl.col("o").str.contains(GEN_AI_KEY).alias("g"))
-    raw = pl.read_ndjson(rest, schema=OTLP_CUT, row_index_name=REC)
+    # each line decoded as a string, not by read_ndjson: the same frame in half the time
+    lines = pl.Series("l", [line for line in rest.split(b"\n") if line and not line.isspace()], dtype=pl.Binary)
+    records = lines.cast(pl.String).str.json_decode(pl.Struct(OTLP_CUT))
+    if records.null_count():
+        return None  # a line that is JSON but not an object (`null`, `[1]`): read_ndjson's to name
+    raw = records.struct.unnest().with_row_index(REC)
     resources = (
         raw.lazy().with_columns(pl.col(REC).cast(pl.Int64)).explode("resourceSpans").unnest("resourceSpans")
         .with_columns(pl.col("resource").struct.field("attributes").alias("__r")).drop("resource")
