@@ -425,6 +425,24 @@ def test_otlp_cut_path_counts_lines_as_the_ndjson_reader_does() -> None:
             otel._block_rows(block, attrs, set(), struct=True)
 
 
+def test_otlp_cut_path_with_one_span_a_line_reads_each_resource_as_its_own() -> None:
+    """One span a line repeats each resource's list on every line: the cut path decodes each
+    distinct list once and gives every span its own resource's attributes, as the struct path does."""
+    from finops.connectors.request_logs import otel
+
+    resources = [[_kv("service.name", {"stringValue": f"svc{j}"}), _kv("tenant", {"stringValue": f"t{j}"})] for j in range(3)]
+    lines = [_otlp_doc([_span(i, [*CHAT, _kv("user.id", {"stringValue": f"u{i % 2}"})])], resource=resources[i % 3] if i % 4 else [])
+             for i in range(40)]
+    block = ("\n".join(lines) + "\n").encode()
+    fields = {"project_id": "tenant"}
+    attrs, mapped = otel.attributes(fields), set(fields)
+    n, rows = otel._cut_rows(block, attrs, mapped)
+    n_struct, by_struct = otel._block_rows(block, attrs, mapped, struct=True)
+    assert n == n_struct == 40 and rows.equals(by_struct)
+    assert rows["__service"].to_list()[:5] == [None, "svc1", "svc2", "svc0", None]
+    assert rows["__mapped_project_id"].to_list()[:5] == [None, "t1", "t2", "t0", None]
+
+
 def test_otlp_cut_path_names_a_malformed_line(tmp_path: Path) -> None:
     """A line that is not JSON is still named by file and line when the cut path reads the file."""
     good = _otlp_doc([_span(0, CHAT)])

@@ -209,6 +209,21 @@ OTLP_CUT = {"resourceSpans": pl.List(pl.Struct({
 GEN_AI_KEY = r'[{,]"gen_ai\.'
 
 
+def _distinct(texts: pl.DataFrame, lines: int) -> tuple[pl.DataFrame, pl.Series | None]:
+    """The lists' distinct texts, and each list's row among them, where lines are short: a
+    resource's list is repeated on every line that exports it, and with one span a line that is
+    half the lists (and half the rewrite and decode). With many spans a line the repeats are
+    few and not worth finding (a hash of every list): the texts as they are, and None."""
+    if texts.height > 10 * lines:
+        return texts, None
+    distinct = texts.unique(maintain_order=True)
+    if distinct.height > 0.9 * texts.height:
+        return texts, None
+    distinct = distinct.with_row_index("u")
+    code = texts.join(distinct, on="t", how="left", maintain_order="left")["u"]
+    return distinct.drop("u"), code
+
+
 def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str]) -> tuple[int, pl.DataFrame] | None:
     """One block by the cut path (otlp_lists.py): its record count and rows, or None where the
     cut cannot be trusted (then the other paths read the block). Raises ComputeError where a
@@ -225,7 +240,9 @@ def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str])
             return None
         texts = pl.Series("t", found[1], dtype=pl.Binary).cast(pl.String).to_frame()
         rare = texts.select(otlp_lists.rare_kinds(t)).item()
-    rest = found[0]
+    # each line decoded as a string, not by read_ndjson: the same frame in half the time
+    lines = pl.Series("l", [line for line in found[0].split(b"\n") if line and not line.isspace()], dtype=pl.Binary)
+    texts, code = _distinct(texts, len(lines))
     kinds = otlp_lists.KINDS if rare else otlp_lists.COMMON
     objects = texts.select(otlp_lists.as_object(t, kinds).alias("o"), otlp_lists.attributes_in(t).alias("a"),
                            t.str.contains("\n", literal=True).any().alias("n"))
@@ -235,8 +252,6 @@ def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str])
     keys = sorted({*_span_keys(attrs), *_resource_keys(attrs, mapped)})
     flat = objects.select(pl.col("o").str.json_decode(pl.Struct({k: pl.String for k in keys})).alias("f"),
                           pl.col("o").str.contains(GEN_AI_KEY).alias("g"))
-    # each line decoded as a string, not by read_ndjson: the same frame in half the time
-    lines = pl.Series("l", [line for line in rest.split(b"\n") if line and not line.isspace()], dtype=pl.Binary)
     records = lines.cast(pl.String).str.json_decode(pl.Struct(OTLP_CUT))
     if records.null_count():
         return None  # a line that is JSON but not an object (`null`, `[1]`): read_ndjson's to name
@@ -249,6 +264,8 @@ def _cut_rows(block: bytes, attrs: dict[str, tuple[str, ...]], mapped: set[str])
     if spans.select(otlp_lists.all_placeholders(pl.col("attributes")), otlp_lists.all_placeholders(pl.col("__r"))).row(0) != (True, True):
         return None  # an attributes value the file wrote as other than a list
     index = spans.select(otlp_lists.index_of(pl.col("attributes")).alias("s"), otlp_lists.index_of(pl.col("__r")).alias("r"))
+    if code is not None:  # list number -> its distinct text
+        index = index.select(code.gather(index["s"]).alias("s"), code.gather(index["r"]).alias("r"))
     rows = spans.lazy().with_columns(flat["f"].gather(index["s"]).alias("__flat"), flat["g"].gather(index["s"]).alias("__gen_ai"),
                                      flat["f"].gather(index["r"]).alias("__r"))
     rows = rows.filter(pl.col("__gen_ai")).with_columns(
