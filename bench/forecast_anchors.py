@@ -56,7 +56,6 @@ import numpy as np
 DATA = Path(__file__).resolve().parent / "data"
 HORIZON = 28
 STEP = 28
-YEAR_END = ((12, 20), (1, 7))  # the season the issue singles out: 20 Dec - 7 Jan
 YE_LAST_DAY = (12, 14)  # the year-end origins' last day of data (forecasts from 15 Dec to 11 Jan)
 
 
@@ -184,8 +183,10 @@ CACHED = {"prophet", "sarimax"}
 
 
 def year_end(d: date) -> bool:
-    (m1, d1), (m2, d2) = YEAR_END
-    return (d.month == m1 and d.day >= d1) or (d.month == m2 and d.day <= d2)
+    """The season the issue singles out (20 Dec - 7 Jan), as the product's backtest defines it."""
+    from finops.models.forecast.seasons import in_year_end
+
+    return bool(in_year_end([d])[0])
 
 
 @dataclass

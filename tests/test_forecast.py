@@ -140,3 +140,32 @@ def test_many_zero_days_fit_on_the_original_scale() -> None:
     weekend = np.array([d.weekday() >= 5 for d in fc.days])
     assert fc.yhat[weekend].max() < 3 and abs(fc.yhat[~weekend].mean() - 50) < 5
     assert (fc.lo80 <= fc.yhat).all() and (fc.yhat <= fc.hi80).all()
+
+
+def test_each_day_has_one_season_for_the_coverage_checks() -> None:
+    """Year-end weeks first (20 Dec-7 Jan), then the days a holiday or event term touches, else ordinary."""
+    from finops.models.forecast.events import Event
+    from finops.models.forecast.seasons import ORDINARY, SPECIAL, YEAR_END_WEEKS, season_of
+
+    launch = Event("launch", ((date(2026, 3, 10), date(2026, 3, 10)),), after=2)
+    spec = CalendarSpec(countries={"US": 1.0}, events=(launch,))
+    days = [date(2026, 12, 19), date(2026, 12, 20), date(2026, 12, 25), date(2027, 1, 7), date(2027, 1, 8),
+            date(2026, 7, 4), date(2026, 3, 12), date(2026, 3, 13), date(2026, 5, 13)]
+    got = list(season_of(days, spec))
+    assert got == [ORDINARY, YEAR_END_WEEKS, YEAR_END_WEEKS, YEAR_END_WEEKS, ORDINARY, SPECIAL, SPECIAL, ORDINARY, ORDINARY]
+    assert list(season_of(days, CalendarSpec(countries={}))) == [ORDINARY, *[YEAR_END_WEEKS] * 3, *[ORDINARY] * 5]
+
+
+def test_a_forecast_into_a_year_end_the_history_never_held_says_so() -> None:
+    """A series younger than its first year-end: the trough is not in the forecast, and its notes say so."""
+    from finops.models.forecast.model import forecast
+
+    rng = np.random.default_rng(3)
+    start = date(2026, 5, 1)
+    days = [start + timedelta(days=i) for i in range(214)]  # to 30 Nov
+    y = 100 + 10 * rng.standard_normal(len(days))
+    young = forecast(days, y, 40)
+    assert any("year-end weeks" in n and "does not hold" in n for n in young.notes)
+    older = [date(2025, 11, 1) + timedelta(days=i) for i in range(395)]  # one year-end behind it
+    assert not any("year-end weeks" in n for n in forecast(older, 100 + 10 * rng.standard_normal(395), 40).notes)
+    assert not any("year-end weeks" in n for n in forecast(days, y, 14).notes)  # the horizon stops short of 20 Dec

@@ -75,6 +75,27 @@ def test_backtest_command_scores_model_and_baselines(finops_home: Path) -> None:
     assert rows["model"]["mase"] < rows["seasonal_naive_7"]["mase"] < rows["trailing_28d_mean"]["mase"]
 
 
+def test_backtest_by_season_splits_the_same_coverage(finops_home: Path) -> None:
+    """Coverage per season: every scored day in exactly one season, and the seasons' shares
+    weighted by their days give the overall coverage the plain backtest prints (one figure)."""
+    plain = {r["model"]: r for r in json.loads(_run("forecast", "backtest", "--origins", "4", "--format", "json").output)}
+    result = _run("forecast", "backtest", "--origins", "4", "--by-season", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    from finops.models.forecast.model import FAMILY
+    from finops.models.forecast.seasons import SEASONS
+
+    assert {r["model"] for r in rows} == {"model", *(f"member: {m}" for m in FAMILY)}  # the baselines have no bands
+    for model in {r["model"] for r in rows}:
+        mine = [r for r in rows if r["model"] == model]
+        assert [r["season"] for r in mine] == list(SEASONS)
+        assert sum(r["days"] for r in mine) == 4 * 28
+        for level in ("coverage80", "coverage95"):
+            weighted = sum(r[level] * r["days"] for r in mine if r["days"]) / (4 * 28)
+            assert weighted == pytest.approx(plain[model][level])
+    assert any(r["days"] and r["season"] == "holidays and events" for r in rows)
+
+
 def test_dollar_series_equal_the_bills(sample_store) -> None:
     lines = sample_store.scan("cost_lines").filter(
         pl.col("x_CostSource").is_in(["inference", "embeddings"]) & (pl.col("BillingCurrency") == "USD")).collect()

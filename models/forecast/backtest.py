@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any
@@ -20,6 +20,7 @@ import numpy as np
 
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.model import FAMILY, forecast
+from finops.models.forecast.seasons import SEASONS, season_of
 
 Forecaster = Callable[[list[date], np.ndarray, int, CalendarSpec], Any]  # returns an object with .yhat (and bands)
 
@@ -34,6 +35,17 @@ class Score:
     origins: int
     seconds_per_fit: float = 0.0
     total_coverage80: float | None = None  # share of origins whose horizon total fell in its 80% interval
+    by_season: list[SeasonCoverage] = field(default_factory=list)  # for a forecaster with intervals
+
+
+@dataclass
+class SeasonCoverage:
+    """The 80% and 95% coverage over the scored days of one season (seasons.py); None without days."""
+
+    season: str
+    days: int
+    coverage80: float | None
+    coverage95: float | None
 
 
 @dataclass
@@ -86,6 +98,8 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
     in95: dict[str, list[bool]] = {k: [] for k in fcs}
     total80: dict[str, list[bool]] = {k: [] for k in fcs}
     seconds: dict[str, float] = {k: 0.0 for k in fcs}
+    season = season_of(list(days), spec)
+    scored: list[str] = []  # the season of each scored day, in the order in80/in95 hold them
     used = 0
     for k in range(origins):
         cut = len(y) - horizon - k * step
@@ -93,6 +107,7 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
             break
         used += 1
         train, actual = y[:cut], y[cut: cut + horizon]
+        scored += list(season[cut: cut + horizon])
         scale = mase_scale(train) or 1.0
         for name, fn in fcs.items():
             t0 = time.perf_counter()
@@ -108,7 +123,17 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
                 lo, hi = np.percentile(sums, [10, 90])
                 total80[name].append(bool(lo <= actual.sum() <= hi))
     share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
+    kinds = np.array(scored, dtype=object)
+
+    def by_season(name: str) -> list[SeasonCoverage]:
+        if not in80[name] or len(in80[name]) != len(kinds):  # no bands, or not at every origin
+            return []
+        a80, a95 = np.array(in80[name]), np.array(in95[name])
+        return [SeasonCoverage(s, int((kinds == s).sum()), share(list(a80[kinds == s])), share(list(a95[kinds == s])))
+                for s in SEASONS]
+
     return [Score(name, float(np.mean(errs[name])) if errs[name] else float("nan"),
                   float(np.mean(smapes[name])) * 100 if smapes[name] else float("nan"),
-                  share(in80[name]), share(in95[name]), used, seconds[name] / max(used, 1), share(total80[name]))
+                  share(in80[name]), share(in95[name]), used, seconds[name] / max(used, 1), share(total80[name]),
+                  by_season(name))
             for name in fcs]
