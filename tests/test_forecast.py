@@ -165,7 +165,25 @@ def test_a_forecast_into_a_year_end_the_history_never_held_says_so() -> None:
     days = [start + timedelta(days=i) for i in range(214)]  # to 30 Nov
     y = 100 + 10 * rng.standard_normal(len(days))
     young = forecast(days, y, 40)
-    assert any("year-end weeks" in n and "does not hold" in n for n in young.notes)
+    assert any("year-end weeks" in n and "does not hold" in n and "guess" in n for n in young.notes)
     older = [date(2025, 11, 1) + timedelta(days=i) for i in range(395)]  # one year-end behind it
     assert not any("year-end weeks" in n for n in forecast(older, 100 + 10 * rng.standard_normal(395), 40).notes)
     assert not any("year-end weeks" in n for n in forecast(days, y, 14).notes)  # the horizon stops short of 20 Dec
+
+
+def test_a_first_year_end_takes_the_traffics_own_holiday_effect() -> None:
+    """A series younger than its first year-end cannot learn the year-end days: they take the
+    pooled holiday effect the series did learn, instead of the ordinary level through Christmas."""
+    from finops.models.forecast.calendar import holiday_names
+    from finops.models.forecast.model import forecast
+
+    rng = np.random.default_rng(5)
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(281)]  # to 6 Dec
+    off = set(holiday_names(days, {"US": 1.0}))
+    y = np.array([(60.0 if d in off else 100.0) * (1 + 0.03 * rng.standard_normal()) for d in days])
+    spec = CalendarSpec(countries={"US": 1.0})
+    f = forecast(days, y, 30, spec)
+    by_day = dict(zip(f.days, f.yhat))
+    ordinary = np.mean([by_day[date(2026, 12, d)] for d in (8, 9, 10, 15, 16, 17)])
+    assert by_day[date(2026, 12, 28)] < 0.95 * ordinary  # a Monday in the year-end days, no holiday itself (100 before)
+    assert by_day[date(2026, 12, 18)] > 0.9 * ordinary  # before them: ordinary

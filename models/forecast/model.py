@@ -376,10 +376,31 @@ class _Design:
         self.long = _PrefixGrams(_long_design(self.x, n), z, LONG_HALF_LIFE_DAYS, cuts)
 
 
+# A year-end term the history never saw, and the holiday term that stands in for it.
+UNSEEN_STAND_INS = {"year_end": "holiday", "year_end_weekend": "holiday_weekend"}
+
+
+def _unseen_year_end_as_holiday(x: np.ndarray, names: list[str], n_history: int) -> np.ndarray:
+    """A series younger than its first year-end cannot learn the year-end days' effect, and a
+    term it never saw is left at zero: the forecast would carry the ordinary level through
+    Christmas. The traffic's own holidays are the best guess it has, so those days take the
+    pooled holiday term instead (and the holiday-weekend one on weekends)."""
+    out = x
+    for term, stand_in in UNSEEN_STAND_INS.items():
+        if term in names and stand_in in names:
+            j, k = names.index(term), names.index(stand_in)
+            if not x[:n_history, j].any() and x[n_history:, j].any():
+                out = out.copy() if out is x else out
+                out[:, k] = np.maximum(out[:, k], out[:, j])  # Christmas is one holiday, not two
+                out[:, j] = 0.0
+    return out
+
+
 def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _Design:
     long_order = LONG_FOURIER if len(days) >= MIN_DAYS_LONG_FOURIER else spec.fourier_order
     order = max(long_order, spec.fourier_order)
     x, names = design(days + future, days[0], spec, fourier_order=order)
+    x = _unseen_year_end_as_holiday(x, names, len(days))
     special = np.array([is_special_column(c) for c in names])
     transient = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
     short = np.array([not (c[:3] in ("sin", "cos") and int(c[3:]) > spec.fourier_order) for c in names])
@@ -550,8 +571,8 @@ def _band_kinds(days: list[date], transient: np.ndarray, spec: CalendarSpec) -> 
     The days a holiday or event term touches, and the BAND_SEASON days (20 Dec-7 Jan): on the
     anchors, the days just before Christmas and after New Year, banded as ordinary days, were
     covered 22-67% of the time at 80% over every year-end. A series too short for yearly terms
-    is banded so too (the sample's first year-end: 37% -> 50% at 80%, still short: it has never
-    seen one, and the forecast's notes say so).
+    is banded so too (the sample's first year-end: 37% -> 50% at 80%; with the holiday stand-in
+    of `_unseen_year_end_as_holiday`, 74%; the forecast's notes say it is a guess).
     The point forecast does not change (they stay ordinary days in the regression)."""
     if BAND_SEASON is None:
         return transient
@@ -597,10 +618,10 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         return _weekday_mean(days, y, future)
     spec, notes = _spec_for(len(days), spec)
     if in_year_end(future).any() and not in_year_end(days).any():
-        # The year-end weeks are banded with the holiday days' errors (_band_kinds), but a trough
-        # the history never showed is in neither the point nor its bands' width: say so.
+        # 24 Dec-1 Jan take the holiday effect the series did learn, and the year-end weeks are
+        # banded with the holiday days' errors, but both are guesses the history cannot check: say so.
         notes.append("the forecast reaches the year-end weeks (20 Dec-7 Jan), which the history does not hold: "
-                     "their trough, if the traffic has one, is not in the forecast, and the intervals are only a guess")
+                     "24 Dec-1 Jan take the traffic's own holiday effect as a guess, and the intervals there are rough")
     # Log scale unless zero days are common (weekday-only batch jobs): log(0 + offset) would
     # make every zero an outlier far below the rest.
     zero_share = float((y[-365:] == 0).mean())
