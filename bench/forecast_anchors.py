@@ -200,6 +200,16 @@ class Tally:
     cached: int = 0
     methods: dict[str, int] | None = None
     cpu: list[float] = field(default_factory=list)  # CPU seconds of the fits run now (not cached ones)
+    seasons: list[str] = field(default_factory=list)  # the season of each day in in80/in95 (seasons.py)
+
+    def by_season(self) -> list[tuple[str, int, float | None, float | None]]:
+        """(season, days, 80% coverage, 95% coverage) for each of the product backtest's seasons."""
+        from finops.models.forecast.seasons import SEASONS
+
+        kinds = np.array(self.seasons, dtype=object)
+        a80, a95 = np.array(self.in80, dtype=bool), np.array(self.in95, dtype=bool)
+        return [(k, int((kinds == k).sum()), float(a80[kinds == k].mean()) if (kinds == k).any() else None,
+                 float(a95[kinds == k].mean()) if (kinds == k).any() else None) for k in SEASONS]
 
     def row(self) -> dict[str, float | int | None]:
         share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
@@ -242,8 +252,12 @@ _WARM: set[str] = set()
 
 
 def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Path | None) -> Tally:
+    from finops.models.forecast.calendar import CalendarSpec
+    from finops.models.forecast.seasons import season_of
+
     t = Tally([], [], [], [], [], [], 0, {})
     fn = MODELS[model]
+    kinds = season_of(s.days, CalendarSpec(countries={s.country: 1.0}))
     if model == "ours" and model not in _WARM and cuts:
         # One untimed call first: the imports and the thread-pool probe are a process's cost, not a fit's.
         fn(s.days[max(0, cuts[0] - max_train): cuts[0]], s.y[max(0, cuts[0] - max_train): cuts[0]], HORIZON, s.country)
@@ -276,6 +290,7 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
             ye = np.array([year_end(d) for d in fdays])
             t.in80 += list(i80[obs])
             t.in95 += list(i95[obs])
+            t.seasons += list(kinds[cut: cut + HORIZON][obs])
             t.in80_ye += list(i80[obs & ye])
             t.in95_ye += list(i95[obs & ye])
     return t
@@ -326,6 +341,7 @@ def main() -> None:
                 if (name, ref) in results:
                     target = factor * results[(name, ref)]["mase"]
                     print(f"{name}: ours {o:.3f} vs {factor:g} x {ref} {target:.3f}: {'met' if o <= target else 'NOT met'}")
+    _season_table(results)
     if args.year_end_history <= 0:
         return
     print(f"\nYear-end origins: one per year, data through {YE_LAST_DAY[1]} Dec, forecasts {YE_LAST_DAY[1] + 1} Dec - "
@@ -336,6 +352,18 @@ def main() -> None:
     for (name, model), r in ye.items():
         print(f"| {name} | {model} | {r['years']} | {r['days_ye']} | {_fmt(r['mase'])} | {_fmt(r['cov80_ye'], True)} | "
               f"{_fmt(r['cov95_ye'], True)} |")
+    _season_table(ye)
+
+
+def _season_table(results: dict[tuple[str, str], dict]) -> None:
+    """Coverage per season, as `finops forecast backtest --by-season` splits it, with the days behind each share."""
+    print("\n| series | model | season | days | 80% cov | 95% cov |")
+    print("|---|---|---|---|---|---|")
+    for (name, model), r in results.items():
+        for season, days, c80, c95 in r.get("by_season", []):
+            # one decimal: the targets' edges (77-83%, 93-97%) are read to it
+            pct = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
+            print(f"| {name} | {model} | {season} | {days} | {pct(c80)} | {pct(c95)} |")
 
 
 def _cpu(r: dict) -> str:
@@ -350,6 +378,7 @@ def _run(label: str, names: list[str], models: list[str], cuts: Callable[[Series
         for model in models:
             t = run_model(s, model, cuts(s), args.max_train, args.cache)
             results[(name, model)] = r = t.row()
+            r["by_season"] = t.by_season() if model != "snaive" else []
             methods = ", ".join(f"{k} x{v}" for k, v in sorted((t.methods or {}).items(), key=lambda kv: -kv[1]))
             print(f"  {label:8s} {name:10s} {model:8s} MASE {_fmt(r['mase'])}  cov80 {_fmt(r['cov80'], True):>4s} "
                   f"cov95 {_fmt(r['cov95'], True):>4s}  year-end cov80 {_fmt(r['cov80_ye'], True):>4s} "

@@ -7,10 +7,19 @@ with `sample_store_copy` so they never change what other tests see.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Under `pytest -n N` each worker gets one polars thread, so the workers together use as many
+# threads as there are cores: with a pool per worker, the pools' idle spinning took the cores
+# from each other (the suite 468 -> 416 s on two cores; the ingest fuzzer 158 -> 90 CPU-s).
+# That the figures do not depend on the thread count is itself tested
+# (tests/test_thread_counts.py runs the CLI with several). Set before any test imports polars.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "sample_data"
