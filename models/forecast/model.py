@@ -565,7 +565,7 @@ def recalibration(errors: np.ndarray, blocks: np.ndarray, kind: np.ndarray, leve
     return float(grid[int(np.argmin(loss))])  # the first of equals: the narrowest
 
 
-def _band_kinds(days: list[date], transient: np.ndarray, spec: CalendarSpec) -> np.ndarray:
+def _band_kinds(days: list[date], transient: np.ndarray) -> np.ndarray:
     """Per day (history and forecast): banded with the holiday and event days' errors, not the ordinary days'.
 
     The days a holiday or event term touches, and the BAND_SEASON days (20 Dec-7 Jan): on the
@@ -645,7 +645,7 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
     if origins < 5:
         notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
     cal_err = _noise_normalised(cal.errors[member], cal.position[:, 0], z, dz.transient)
-    kinds = _band_kinds(days + future, dz.transient, spec)
+    kinds = _band_kinds(days + future, dz.transient)
     special = kinds[cal.position]
     future_special = kinds[len(days):]
     errors = ErrorModel.from_calibration(mu, offset, cal_err, log=log_scale, special=special,
