@@ -250,6 +250,30 @@ def test_otlp_lines_read_in_blocks_read_as_one(tmp_path: Path, monkeypatch: pyte
     assert len(list((tmp_path / "work").iterdir())) == 4  # parts: lines 1-2 (with the blank), 3-4, 5-6, 7
 
 
+def test_otlp_blocks_are_checked_as_utf8_by_their_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OTLP block reader checks each block's bytes itself (no pass over the whole file first):
+    a bad byte in a later block is named by line and byte, as the whole-file check names it;
+    a non-ASCII character read well is kept."""
+    from finops.connectors.request_logs import otel
+    from finops.connectors.request_logs.files import JSONL, preflight
+
+    lines = [_otlp_line('{"intValue":"%d"}' % (10 + i), i=i) for i in range(7)]
+    monkeypatch.setattr(otel, "BLOCK", len(lines[0]) * 2)
+    good = tmp_path / "good.jsonl"
+    good.write_text("\n".join([*lines[:5], lines[5].replace('"openai"', '"openai café"'), lines[6]]) + "\n")
+    assert read_requests(good).raw.collect().height == 7
+    bad = tmp_path / "bad.jsonl"
+    raw = ("\n".join(lines) + "\n").encode()
+    at = raw.index(b"openai", len(raw) - len(lines[6]))  # in the last line, the fourth block
+    bad.write_bytes(raw[:at] + b"\xff" + raw[at + 1:])
+    with pytest.raises(InputError) as by_blocks:
+        read_requests(bad).raw.collect()
+    with pytest.raises(InputError) as whole_file:
+        preflight(bad, JSONL)
+    assert str(by_blocks.value) == str(whole_file.value)
+    assert f"line 7: byte {at:,} is not UTF-8" in str(by_blocks.value)
+
+
 def test_utf8_check_across_read_blocks(tmp_path: Path) -> None:
     """ASCII blocks skip the decode, but not one that follows a character left open; errors name the line."""
     from finops.connectors.request_logs.files import JSONL, preflight

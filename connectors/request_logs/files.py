@@ -66,10 +66,27 @@ def _line_at(path: Path, offset: int) -> int:
     return lines
 
 
-def preflight(path: Path, layout: str) -> None:
+def not_utf8(path: Path, at: int) -> InputError:
+    return InputError(f"{path}: line {_line_at(path, at)}: byte {at:,} is not UTF-8 (save the file as UTF-8)")
+
+
+def first_non_utf8(block: bytes) -> int | None:
+    """Where a block of whole lines stops being UTF-8 (None where it is): no character
+    straddles two such blocks, so each can be checked on its own, by whichever thread reads it."""
+    if block.isascii():
+        return None
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def preflight(path: Path, layout: str, utf8: bool = True) -> None:
     """Refuse, in one line naming the file and line, what the lazy readers would only fail on
     later without saying where: an empty file, a byte order mark before JSON, bytes that are
-    not UTF-8, and a CSV header that names a column twice."""
+    not UTF-8 (unless `utf8` is False: a reader that checks its blocks itself), and a CSV
+    header that names a column twice."""
     if layout == ROWS:
         return
     try:
@@ -86,23 +103,22 @@ def preflight(path: Path, layout: str) -> None:
         first = fh.read(3)
         if first == _BOM and layout != CSV:
             raise InputError(f"{path}: line 1: starts with a UTF-8 byte order mark; save it as UTF-8 without one")
-        fh.seek(0)
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            # An ASCII block is UTF-8 when no character is left open before it: a vectorised
-            # check instead of decoding (the decode was 1.5 of 7 CPU seconds of a 1M-line
-            # Claude Code tree, the check 0.4).
-            if not block.isascii() or decoder.getstate()[0]:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError as exc:
-                    at = done + exc.start
-                    raise InputError(f"{path}: line {_line_at(path, at)}: byte {at:,} is not UTF-8 "
-                                     f"(save the file as UTF-8)") from None
-            done += len(block)
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: line {_line_at(path, done)}: the file ends inside a UTF-8 character") from None
+        if utf8:  # False: the reader checks each block of lines as it reads it
+            fh.seek(0)
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                # An ASCII block is UTF-8 when no character is left open before it: a vectorised
+                # check instead of decoding (the decode was 1.5 of 7 CPU seconds of a 1M-line
+                # Claude Code tree, the check 0.4).
+                if not block.isascii() or decoder.getstate()[0]:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError as exc:
+                        raise not_utf8(path, done + exc.start) from None
+                done += len(block)
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: line {_line_at(path, done)}: the file ends inside a UTF-8 character") from None
     if layout == CSV:
         import csv
 
