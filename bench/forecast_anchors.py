@@ -182,25 +182,17 @@ CACHED = {"prophet", "sarimax"}
 # ---------------------------------------------------------------------------------------- scoring
 
 
-def year_end(d: date) -> bool:
-    """The season the issue singles out (20 Dec - 7 Jan), as the product's backtest defines it."""
-    from finops.models.forecast.seasons import in_year_end
-
-    return bool(in_year_end([d])[0])
-
-
 @dataclass
 class Tally:
     abs_scaled: list[float]
     in80: list[bool]
     in95: list[bool]
-    in80_ye: list[bool]
-    in95_ye: list[bool]
     seconds: list[float]
     cached: int = 0
     methods: dict[str, int] | None = None
     cpu: list[float] = field(default_factory=list)  # CPU seconds of the fits run now (not cached ones)
-    seasons: list[str] = field(default_factory=list)  # the season of each day in in80/in95 (seasons.py)
+    # the season of each day in in80/in95 (seasons.py: the year-end weeks are the issue's 20 Dec - 7 Jan)
+    seasons: list[str] = field(default_factory=list)
 
     def by_season(self) -> list[tuple[str, int, float | None, float | None]]:
         """(season, days, 80% coverage, 95% coverage) for each of the product backtest's seasons."""
@@ -212,13 +204,16 @@ class Tally:
                  float(a95[kinds == k].mean()) if (kinds == k).any() else None) for k in SEASONS]
 
     def row(self) -> dict[str, float | int | None]:
+        from finops.models.forecast.seasons import YEAR_END_WEEKS
+
         share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
+        _, days_ye, cov80_ye, cov95_ye = next(c for c in self.by_season() if c[0] == YEAR_END_WEEKS)
         return {"mase": float(np.mean(self.abs_scaled)), "cov80": share(self.in80), "cov95": share(self.in95),
-                "cov80_ye": share(self.in80_ye), "cov95_ye": share(self.in95_ye),
+                "cov80_ye": cov80_ye, "cov95_ye": cov95_ye,
                 "s_per_fit": float(np.median(self.seconds)) if self.seconds else None, "cached": self.cached,
                 "cpu_median": float(np.median(self.cpu)) if self.cpu else None,
                 "cpu_max": float(np.max(self.cpu)) if self.cpu else None,
-                "years": len(self.seconds), "days_ye": len(self.in80_ye)}
+                "years": len(self.seconds), "days_ye": days_ye}
 
 
 def _cache_path(cache: Path | None, series: str, model: str, origin: date, max_train: int) -> Path | None:
@@ -255,7 +250,7 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
     from finops.models.forecast.calendar import CalendarSpec
     from finops.models.forecast.seasons import season_of
 
-    t = Tally([], [], [], [], [], [], 0, {})
+    t = Tally([], [], [], [], 0, {})
     fn = MODELS[model]
     kinds = season_of(s.days, CalendarSpec(countries={s.country: 1.0}))
     if model == "ours" and model not in _WARM and cuts:
@@ -265,7 +260,7 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
     for cut in cuts:
         lo = max(0, cut - max_train)
         days, train = s.days[lo:cut], s.y[lo:cut]
-        actual, obs, fdays = s.y[cut: cut + HORIZON], s.observed[cut: cut + HORIZON], s.days[cut: cut + HORIZON]
+        actual, obs = s.y[cut: cut + HORIZON], s.observed[cut: cut + HORIZON]
         path = _cache_path(cache, s.name, model, s.days[cut], max_train) if model in CACHED else None
         if path is not None and path.exists():
             saved = json.loads(path.read_text())
@@ -287,12 +282,9 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
         if model != "snaive":
             i80 = (actual >= band.lo80) & (actual <= band.hi80)
             i95 = (actual >= band.lo95) & (actual <= band.hi95)
-            ye = np.array([year_end(d) for d in fdays])
             t.in80 += list(i80[obs])
             t.in95 += list(i95[obs])
             t.seasons += list(kinds[cut: cut + HORIZON][obs])
-            t.in80_ye += list(i80[obs & ye])
-            t.in95_ye += list(i95[obs & ye])
     return t
 
 
@@ -378,7 +370,7 @@ def _run(label: str, names: list[str], models: list[str], cuts: Callable[[Series
         for model in models:
             t = run_model(s, model, cuts(s), args.max_train, args.cache)
             results[(name, model)] = r = t.row()
-            r["by_season"] = t.by_season() if model != "snaive" else []
+            r["by_season"] = t.by_season() if model != "snaive" else []  # (snaive has no bands)
             methods = ", ".join(f"{k} x{v}" for k, v in sorted((t.methods or {}).items(), key=lambda kv: -kv[1]))
             print(f"  {label:8s} {name:10s} {model:8s} MASE {_fmt(r['mase'])}  cov80 {_fmt(r['cov80'], True):>4s} "
                   f"cov95 {_fmt(r['cov95'], True):>4s}  year-end cov80 {_fmt(r['cov80_ye'], True):>4s} "
