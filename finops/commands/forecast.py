@@ -142,7 +142,7 @@ def register(app: typer.Typer) -> None:
                 # "model" chooses its family member per origin by its own rolling-origin errors;
                 # the members alone show what that choice gains; "chosen now" is the member the
                 # forecast from the last day uses.
-                chosen = forecast(days, y, horizon, spec).method.split(",")[0]
+                chosen = None if by_season else forecast(days, y, horizon, spec).method.split(",")[0]  # (no column by season)
                 fcs = {"model": lambda d, v, h, sp: forecast(d, v, h, sp), **member_forecasters(), **BASELINES}
                 for sc in backtest(days, y, horizon, origins, step, spec=spec, forecasters=fcs):
                     if by_season:

@@ -175,6 +175,12 @@ def is_special_column(name: str) -> bool:
     return is_holiday_column(name) or name.startswith(EVENT_PREFIX)
 
 
+def special_days(x: np.ndarray, names: list[str]) -> np.ndarray:
+    """Per row of a design, whether a holiday or event term touches it (the holiday, its window, an event)."""
+    special = np.array([is_special_column(c) for c in names])
+    return (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
+
+
 def design(days: list[date], origin: date, spec: CalendarSpec, fourier_order: int | None = None
            ) -> tuple[np.ndarray, list[str]]:
     """The regression matrix for `days` (trend measured from `origin`) and its column names."""

@@ -40,7 +40,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from finops.models.forecast.calendar import (
-    CalendarSpec, design, future_days, is_holiday_column, is_special_column, penalties, prior_sds,
+    CalendarSpec, design, future_days, is_holiday_column, penalties, prior_sds, special_days,
 )
 from finops.models.forecast.paths import ErrorModel
 from finops.models.forecast.seasons import YEAR_END, in_year_end
@@ -401,8 +401,7 @@ def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _D
     order = max(long_order, spec.fourier_order)
     x, names = design(days + future, days[0], spec, fourier_order=order)
     x = _unseen_year_end_as_holiday(x, names, len(days))
-    special = np.array([is_special_column(c) for c in names])
-    transient = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(x), dtype=bool)
+    transient = special_days(x, names)
     short = np.array([not (c[:3] in ("sin", "cos") and int(c[3:]) > spec.fourier_order) for c in names])
     return _Design(x, names, penalties(names), prior_sds(names), transient, short, x[:, short])
 
@@ -709,8 +708,7 @@ def holiday_free(days: list[date], y: np.ndarray, spec: CalendarSpec | None = No
         x, names = design(days, days[0], spec)
         hol_cols = np.array([is_holiday_column(c) for c in names])
         touched = (x[:, hol_cols] != 0).any(axis=1)
-        special = np.array([is_special_column(c) for c in names])
-        fit = _fit(x, z, (x[:, special] != 0).any(axis=1), penalties(names), prior_sds(names))
+        fit = _fit(x, z, special_days(x, names), penalties(names), prior_sds(names))
     xk = x[:, fit.keep]
     hol = hol_cols[fit.keep]
     fitted = xk @ fit.beta

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from finops.models.forecast.calendar import CalendarSpec, design, is_special_column
+from finops.models.forecast.calendar import CalendarSpec, design, special_days
 
 YEAR_END = ((12, 20), (1, 7))  # 20 Dec - 7 Jan: the weeks whose trough misled the trailing window
 ORDINARY = "ordinary days"
@@ -35,7 +35,5 @@ def season_of(days: list[date], spec: CalendarSpec) -> np.ndarray:
     `spec` touches (the holiday itself and its window), else ordinary."""
     if not days:
         return np.array([], dtype=object)
-    x, names = design(days, days[0], spec)
-    special = np.array([is_special_column(c) for c in names])
-    touched = (x[:, special] != 0).any(axis=1) if special.any() else np.zeros(len(days), dtype=bool)
+    touched = special_days(*design(days, days[0], spec))
     return np.where(in_year_end(days), YEAR_END_WEEKS, np.where(touched, SPECIAL, ORDINARY)).astype(object)
