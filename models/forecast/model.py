@@ -617,10 +617,10 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         return _weekday_mean(days, y, future)
     spec, notes = _spec_for(len(days), spec)
     if in_year_end(future).any() and not in_year_end(days).any():
-        # 24 Dec-1 Jan take the holiday effect the series did learn, and the year-end weeks are
-        # banded with the holiday days' errors, but both are guesses the history cannot check: say so.
+        # The year-end days (24 Dec-1 Jan; 29 Dec-3 Jan for JP) take the holiday effect the series
+        # learned and the weeks are banded with the holiday days' errors: guesses the history cannot check.
         notes.append("the forecast reaches the year-end weeks (20 Dec-7 Jan), which the history does not hold: "
-                     "24 Dec-1 Jan take the traffic's own holiday effect as a guess, and the intervals there are rough")
+                     "its year-end days take the traffic's own holiday effect as a guess, and the intervals there are rough")
     # Log scale unless zero days are common (weekday-only batch jobs): log(0 + offset) would
     # make every zero an outlier far below the rest.
     zero_share = float((y[-365:] == 0).mean())
