@@ -15,7 +15,7 @@ from finops.forecast_config import calendar_spec
 from finops.models.forecast.backtest import backtest
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.events import Event
-from finops.models.forecast.model import forecast, one_thread, recalibration
+from finops.models.forecast.model import _past_choice_var, forecast, one_thread, recalibration, selection_errors
 from finops.models.forecast.paths import ErrorModel
 
 US = CalendarSpec(countries={"US": 1.0})
@@ -150,6 +150,48 @@ def test_model_choice_variance_widens_the_95_band_only() -> None:
     assert np.allclose(np.log(mhi95 + 1.0) - med, np.sqrt(q**2 + 1.96**2 * 0.01), atol=1e-3)
     sims = mixed.simulate(6000, seed=3)
     assert 0.93 <= ((sims >= mlo95) & (sims <= mhi95)).mean() <= 0.97
+
+
+def test_selection_errors_undo_the_winners_luck() -> None:
+    """Five members with errors from one distribution: the one with the smallest back-test errors
+    is only the luckiest, and banding with its own errors would promise too much. The errors of
+    choosing on the other origins are as large as any member's really are."""
+    rng = np.random.default_rng(11)
+    members = tuple(f"m{i}" for i in range(5))
+    cuts = np.arange(60) * 28  # origins 28 days apart: none shares a forecast day with another
+    luck_in_sample, honest, typical = [], [], []
+    for _ in range(40):
+        errors = {m: rng.standard_normal((60, 28)) * (1 + 0.1 * rng.standard_normal((60, 1))) for m in members}
+        best = min(members, key=lambda m: float(np.mean(np.abs(errors[m]))))
+        luck_in_sample.append(float(np.mean(np.abs(errors[best]))))
+        honest.append(float(np.mean(np.abs(selection_errors(errors, members, cuts, 28)))))
+        typical.append(float(np.mean([np.mean(np.abs(e)) for e in errors.values()])))
+    population = float(np.mean(typical))
+    assert np.mean(luck_in_sample) < 0.98 * population
+    assert np.mean(honest) == pytest.approx(population, rel=0.01)
+
+
+def test_selection_errors_take_each_origins_row_from_the_member_the_others_choose() -> None:
+    """Origins 0 and 1 overlap (7 days apart). Member b wins in sample on origin 0 alone; each origin's
+    row comes from the member the origins sharing no day with it choose."""
+    a, b = np.full((4, 28), 0.1), np.full((4, 28), 0.2)
+    a[0], b[0] = 1.0, 0.0
+    cuts = np.array([100, 93, 50, 10])
+    out = selection_errors({"a": a, "b": b}, ("a", "b"), cuts, 28)
+    assert np.array_equal(out, np.stack([a[0], a[1], b[2], b[3]]))  # 0 and 1: chosen on 2 and 3 (a); 2, 3: on 0 (b)
+    lone = selection_errors({"a": a[:2], "b": b[:2]}, ("a", "b"), cuts[:2], 28)
+    assert np.array_equal(lone, b[:2])  # every origin overlaps the other: the in-sample choice (b, 0.10 vs 0.55)
+
+
+def test_past_choice_var_is_the_back_tests_disagreement_by_horizon() -> None:
+    """At an origin, member a's prediction minus b's is b's error minus a's: the mean square of that
+    per horizon day, the last calibrated day's carried beyond (the forecast adds only today's excess)."""
+    a = np.zeros((3, 7))
+    b = np.tile(np.arange(7) * 0.1, (3, 1))
+    c = -b
+    past = _past_choice_var({"a": a, "b": b, "c": c}, "a", ("a", "b", "c"), 10)
+    assert np.allclose(past, [(0.1 * min(i, 6)) ** 2 for i in range(10)])
+    assert np.array_equal(_past_choice_var({"a": a}, "a", ("a",), 5), np.zeros(5))
 
 
 def test_choice_is_reported_with_every_members_score() -> None:
