@@ -193,6 +193,31 @@ class Tally:
     cpu: list[float] = field(default_factory=list)  # CPU seconds of the fits run now (not cached ones)
     # the season of each day in in80/in95 (seasons.py: the year-end weeks are the issue's 20 Dec - 7 Jan)
     seasons: list[str] = field(default_factory=list)
+    cuts: list[int] = field(default_factory=list)  # the origin (history length) of each day in in80/in95
+
+    def window_spread(self, origins: int, every: int, low: float = 0.1, high: float = 0.9
+                      ) -> dict[str, tuple[float, float, float, float]]:
+        """Per season, the (low, high) quantiles of its 80% and 95% coverage over every run of `origins`
+        consecutive origins taking every `every`-th one: what one placement of the rolling protocol
+        could read from the same forecasts, era and luck included."""
+        from finops.models.forecast.seasons import SEASONS
+
+        order = sorted(set(self.cuts), reverse=True)
+        at = {c: i for i, c in enumerate(order)}
+        pos = np.array([at[c] for c in self.cuts])
+        kinds = np.array(self.seasons, dtype=object)
+        a80, a95 = np.array(self.in80, dtype=bool), np.array(self.in95, dtype=bool)
+        out = {}
+        for k in SEASONS:
+            shares: list[tuple[float, float]] = []
+            for start in range(len(order) - (origins - 1) * every):
+                pick = np.isin(pos, np.arange(start, start + origins * every, every)) & (kinds == k)
+                if pick.any():
+                    shares.append((float(a80[pick].mean()), float(a95[pick].mean())))
+            if shares:
+                v = np.array(shares)
+                out[k] = (*np.quantile(v[:, 0], [low, high]), *np.quantile(v[:, 1], [low, high]))
+        return out
 
     def by_season(self) -> list[tuple[str, int, float | None, float | None]]:
         """(season, days, 80% coverage, 95% coverage) for each of the product backtest's seasons."""
@@ -285,7 +310,14 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
             t.in80 += list(i80[obs])
             t.in95 += list(i95[obs])
             t.seasons += list(kinds[cut: cut + HORIZON][obs])
+            t.cuts += [cut] * int(obs.sum())
     return t
+
+
+def dense_cuts(s: Series, step: int, min_history: int) -> list[int]:
+    """Origins every `step` days back from the protocol's last one, each with at least `min_history`
+    days behind it: the calibration check with hundreds of days in every season."""
+    return [c for c in range(len(s.y) - HORIZON, min_history - 1, -step)]
 
 
 def _fmt(v: float | None, pct: bool = False) -> str:
@@ -303,6 +335,9 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=None, help="keep/reuse the anchors' forecasts here")
     ap.add_argument("--year-end-history", type=int, default=730,
                     help="the year-end check: one origin per year with at least this many days behind it (0: skip)")
+    ap.add_argument("--dense-step", type=int, default=14,
+                    help="the calibration check: ours on origins this many days apart, each with >= 730 days "
+                         "of history (0: skip; the anchors are too slow for it)")
     args = ap.parse_args()
     # One core for every model: BLAS/OpenMP pools held to one thread (Prophet's Stan fit is one process).
     from threadpoolctl import threadpool_limits
@@ -334,8 +369,31 @@ def main() -> None:
                     target = factor * results[(name, ref)]["mase"]
                     print(f"{name}: ours {o:.3f} vs {factor:g} x {ref} {target:.3f}: {'met' if o <= target else 'NOT met'}")
     _season_table(results)
-    if args.year_end_history <= 0:
-        return
+    if args.year_end_history > 0:
+        _year_end(names, models, args)
+    if args.dense_step > 0 and "ours" in models:
+        _dense(names, args)
+
+
+def _dense(names: list[str], args: argparse.Namespace) -> None:
+    """The calibration check: coverage by season over origins every `--dense-step` days (hundreds of
+    days per season where the protocol has 35-52), and how far one placement of the 26-origin protocol
+    could read from it: the 10th-90th percentile over every run of 26 origins 28 days apart."""
+    every = max(1, STEP // args.dense_step)
+    print(f"\nDense origins: every {args.dense_step} days, each with >= 730 days of history, ours only")
+    print("\n| series | season | days | 80% cov | 95% cov | protocol's 80% (p10-p90) | protocol's 95% (p10-p90) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        s = load(name)
+        t = run_model(s, "ours", dense_cuts(s, args.dense_step, 730), args.max_train, None)
+        spread = t.window_spread(args.origins, every)
+        for season, days, c80, c95 in t.by_season():
+            lo80, hi80, lo95, hi95 = spread.get(season, (math.nan,) * 4)
+            print(f"| {name} | {season} | {days} | {c80:.1%} | {c95:.1%} | {lo80:.1%}-{hi80:.1%} | {lo95:.1%}-{hi95:.1%} |"
+                  if days else f"| {name} | {season} | 0 | - | - | - | - |", flush=True)
+
+
+def _year_end(names: list[str], models: list[str], args: argparse.Namespace) -> None:
     print(f"\nYear-end origins: one per year, data through {YE_LAST_DAY[1]} Dec, forecasts {YE_LAST_DAY[1] + 1} Dec - "
           f"{YE_LAST_DAY[1] + HORIZON - 31} Jan, every year with >= {args.year_end_history} days of history")
     ye = _run("year-end", names, models, lambda s: year_end_cuts(s, args.year_end_history), args)
