@@ -194,6 +194,24 @@ def test_past_choice_var_is_the_back_tests_disagreement_by_horizon() -> None:
     assert np.array_equal(_past_choice_var({"a": a}, "a", ("a",), 5), np.zeros(5))
 
 
+def test_year_end_days_take_the_same_weeks_errors_alone() -> None:
+    """A day marked `seasonal_alone` is banded with earlier years' errors at the same time of year
+    only; an unmarked day pools them with its group (here: every holiday's, spread ten times less)."""
+    rng = np.random.default_rng(7)
+    cal = 0.01 * rng.standard_normal((20, 7))
+    special = np.zeros((20, 7), dtype=bool)
+    special[:, 3] = True
+    season = 0.2 * rng.standard_normal(60)
+    mu, marked = np.full(2, np.log(100.0)), np.array([True, True])
+    pooled = ErrorModel.from_calibration(mu, 1.0, cal, special=special, special_days=marked, seasonal=[season, season])
+    alone = ErrorModel.from_calibration(mu, 1.0, cal, special=special, special_days=marked, seasonal=[season, season],
+                                        seasonal_alone=np.array([True, False]))
+    hi80 = alone.quantile(0.9)
+    assert np.log(hi80[0] + 1.0) - np.log(100.0) == pytest.approx(float(np.quantile(season, 0.9)), abs=1e-9)
+    assert hi80[1] == pytest.approx(pooled.quantile(0.9)[1])
+    assert hi80[0] > pooled.quantile(0.9)[0]  # the holidays' narrow errors no longer dilute the season's
+
+
 def test_choice_is_reported_with_every_members_score() -> None:
     days, y = synth(date(2026, 3, 31), years=2)
     fc = forecast(days, y, 28, US)

@@ -106,7 +106,8 @@ class ErrorModel:
     @classmethod
     def from_calibration(cls, mu: np.ndarray, offset: float, cal: np.ndarray, rho: float | None = None,
                          log: bool = True, special: np.ndarray | None = None, special_days: np.ndarray | None = None,
-                         min_special: int = 20, seasonal: list[np.ndarray | None] | None = None) -> "ErrorModel":
+                         min_special: int = 20, seasonal: list[np.ndarray | None] | None = None,
+                         seasonal_alone: np.ndarray | None = None) -> "ErrorModel":
         """Per-day error distributions for len(mu) days from (origins, h) back-test errors.
 
         `special` marks back-test errors on holiday/event days and `special_days` the forecast's
@@ -114,7 +115,8 @@ class ErrorModel:
         group (all horizons pooled) and ordinary days from the rest, so a quiet autumn does
         not set the band of Christmas week, nor Christmas the band of an ordinary week.
         `seasonal`, per forecast day, holds back-test errors from the same time of year in
-        earlier years (or None): they join that day's group.
+        earlier years (or None): they join that day's group, or replace it on the days
+        `seasonal_alone` marks.
         """
         horizon, h = len(mu), cal.shape[1]
         spans = _buckets(h)
@@ -137,7 +139,8 @@ class ErrorModel:
             bucket_of = bucket_of.copy()
             for i, extra in enumerate(seasonal[:horizon]):
                 if extra is not None and extra.size:
-                    buckets.append(np.sort(np.concatenate([buckets[bucket_of[i]], extra])))
+                    alone = seasonal_alone is not None and bool(seasonal_alone[i])
+                    buckets.append(np.sort(extra if alone else np.concatenate([buckets[bucket_of[i]], extra])))
                     bucket_of[i] = len(buckets) - 1
         # Past the calibrated horizon: widen the errors as sqrt(h), a random-walk level.
         scale = np.where(days < h, 1.0, np.sqrt((days + 1) / h))
