@@ -90,6 +90,7 @@ def test_backtest_by_season_splits_the_same_coverage(finops_home: Path) -> None:
         mine = [r for r in rows if r["model"] == model]
         assert [r["season"] for r in mine] == list(SEASONS)
         assert sum(r["days"] for r in mine) == 4 * 28
+        assert all((r["origins"] > 0) == (r["days"] > 0) and r["days"] <= 28 * r["origins"] <= 4 * 28 for r in mine)
         for level in ("coverage80", "coverage95"):
             weighted = sum(r[level] * r["days"] for r in mine if r["days"]) / (4 * 28)
             assert weighted == pytest.approx(plain[model][level])

@@ -112,7 +112,8 @@ def register(app: typer.Typer) -> None:
         by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars or tokens")] = "dollars",
         horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = 28,
-        origins: Annotated[int, typer.Option(help="Rolling origins.", min=1, max=60)] = 10,
+        origins: Annotated[int, typer.Option(help="Rolling origins (200 every 14 days: a calibration check over years).",
+                                             min=1, max=200)] = 10,
         step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = 14,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
         wide: WideOpt = False,
@@ -147,7 +148,8 @@ def register(app: typer.Typer) -> None:
                 for sc in backtest(days, y, horizon, origins, step, spec=spec, forecasters=fcs):
                     if by_season:
                         rows += [{"series": name, "model": sc.model, "season": c.season, "days": c.days,
-                                  "coverage80": c.coverage80, "coverage95": c.coverage95} for c in sc.by_season]
+                                  "origins": c.origins, "coverage80": c.coverage80, "coverage95": c.coverage95}
+                                 for c in sc.by_season]
                         continue
                     rows.append({"series": name, "model": sc.model, "mase": sc.mase, "smape_pct": sc.smape,
                                  "coverage80": sc.coverage80, "coverage95": sc.coverage95,
@@ -160,7 +162,8 @@ def register(app: typer.Typer) -> None:
         if by_season:
             emit(pl.DataFrame(rows), fmt, title=f"Backtest coverage by season ({metric} by {by}, {horizon}-day horizon, "
                  f"every {step} days)", caption="coverage = share of the season's scored days inside the interval; "
-                 "days = how many were scored (a season the origins barely reach is a small sample); year-end weeks = "
+                 "days = how many were scored, origins = how many horizons reached them (days of one horizon miss "
+                 "together: a season 2 origins reach is 2 draws, however many days); year-end weeks = "
                  "20 Dec-7 Jan; holidays and events = the days a holiday or event term touches, with their windows")
             return
         emit(pl.DataFrame(rows), fmt, title=f"Backtest ({metric} by {by}, {horizon}-day horizon, every {step} days)",

@@ -40,12 +40,18 @@ class Score:
 
 @dataclass
 class SeasonCoverage:
-    """The 80% and 95% coverage over the scored days of one season (seasons.py); None without days."""
+    """The 80% and 95% coverage over the scored days of one season (seasons.py); None without days.
+
+    `origins`: how many origins' horizons reached the season. Days of one horizon miss together
+    (a level error lasts), so 36 year-end days from 2 origins are about 2 draws, not 36: the
+    anchors' 26-origin protocol reads its year-end coverage anywhere from 58% to 97% by where the
+    origins fall (bench.forecast_anchors, dense check)."""
 
     season: str
     days: int
     coverage80: float | None
     coverage95: float | None
+    origins: int = 0
 
 
 @dataclass
@@ -100,6 +106,7 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
     seconds: dict[str, float] = {k: 0.0 for k in fcs}
     season = season_of(list(days), spec)
     scored: list[str] = []  # the season of each scored day, in the order in80/in95 hold them
+    origin_of: list[int] = []  # the origin of each scored day
     used = 0
     for k in range(origins):
         cut = len(y) - horizon - k * step
@@ -108,6 +115,7 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
         used += 1
         train, actual = y[:cut], y[cut: cut + horizon]
         scored += list(season[cut: cut + horizon])
+        origin_of += [k] * horizon
         scale = mase_scale(train) or 1.0
         for name, fn in fcs.items():
             t0 = time.perf_counter()
@@ -123,13 +131,14 @@ def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, o
                 lo, hi = np.percentile(sums, [10, 90])
                 total80[name].append(bool(lo <= actual.sum() <= hi))
     share = lambda v: float(np.mean(v)) if v else None  # noqa: E731
-    kinds = np.array(scored, dtype=object)
+    kinds, origin = np.array(scored, dtype=object), np.array(origin_of)
 
     def by_season(name: str) -> list[SeasonCoverage]:
         if not in80[name] or len(in80[name]) != len(kinds):  # no bands, or not at every origin
             return []
         a80, a95 = np.array(in80[name]), np.array(in95[name])
-        return [SeasonCoverage(s, int((kinds == s).sum()), share(list(a80[kinds == s])), share(list(a95[kinds == s])))
+        return [SeasonCoverage(s, int((kinds == s).sum()), share(list(a80[kinds == s])), share(list(a95[kinds == s])),
+                               len(set(origin[kinds == s])))
                 for s in SEASONS]
 
     return [Score(name, float(np.mean(errs[name])) if errs[name] else float("nan"),
