@@ -50,6 +50,8 @@ LABELS = {
     "cost_per_task": "cost / task", "kwh_low": "kWh low", "kwh_mid": "kWh", "kwh_high": "kWh high",
     "kgco2e_low": "kgCO2e low", "kgco2e_mid": "kgCO2e", "kgco2e_high": "kgCO2e high", "token_class": "token class",
     "project_id": "project", "api_key_id": "key", "day_range": "days",
+    "coverage80": "80% coverage", "coverage95": "95% coverage", "total_coverage80": "80% coverage of totals",
+    "mase": "MASE", "smape_pct": "sMAPE %",
 }
 # Column names that hold a change: money and percentages print with their sign.
 CHANGE_WORDS = ("delta", "diff", "change", "impact", "Δ")

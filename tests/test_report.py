@@ -180,6 +180,31 @@ def test_in_progress_month(november, store) -> None:
     assert 0.0 <= quota.probability_hit <= 1.0
 
 
+def test_method_backtest_is_the_clis(november, finops_home: Path, sample_dir: Path) -> None:
+    """The report's method section scores the total as `finops forecast backtest [--by-season]` does at its
+    defaults, through the as-of day (the sample's last): the same MASE and coverage, season by season."""
+    import shutil
+
+    shutil.copy(sample_dir / "finops.toml", finops_home / "finops.toml")
+    plain = CliRunner().invoke(app, ["forecast", "backtest", "--format", "json"])
+    seasons = CliRunner().invoke(app, ["forecast", "backtest", "--by-season", "--format", "json"])
+    assert plain.exit_code == 0 and seasons.exit_code == 0, plain.output + seasons.output
+    cli = {r["model"]: r for r in json.loads(plain.output) if r["series"] == "total"}
+    mine = {r["model"]: r for r in figures(november)["method_backtest"]}
+    assert set(mine) == {"model", "trailing_28d_mean", "seasonal_naive_7"}
+    for name, row in mine.items():
+        for key in ("mase", "coverage80", "coverage95", "origins"):
+            assert row[key] == pytest.approx(cli[name][key]), (name, key)
+    by_season = [r for r in json.loads(seasons.output) if r["series"] == "total" and r["model"] == "model"]
+    assert [r["season"] for r in by_season] == [c["season"] for c in mine["model"]["by_season"]]
+    for r, c in zip(by_season, mine["model"]["by_season"]):
+        assert (r["days"], r["origins"]) == (c["days"], c["origins"])
+        for key in ("coverage80", "coverage95"):
+            assert r[key] == (None if c[key] is None else pytest.approx(c[key])), (r["season"], key)
+    md = render(november, "md")
+    assert "| ordinary days | " in md and "80% coverage" in md and f"MASE model {mine['model']['mase']:.2f}" in md
+
+
 def test_markdown_and_html_carry_the_same_figures(november) -> None:
     c = november.core
     md, html = render(november, "md"), render(november, "html")

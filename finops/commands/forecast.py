@@ -7,6 +7,9 @@ from typing import Annotated
 import typer
 
 from finops.commands._common import WideOpt
+from finops.models.forecast.defaults import HORIZON as BACKTEST_HORIZON
+from finops.models.forecast.defaults import ORIGINS as BACKTEST_ORIGINS
+from finops.models.forecast.defaults import STEP as BACKTEST_STEP
 from finops.output import Format, say
 
 BY_HELP = "total, provider, model or project"
@@ -111,10 +114,10 @@ def register(app: typer.Typer) -> None:
     def backtest_cmd(
         by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars or tokens")] = "dollars",
-        horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = 28,
+        horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = BACKTEST_HORIZON,
         origins: Annotated[int, typer.Option(help="Rolling origins (200 every 14 days: a calibration check over years).",
-                                             min=1, max=200)] = 10,
-        step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = 14,
+                                             min=1, max=200)] = BACKTEST_ORIGINS,
+        step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = BACKTEST_STEP,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
         wide: WideOpt = False,
         by_season: Annotated[bool, typer.Option(

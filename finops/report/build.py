@@ -20,12 +20,12 @@ from finops.errors import InputError
 from finops.numbers import json_ready
 from finops.report import extras, sections
 from finops.report.contents import MonthlyReport, figures
-from finops.report.figures import core_figures, last_month_accuracy, period_for
+from finops.report.figures import core_figures, last_month_accuracy, method_backtest, period_for
 from finops.store import atomic
 
 FORMATS = ("md", "html")
-SECTIONS = ("forecasts", "last month's accuracy", "budgets", "cost movers", "anomalies", "holiday troughs",
-            "reconciliation", "COGS", "carbon")
+SECTIONS = ("forecasts", "last month's accuracy", "backtest", "budgets", "cost movers", "anomalies", "holiday troughs",
+            "reconciliation", "COGS", "carbon", "prompt cache")  # the jobs of build_monthly: the progress bar's steps
 
 
 def display_timezone(config: ConfigFile) -> str:
@@ -49,6 +49,7 @@ def build_monthly(ctx: Context, month: str | None = None, *,
     jobs: dict[str, Callable[[], Any]] = {
         "forecasts": lambda: core_figures(ctx, period),
         "last month's accuracy": lambda: last_month_accuracy(store, period, spec),
+        "backtest": lambda: method_backtest(store, period, spec),
         "budgets": lambda: sections.budgets(ctx, period),
         "cost movers": lambda: sections.movers(store, period, ctx.catalog),
         "anomalies": lambda: sections.anomalies(store, period, spec),
@@ -70,7 +71,8 @@ def build_monthly(ctx: Context, month: str | None = None, *,
     alerts = alert_summary(config, ctx.settings.data_dir, period.first, period.as_of)
     return MonthlyReport(period, done["forecasts"], done["last month's accuracy"], done["budgets"], done["cost movers"],
                          done["anomalies"], done["holiday troughs"],
-                         [done["reconciliation"], done["COGS"], done["carbon"], done["prompt cache"]], tz, dict(spec.countries), alerts)
+                         [done["reconciliation"], done["COGS"], done["carbon"], done["prompt cache"]], tz, dict(spec.countries), alerts,
+                         done["backtest"])
 
 
 def render(report: MonthlyReport, fmt: str) -> str:

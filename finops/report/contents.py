@@ -10,6 +10,7 @@ from finops.alerts.summary import AlertSummary
 from finops.report.extras import Extra
 from finops.report.figures import Accuracy, Core, Interval, Period
 from finops.report.sections import TroughNote
+from finops.models.forecast.backtest import Score
 from finops.models.forecast.budgets import BudgetStatus
 
 
@@ -26,6 +27,7 @@ class MonthlyReport:
     display_tz: str = "UTC"
     countries: dict[str, float] = field(default_factory=dict)
     alerts: AlertSummary | None = None  # active alerts and the month's alert events (finops alert check)
+    backtest: list[Score] = field(default_factory=list)  # the total series' default backtest (method section)
 
 
 def _interval(i: Interval) -> dict[str, float]:
@@ -55,4 +57,6 @@ def figures(report: MonthlyReport) -> dict:
         "holiday_troughs": [{"series": t.series, "message": t.message} for t in report.troughs],
         "alerts": report.alerts.to_dict() if report.alerts else None,
         "sections": {e.key: {"available": e.available, "note": e.note} for e in report.extras},
+        "method_backtest": [{"model": s.model, "mase": s.mase, "coverage80": s.coverage80, "coverage95": s.coverage95,
+                             "origins": s.origins, "by_season": [vars(c) for c in s.by_season]} for s in report.backtest],
     }

@@ -167,6 +167,24 @@ def method_blocks(r: MonthlyReport) -> list[Block]:
     if r.core.methods.get("total_choice"):
         out.append(Para("Model chosen by rolling-origin backtest on this series (mean absolute log error at the "
                         f"origins, lower is better): {r.core.methods['total_choice']}."))
+    out += _backtest_blocks(r)
     for n in r.core.notes:
         out.append(Para(f"Note: {n}", note=True))
     return out
+
+
+def _backtest_blocks(r: MonthlyReport) -> list[Block]:
+    """The total series' backtest, as `finops forecast backtest [--by-season]` prints it at its defaults."""
+    from finops.models.forecast.defaults import HORIZON, STEP
+
+    model = next((s for s in r.backtest if s.model == "model"), None)
+    if model is None or not model.origins:
+        return [Para("No backtest: the history is too short for one origin.", note=True)]
+    mase = ", ".join(f"{label(s.model)} {fmt_cell(s.mase, 'mase')}" for s in r.backtest)
+    seasons = pl.DataFrame([{"season": c.season, "days": c.days, "origins": c.origins, "coverage80": c.coverage80,
+                             "coverage95": c.coverage95} for c in model.by_season])
+    return [Para(f"Backtest of the total through {r.period.as_of} ({model.origins} origins every {STEP} days, "
+                 f"{HORIZON}-day horizon; `finops forecast backtest --by-season` prints the same): MASE {mase} "
+                 "(below 1 beats the in-sample seasonal naive). Interval coverage by season; a season few origins "
+                 "reach is a small sample:"),
+            _frame_table(seasons, ())]

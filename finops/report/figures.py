@@ -18,6 +18,7 @@ from finops.context import Context
 from finops.errors import InputError
 from finops.metrics.figure import Figure
 from finops.store import Store
+from finops.models.forecast.backtest import Score
 from finops.models.forecast.calendar import CalendarSpec
 from finops.models.forecast.model import forecast
 from finops.models.forecast.monthly import month_total
@@ -154,6 +155,15 @@ def core_figures(ctx: Context, period: Period) -> Core:
     return Core(period, mtd.value or 0.0, _sum(tokens, period.first, period.as_of),
                 pl.DataFrame(rows), month_end, next_month, chart, _history(total, period, month_end, next_month),
                 {"total": fc.method, "total_choice": _choice(fc.choice)}, list(fc.notes), mtd, me.figure if me is not None else None)
+
+
+def method_backtest(store: Store, period: Period, spec: CalendarSpec) -> list[Score]:
+    """The total dollar series' backtest through the as-of day: the model and the planner's baselines
+    at the default origins (models/forecast/defaults.py), as `finops forecast backtest` scores them."""
+    from finops.models.forecast.backtest import backtest
+
+    total = daily_series(store, "dollars", "total", until=period.as_of)
+    return backtest(total["day"].to_list(), total["value"].to_numpy(), spec=spec) if total.height else []
 
 
 def _choice(scores: dict[str, float]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.defaults import HORIZON, ORIGINS, STEP
 from finops.models.forecast.model import FAMILY, forecast
 from finops.models.forecast.seasons import SEASONS, season_of
 
@@ -88,7 +89,7 @@ def smape(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.where(denom > 0, np.abs(actual - pred) / np.where(denom > 0, denom, 1), 0.0)
 
 
-def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = 28, origins: int = 10, step: int = 14,
+def backtest(days: list[date], y: list[float] | np.ndarray, horizon: int = HORIZON, origins: int = ORIGINS, step: int = STEP,
              spec: CalendarSpec | None = None, forecasters: dict[str, Forecaster] | None = None,
              min_train: int = 120) -> list[Score]:
     """Scores of each forecaster over `origins` rolling cut-offs, the latest ending at the last day.
