@@ -44,9 +44,9 @@ class SeasonCoverage:
     """The 80% and 95% coverage over the scored days of one season (seasons.py); None without days.
 
     `origins`: how many origins' horizons reached the season. Days of one horizon miss together
-    (a level error lasts), so 36 year-end days from 2 origins are about 2 draws, not 36: the
-    anchors' 26-origin protocol reads its year-end coverage anywhere from 58% to 97% by where the
-    origins fall (bench.forecast_anchors, dense check)."""
+    (a level error lasts), so 36 year-end days from 2 origins are about 2 draws, not 36: on wiki_r
+    the anchors' 26-origin protocol reads its year-end 80% coverage anywhere from 58% to 97% by
+    where its origins fall (p10-p90; bench.forecast_anchors, dense check)."""
 
     season: str
     days: int
