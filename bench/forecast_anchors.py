@@ -34,6 +34,9 @@ The series (bench/data/SOURCES.md has their origin and licence):
 - visitors (held out; the file is not in the repository, see bench/data/SOURCES.md): daily
   unique visitors of a statistical forecasting course site 2014-09 to 2020-08; academic-year
   and weekday effects, US holidays, the 2020 lockdown. Scored once, after every change.
+- bikes (held out; not in the repository either): daily bicycle counts on Seattle's Fremont
+  Bridge 2012-10 to 2025-12; weekday, weather, year-end and US holiday effects, the 2020
+  lockdown. Scored once, after every change.
 
 Anchors:
 - prophet: Prophet 1.5 defaults + `add_country_holidays(country)`. Optional: skipped with a
@@ -120,15 +123,33 @@ def load(name: str) -> Series:
             raise SystemExit(f"visitors: rows {bad[:5]} disagree with their Date column")
         d, y, obs = _fill(days, [float(r["Unique.Visits"].replace(",", "")) for r in rows])
         return Series(name, "US", d, y, obs)
+    if name == "bikes":
+        path = DATA / BIKES_FILE
+        if not path.exists():
+            raise SystemExit(f"bikes: {path} is not in the repository (its licence is unstated); copy it from "
+                             "suryanshdeep-2sigma/PythonDataScienceHandbook, notebooks/data/FremontBridge.csv, commit "
+                             "0f47ce0 (bench/data/SOURCES.md)")
+        daily: dict[date, list[float]] = {}
+        with open(path) as f:
+            reader = csv.reader(f)
+            next(reader)
+            for row in reader:
+                m, d, y = (int(v) for v in row[0].split(" ")[0].split("/"))
+                daily.setdefault(date(y, m, d), []).append(float(row[1] or "nan"))
+        # A day with a missing or empty hour is filled and not scored, like a missing day.
+        whole = {k: sum(v) for k, v in daily.items() if len(v) == 24 and not any(math.isnan(x) for x in v)}
+        d, y, obs = _fill(sorted(whole), [whole[k] for k in sorted(whole)])
+        return Series(name, "US", d, y, obs)
     if name in PROPHET_EXAMPLES:
         rows = sorted((date.fromisoformat(r["ds"]), math.exp(float(r["y"])))
                       for r in csv.DictReader(open(DATA / PROPHET_EXAMPLES[name])))
         d, y, obs = _fill([r[0] for r in rows], [r[1] for r in rows])
         return Series(name, "US", d, y, obs)
-    raise SystemExit(f"unknown series {name!r}: use births_us, power_de, wiki_r, wiki_peyton or visitors")
+    raise SystemExit(f"unknown series {name!r}: use births_us, power_de, wiki_r, wiki_peyton, visitors or bikes")
 
 
 VISITORS_FILE = "daily-website-visitors.csv"
+BIKES_FILE = "FremontBridge.csv"
 
 
 def _us_date(text: str) -> date:
