@@ -139,3 +139,12 @@ def test_month_filter_is_a_half_open_utc_range() -> None:
                                  datetime(2026, 10, 31, 23, 59, tzinfo=timezone.utc), datetime(2026, 11, 1, tzinfo=timezone.utc)]})
     assert frame.filter(month_filter("2026-10")).height == 2
     assert pl.DataFrame({"ts": [datetime(2026, 12, 31, tzinfo=timezone.utc)]}).filter(month_filter("2026-12")).height == 1
+
+
+def test_sums_do_not_depend_on_the_order_of_the_rows(month_rows: pl.DataFrame) -> None:
+    """The same rows in any order (as threads split them) give bit-identical Wh, gCO2e and dollars."""
+    first = summarise(month_rows, ["feature"])
+    for seed in (1, 2, 3):
+        shuffled = summarise(month_rows.sample(fraction=1.0, shuffle=True, seed=seed), ["feature"])
+        assert [c for c in first.columns if not shuffled[c].equals(first[c])] == []
+
