@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 
 from finops.commands._common import WideOpt
-from finops.models.forecast.defaults import HORIZON as BACKTEST_HORIZON
-from finops.models.forecast.defaults import ORIGINS as BACKTEST_ORIGINS
-from finops.models.forecast.defaults import STEP as BACKTEST_STEP
+from finops.models.forecast import defaults as backtest_defaults
 from finops.output import Format, say
 
 BY_HELP = "total, provider, model or project"
@@ -114,10 +112,10 @@ def register(app: typer.Typer) -> None:
     def backtest_cmd(
         by: Annotated[str, typer.Option(help=BY_HELP)] = "total",
         metric: Annotated[str, typer.Option(help="dollars or tokens")] = "dollars",
-        horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = BACKTEST_HORIZON,
+        horizon: Annotated[int, typer.Option(help="Days per origin.", min=7, max=120)] = backtest_defaults.HORIZON,
         origins: Annotated[int, typer.Option(help="Rolling origins (200 every 14 days: a calibration check over years).",
-                                             min=1, max=200)] = BACKTEST_ORIGINS,
-        step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = BACKTEST_STEP,
+                                             min=1, max=200)] = backtest_defaults.ORIGINS,
+        step: Annotated[int, typer.Option(help="Days between origins.", min=1, max=90)] = backtest_defaults.STEP,
         fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
         wide: WideOpt = False,
         by_season: Annotated[bool, typer.Option(

@@ -483,8 +483,8 @@ def selection_errors(errors: dict[str, np.ndarray], candidates: tuple[str, ...],
     The member chosen is the one whose back-test errors came out smallest, partly by luck on these
     origins: banding with its own errors is banding with a lucky draw (on wiki_r, where the members
     are close, ordinary days were covered 76.4% at 80% over 3,668 days from origins every 14 days;
-    each member kept alone covered 78.8-82.5%). Choosing on the other origins makes each origin's error out of sample for
-    the choice as well as for the fit (cross-validation after selection).
+    each member kept alone covered 78.8-82.5%). Choosing on the other origins makes each origin's
+    error out of sample for the choice as well as for the fit (cross-validation after selection).
     """
     stack = np.stack([errors[m] for m in candidates])  # (candidates, origins, h)
     mean_abs = np.abs(stack).mean(axis=2)  # (candidates, origins)
