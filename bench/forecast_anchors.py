@@ -145,7 +145,41 @@ def load(name: str) -> Series:
                       for r in csv.DictReader(open(DATA / PROPHET_EXAMPLES[name])))
         d, y, obs = _fill([r[0] for r in rows], [r[1] for r in rows])
         return Series(name, "US", d, y, obs)
-    raise SystemExit(f"unknown series {name!r}: use births_us, power_de, wiki_r, wiki_peyton, visitors or bikes")
+    if name.endswith(".csv") or ".csv:" in name:
+        return load_csv(name)
+    raise SystemExit(f"unknown series {name!r}: use births_us, power_de, wiki_r, wiki_peyton, visitors, bikes "
+                     "or a file PATH.csv[:COUNTRY]")
+
+
+def load_csv(spec: str) -> Series:
+    """`PATH.csv[:COUNTRY]` (default US): a daily series as a CSV with the header `day,value`, ISO days
+    ascending, one row per day, values >= 0; a missing day is filled for fitting and not scored.
+    Any other shape stops with one line naming the file and row."""
+    path_text, country = (spec, "US") if spec.endswith(".csv") else spec.rsplit(":", 1)
+    path = Path(path_text)
+    if not path.exists():
+        raise SystemExit(f"{path}: no such file")
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        if next(reader, None) != ["day", "value"]:
+            raise SystemExit(f"{path}: the header must be exactly day,value")
+        days: list[date] = []
+        values: list[float] = []
+        for row_no, row in enumerate(reader, start=2):
+            try:
+                day, value = date.fromisoformat(row[0]), float(row[1])
+            except (ValueError, IndexError):
+                raise SystemExit(f"{path}, row {row_no}: expected an ISO day and a number, got {row!r}") from None
+            if not math.isfinite(value) or value < 0:
+                raise SystemExit(f"{path}, row {row_no}: value {row[1]!r} is not a finite number >= 0")
+            if days and day <= days[-1]:
+                raise SystemExit(f"{path}, row {row_no}: day {day} is not after the row before's {days[-1]}")
+            days.append(day)
+            values.append(value)
+    if len(days) < 2:
+        raise SystemExit(f"{path}: fewer than two rows")
+    d, y, obs = _fill(days, values)
+    return Series(path.stem, country.upper() or "US", d, y, obs)
 
 
 VISITORS_FILE = "daily-website-visitors.csv"
@@ -250,6 +284,7 @@ class Tally:
     # the season of each day in in80/in95 (seasons.py: the year-end weeks are the issue's 20 Dec - 7 Jan)
     seasons: list[str] = field(default_factory=list)
     cuts: list[int] = field(default_factory=list)  # the origin (history length) of each day in in80/in95
+    at: list[int] = field(default_factory=list)  # the index (into the series) of each day in in80/in95
 
     def window_spread(self, origins: int, every: int, low: float = 0.1, high: float = 0.9
                       ) -> dict[str, tuple[float, float, float, float]]:
@@ -367,6 +402,7 @@ def run_model(s: Series, model: str, cuts: list[int], max_train: int, cache: Pat
             t.in95 += list(i95[obs])
             t.seasons += list(kinds[cut: cut + HORIZON][obs])
             t.cuts += [cut] * int(obs.sum())
+            t.at += list(cut + np.flatnonzero(obs))
     return t
 
 

@@ -1,0 +1,182 @@
+"""Our forecaster's calibration over a panel of daily series, pooled, with the uncertainty of the reading.
+
+Run by hand, niced: `nice -n 19 python -m bench.forecast_panel [--panel bench/panel [--split dev]]
+[--series births_us,power_de,...] [--step 14] [--jobs 2]` (bench/panel/SOURCES.md: the panel's series).
+
+Why a panel: one series' year-end cell holds 5-15 year-ends, and each year's errors move together
+(one level error, one trough deeper or shallower than the last), so a single series reads its
+year-end coverage to about +-10 points; tuning on three series then fits their luck. Pooling many
+series and resampling whole (series, year) blocks says what the pooled figure is worth.
+
+For every series (the built-in names of bench.forecast_anchors, and the `day,value` CSV files a
+panel directory lists in its series.json as [{"name", "file", "country", "split"}, ...]): origins every
+`--step` days, each with at least `--min-history` days behind it (at most 4 years seen by each
+fit), horizon 28, our forecaster and the seasonal naive (m = 7) on the same origins. Printed:
+
+- per series: MASE (ours, the seasonal naive), 80% / 95% coverage per season;
+- pooled over the series, per season: coverage with a 90% interval from a cluster bootstrap that
+  resamples (series, year) blocks (the year-end weeks of 20 Dec - 7 Jan count to December's
+  year), and the share of series whose own cell is inside the targets (77-83% / 93-97%);
+- the year-end weeks by where the origin stands: before 6 Dec, 6-20 Dec, or inside the weeks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.forecast_anchors import HORIZON, Series, dense_cuts, load, run_model
+
+BOOTSTRAP = 2000
+TARGETS = {80: (0.77, 0.83), 95: (0.93, 0.97)}
+LEADS = ("before 6 Dec", "6-20 Dec", "inside the weeks")
+
+
+@dataclass
+class Scored:
+    """One series' scored days (every day of every origin's horizon that was observed)."""
+    name: str
+    country: str
+    origins: int
+    mase_ours: float
+    mase_naive: float
+    season: np.ndarray  # per day: the product backtest's season (seasons.py)
+    block: np.ndarray  # per day: its year; the year-end weeks count to December's year
+    lead: np.ndarray  # per day: where its origin stands relative to the year-end weeks (LEADS)
+    in80: np.ndarray
+    in95: np.ndarray
+
+
+def _lead(first_day_month: int, first_day: int) -> str:
+    if (first_day_month == 12 and first_day >= 21) or (first_day_month == 1 and first_day <= 8):
+        return LEADS[2]
+    return LEADS[1] if first_day_month == 12 and first_day >= 6 else LEADS[0]
+
+
+def score(spec: str, step: int, min_history: int, max_train: int) -> Scored:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    s: Series = load(spec)
+    cuts = dense_cuts(s, step, min_history)
+    ours = run_model(s, "ours", cuts, max_train, None)
+    naive = run_model(s, "snaive", cuts, max_train, None)
+    at = np.array(ours.at, dtype=np.int64)
+    year = np.array([d.year for d in s.days])[at]
+    month = np.array([d.month for d in s.days])[at]
+    block = np.where(month == 1, year - 1, year)  # January's days of the year-end weeks are December's
+    block = np.where(np.array(ours.seasons) == "year-end weeks", block, year)
+    first = {c: s.days[c] for c in set(ours.cuts)}
+    lead = np.array([_lead(first[c].month, first[c].day) for c in ours.cuts], dtype=object)
+    return Scored(s.name, s.country, len(cuts), float(np.mean(ours.abs_scaled)), float(np.mean(naive.abs_scaled)),
+                  np.array(ours.seasons, dtype=object), block, lead, np.array(ours.in80), np.array(ours.in95))
+
+
+def pooled(scored: list[Scored], pick: list[np.ndarray], seed: int = 0) -> tuple[int, int, float, float, tuple[float, ...]]:
+    """(blocks, days, 80% coverage, 95% coverage, (lo80, hi80, lo95, hi95)) of the days `pick` selects per
+    series, with the 5th-95th percentiles over BOOTSTRAP resamples of whole (series, year) blocks."""
+    hits80, hits95, counts = [], [], []
+    for s, m in zip(scored, pick):
+        for b in np.unique(s.block[m]):
+            sel = m & (s.block == b)
+            hits80.append(s.in80[sel].sum())
+            hits95.append(s.in95[sel].sum())
+            counts.append(sel.sum())
+    if not counts:
+        return 0, 0, float("nan"), float("nan"), (float("nan"),) * 4
+    h80, h95, n = np.array(hits80), np.array(hits95), np.array(counts)
+    idx = np.random.default_rng(seed).integers(0, len(n), size=(BOOTSTRAP, len(n)))
+    boot80 = h80[idx].sum(axis=1) / n[idx].sum(axis=1)
+    boot95 = h95[idx].sum(axis=1) / n[idx].sum(axis=1)
+    ci = (*np.quantile(boot80, [0.05, 0.95]), *np.quantile(boot95, [0.05, 0.95]))
+    return len(n), int(n.sum()), float(h80.sum() / n.sum()), float(h95.sum() / n.sum()), tuple(float(v) for v in ci)
+
+
+def _inside(v: float, level: int) -> bool:
+    lo, hi = TARGETS[level]
+    return lo <= v <= hi
+
+
+def report(scored: list[Scored]) -> None:
+    from finops.models.forecast.seasons import SEASONS, YEAR_END_WEEKS
+
+    print("\n| series | country | origins | MASE ours | MASE seasonal naive | " +
+          " | ".join(f"{k} 80% / 95% (days)" for k in SEASONS) + " |")
+    print("|---|---|---|---|---|" + "---|" * len(SEASONS))
+    for s in scored:
+        cells = []
+        for k in SEASONS:
+            m = s.season == k
+            cells.append(f"{s.in80[m].mean():.1%} / {s.in95[m].mean():.1%} ({m.sum()})" if m.any() else "-")
+        print(f"| {s.name} | {s.country} | {s.origins} | {s.mase_ours:.3f} | {s.mase_naive:.3f} | " + " | ".join(cells) + " |")
+    ratio = np.exp(np.mean(np.log([s.mase_ours / s.mase_naive for s in scored])))
+    print(f"\nMASE ours / seasonal naive, geometric mean over {len(scored)} series: {ratio:.3f}")
+    print("\nPooled over the series (90% interval: cluster bootstrap over (series, year) blocks; "
+          "'series inside' = series whose own cell is within 77-83% / 93-97%)\n")
+    print("| season | series | blocks | days | 80% cov (90% interval) | 95% cov (90% interval) | series inside 80% | 95% |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k in SEASONS:
+        picks = [s.season == k for s in scored]
+        blocks, days, c80, c95, (a, b, c, d) = pooled(scored, picks)
+        have = [(s, m) for s, m in zip(scored, picks) if m.any()]
+        in80 = sum(_inside(s.in80[m].mean(), 80) for s, m in have)
+        in95 = sum(_inside(s.in95[m].mean(), 95) for s, m in have)
+        print(f"| {k} | {len(have)} | {blocks} | {days} | {c80:.1%} ({a:.1%}-{b:.1%}) | {c95:.1%} ({c:.1%}-{d:.1%}) | "
+              f"{in80}/{len(have)} | {in95}/{len(have)} |")
+    print("\nThe year-end weeks by where the origin stands\n")
+    print("| origin's first forecast day | blocks | days | 80% cov (90% interval) | 95% cov (90% interval) |")
+    print("|---|---|---|---|---|")
+    for lead in LEADS:
+        blocks, days, c80, c95, (a, b, c, d) = pooled(scored, [(s.season == YEAR_END_WEEKS) & (s.lead == lead)
+                                                               for s in scored])
+        print(f"| {lead} | {blocks} | {days} | {c80:.1%} ({a:.1%}-{b:.1%}) | {c95:.1%} ({c:.1%}-{d:.1%}) |")
+
+
+def panel_specs(directory: Path, split: str = "all") -> list[str]:
+    """The series a panel directory lists in series.json (those of `split`, or all), as
+    bench.forecast_anchors.load specs."""
+    listing = directory / "series.json"
+    if not listing.exists():
+        raise SystemExit(f"{listing}: no such file (a list of {{\"name\", \"file\", \"country\"}})")
+    specs = []
+    for i, entry in enumerate(json.loads(listing.read_text())):
+        if not {"file", "country"} <= set(entry):
+            raise SystemExit(f"{listing}, entry {i}: needs 'file' and 'country'")
+        if split == "all" or entry.get("split") == split:
+            specs.append(f"{directory / entry['file']}:{entry['country']}")
+    return specs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--panel", type=Path, action="append", default=[], help="a directory with series.json (repeatable)")
+    ap.add_argument("--split", default="all", help="the panel entries of this split only (dev, final; default all)")
+    ap.add_argument("--series", default="", help="comma-separated built-in names or PATH.csv[:COUNTRY] files")
+    ap.add_argument("--step", type=int, default=14, help="days between origins")
+    ap.add_argument("--min-history", type=int, default=730, help="days behind every origin, at least")
+    ap.add_argument("--max-train", type=int, default=4 * 365 + 1, help="days of history each fit sees, at most")
+    ap.add_argument("--jobs", type=int, default=1, help="series scored in parallel, one core each")
+    args = ap.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    specs = [v for v in args.series.split(",") if v] + [sp for d in args.panel for sp in panel_specs(d, args.split)]
+    if not specs:
+        raise SystemExit("nothing to score: give --series and/or --panel")
+    print(f"{len(specs)} series; origins every {args.step} days with >= {args.min_history} days behind, horizon {HORIZON}, "
+          f"fits see <= {args.max_train} days, one thread per fit", flush=True)
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(score, sp, args.step, args.min_history, args.max_train) for sp in specs]
+        scored = []
+        for f in futures:
+            scored.append(f.result())
+            print(f"  scored {scored[-1].name}: {scored[-1].origins} origins", flush=True)
+    report(scored)
+
+
+if __name__ == "__main__":
+    main()
