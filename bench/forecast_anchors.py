@@ -38,6 +38,11 @@ The series (bench/data/SOURCES.md has their origin and licence):
   Bridge 2012-10 to 2025-12; weekday, weather, year-end and US holiday effects, the 2020
   lockdown. Scored once, after every change.
 
+Since 2026-12-07 wiki_peyton, visitors and bikes are among the eleven `dev` series of
+bench.forecast_panel, on which that day's changes were judged: none of the six is held out any
+more. The held-out series are bench/panel's `final` five (docs/forecast.md, "A panel of sixteen
+series").
+
 Anchors:
 - prophet: Prophet 1.5 defaults + `add_country_holidays(country)`. Optional: skipped with a
   line saying so when `prophet` is not installed (`pip install prophet`).

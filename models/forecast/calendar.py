@@ -98,8 +98,9 @@ def _year_end(country: str, month: np.ndarray, day: np.ndarray) -> np.ndarray:
 def _year_end_shoulders(country: str, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The days before and after the year-end days: the last working days before Christmas, the
     school holidays after New Year. Left to the yearly harmonics, which cannot turn that sharply, the
-    point forecast sat 5-25% above them (eleven series, December origins: 23 Dec -0.20 in log,
-    2-5 Jan -0.05 to -0.08); with their own terms, learned from earlier years, less."""
+    point forecast sat 5-25% above them (eleven series, December origins, log errors: 21-23 Dec
+    -0.10 to -0.25, 2-5 Jan -0.05 to -0.08); with their own terms, learned from earlier years (and
+    the recent member on the long calendar), -0.03 to -0.18 and -0.03 to -0.06."""
     if country == "JP":
         return (month == 12) & (day >= 24) & (day <= 28), (month == 1) & (day >= 4) & (day <= 7)
     return (month == 12) & (day >= 20) & (day <= 23), (month == 1) & (day >= 2) & (day <= 7)
