@@ -6,7 +6,7 @@ errors naming the file, line and field.
 
 ```toml
 [forecast]
-countries = { US = 0.55, DE = 0.28, JP = 0.17 }   # traffic share per country
+countries = { US = 0.55, DE = 0.28, JP = 0.17 }   # traffic share per country (or subdivision: "CA-QC" = 0.1)
 holiday_windows = { "Thanksgiving" = [1, 3] }     # days before/after, by holiday-name prefix
 events_file = "events.csv"                         # name,start,end,before,after (relative to this file)
 
@@ -26,6 +26,7 @@ from typing import Any
 
 from finops.config import ConfigError, ConfigFile
 from finops.models.forecast.calendar import DEFAULT_COUNTRIES, CalendarSpec
+from finops.models.forecast.regions import region
 from finops.models.forecast.events import Event, merge
 
 KNOWN_KEYS = ("countries", "holiday_windows", "events", "events_file")
@@ -167,9 +168,11 @@ def calendar_spec(config: ConfigFile) -> CalendarSpec:
         try:
             import holidays
 
-            holidays.country_holidays(code)
+            country, subdiv = region(str(code))
+            holidays.country_holidays(country, subdiv=subdiv)
         except (NotImplementedError, KeyError):
-            config.fail("forecast.countries", f"{code!r} is not a country the holidays package knows")
+            config.fail("forecast.countries", f"{code!r} is not a country (or country-subdivision, e.g. CA-QC) "
+                        "the holidays package knows")
     if sum(countries.values()) <= 0:
         config.fail("forecast.countries", "the shares must not all be zero")
     windows = section.get("holiday_windows", {})

@@ -13,7 +13,7 @@ import pytest
 from finops.config import ConfigError, ConfigFile
 from finops.forecast_config import calendar_spec
 from finops.models.forecast.backtest import backtest
-from finops.models.forecast.calendar import CalendarSpec
+from finops.models.forecast.calendar import CalendarSpec, holiday_names, holiday_terms
 from finops.models.forecast.events import Event
 from finops.models.forecast import model
 from finops.models.forecast.model import _past_choice_var, forecast, one_thread, recalibration, selection_errors
@@ -322,3 +322,21 @@ def test_bad_toml_event_names_the_key_and_line(tmp_path: Path) -> None:
                                           encoding="utf-8")
     with pytest.raises(ConfigError, match=r"finops.toml:5: forecast.events.dates: event 'launch': 'soon' is not a date"):
         calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
+
+
+def test_a_subdivision_brings_its_own_holidays(tmp_path: Path) -> None:
+    """Quebec's Saint-Jean-Baptiste (24 June) is a holiday for "CA-QC" traffic, not for "CA"."""
+    (tmp_path / "finops.toml").write_text('[forecast]\ncountries = { "CA-QC" = 0.7, US = 0.3 }\n', encoding="utf-8")
+    spec = calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
+    assert spec.countries == {"CA-QC": 0.7, "US": 0.3}
+    day = [date(2026, 6, 24)]
+    assert holiday_names(day, spec.countries) == {day[0]: "Saint John the Baptist Day (CA-QC)"}
+    assert holiday_names(day, {"CA": 1.0}) == {}
+    assert holiday_terms(day, spec.countries)["holiday"][0] == pytest.approx(0.7)
+
+
+def test_an_unknown_subdivision_is_a_one_line_config_error(tmp_path: Path) -> None:
+    (tmp_path / "finops.toml").write_text('[forecast]\ncountries = { "CA-QQ" = 1.0 }\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
+    assert "forecast.countries" in str(err.value) and "'CA-QQ'" in str(err.value) and "\n" not in str(err.value)

@@ -189,6 +189,8 @@ def test_holiday_marks_name_the_country() -> None:
     assert "US: Christmas Day" in by_day[date(2026, 12, 25)]
     assert "DE:" in by_day[date(2026, 12, 26)]
     assert series.holiday_marks(date(2026, 1, 2), date(2026, 1, 1), ("US",)) == ()
+    quebec = {m.day: m.label for m in series.holiday_marks(date(2026, 6, 20), date(2026, 6, 30), ("CA-QC", "CA"))}
+    assert quebec == {date(2026, 6, 24): "CA-QC: Saint John the Baptist Day"}
 
 
 def test_other_currencies_convert_at_the_rate_of_the_lines_last_day(lines: pl.LazyFrame, tmp_path) -> None:  # type: ignore[no-untyped-def]

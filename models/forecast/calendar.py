@@ -20,6 +20,7 @@ import holidays
 import numpy as np
 
 from finops.models.forecast.events import Event
+from finops.models.forecast.regions import region
 
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
@@ -66,8 +67,10 @@ class CalendarSpec:
 
 @lru_cache(maxsize=64)
 def _calendar(country: str, first_year: int, last_year: int) -> dict[date, str]:
-    """The country's public holidays over the years (cached: building them costs milliseconds)."""
-    return dict(holidays.country_holidays(country, years=range(first_year, last_year + 1)).items())
+    """The public holidays of a country or "country-subdivision" over the years (cached: building
+    them costs milliseconds)."""
+    code, subdiv = region(country)
+    return dict(holidays.country_holidays(code, subdiv=subdiv, years=range(first_year, last_year + 1)).items())
 
 
 def _clean(name: str) -> str:
@@ -90,7 +93,7 @@ def _ordinals(days: list[date]) -> np.ndarray:
 
 
 def _year_end(country: str, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    if country == "JP":
+    if region(country)[0] == "JP":
         return ((month == 12) & (day >= 29)) | ((month == 1) & (day <= 3))
     return ((month == 12) & (day >= 24)) | ((month == 1) & (day == 1))
 
@@ -101,13 +104,14 @@ def _year_end_shoulders(country: str, month: np.ndarray, day: np.ndarray) -> tup
     point forecast sat 5-25% above them (eleven series, December origins, log errors: 21-23 Dec
     -0.10 to -0.25, 2-5 Jan -0.05 to -0.08); with their own terms, learned from earlier years (and
     the recent member on the long calendar), -0.03 to -0.18 and -0.03 to -0.06."""
-    if country == "JP":
+    if region(country)[0] == "JP":
         return (month == 12) & (day >= 24) & (day <= 28), (month == 1) & (day >= 4) & (day <= 7)
     return (month == 12) & (day >= 20) & (day <= 23), (month == 1) & (day >= 2) & (day <= 7)
 
 
 def holiday_terms(days: list[date], countries: dict[str, float], spec: CalendarSpec | None = None) -> dict[str, np.ndarray]:
-    """Traffic-weighted pooled terms (holiday, window days, year-end, Golden Week, their weekend days) per day."""
+    """Traffic-weighted pooled terms (holiday, window days, year-end, its run-up and run-out, Golden Week,
+    their weekend days) per day."""
     spec = spec or CalendarSpec(countries)
     pooled, _ = _holiday_columns(days, countries, spec, per_holiday=False)
     return pooled
@@ -154,7 +158,7 @@ def _holiday_columns(days: list[date], countries: dict[str, float], spec: Calend
         run_up, run_out = _year_end_shoulders(country, month, dom)
         pooled["year_end_before"] += w * run_up
         pooled["year_end_after"] += w * run_out
-        if country == "JP":
+        if region(country)[0] == "JP":
             pooled["golden_week"] += w * (((month == 4) & (dom >= 29)) | ((month == 5) & (dom <= 5)))
     return pooled, single
 

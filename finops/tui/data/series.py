@@ -81,13 +81,16 @@ def country_calendar(country: str, years: range) -> dict[date, str]:
 
     from holidays.registry import COUNTRIES
 
+    from finops.models.forecast.regions import region
+
+    code, subdiv = region(country)
     for module, (class_name, *codes) in COUNTRIES.items():
-        if country.upper() in codes:
+        if code in codes:
             cls = getattr(importlib.import_module(f"holidays.countries.{module}"), class_name)
-            return dict(cls(years=years))
+            return dict(cls(years=years, subdiv=subdiv))
     import holidays
 
-    return dict(holidays.country_holidays(country, years=years))
+    return dict(holidays.country_holidays(code, subdiv=subdiv, years=years))
 
 
 def holiday_marks(start: date, end: date, countries: Sequence[str]) -> tuple[Mark, ...]:
