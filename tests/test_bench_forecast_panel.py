@@ -1,0 +1,54 @@
+"""bench.forecast_panel's pieces that its figures rest on: the day,value reader and the pooled coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.forecast_anchors import load
+from bench.forecast_panel import Scored, pooled
+
+
+def test_a_daily_csv_loads_with_its_gaps_filled_and_not_scored(tmp_path: Path) -> None:
+    path = tmp_path / "visits.csv"
+    path.write_text("day,value\n2024-01-01,10\n2024-01-02,12\n2024-01-04,16\n", encoding="utf-8")
+    s = load(f"{path}:ca-qc")
+    assert (s.name, s.country) == ("visits", "CA-QC")
+    assert [d.day for d in s.days] == [1, 2, 3, 4]
+    assert s.y.tolist() == [10.0, 12.0, 14.0, 16.0]  # the missing day interpolated for fitting
+    assert s.observed.tolist() == [True, True, False, True]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("date,value\n2024-01-01,1\n", "the header must be exactly day,value"),
+    ("day,value\n2024-01-01,1\n2024-13-01,2\n", "row 3: expected an ISO day and a number"),
+    ("day,value\n2024-01-01,1\n2024-01-02,-5\n", "row 3: value '-5' is not a finite number >= 0"),
+    ("day,value\n2024-01-02,1\n2024-01-01,2\n", "row 3: day 2024-01-01 is not after the row before's 2024-01-02"),
+])
+def test_a_malformed_csv_stops_with_one_line_naming_file_and_row(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        load(str(path))
+    text = str(stop.value)
+    assert text.startswith(str(path)) and message in text and "\n" not in text
+
+
+def _scored(name: str, blocks: list[int], in80: list[bool]) -> Scored:
+    n = len(blocks)
+    season = np.array(["year-end weeks"] * n, dtype=object)
+    return Scored(name, "US", 1, 1.0, 1.0, season, np.array(blocks), np.array(["6-20 Dec"] * n, dtype=object),
+                  np.array(in80), np.array([True] * n))
+
+
+def test_pooled_coverage_counts_days_and_resamples_whole_blocks() -> None:
+    a = _scored("a", [2020, 2020, 2021, 2021], [True, True, False, False])
+    b = _scored("b", [2020, 2020], [True, False])
+    blocks, days, c80, c95, (lo80, hi80, lo95, hi95) = pooled([a, b], [np.ones(4, bool), np.ones(2, bool)])
+    assert (blocks, days) == (3, 6)
+    assert c80 == pytest.approx(3 / 6) and c95 == 1.0
+    # Whole blocks (1.0, 0.0, 0.5 covered): no resample can read below 0 or above 1, and the
+    # 5th-95th percentiles straddle the pooled share.
+    assert 0.0 <= lo80 < c80 < hi80 <= 1.0 and lo95 == hi95 == 1.0
