@@ -18,7 +18,7 @@ def test_report_lists_the_months_alert_events(finops_home: Path, monkeypatch) ->
 
     use_keyring(monkeypatch, None)
     write_config(finops_home, webhook_config(cap=275).replace('channels = ["hook"]', "channels = []"))
-    for day in (date(2026, 10, 24), date(2026, 11, 1), date(2026, 11, 2)):  # fires, clears once, resolves
+    for day in (date(2026, 10, 22), date(2026, 11, 1), date(2026, 11, 2)):  # fires, clears once, resolves
         check(finops_home, today=day)
     settings = Settings.resolve(finops_home, finops_home / "finops.toml")
     october = build_monthly(Context.build(settings, today=date(2026, 11, 25)), "2026-10")
@@ -27,7 +27,7 @@ def test_report_lists_the_months_alert_events(finops_home: Path, monkeypatch) ->
     assert "0 alert(s) active now, from 1 rule(s)." in section
     rows = [line for line in section.splitlines() if line.startswith("| fired")]
     assert len(rows) == 1 and "budget inference" in rows[0]
-    assert "episode 1, as of 2026-10-23" in rows[0] and "resolved" not in section
+    assert "episode 1, as of 2026-10-21" in rows[0] and "resolved" not in section
     assert figures(october)["alerts"]["rows"][0]["state"] == "fired"
     html = render(october, "html")
     assert "<h2>Alerts</h2>" in html or "Alerts</h2>" in html

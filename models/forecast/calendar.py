@@ -24,8 +24,7 @@ from finops.models.forecast.regions import region
 
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
-HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week", "holiday_weekend", "year_end_weekend",
-                   "year_end_before", "year_end_after")
+HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week", "holiday_weekend", "year_end_weekend")
 DEFAULT_WINDOW = (1, 1)  # days before and after a holiday that it moves
 # Holidays whose effect reaches further than a day either side (the days after Thanksgiving
 # are Black Friday and a long weekend). Keys match the start of the holiday's name.
@@ -98,20 +97,8 @@ def _year_end(country: str, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     return ((month == 12) & (day >= 24)) | ((month == 1) & (day == 1))
 
 
-def _year_end_shoulders(country: str, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The days before and after the year-end days: the last working days before Christmas, the
-    school holidays after New Year. Left to the yearly harmonics, which cannot turn that sharply, the
-    point forecast sat 5-25% above them (eleven series, December origins, log errors: 21-23 Dec
-    -0.10 to -0.25, 2-5 Jan -0.05 to -0.08); with their own terms, learned from earlier years (and
-    the recent member on the long calendar), -0.03 to -0.18 and -0.03 to -0.06."""
-    if region(country)[0] == "JP":
-        return (month == 12) & (day >= 24) & (day <= 28), (month == 1) & (day >= 4) & (day <= 7)
-    return (month == 12) & (day >= 20) & (day <= 23), (month == 1) & (day >= 2) & (day <= 7)
-
-
 def holiday_terms(days: list[date], countries: dict[str, float], spec: CalendarSpec | None = None) -> dict[str, np.ndarray]:
-    """Traffic-weighted pooled terms (holiday, window days, year-end, its run-up and run-out, Golden Week,
-    their weekend days) per day."""
+    """Traffic-weighted pooled terms (holiday, window days, year-end, Golden Week, their weekend days) per day."""
     spec = spec or CalendarSpec(countries)
     pooled, _ = _holiday_columns(days, countries, spec, per_holiday=False)
     return pooled
@@ -155,9 +142,6 @@ def _holiday_columns(days: list[date], countries: dict[str, float], spec: Calend
         # not add up (power_de, Christmas 2016 on a weekend: the actual came in a third above the forecast).
         pooled["holiday_weekend"] += w * (is_hol & weekend)
         pooled["year_end_weekend"] += w * (ye & weekend & ~is_hol)
-        run_up, run_out = _year_end_shoulders(country, month, dom)
-        pooled["year_end_before"] += w * run_up
-        pooled["year_end_after"] += w * run_out
         if region(country)[0] == "JP":
             pooled["golden_week"] += w * (((month == 4) & (dom >= 29)) | ((month == 5) & (dom <= 5)))
     return pooled, single
