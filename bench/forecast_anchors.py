@@ -40,8 +40,8 @@ The series (bench/data/SOURCES.md has their origin and licence):
 
 Since 2026-12-07 wiki_peyton, visitors and bikes are among the eleven `dev` series of
 bench.forecast_panel, on which that day's changes were judged: none of the six is held out any
-more. The held-out series are bench/panel's `final` five (docs/forecast.md, "A panel of sixteen
-series").
+more. Held out then: bench/panel's `final` five and `final2` six (docs/forecast.md, "A panel of
+twenty-two series").
 
 Anchors:
 - prophet: Prophet 1.5 defaults + `add_country_holidays(country)`. Optional: skipped with a
