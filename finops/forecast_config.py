@@ -26,8 +26,8 @@ from typing import Any
 
 from finops.config import ConfigError, ConfigFile
 from finops.models.forecast.calendar import DEFAULT_COUNTRIES, CalendarSpec
-from finops.models.forecast.regions import region
 from finops.models.forecast.events import Event, merge
+from finops.models.forecast.regions import region
 
 KNOWN_KEYS = ("countries", "holiday_windows", "events", "events_file")
 CSV_COLUMNS = ("name", "start", "end", "before", "after")

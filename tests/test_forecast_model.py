@@ -12,10 +12,10 @@ import pytest
 
 from finops.config import ConfigError, ConfigFile
 from finops.forecast_config import calendar_spec
+from finops.models.forecast import model
 from finops.models.forecast.backtest import backtest
 from finops.models.forecast.calendar import CalendarSpec, holiday_names, holiday_terms
 from finops.models.forecast.events import Event
-from finops.models.forecast import model
 from finops.models.forecast.model import _past_choice_var, forecast, one_thread, recalibration, selection_errors
 from finops.models.forecast.paths import ErrorModel
 

@@ -712,10 +712,11 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         own = np.where(special, own, selection_errors(cal.errors, candidates, cal.position[:, 0], cal_h))
     cal_err = _noise_normalised(own, cal.position[:, 0], z, dz.transient)
     future_special = kinds[len(days):]
+    alone = _season_alone(future)
     errors = ErrorModel.from_calibration(mu, offset, cal_err, log=log_scale, special=special,
                                          special_days=future_special, min_special=MIN_SPECIAL_ERRORS,
                                          seasonal=_seasonal_errors(cal_err, cal, kinds, days, future),
-                                         seasonal_alone=_season_alone(future))
+                                         seasonal_alone=alone)
     if origins and future_special.any():
         # Holiday and event days' spread, checked block by block on the series' own past (only
         # those days: on ordinary days the same check widened births_us and power_de past 83%).
@@ -725,7 +726,6 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         body, tail = (recalibration(cal_err, blocks, special, levels=(p,)) for p in (0.8, 0.95))
         if (body, tail) != (1.0, 1.0):
             errors.widened(future_special, body, tail)
-    alone = _season_alone(future)
     if origins and alone is not None and alone.any():
         near = np.arange(horizon) < YEAR_END_NEAR_DAYS
         for days_, factors in zip((alone & near, alone & ~near), YEAR_END_WIDEN):
