@@ -27,11 +27,13 @@ import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from bench.forecast_anchors import HORIZON, Series, dense_cuts, load, run_model
+from finops.models.forecast.seasons import SEASONS, YEAR_END_WEEKS, in_year_end
 
 BOOTSTRAP = 2000
 TARGETS = {80: (0.77, 0.83), 95: (0.93, 0.97)}
@@ -53,10 +55,12 @@ class Scored:
     in95: np.ndarray
 
 
-def _lead(first_day_month: int, first_day: int) -> str:
-    if (first_day_month == 12 and first_day >= 21) or (first_day_month == 1 and first_day <= 8):
+def _lead(first: date) -> str:
+    """Where an origin stands, by its first forecast day: its last day of data inside the year-end
+    weeks, or the first forecast day in 6-20 Dec, or before."""
+    if in_year_end([first - timedelta(days=1)])[0]:
         return LEADS[2]
-    return LEADS[1] if first_day_month == 12 and first_day >= 6 else LEADS[0]
+    return LEADS[1] if first.month == 12 and first.day >= 6 else LEADS[0]
 
 
 def score(spec: str, step: int, min_history: int, max_train: int) -> Scored:
@@ -71,9 +75,9 @@ def score(spec: str, step: int, min_history: int, max_train: int) -> Scored:
     year = np.array([d.year for d in s.days])[at]
     month = np.array([d.month for d in s.days])[at]
     block = np.where(month == 1, year - 1, year)  # January's days of the year-end weeks are December's
-    block = np.where(np.array(ours.seasons) == "year-end weeks", block, year)
-    first = {c: s.days[c] for c in set(ours.cuts)}
-    lead = np.array([_lead(first[c].month, first[c].day) for c in ours.cuts], dtype=object)
+    block = np.where(np.array(ours.seasons) == YEAR_END_WEEKS, block, year)
+    lead_of = {c: _lead(s.days[c]) for c in set(ours.cuts)}
+    lead = np.array([lead_of[c] for c in ours.cuts], dtype=object)
     return Scored(s.name, s.country, len(cuts), float(np.mean(ours.abs_scaled)), float(np.mean(naive.abs_scaled)),
                   np.array(ours.seasons, dtype=object), block, lead, np.array(ours.in80), np.array(ours.in95))
 
@@ -104,8 +108,6 @@ def _inside(v: float, level: int) -> bool:
 
 
 def report(scored: list[Scored]) -> None:
-    from finops.models.forecast.seasons import SEASONS, YEAR_END_WEEKS
-
     print("\n| series | country | origins | MASE ours | MASE seasonal naive | " +
           " | ".join(f"{k} 80% / 95% (days)" for k in SEASONS) + " |")
     print("|---|---|---|---|---|" + "---|" * len(SEASONS))
