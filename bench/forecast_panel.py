@@ -82,24 +82,57 @@ def score(spec: str, step: int, min_history: int, max_train: int) -> Scored:
                   np.array(ours.seasons, dtype=object), block, lead, np.array(ours.in80), np.array(ours.in95))
 
 
+def _block_counts(s: Scored, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per (series, year) block of the days `m` selects: (days, days covered at 80%, at 95%)."""
+    sel = [m & (s.block == b) for b in np.unique(s.block[m])]
+    return (np.array([v.sum() for v in sel], dtype=np.int64), np.array([s.in80[v].sum() for v in sel], dtype=np.int64),
+            np.array([s.in95[v].sum() for v in sel], dtype=np.int64))
+
+
 def pooled(scored: list[Scored], pick: list[np.ndarray], seed: int = 0) -> tuple[int, int, float, float, tuple[float, ...]]:
     """(blocks, days, 80% coverage, 95% coverage, (lo80, hi80, lo95, hi95)) of the days `pick` selects per
     series, with the 5th-95th percentiles over BOOTSTRAP resamples of whole (series, year) blocks."""
-    hits80, hits95, counts = [], [], []
-    for s, m in zip(scored, pick):
-        for b in np.unique(s.block[m]):
-            sel = m & (s.block == b)
-            hits80.append(s.in80[sel].sum())
-            hits95.append(s.in95[sel].sum())
-            counts.append(sel.sum())
-    if not counts:
+    parts = [_block_counts(s, m) for s, m in zip(scored, pick)]
+    n, h80, h95 = (np.concatenate([part[i] for part in parts]) if parts else np.zeros(0, np.int64) for i in range(3))
+    if not n.sum():
         return 0, 0, float("nan"), float("nan"), (float("nan"),) * 4
-    h80, h95, n = np.array(hits80), np.array(hits95), np.array(counts)
     idx = np.random.default_rng(seed).integers(0, len(n), size=(BOOTSTRAP, len(n)))
     boot80 = h80[idx].sum(axis=1) / n[idx].sum(axis=1)
     boot95 = h95[idx].sum(axis=1) / n[idx].sum(axis=1)
     ci = (*np.quantile(boot80, [0.05, 0.95]), *np.quantile(boot95, [0.05, 0.95]))
     return len(n), int(n.sum()), float(h80.sum() / n.sum()), float(h95.sum() / n.sum()), tuple(float(v) for v in ci)
+
+
+def calibrated_twin(scored: list[Scored], pick: list[np.ndarray], level: int, draws: int = BOOTSTRAP,
+                    seed: int = 0) -> float:
+    """How many of these series' cells a forecaster calibrated on average would put inside the
+    target, given how much a cell moves from one year to the next on this panel.
+
+    Each series keeps its own blocks' sizes; each block's coverage is the level plus a deviation
+    drawn from every series' blocks' deviations from their own series' share (pooled, so a series
+    with three year-ends borrows the spread the panel shows; scaled by sqrt(k/(k-1)) for the mean
+    each deviation was taken from). The expected count of cells inside the target, to read the
+    observed count against: a cell outside is a miscalibration only beyond what the twin shows.
+    """
+    p = level / 100
+    sizes, devs = [], []
+    for s, m in zip(scored, pick):
+        if not m.any():
+            continue
+        n, h80, h95 = _block_counts(s, m)
+        rate = (h80 if level == 80 else h95) / n
+        sizes.append(n)
+        if len(n) > 1:
+            devs.append((rate - np.average(rate, weights=n)) * np.sqrt(len(n) / (len(n) - 1)))
+    if not sizes:
+        return float("nan")
+    pool = np.concatenate(devs) if devs else np.zeros(1)
+    rng = np.random.default_rng(seed)
+    expected = 0.0
+    for n in sizes:
+        rates = np.clip(p + rng.choice(pool, size=(draws, len(n))), 0.0, 1.0)
+        expected += float(np.mean([_inside(v, level) for v in rates @ n / n.sum()]))
+    return expected
 
 
 def _inside(v: float, level: int) -> bool:
@@ -120,8 +153,10 @@ def report(scored: list[Scored]) -> None:
     ratio = np.exp(np.mean(np.log([s.mase_ours / s.mase_naive for s in scored])))
     print(f"\nMASE ours / seasonal naive, geometric mean over {len(scored)} series: {ratio:.3f}")
     print("\nPooled over the series (90% interval: cluster bootstrap over (series, year) blocks; "
-          "'series inside' = series whose own cell is within 77-83% / 93-97%)\n")
-    print("| season | series | blocks | days | 80% cov (90% interval) | 95% cov (90% interval) | series inside 80% | 95% |")
+          "'series inside' = series whose own cell is within 77-83% / 93-97%; in brackets, how many a forecaster "
+          "calibrated on average would have inside, with the panel's year-to-year spread)\n")
+    print("| season | series | blocks | days | 80% cov (90% interval) | 95% cov (90% interval) | series inside 80% "
+          "(a calibrated twin) | 95% (twin) |")
     print("|---|---|---|---|---|---|---|---|")
     for k in SEASONS:
         picks = [s.season == k for s in scored]
@@ -129,8 +164,9 @@ def report(scored: list[Scored]) -> None:
         have = [(s, m) for s, m in zip(scored, picks) if m.any()]
         in80 = sum(_inside(s.in80[m].mean(), 80) for s, m in have)
         in95 = sum(_inside(s.in95[m].mean(), 95) for s, m in have)
+        twin80, twin95 = (calibrated_twin(scored, picks, level) for level in (80, 95))
         print(f"| {k} | {len(have)} | {blocks} | {days} | {c80:.1%} ({a:.1%}-{b:.1%}) | {c95:.1%} ({c:.1%}-{d:.1%}) | "
-              f"{in80}/{len(have)} | {in95}/{len(have)} |")
+              f"{in80}/{len(have)} ({twin80:.1f}) | {in95}/{len(have)} ({twin95:.1f}) |")
     print("\nThe year-end weeks by where the origin stands\n")
     print("| origin's first forecast day | blocks | days | 80% cov (90% interval) | 95% cov (90% interval) |")
     print("|---|---|---|---|---|")
@@ -158,7 +194,7 @@ def panel_specs(directory: Path, split: str = "all") -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--panel", type=Path, action="append", default=[], help="a directory with series.json (repeatable)")
-    ap.add_argument("--split", default="all", help="the panel entries of this split only (dev, final, final2; default all)")
+    ap.add_argument("--split", default="all", help="the panel entries of this split only (dev, final, final2, final3; default all)")
     ap.add_argument("--series", default="", help="comma-separated built-in names or PATH.csv[:COUNTRY] files")
     ap.add_argument("--step", type=int, default=14, help="days between origins")
     ap.add_argument("--min-history", type=int, default=730, help="days behind every origin, at least")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench.forecast_anchors import load
-from bench.forecast_panel import Scored, pooled
+from bench.forecast_panel import Scored, calibrated_twin, pooled
 
 
 def test_a_daily_csv_loads_with_its_gaps_filled_and_not_scored(tmp_path: Path) -> None:
@@ -52,3 +53,18 @@ def test_pooled_coverage_counts_days_and_resamples_whole_blocks() -> None:
     # Whole blocks (1.0, 0.0, 0.5 covered): no resample can read below 0 or above 1, and the
     # 5th-95th percentiles straddle the pooled share.
     assert 0.0 <= lo80 < c80 < hi80 <= 1.0 and lo95 == hi95 == 1.0
+
+
+def test_a_calibrated_twin_puts_every_cell_inside_when_years_do_not_vary() -> None:
+    # Every year covers 4 of its 5 days: no spread, so a twin centred on 80% is inside every time.
+    years = [y for y in (2019, 2020, 2021) for _ in range(5)]
+    steady = [_scored(name, years, [i % 5 != 4 for i in range(15)]) for name in ("a", "b")]
+    assert calibrated_twin(steady, [np.ones(15, bool)] * 2, 80) == pytest.approx(2.0)
+
+
+def test_a_calibrated_twin_expects_few_cells_inside_when_whole_years_hit_or_miss() -> None:
+    # Whole years covered or missed (the year-end's one shared level error): with two years per
+    # series a centred forecaster still reads about 0%, 50% or 100%, seldom 77-83%.
+    swings = [_scored(name, [2019] * 4 + [2020] * 4, [True] * 4 + [False] * 4) for name in ("a", "b", "c")]
+    assert 0.0 <= calibrated_twin(swings, [np.ones(8, bool)] * 3, 80) < 0.5
+    assert math.isnan(calibrated_twin(swings, [np.zeros(8, bool)] * 3, 80))  # nothing picked
