@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from finops.models.money import money_sum
 from finops.store import Store
 
 
@@ -20,7 +21,7 @@ def spend_by_provider_month(store: Store, since: str | None = None, until: str |
     return (
         lf.group_by("month", pl.col("ServiceProviderName").alias("provider"), pl.col("BillingCurrency").alias("currency"))
         .agg(
-            pl.col("BilledCost").sum().alias("billed_cost"),
+            money_sum(pl.col("BilledCost")).alias("billed_cost"),
             pl.len().alias("lines"),
             pl.col("x_Provenance").unique().sort().str.join(",").alias("provenance"),
         )

@@ -168,6 +168,7 @@ def register(app: typer.Typer) -> None:
         from rich.markup import escape
 
         from finops.errors import InputError
+        from finops.models.money import money_total
         from finops.output import emit
         from finops.services import cogs as report
 
@@ -208,7 +209,7 @@ def register(app: typer.Typer) -> None:
              money_columns=["invoice", cur, "this statement", "others", "unallocated"],
              currency=cur, currency_of={"invoice": "currency"})
         emit(st.owners, fmt, title=f"All {kind} statements of {m}", money_columns=["reporting_amount"], currency=cur,
-             caption=f"sum {cur} {st.owners['reporting_amount'].sum():,.2f} = invoices' total {cur} {st.invoices_total:,.2f}")
+             caption=f"sum {cur} {money_total(st.owners['reporting_amount']):,.2f} = invoices' total {cur} {st.invoices_total:,.2f}")
 
     @cogs_app.command("review")
     def review_cmd(month: MonthOpt = None, fmt: FormatOpt = Format.table, wide: WideOpt = False) -> None:

@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_context, option_day
         from finops.errors import InputError
+        from finops.models.money import money_total
         from finops.output import emit, say
         from finops.services.pricing import configured_catalog, reprice, reprice_with
 
@@ -55,7 +56,7 @@ def register(app: typer.Typer) -> None:
         else:
             changed = frame.filter(pl.col("diff_usd").is_null() | (pl.col("diff_usd").abs() > 1e-9))
             unpriced = frame.filter(pl.col("repriced_usd").is_null() & pl.col("current_usd").is_not_null()).height
-            total = changed["diff_usd"].drop_nulls().sum()
+            total = money_total(changed["diff_usd"])
             caption = (f"total diff {'-' if total < 0 else '+'}${abs(total):,.2f} (estimated at catalog prices, stored figures unchanged); "
                        f"{frame.height - changed.height} month/model rows unchanged"
                        + (f"; {unpriced} row(s) unpriced under {name}" if unpriced else ""))

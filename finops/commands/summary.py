@@ -38,6 +38,7 @@ def register(app: typer.Typer) -> None:
 
         from finops.commands._common import get_store
         from finops.errors import InputError
+        from finops.models.money import money_sum
         from finops.output import emit
         from finops.summary import spend_by_provider_month
 
@@ -54,7 +55,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"no cost lines in {store.root}: run `finops sample load` or `finops sync`")
             raise typer.Exit(1)
         if fmt is Format.table:
-            totals = frame.group_by("currency").agg(pl.col("billed_cost").sum()).sort("currency")
+            totals = frame.group_by("currency").agg(money_sum(pl.col("billed_cost"))).sort("currency")
             caption = "total: " + ", ".join(f"{c} {v:,.2f}" for c, v in totals.iter_rows())
             emit(frame, fmt, title="Spend by provider and month", money_columns=["billed_cost"], caption=caption,
                  currency_of={"billed_cost": "currency"})

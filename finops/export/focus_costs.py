@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 from finops.export import focus_spec as spec
 from finops.export.settings import BillingAccount
+from finops.models.money import money_sum
 from finops.schema import UTC_TS, TokenClass
 
 DECIMAL = pl.Decimal(38, 12)
@@ -99,7 +100,7 @@ def line_usage(lines: pl.DataFrame, usage: pl.DataFrame, catalog: pl.DataFrame |
         .group_by(_LINE_KEY)
         .agg(
             pl.col("quantity").sum().alias("__tokens"),
-            pl.when(pl.col("cost_usd").is_null().any()).then(None).otherwise(pl.col("cost_usd").sum()).alias("__list_cost"),
+            pl.when(pl.col("cost_usd").is_null().any()).then(None).otherwise(money_sum(pl.col("cost_usd"))).alias("__list_cost"),
             pl.col("usd_per_million").min().alias("__rate_min"),
             pl.col("usd_per_million").max().alias("__rate_max"),
             pl.col("price_row_id").drop_nulls().unique().sort().str.join(";").alias("__row_ids"),

@@ -20,6 +20,7 @@ from finops.metrics.figure import Figure
 from finops.models.cache import misses, money, prefix, table, ttl, writes
 from finops.models.cache.days import LOGGED, METERED
 from finops.models.cache.evictions import apportion
+from finops.models.money import money_sum, money_total
 
 if TYPE_CHECKING:
     from finops.context import Context
@@ -96,7 +97,7 @@ def _sum(frame: pl.DataFrame, col: str) -> float | None:
         return 0.0
     if frame[col].null_count():
         return None
-    return float(frame[col].sum())
+    return money_total(frame[col])
 
 
 def _figures(rows: pl.DataFrame, start: date, end: date) -> tuple[list[Figure], list[str]]:
@@ -205,7 +206,7 @@ def cache_view(ctx: "Context", since: date | None = None, until: date | None = N
         ev = cause_dollars(result, "cache_eviction").filter(pl.col("token_class") == "input_uncached")
         # The +uncached row carries the evicted tokens; its −read twin is priced in the same cause sum.
         usd = cause_dollars(result, "cache_eviction").group_by("day", "provider", "model", "project_id", "api_key_id").agg(
-            pl.col("usd").sum().alias("lost_eviction_usd"))
+            money_sum(pl.col("usd")).alias("lost_eviction_usd"))
         evicted = ev.select("day", "provider", "model", "project_id", "api_key_id", pl.col("tokens").alias("evicted_reads")).join(
             usd, on=["day", "provider", "model", "project_id", "api_key_id"], how="left")
     rows = apportion(evicted, rows)
@@ -260,9 +261,9 @@ def _prefix_and_ttl(ctx: "Context", rows: pl.DataFrame, conf: Any, start: date, 
 
 def _prefix_figures(grow: pl.DataFrame, ttl_rows: pl.DataFrame, conf: Any, start: date, end: date) -> list[Figure]:
     found = grow.filter(pl.col("finding"))
-    added = None if found["added_usd_per_month"].null_count() else float(found["added_usd_per_month"].sum())
+    added = None if found["added_usd_per_month"].null_count() else money_total(found["added_usd_per_month"])
     switch = ttl_rows.filter(pl.col("advice").is_in(["5m", "1h"]) & (pl.col("advice") != pl.col("current_ttl")))
-    saving = None if switch["saving_usd_per_month"].null_count() else float(switch["saving_usd_per_month"].sum())
+    saving = None if switch["saving_usd_per_month"].null_count() else money_total(switch["saving_usd_per_month"])
     return [
         Figure("cache_prefix_growth_added", "Prefix growth", f"features above {conf.growth.max_pct_per_week:g}%/week, per month",
                added, "USD/month", "estimated", start, end, note="(last − first weekly median prefix) x requests per 30 days x "

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from finops.metrics.figure import Figure, format_value
+from finops.models.money import money_sum, money_total
 
 if TYPE_CHECKING:
     from finops.reconcile.run import ReconcileResult
@@ -50,7 +51,7 @@ class Coverage:
         """(reason, dollars, tokens) of what does not join, largest dollars first."""
         if self.not_joined.height == 0:
             return []
-        agg = self.not_joined.group_by("reason").agg(pl.col("usd").sum(), pl.col("tokens").fill_null(0).sum()).sort(
+        agg = self.not_joined.group_by("reason").agg(money_sum(pl.col("usd")), pl.col("tokens").fill_null(0).sum()).sort(
             pl.col("usd").abs(), "reason", descending=[True, False])
         return [(str(r), float(u), int(t)) for r, u, t in agg.iter_rows()]
 
@@ -90,7 +91,7 @@ def join_coverage(result: "ReconcileResult", start: date | None, end: date | Non
     is_joined = pl.col("status") == "joined"
     tokens = int(rows["tokens"].sum())
     joined_tokens = int(rows.filter(is_joined)["tokens"].sum())
-    joined_usd = float(rows.filter(is_joined)["usd"].sum())
+    joined_usd = money_total(rows.filter(is_joined)["usd"])
 
     def fig(name: str, title: str, scope: str, value: float | None, unit: str, provenance: str, note: str,
             **extra: Any) -> Figure:
@@ -116,12 +117,12 @@ def _by_group(rows: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
     is_joined = pl.col("status") == "joined"
     usage = rows.group_by("provider", "project_id", "api_key_id").agg(
         pl.col("tokens").sum().alias("billed_tokens"), pl.col("tokens").filter(is_joined).sum().alias("joined_tokens"),
-        pl.col("usd").sum().alias("billed_usd"), pl.col("usd").filter(is_joined).sum().alias("joined_usd"))
+        money_sum(pl.col("usd")).alias("billed_usd"), money_sum(pl.col("usd").filter(is_joined)).alias("joined_usd"))
     parts = [usage]
     if lines.height:
         parts.append(lines.group_by("provider", "project_id").agg(
             pl.lit(UNLINKED_KEY).alias("api_key_id"), pl.lit(0, pl.Int64).alias("billed_tokens"),
-            pl.lit(0, pl.Int64).alias("joined_tokens"), pl.col("usd").sum().alias("billed_usd"),
+            pl.lit(0, pl.Int64).alias("joined_tokens"), money_sum(pl.col("usd")).alias("billed_usd"),
             pl.lit(0.0).alias("joined_usd")))
     out = pl.concat(parts, how="vertical_relaxed")
     return out.with_columns(

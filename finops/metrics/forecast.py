@@ -18,6 +18,7 @@ import polars as pl
 
 from finops.metrics.figure import Figure
 from finops.metrics.spend import SCOPE_INFERENCE, inference_daily
+from finops.models.money import money_total
 
 if TYPE_CHECKING:
     from finops.context import Context
@@ -53,7 +54,7 @@ def month_end_forecast(ctx: "Context", lines: pl.LazyFrame | None = None, until:
     end = _month_end_of(first)
     horizon = (end - last).days
     if horizon <= 0:  # the month is complete: its total is billed, not forecast
-        actual = float(daily.filter(pl.col("day").is_between(first, end))["value"].sum())
+        actual = money_total(daily.filter(pl.col("day").is_between(first, end))["value"])
         fig = Figure("month_end", "Month end", SCOPE_INFERENCE, actual, "USD", "billed", first, end,
                      note="the month is complete")
         return MonthEnd(fig, actual, actual, "actual")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from finops.metrics.figure import Figure
+from finops.models.money import money_sum, money_total
 
 if TYPE_CHECKING:
     from finops.reconcile.run import ReconcileResult
@@ -87,16 +88,16 @@ def reconcile_summary(result: "ReconcileResult", start: date | None, end: date |
 
     g, s = result.groups, result.summary
     billed = float(s.get("billed_usd", 0.0))
-    local = float(g.select((pl.col("local") * pl.col("usd_per_million") / 1e6).sum()).item() or 0.0)
-    mismatch = float(g["price_diff_usd"].sum() or 0.0) if "price_diff_usd" in g.columns else 0.0
-    unexplained = float(g["unexplained_usd"].sum() or 0.0)
+    local = float(g.select(money_sum(pl.col("local") * pl.col("usd_per_million") / 1e6)).item())
+    mismatch = money_total(g["price_diff_usd"]) if "price_diff_usd" in g.columns else 0.0
+    unexplained = money_total(g["unexplained_usd"])
 
     def fig(name: str, title: str, value: float, provenance: str, note: str = "") -> Figure:
         return Figure(name, title, "", value, "USD", provenance, start, end, note=note)  # type: ignore[arg-type]
 
     terms = [fig("local_at_catalog", "local at catalog", local, "logged", "logged tokens x catalog price")]
     if result.explained is not None and result.explained.height:
-        by_cause = cause_dollars(result).group_by("cause").agg(pl.col("usd").sum())
+        by_cause = cause_dollars(result).group_by("cause").agg(money_sum(pl.col("usd")))
         for cause, usd in sorted(by_cause.iter_rows(), key=lambda r: (-abs(r[1] or 0.0), r[0])):
             terms.append(fig(f"cause_{cause}", CAUSE_TITLES.get(cause, cause.replace("_", " ")), float(usd or 0.0),
                              "estimated", "the cause's tokens x catalog price"))

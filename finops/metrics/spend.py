@@ -1,9 +1,9 @@
 """The spend columns of cost_lines, summed in one place with one null handling.
 
 Every figure of money billed (period total, month to date, burn rate, the forecast's daily
-series) reads cost lines through `spend_lines` and sums them with `spend_sum`: a null
-BilledCost is *unpriced*, left out of the sum and counted, never taken as 0; a sum over
-lines that are all unpriced is null, not 0.
+series) reads cost lines through `spend_lines` and sums them with `spend_sum`, exactly and in
+any row order (finops.models.money): a null BilledCost is *unpriced*, left out of the sum and
+counted, never taken as 0; a sum over lines that are all unpriced is null, not 0.
 
 Scopes (what a figure includes):
 - "all AI COGS": every cost line (inference, embeddings, vector DB, observability, human
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
+from finops.models.money import money_sum
 from finops.schema import is_provider_bill
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def spend_sum(column: str = "cost", alias: str | None = None) -> list[pl.Expr]:
     """`value` (sum of the priced rows, null when none is priced) and `unpriced` (rows with no price)."""
     col = pl.col(column)
     return [
-        pl.when(col.is_not_null().any()).then(col.sum()).otherwise(None).alias(alias or "value"),
+        pl.when(col.is_not_null().any()).then(money_sum(col)).otherwise(None).alias(alias or "value"),
         col.is_null().sum().cast(pl.Int64).alias("unpriced"),
     ]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from finops.models.money import money_sum
 from finops.reconcile.findings import Finding, fmt_int, fmt_list, token_findings
 from finops.reconcile.frames import GRAIN, GROUP, INPUT_CLASSES
 from finops.reconcile.thresholds import Thresholds
@@ -174,7 +175,7 @@ def unexplained(res: pl.DataFrame, th: Thresholds) -> Detection:
         daily = part.group_by("day").agg(pl.col("tokens").sum()).sort(pl.col("tokens").abs(), descending=True)
         worst_day, worst = daily.row(0)
         net, gross = int(part["tokens"].sum()), int(part["tokens"].abs().sum())
-        usd = part.select(pl.when(pl.col("rate").is_null().any()).then(None).otherwise((pl.col("tokens") * pl.col("rate") / 1e6).sum())).item()
+        usd = part.select(pl.when(pl.col("rate").is_null().any()).then(None).otherwise(money_sum(pl.col("tokens") * pl.col("rate") / 1e6))).item()
         by_class = {c: int(v) for c, v in part.group_by("token_class").agg(pl.col("tokens").sum()).sort("token_class").iter_rows() if v}
         out.append(Finding(
             cause="unexplained", provider=str(provider), projects=[str(project)], models=sorted(part["model"].unique().to_list()),

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from finops.models.money import money_sum, money_total
 from finops.models.pricing.resolve import link
 from finops.reconcile.frames import GROUP, WRITE_UNKNOWN, _utc_day
 
@@ -154,7 +155,7 @@ def _summarise(rows: pl.DataFrame) -> pl.DataFrame:
     if rows.height == 0:
         return pl.DataFrame(schema=ROWS_SCHEMA)
     return (rows.group_by("provider", "project_id", "api_key_id", "model", "status", "detail")
-            .agg(pl.col("billed").sum().cast(pl.Int64).alias("tokens"), pl.col("billed_usd").fill_null(0.0).sum().alias("usd"),
+            .agg(pl.col("billed").sum().cast(pl.Int64).alias("tokens"), money_sum(pl.col("billed_usd")).alias("usd"),
                  pl.col("day").n_unique().alias("days"), pl.col("day").min().alias("first_day"),
                  pl.col("day").max().alias("last_day"))
             .select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)
@@ -170,7 +171,7 @@ def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFram
     provider, model). `tier_rows`: billed usage per grain row and tier with the cell that
     bills it (priced.price_cells)."""
     placed = tier_rows.filter(pl.col("cell_tier").is_not_null()).group_by(TIER_CELL).agg(
-        pl.col("billed_usd").fill_null(0.0).sum().alias("placed"), pl.col("billed").sum().alias("tokens"))
+        money_sum(pl.col("billed_usd")).alias("placed"), pl.col("billed").sum().alias("tokens"))
     left = cells.join(placed, on=TIER_CELL, how="left").with_columns(
         (pl.col("cell_billed_usd") - pl.col("placed").fill_null(0.0)).alias("usd")
     ).filter(pl.col("usd").abs() > 1e-9)
@@ -198,7 +199,7 @@ def unlinked_lines(groups: pl.DataFrame, cells: pl.DataFrame, lines: pl.DataFram
     if both.height == 0:
         return pl.DataFrame(schema=LINES_SCHEMA)
     return (both.group_by("provider", "project_id", "cost_model", "token_class", "reason", "detail")
-            .agg(pl.col("usd").sum(), pl.col("day").n_unique().alias("days"), pl.col("day").min().alias("first_day"),
+            .agg(money_sum(pl.col("usd")), pl.col("day").n_unique().alias("days"), pl.col("day").min().alias("first_day"),
                  pl.col("day").max().alias("last_day"))
             .select(LINES_SCHEMA.names()).cast(LINES_SCHEMA)
             .sort(pl.col("usd").abs(), "provider", "project_id", descending=[True, False, False]))
@@ -220,7 +221,7 @@ def join_coverage(groups: pl.DataFrame, local: pl.DataFrame, fine: pl.DataFrame,
         unknown = local.filter(pl.col(WRITE_UNKNOWN) > 0).select(GROUP)
         writes = joined.filter(pl.col("token_class").is_in(WRITES)).join(unknown, on=GROUP, how="semi")
         ttl_tokens = int(writes["billed"].sum())
-        ttl_usd = float(writes["billed_usd"].fill_null(0.0).sum())
+        ttl_usd = money_total(writes["billed_usd"])
     return JoinCoverage(rows, unlinked_lines(groups, cells, lines, known, tier_rows), names, ttl_tokens, ttl_usd)
 
 
@@ -234,5 +235,5 @@ def lines_without_model(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
         .group_by("day", pl.col("ServiceProviderName").str.to_lowercase().alias("provider"),
                   pl.col("SubAccountId").fill_null("").alias("project_id"),
                   pl.coalesce("x_Model", "ChargeDescription", pl.lit("(no description)")).alias("description"))
-        .agg(pl.col("BilledCost").sum().alias("usd"))
+        .agg(money_sum(pl.col("BilledCost")).alias("usd"))
     )

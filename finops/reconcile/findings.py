@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from finops.models.money import money_sum
+
 PROVENANCE_TOKENS = "metered vs logged"
 PROVENANCE_PRICES = "billed vs catalog"
 
@@ -73,7 +75,7 @@ def with_ranges(frame: pl.DataFrame, by: Sequence[str], gap: int) -> pl.DataFram
 def money(tokens: pl.Expr, rate: pl.Expr) -> pl.Expr:
     """Sum of tokens x USD-per-million that stays null when any row has no rate."""
     usd = tokens * rate / 1e6
-    return pl.when(rate.is_null().any()).then(None).otherwise(usd.sum())
+    return pl.when(rate.is_null().any()).then(None).otherwise(money_sum(usd))
 
 
 def token_findings(

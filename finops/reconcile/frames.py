@@ -16,6 +16,7 @@ from __future__ import annotations
 import polars as pl
 
 from finops.models.pricing.lookup import STANDARD_TIERS
+from finops.models.money import money_sum
 from finops.rollup import RETRY_SUMS, TOKEN_SUMS, request_days, token_classes
 from finops.schema import CostSource, is_provider_bill
 
@@ -219,7 +220,7 @@ def cost_cells(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
         )
         .group_by("day", "provider", "project_id", pl.col("x_Model").alias("cost_model"), pl.col("x_TokenClass").alias("token_class"),
                   "cell_tier")
-        .agg(pl.col("BilledCost").sum().alias("cell_billed_usd"))
+        .agg(money_sum(pl.col("BilledCost")).alias("cell_billed_usd"))
     )
 
 
@@ -228,5 +229,5 @@ def billed_total(cost_lines: pl.LazyFrame) -> pl.LazyFrame:
     return (
         cost_lines.filter(pl.col("x_CostSource").fill_null(CostSource.INFERENCE).is_in(CostSource.PROVIDER_BILLS))
         .group_by(pl.col("BillingCurrency").str.to_uppercase().alias("currency"))
-        .agg(pl.col("BilledCost").sum().alias("billed"), pl.len().alias("lines"))
+        .agg(money_sum(pl.col("BilledCost")).alias("billed"), pl.len().alias("lines"))
     )

@@ -24,6 +24,7 @@ from finops.reconcile.thresholds import MAD_TO_SD
 from finops.models.pricing.lookup import BATCH_TIERS, price, resolve_models
 from finops.models.pricing.package import package_aliases, package_identities, provider_fallbacks
 from finops.models.pricing.resolve import link
+from finops.models.money import money_sum
 
 SERIES = ["provider", "project_id", "api_key_id", "model", "token_class"]
 CELL = ["day", "provider", "project_id", "cost_model", "token_class"]
@@ -48,12 +49,12 @@ def align_models(fine: pl.DataFrame, brows: pl.DataFrame, catalog: pl.DataFrame 
 
 
 def _money_sum(tokens: str, rate: str) -> pl.Expr:
-    return pl.when(pl.col(rate).is_null().any()).then(None).otherwise((pl.col(tokens) * pl.col(rate) / 1e6).sum())
+    return pl.when(pl.col(rate).is_null().any()).then(None).otherwise(money_sum(pl.col(tokens) * pl.col(rate) / 1e6))
 
 
 def _sum_or_null(col: str) -> pl.Expr:
     """A sum over the rows that have a value; null when none has."""
-    return pl.when(pl.col(col).is_not_null().any()).then(pl.col(col).sum())
+    return pl.when(pl.col(col).is_not_null().any()).then(money_sum(pl.col(col)))
 
 
 def _cell_of_tier(rows: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
@@ -84,7 +85,7 @@ def price_cells(brows: pl.DataFrame, cells: pl.DataFrame, catalog: pl.DataFrame,
     in_cell = rows.filter(pl.col("cell_tier").is_not_null())
     agg = in_cell.group_by(TIER_CELL).agg(
         pl.col("billed").sum().alias("cell_tokens"),
-        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(pl.col("catalog_usd").sum()).alias("cell_catalog_usd"),
+        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(money_sum(pl.col("catalog_usd"))).alias("cell_catalog_usd"),
     ).join(cells, on=TIER_CELL, how="left").with_columns(
         pl.when(pl.col("cell_catalog_usd") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_catalog_usd")).alias("ratio"),
         pl.when(pl.col("cell_tokens") > 0).then(pl.col("cell_billed_usd") / pl.col("cell_tokens") * 1e6).alias("per_token"),
@@ -100,7 +101,7 @@ def default_cells(cells: pl.DataFrame, tier_rows: pl.DataFrame) -> pl.DataFrame:
     ("standard", else the cell naming no tier): what a token the bill does not have would cost."""
     agg = tier_rows.filter(pl.col("cell_tier").is_in(["standard", ""])).group_by(TIER_CELL).agg(
         pl.col("billed").sum().alias("t"),
-        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(pl.col("catalog_usd").sum()).alias("c"))
+        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(money_sum(pl.col("catalog_usd"))).alias("c"))
     return (cells.filter(pl.col("cell_tier").is_in(["standard", ""])).join(agg, on=TIER_CELL, how="left")
             .with_columns(pl.when(pl.col("c") > 0).then(pl.col("cell_billed_usd") / pl.col("c")).alias("cell_ratio"),
                           pl.when(pl.col("t") > 0).then(pl.col("cell_billed_usd") / pl.col("t") * 1e6).alias("cell_per_token"))
@@ -133,12 +134,12 @@ def price_groups(brows: pl.DataFrame, local: pl.DataFrame, cells: pl.DataFrame, 
         _sum_or_null("billed_usd").alias("billed_usd"),
         # the catalog dollars of the rows a cost cell bills, so billed - catalog compares like with like
         pl.when(pl.col("catalog_usd").filter(dollared).is_null().any()).then(None)
-        .otherwise(pl.col("catalog_usd").filter(dollared).sum()).alias("_dollared_catalog"),
+        .otherwise(money_sum(pl.col("catalog_usd").filter(dollared))).alias("_dollared_catalog"),
         # the rate a token of this row really cost: the interactive tiers' (a retried or unlogged
         # token is not a batch token), else whatever the row was billed at
-        pl.col("billed_usd").filter(dollared & interactive).sum().alias("_iu"),
+        money_sum(pl.col("billed_usd").filter(dollared & interactive)).alias("_iu"),
         pl.col("billed").filter(dollared & interactive).sum().alias("_it"),
-        pl.col("billed_usd").filter(dollared).sum().alias("_au"),
+        money_sum(pl.col("billed_usd").filter(dollared)).alias("_au"),
         pl.col("billed").filter(dollared).sum().alias("_at"),
     )
     g = joined(local, billed)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from finops.models.money import money_sum, money_total
 from finops.models.pricing.lookup import resolve_models
 from finops.reconcile.findings import PROVENANCE_PRICES, Finding, fmt_int, fmt_list, with_ranges
 from finops.reconcile.thresholds import Thresholds
@@ -29,7 +30,7 @@ def compare_cells(tier_rows: pl.DataFrame, cells: pl.DataFrame, catalog: pl.Data
     names = resolve_models(rows["model"], rows["provider"], catalog).select("provider", "model", "catalog_model")
     expected = rows.join(names, on=["provider", "model"], how="left").group_by(CELL).agg(
         pl.col("billed").sum().alias("tokens"),
-        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(pl.col("catalog_usd").sum()).alias("expected_usd"),
+        pl.when(pl.col("catalog_usd").is_null().any()).then(None).otherwise(money_sum(pl.col("catalog_usd"))).alias("expected_usd"),
         pl.col("catalog_model").drop_nulls().first(),
         pl.col("price_row_id").drop_nulls().unique().sort().str.join(",").alias("price_rows"),
     )
@@ -57,7 +58,7 @@ def mismatches(compared: pl.DataFrame, th: Thresholds) -> list[Finding]:
             & pl.col("project_id").is_in(projects) & pl.col("day").is_between(start, end) & pl.col("expected_usd").is_not_null()
         )
         tokens = int(cover["tokens"].sum())
-        billed, expected = float(cover["cell_billed_usd"].sum()), float(cover["expected_usd"].sum())
+        billed, expected = money_total(cover["cell_billed_usd"]), money_total(cover["expected_usd"])
         billed_rate = billed / tokens * 1e6 if tokens else None
         catalog_rate = expected / tokens * 1e6 if tokens else None
         rows = sorted({r for rs in cover["price_rows"].drop_nulls().to_list() for r in rs.split(",") if r})

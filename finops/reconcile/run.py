@@ -20,6 +20,7 @@ from finops.reconcile.frames import (
     WRITE_UNKNOWN, apportion_writes, joined, key_scope, local_coverage, local_fine, local_long, retry_long, scope_keys, unmapped_names,
 )
 from finops.identity import empty as no_identity, to_provider_ids
+from finops.models.money import money_sum, money_total
 from finops.reconcile.priced import align_models, noise_by_series, price_groups
 from finops.reconcile.thresholds import Thresholds
 from finops.store import Store
@@ -30,7 +31,7 @@ UNMAPPED = "unmapped"  # grain rows that cannot join: a logged name the identity
 
 def _sum_or_unpriced(col: str) -> pl.Expr:
     """A dollar sum that stays null (unpriced) when any of its rows has no price."""
-    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(pl.col(col).sum()).alias(col)
+    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(money_sum(pl.col(col))).alias(col)
 
 
 @dataclass
@@ -203,8 +204,8 @@ def reconcile_frames(
     ).sort(GRAIN)
     # What cannot join, on both sides: billed dollars of the projects an unmapped name may stand
     # for, and the logged tokens under such names at the same rates.
-    unmapped_billed = float(failures["billed_usd"].fill_null(0.0).sum()) if failures.height else 0.0
-    unmapped_logged = float(failures.select((pl.col("local") * pl.col("rate") / 1e6).sum()).item() or 0.0) if failures.height else 0.0
+    unmapped_billed = money_total(failures["billed_usd"]) if failures.height else 0.0
+    unmapped_logged = float(failures.select(money_sum(pl.col("local") * pl.col("rate") / 1e6)).item()) if failures.height else 0.0
     summary = _summary(out, totals, token_usd, price_findings, cells, compared, th) | local_coverage(fine) | {
         "unmapped_billed_usd": unmapped_billed,
         "unmapped_logged_usd": unmapped_logged,
@@ -218,16 +219,16 @@ def reconcile_frames(
 def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price_findings: list[Finding],
              cells: pl.DataFrame, compared: pl.DataFrame, th: Thresholds) -> dict[str, float]:
     usd = totals.filter(pl.col("currency") == "USD")
-    billed = float(usd["billed"].sum()) if usd.height else 0.0
-    at_catalog = float(groups["billed_usd_at_catalog"].sum())
-    unexplained = float(groups["unexplained_usd"].abs().sum())
+    billed = money_total(usd["billed"]) if usd.height else 0.0
+    at_catalog = money_total(groups["billed_usd_at_catalog"])
+    unexplained = money_total(groups["unexplained_usd"].abs())
     base = billed or at_catalog
     pct = unexplained / base * 100 if base else (0.0 if unexplained == 0 else 100.0)
-    matched = compared.select(pl.col("cell_billed_usd").sum()).item() if compared.height else 0.0
+    matched = money_total(compared["cell_billed_usd"]) if compared.height else 0.0
     return {
         "billed_usd": billed,
         "billed_usd_at_catalog": at_catalog,
-        "local_usd_at_catalog": float((groups["local"] * groups["usd_per_million"] / 1e6).sum()),
+        "local_usd_at_catalog": money_total(groups["local"] * groups["usd_per_million"] / 1e6),
         "explained_usd": float(token_usd),
         "price_mismatch_usd": float(sum(f.dollar_impact or 0.0 for f in price_findings)),
         "unexplained_usd": unexplained,
@@ -236,7 +237,7 @@ def _summary(groups: pl.DataFrame, totals: pl.DataFrame, token_usd: float, price
         "unpriced_rows": int(groups["usd_per_million"].null_count()),
         "local_tokens": int(groups["local"].sum()),
         "billed_tokens": int(groups["billed"].sum()),
-        "billed_usd_without_usage": round(float(cells["cell_billed_usd"].sum()) - float(matched or 0.0), 6),
+        "billed_usd_without_usage": round(money_total(cells["cell_billed_usd"]) - float(matched or 0.0), 6),
         "non_usd_cost_lines": int(totals.filter(pl.col("currency") != "USD")["lines"].sum()),
     }
 

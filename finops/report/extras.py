@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from finops.context import Context
+from finops.models.money import money_total
 from finops import numbers
 from finops.errors import FinopsError
 from finops.report.blocks import money
@@ -79,7 +80,7 @@ def cogs(ctx: Context, period: Period) -> Extra:
                           (pl.col("inference_share") * 100).alias("inference_share_pct"),
                           (pl.col("gross_margin") * 100).alias("gross_margin_pct"))
         currency = ue["currency"][0]
-        summary = [("Cost of goods sold, all features", numbers.money(float(ue["cost"].sum()), currency), "billed + allocated"),
+        summary = [("Cost of goods sold, all features", numbers.money(money_total(ue["cost"]), currency), "billed + allocated"),
                    ("Tasks", numbers.count(int(ue["tasks"].sum())), "logged")]
         return Extra("cogs", "COGS", True, "Every cost line allocated to features (models/cogs), in "
                      f"{currency}; margins from [cogs.revenue].", summary, table, ("cost", "cost_per_task"), currency=currency)

@@ -17,6 +17,7 @@ import polars as pl
 from finops.context import Context
 from finops.errors import InputError
 from finops.metrics.figure import Figure
+from finops.models.money import money_total
 from finops.store import Store
 from finops.models.forecast.backtest import Score
 from finops.models.forecast.calendar import CalendarSpec
@@ -102,7 +103,7 @@ def _interval(values: dict) -> Interval:
 
 
 def _sum(frame: pl.DataFrame, first: date, last: date) -> float:
-    return float(frame.filter(pl.col("day").is_between(first, last))["value"].sum())
+    return money_total(frame.filter(pl.col("day").is_between(first, last))["value"])
 
 
 def _forecast_months(days: list[date], y: np.ndarray, period: Period, spec: CalendarSpec):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from datetime import datetime
 import polars as pl
 
 from finops.context import Context
+from finops.models.money import money_sum
 from finops.report.figures import Period
 from finops.store import Store
 from finops.models.forecast.budgets import BudgetStatus
@@ -45,8 +46,8 @@ def movers(store: Store, period: Period, catalog: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for by in ("project", "model"):
         data = daily_series(store, "dollars", by, until=period.as_of, catalog=catalog)
-        this = data.filter(pl.col("day").is_between(period.first, period.as_of)).group_by("series").agg(pl.col("value").sum().alias("this"))
-        before = data.filter(pl.col("day").is_between(prev[0], prev_last)).group_by("series").agg(pl.col("value").sum().alias("previous"))
+        this = data.filter(pl.col("day").is_between(period.first, period.as_of)).group_by("series").agg(money_sum(pl.col("value")).alias("this"))
+        before = data.filter(pl.col("day").is_between(prev[0], prev_last)).group_by("series").agg(money_sum(pl.col("value")).alias("previous"))
         joined = this.join(before, on="series", how="full", coalesce=True).fill_null(0.0).with_columns(
             pl.lit(by).alias("dimension"),
             (pl.col("this") - pl.col("previous")).alias("change"),

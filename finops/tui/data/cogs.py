@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from finops.models.cogs import unit_economics as ue_mod
+from finops.models.money import money_sum, money_total
 from finops.services import cogs as report
 from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
@@ -66,8 +67,8 @@ def summarise(ue: pl.DataFrame) -> pl.DataFrame:
     revenue = (pl.col("revenue_per_task") * pl.col("tasks")).fill_null(0.0)
     has_revenue = pl.col("revenue_per_task").is_not_null().any()
     out = ue.group_by("feature").agg(
-        pl.col("tasks").sum(), pl.col("cost").sum(), pl.col("inference").sum(), pl.col("non_inference").sum(),
-        pl.when(has_revenue).then(revenue.sum()).alias("revenue"),
+        pl.col("tasks").sum(), money_sum(pl.col("cost", "inference", "non_inference")),
+        pl.when(has_revenue).then(money_sum(revenue)).alias("revenue"),
         pl.col("provenance").str.split(",").explode().drop_nulls().unique().sort().str.join(",").alias("provenance"),
     )
     per_task = pl.when(pl.col("tasks") > 0)
@@ -88,7 +89,7 @@ def source_chart(by_source: pl.DataFrame, features: pl.DataFrame, currency: str)
     """Stacked bars: cost per task of each feature, one segment per cost source."""
     with_tasks = features.filter(pl.col("tasks") > 0)
     cats = tuple(with_tasks["feature"].to_list())
-    sources = by_source.group_by("source").agg(pl.col("cost").sum()).sort("cost", "source", descending=[True, False])["source"].to_list()
+    sources = by_source.group_by("source").agg(money_sum(pl.col("cost"))).sort("cost", "source", descending=[True, False])["source"].to_list()
     series = []
     for src in sources:
         part = by_source.filter(pl.col("source") == src)
@@ -130,6 +131,6 @@ def load_cogs(ctx: DashboardContext, filters: Filters) -> CogsData:
         features=features,
         by_source=by_source,
         chart=source_chart(by_source, features, currency),
-        total=float(features["cost"].sum()),
+        total=money_total(features["cost"]),
         notes=tuple(notes),
     )

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from finops.models.money import money_sum, money_total
 from finops.services import forecast as service
 from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
@@ -109,7 +110,7 @@ def load_forecast(ctx: DashboardContext, filters: Filters, metric: str = "dollar
     data = daily_values(ctx, filters, metric, by, end)
     if data.height == 0:
         raise Unavailable(NotAvailable("Forecast", f"no {metric} up to {end} under these filters", "widen the filters (f)"))
-    ranking = data.group_by("series").agg(pl.col("value").sum()).sort("value", "series", descending=[True, False])
+    ranking = data.group_by("series").agg(money_sum(pl.col("value"))).sort("value", "series", descending=[True, False])
     names = [n for n, v in ranking.iter_rows() if v > 0]
     shown, hidden = names[:MAX_SERIES], names[MAX_SERIES:]
     rows, out = [], {}
@@ -125,7 +126,7 @@ def load_forecast(ctx: DashboardContext, filters: Filters, metric: str = "dollar
                          float(warning.understatement_pct), warning.message()) if warning else None)
         out[name] = SeriesForecast(hist, frame, fc.method, trough)
         rows.append({
-            "series": name, "history": float(hist["value"].sum()), "mean_28d": float(y[-28:].mean()),
+            "series": name, "history": money_total(hist["value"]), "mean_28d": float(y[-28:].mean()),
             "next": float(frame["yhat"].sum()), "next_lo80": lo, "next_hi80": hi,
             "warning": f"−{warning.understatement_pct:.0f}%" if warning else "", "method": fc.method,
         })

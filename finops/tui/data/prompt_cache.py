@@ -14,6 +14,7 @@ import polars as pl
 
 from finops.metrics.cache import CacheView, Scope, cache_view, coverage_line
 from finops.metrics.figure import Figure
+from finops.models.money import money_sum
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
 from finops.tui.data.series import ChartSpec, Series
@@ -47,7 +48,7 @@ class PromptCacheData:
         """One feature's days (logged rows): the drill-down."""
         part = self.rows.filter((pl.col("provenance") == "logged") & (pl.col("feature") == feature))
         return part.group_by("day").agg(pl.col("requests", "input", "reads", "missed_reads", "evicted_reads").sum(),
-                                        pl.col("saved_usd", "lost_miss_usd", "lost_eviction_usd").sum()).with_columns(
+                                        money_sum(pl.col("saved_usd", "lost_miss_usd", "lost_eviction_usd"))).with_columns(
             pl.when(pl.col("input") > 0).then(pl.col("reads") / pl.col("input") * 100).alias("hit_rate_pct")
         ).sort("day")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from finops.models.money import money_sum, money_total
 from finops.tui.data.availability import NotAvailable, Unavailable
 from finops.tui.data.context import DashboardContext
 from finops.tui.data.overview import period_of
@@ -90,7 +91,7 @@ class DrillData:
 
 def _sum_or_null(col: str) -> pl.Expr:
     """A dollar sum that stays null (unpriced) when any row has no price."""
-    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(pl.col(col).sum()).alias(col)
+    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(money_sum(pl.col(col))).alias(col)
 
 
 def _causes_text(col: str = "causes") -> pl.Expr:
@@ -202,7 +203,7 @@ def drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData:
         (Series("logged", xs, tuple(float(v) for v in per_day["local"])),
          Series("metered", xs, tuple(float(v) for v in per_day["billed"]))),
     )
-    total = days["delta_usd"].sum() if days["delta_usd"].null_count() == 0 else None
+    total = money_total(days["delta_usd"]) if days["delta_usd"].null_count() == 0 else None
     note = f"{days.height} day row(s); Δ $ over them: " + (f"${total:,.2f} (estimated)" if total is not None else "unpriced")
     return DrillData(title=title, days=days, chart=chart, currency=data.currency, notes=(note,))
 
@@ -250,7 +251,7 @@ def _price_drill(data: ReconcileData, selection: Mapping[str, Any]) -> DrillData
     title = (f"price_mismatch · {selection['provider']} {selection['projects']} {selection['models']} {token_class}"
              f" · {selection['start']} → {selection['end']}")
     diff = days["price_diff_usd"]
-    total = float(diff.sum()) if diff.null_count() == 0 else None
+    total = money_total(diff) if diff.null_count() == 0 else None
     note = (f"{days.height} day(s); billed − catalog over them: "
             + (f"${total:,.2f} (the finding's $ impact)" if total is not None else "unpriced"))
     return DrillData(title=title, days=days, chart=chart, currency=data.currency, notes=(note,))

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from finops.models.money import money_sum
+
 
 @dataclass(frozen=True)
 class Series:
@@ -57,11 +59,11 @@ def daily_series(
     part = daily.filter(pl.col("currency") == currency)
     if part.height == 0:
         return ()
-    ranking = part.group_by(by).agg(pl.col("cost").sum()).sort("cost", by, descending=[True, False])[by].to_list()
+    ranking = part.group_by(by).agg(money_sum(pl.col("cost"))).sort("cost", by, descending=[True, False])[by].to_list()
     keep = ranking[:top]
     labelled = part.with_columns(
         pl.when(pl.col(by).is_in(keep)).then(pl.col(by)).otherwise(pl.lit("other")).alias("__label")
-    ).group_by("day", "__label").agg(pl.col("cost").sum())
+    ).group_by("day", "__label").agg(money_sum(pl.col("cost")))
     days = _day_range(start, end)
     grid = pl.DataFrame({"day": days}, schema={"day": pl.Date})
     out = []

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from finops.models.money import money_total
 from finops.status import SOURCE_COLUMN
 from finops.tui.data.context import DashboardContext
 from finops.tui.filters import Filters, apply
@@ -82,6 +83,6 @@ def unpriced_note(unpriced: pl.DataFrame, top: int = 3) -> str:
         names = ", ".join(f"{r['provider']}/{r['model']} {r['tokens']:,}" for r in rows.head(top).iter_rows(named=True))
         more = f" +{rows.height - top} more" if rows.height > top else ""
         est = rows["estimated_usd"].drop_nulls()
-        guess = f", ~${est.sum():,.2f} at the nearest family's price (estimated)" if est.len() else ""
+        guess = f", ~${money_total(est):,.2f} at the nearest family's price (estimated)" if est.len() else ""
         parts.append(f"{int(rows['tokens'].sum()):,} {label} token(s) unpriced ({names}{more}{guess})")
     return "Unpriced: " + "; ".join(parts) + " · `finops prices unpriced` lists them; they are never counted as $0."

@@ -13,6 +13,7 @@ from datetime import date, timedelta  # noqa: F401
 import polars as pl
 
 from finops.metrics.spend import UNATTRIBUTED, amortized, daily, spend_lines  # noqa: F401  (one definition, re-exported)
+from finops.models.money import money_sum
 from finops.tui.filters import Filters, apply
 
 _SNAPSHOT_SUFFIX = r"-(\d{8}|\d{4}-\d{2}-\d{2})$"
@@ -64,8 +65,8 @@ def movers(
         parts.append(
             lf.group_by(pl.col(dim).alias("key"))
             .agg(
-                pl.col("cost").filter(pl.col("day") >= cur_start).sum().alias("current"),
-                pl.col("cost").filter(pl.col("day") < cur_start).sum().alias("previous"),
+                money_sum(pl.col("cost").filter(pl.col("day") >= cur_start)).alias("current"),
+                money_sum(pl.col("cost").filter(pl.col("day") < cur_start)).alias("previous"),
             )
             .with_columns(pl.lit(dim).alias("dimension"))
         )
