@@ -79,19 +79,36 @@ def test_level_shift_moves_the_forecast_within_days() -> None:
     assert 1.75 <= ratio <= 2.2, (ratio, fc.method)
 
 
+def _season(days: list[date]) -> np.ndarray:
+    return np.array([(d.month == 12 and d.day >= 20) or (d.month == 1 and d.day <= 7) for d in days])
+
+
 def test_year_end_widening_touches_the_year_end_weeks_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    days, y = synth(date(2026, 12, 12), years=3)
+    days, y = synth(date(2026, 11, 30), years=3)
     wide = forecast(days, y, 28, US)
     monkeypatch.setattr(model, "YEAR_END_WIDEN", ((1.0, 1.0), (1.0, 1.0)))
+    monkeypatch.setattr(model, "YEAR_END_AHEAD_WIDEN", ((1.0, 1.0),) * 3)
     plain = forecast(days, y, 28, US)
-    season = np.array([(d.month == 12 and d.day >= 20) or (d.month == 1 and d.day <= 7) for d in wide.days])
+    season = _season(wide.days)
     assert np.array_equal(wide.yhat, plain.yhat)
     assert np.array_equal(wide.hi80[~season], plain.hi80[~season]) and np.array_equal(wide.lo95[~season], plain.lo95[~season])
+    # The weeks start 20 days ahead, every one of their days at least 15 days ahead: both bands wider.
     assert np.all(wide.hi80[season] - wide.lo80[season] > plain.hi80[season] - plain.lo80[season])
-    # The 95% tails: as they were up to two weeks ahead, wider beyond (model.YEAR_END_WIDEN).
-    far = np.arange(len(wide.days)) >= model.YEAR_END_NEAR_DAYS
-    assert np.allclose(wide.hi95[season & ~far], plain.hi95[season & ~far])
-    assert np.all(wide.hi95[season & far] - wide.lo95[season & far] > plain.hi95[season & far] - plain.lo95[season & far])
+    assert np.all(wide.hi95[season] - wide.lo95[season] > plain.hi95[season] - plain.lo95[season])
+
+
+@pytest.mark.parametrize(("last", "wider"), [(date(2026, 11, 30), True), (date(2026, 12, 12), False)])
+def test_the_year_end_factor_follows_how_far_ahead_the_weeks_start(monkeypatch: pytest.MonkeyPatch, last: date,
+                                                                    wider: bool) -> None:
+    # 20 days ahead: the same-weeks errors came from forecasts made nearer the weeks, too narrow;
+    # 7 days ahead: from forecasts made further out as well, too wide (model.YEAR_END_AHEAD_WIDEN).
+    days, y = synth(last, years=3)
+    fc = forecast(days, y, 28, US)
+    monkeypatch.setattr(model, "YEAR_END_AHEAD_WIDEN", ((1.0, 1.0),) * 3)
+    lead_only = forecast(days, y, 28, US)
+    season = _season(fc.days)
+    width, before = fc.hi80 - fc.lo80, lead_only.hi80 - lead_only.lo80
+    assert np.all((width[season] > before[season]) == wider) and np.array_equal(width[~season], before[~season])
 
 
 def test_intervals_cover_as_stated_on_a_series_with_known_noise() -> None:
