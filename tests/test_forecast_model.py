@@ -92,7 +92,7 @@ def test_year_end_widening_touches_the_year_end_weeks_only(monkeypatch: pytest.M
     season = _season(wide.days)
     assert np.array_equal(wide.yhat, plain.yhat)
     assert np.array_equal(wide.hi80[~season], plain.hi80[~season]) and np.array_equal(wide.lo95[~season], plain.lo95[~season])
-    # The weeks start 20 days ahead, every one of their days at least 15 days ahead: both bands wider.
+    # The weeks start 19 days after the first forecast day, all their days past the 14-day lead: both bands wider.
     assert np.all(wide.hi80[season] - wide.lo80[season] > plain.hi80[season] - plain.lo80[season])
     assert np.all(wide.hi95[season] - wide.lo95[season] > plain.hi95[season] - plain.lo95[season])
 
@@ -100,7 +100,7 @@ def test_year_end_widening_touches_the_year_end_weeks_only(monkeypatch: pytest.M
 @pytest.mark.parametrize(("last", "wider"), [(date(2026, 11, 30), True), (date(2026, 12, 12), False)])
 def test_the_year_end_factor_follows_how_far_ahead_the_weeks_start(monkeypatch: pytest.MonkeyPatch, last: date,
                                                                     wider: bool) -> None:
-    # 20 days ahead: the same-weeks errors came from forecasts made nearer the weeks, too narrow;
+    # 19 days ahead: the same-weeks errors came from forecasts made nearer the weeks, too narrow;
     # 7 days ahead: from forecasts made further out as well, too wide (model.YEAR_END_AHEAD_WIDEN).
     days, y = synth(last, years=3)
     fc = forecast(days, y, 28, US)
