@@ -61,10 +61,9 @@ async def wait_settled(app: DashboardHost, timeout: float) -> None:
     while True:
         if not unsettled(app):
             # The frame must show what the loads applied: wait for a repaint, then check again
-            # (a repaint can start nothing new, but a message handled meanwhile could). Twice: a
-            # table measured while idle after one repaint lays its new height out in the next,
-            # which a loaded machine showed (the Reconcile findings at 0 rows in a snapshot).
-            if await _holds_across_repaints(app, 2):
+            # (a repaint can start nothing new, but a message handled meanwhile could).
+            await app.screen.wait_for_refresh()
+            if not unsettled(app):
                 return
         left = deadline - monotonic()
         if left <= 0:
@@ -74,11 +73,3 @@ async def wait_settled(app: DashboardHost, timeout: float) -> None:
             await asyncio.wait_for(app.activity.wait(), min(POLL, left))
         except asyncio.TimeoutError:
             pass
-
-
-async def _holds_across_repaints(app: DashboardHost, repaints: int) -> bool:
-    for _ in range(repaints):
-        await app.screen.wait_for_refresh()
-        if unsettled(app):
-            return False
-    return True
