@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import json
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +69,14 @@ def test_a_calibrated_twin_expects_few_cells_inside_when_whole_years_hit_or_miss
     swings = [_scored(name, [2019] * 4 + [2020] * 4, [True] * 4 + [False] * 4) for name in ("a", "b", "c")]
     assert 0.0 <= calibrated_twin(swings, [np.ones(8, bool)] * 3, 80) < 0.5
     assert math.isnan(calibrated_twin(swings, [np.zeros(8, bool)] * 3, 80))  # nothing picked
+
+
+def test_panel_specs_take_the_listed_splits_only(tmp_path: Path) -> None:
+    from bench.forecast_panel import panel_specs
+
+    entries = [{"name": n, "file": f"{n}.csv", "country": "US", "split": sp}
+               for n, sp in (("a", "dev"), ("b", "final"), ("c", "final4"))]
+    (tmp_path / "series.json").write_text(json.dumps(entries))
+    assert panel_specs(tmp_path, "dev,final") == [f"{tmp_path / 'a.csv'}:US", f"{tmp_path / 'b.csv'}:US"]
+    assert panel_specs(tmp_path, "final4") == [f"{tmp_path / 'c.csv'}:US"]
+    assert len(panel_specs(tmp_path)) == 3
