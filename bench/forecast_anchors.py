@@ -204,11 +204,34 @@ PROPHET_EXAMPLES = {"wiki_r": "example_wp_log_R.csv", "wiki_peyton": "example_wp
 # ---------------------------------------------------------------------------------------- models
 
 
+# `--family`: ours with these members only (keys of MEMBERS), to measure what one member adds.
+FAMILY: tuple[str, ...] | None = None
+
+
+def members() -> dict[str, str]:
+    from finops.models.forecast import model
+
+    return {"recent": model.RECENT, "long": model.LONG, "drift": model.LONG_DRIFT, "weekdays": model.LONG_WEEKDAYS}
+
+
+def set_family(keys: str) -> None:
+    """Ours with the members named in `keys` (comma-separated keys of `members()`); "" for the whole family."""
+    global FAMILY
+    if not keys:
+        FAMILY = None
+        return
+    known = members()
+    unknown = [k for k in keys.split(",") if k not in known]
+    if unknown:
+        raise SystemExit(f"--family: unknown member(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    FAMILY = tuple(known[k] for k in keys.split(","))
+
+
 def ours(days: list[date], y: np.ndarray, horizon: int, country: str) -> Band:
     from finops.models.forecast.calendar import CalendarSpec
-    from finops.models.forecast.model import forecast
+    from finops.models.forecast.model import FAMILY as WHOLE, forecast
 
-    fc = forecast(days, y, horizon, CalendarSpec(countries={country: 1.0}))
+    fc = forecast(days, y, horizon, CalendarSpec(countries={country: 1.0}), family=FAMILY or WHOLE)
     return Band(fc.yhat, fc.lo80, fc.hi80, fc.lo95, fc.hi95, fc.method)
 
 
@@ -430,12 +453,14 @@ def main() -> None:
     ap.add_argument("--origins", type=int, default=26)
     ap.add_argument("--max-train", type=int, default=4 * 365 + 1, help="days of history each fit sees, at most")
     ap.add_argument("--cache", type=Path, default=None, help="keep/reuse the anchors' forecasts here")
+    ap.add_argument("--family", default="", help="ours with these members only: recent,long,drift,weekdays (default all)")
     ap.add_argument("--year-end-history", type=int, default=730,
                     help="the year-end check: one origin per year with at least this many days behind it (0: skip)")
     ap.add_argument("--dense-step", type=int, default=14,
                     help="the calibration check: ours on origins this many days apart, each with >= 730 days "
                          "of history (0: skip; the anchors are too slow for it)")
     args = ap.parse_args()
+    set_family(args.family)
     # One core for every model: BLAS/OpenMP pools held to one thread (Prophet's Stan fit is one process).
     from threadpoolctl import threadpool_limits
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.forecast_anchors import HORIZON, Series, dense_cuts, load, run_model
+from bench.forecast_anchors import HORIZON, Series, dense_cuts, load, run_model, set_family
 from finops.models.forecast.seasons import SEASONS, YEAR_END_WEEKS, in_year_end
 
 BOOTSTRAP = 2000
@@ -200,7 +200,9 @@ def main() -> None:
     ap.add_argument("--min-history", type=int, default=730, help="days behind every origin, at least")
     ap.add_argument("--max-train", type=int, default=4 * 365 + 1, help="days of history each fit sees, at most")
     ap.add_argument("--jobs", type=int, default=1, help="series scored in parallel, one core each")
+    ap.add_argument("--family", default="", help="ours with these members only: recent,long,drift,weekdays (default all)")
     args = ap.parse_args()
+    set_family(args.family)  # before the pool forks: its workers inherit it
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     specs = [v for v in args.series.split(",") if v] + [sp for d in args.panel for sp in panel_specs(d, args.split)]
     if not specs:

@@ -17,7 +17,7 @@ def test_report_lists_the_months_alert_events(finops_home: Path, monkeypatch) ->
     from tests.support.fake_provider import use_keyring
 
     use_keyring(monkeypatch, None)
-    write_config(finops_home, webhook_config(cap=275).replace('channels = ["hook"]', "channels = []"))
+    write_config(finops_home, webhook_config(cap=270).replace('channels = ["hook"]', "channels = []"))
     for day in (date(2026, 10, 22), date(2026, 11, 1), date(2026, 11, 2)):  # fires, clears once, resolves
         check(finops_home, today=day)
     settings = Settings.resolve(finops_home, finops_home / "finops.toml")
