@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from finops.models.money import money_sum
+
 CELL = ["day", "provider", "project_id", "model"]
 
 
@@ -29,11 +31,11 @@ def _spread(cells: pl.DataFrame, logged: pl.DataFrame, on: list[str]) -> tuple[p
 def apportion(evicted: pl.DataFrame, logged: pl.DataFrame) -> pl.DataFrame:
     """`logged` plus evicted_reads and lost_eviction_usd (0 where nothing was evicted)."""
     base = logged.with_row_index("_row")
-    cells = evicted.group_by(CELL).agg(pl.col("evicted_reads").sum(), pl.col("lost_eviction_usd").sum())
+    cells = evicted.group_by(CELL).agg(pl.col("evicted_reads").sum(), money_sum(pl.col("lost_eviction_usd")))
     first, rest = _spread(cells, base, CELL)
-    by_project = rest.group_by(CELL[:3]).agg(pl.col("evicted_reads").sum(), pl.col("lost_eviction_usd").sum())
+    by_project = rest.group_by(CELL[:3]).agg(pl.col("evicted_reads").sum(), money_sum(pl.col("lost_eviction_usd")))
     second, left = _spread(by_project, base, CELL[:3])
-    shares = pl.concat([first, second]).group_by("_row").agg(pl.col("evicted_reads").sum(), pl.col("lost_eviction_usd").sum())
+    shares = pl.concat([first, second]).group_by("_row").agg(pl.col("evicted_reads").sum(), money_sum(pl.col("lost_eviction_usd")))
     out = base.join(shares, on="_row", how="left").with_columns(
         pl.col("evicted_reads").fill_null(0).round(0).cast(pl.Int64), pl.col("lost_eviction_usd").fill_null(0.0)).drop("_row")
     if left.height:

@@ -20,6 +20,8 @@ from typing import Final
 
 import polars as pl
 
+from finops.models.money import money_sum
+
 SERIES: Final = ("feature", "provider")
 
 
@@ -74,12 +76,12 @@ def episodes(series: pl.DataFrame, logged: pl.DataFrame, gap_days: int = 1) -> p
         return pl.DataFrame(schema=schema)
     runs = days.with_columns(
         ((pl.col("day").diff().over(s).dt.total_days().fill_null(gap_days + 1)) > gap_days).cum_sum().over(s).alias("run"))
-    money = logged.group_by("day", *s).agg(pl.col("missed_reads").sum(), pl.col("lost_miss_usd").sum())
+    money = logged.group_by("day", *s).agg(pl.col("missed_reads").sum(), money_sum(pl.col("lost_miss_usd")))
     return (
         runs.join(money, on=["day", *s], how="left")
         .group_by(*s, "run")
         .agg(pl.col("day").min().alias("start"), pl.col("day").max().alias("end"), pl.len().alias("days"),
              (pl.col("reads").sum() / pl.col("input").sum()).alias("hit_rate"), pl.col("baseline").median(),
-             pl.col("missed_reads").sum(), pl.col("lost_miss_usd").sum().alias("lost_usd"))
+             pl.col("missed_reads").sum(), money_sum(pl.col("lost_miss_usd")).alias("lost_usd"))
         .drop("run").sort("start", *s).select(list(schema))
     )

@@ -14,13 +14,15 @@ from typing import Final
 
 import polars as pl
 
+from finops.models.money import money_sum
+
 TOKENS: Final = ("input", "reads", "writes_5m", "writes_1h", "writes_unknown", "writes_judged", "writes_unread", "missed_reads",
                  "evicted_reads")
 MONEY: Final = ("saved_usd", "write_premium_usd", "unread_premium_usd", "lost_miss_usd", "lost_eviction_usd")
 
 
 def _money_sum(col: str) -> pl.Expr:
-    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(pl.col(col).sum()).alias(col)
+    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(money_sum(pl.col(col))).alias(col)
 
 
 def summed(frame: pl.DataFrame, by: Sequence[str]) -> pl.DataFrame:

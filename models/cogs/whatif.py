@@ -23,6 +23,7 @@ from finops.errors import InputError
 from finops.schema import CostSource
 from finops.models.cogs import prices
 from finops.models.cogs.fx import Rates
+from finops.models.money import money_sum
 
 CHAT_CLASSES = ("input_uncached", "input_cache_read", "input_cache_write_5m", "input_cache_write_1h", "output", "reasoning")
 KEYS = ["day", "provider", "project_id", "base_model", "token_class"]
@@ -166,7 +167,7 @@ def what_if(
     )
     repriced = new.group_by("feature").agg(
         pl.when(pl.col("scenario_cost").is_null().any() & (pl.col("tokens").fill_null(0) != 0).any())
-        .then(None).otherwise(pl.col("scenario_cost").sum()).alias("affected_scenario")
+        .then(None).otherwise(money_sum(pl.col("scenario_cost"))).alias("affected_scenario")
     )
     out = (
         actual.join(touched, on="feature", how="left").join(repriced, on="feature", how="left")

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
+from finops.models.money import money_sum
 from finops.schema import is_provider_bill
 
 BY_VALUES = ("total", "provider", "model", "project")
@@ -63,9 +64,9 @@ def _split_unnamed(unnamed: pl.DataFrame, billed_usage: pl.LazyFrame, catalog: p
     usage = _usage(billed_usage, provider, project).group_by("day", "provider", "project", "model", "token_class").agg(
         pl.col("value").sum()).collect()
     priced = price(usage, catalog).with_columns((pl.col("value") * pl.col("usd_per_million") / 1e6).alias("usd"))
-    weights = priced.group_by("day", "provider", "project", "model").agg(pl.col("usd").sum())
+    weights = priced.group_by("day", "provider", "project", "model").agg(money_sum(pl.col("usd")))
     weights = weights.filter(pl.col("usd") > 0).with_columns(
-        (pl.col("usd") / pl.col("usd").sum().over("day", "provider", "project")).alias("share"))
+        (pl.col("usd") / money_sum(pl.col("usd")).over("day", "provider", "project")).alias("share"))
     joined = unnamed.join(weights.select("day", "provider", "project", pl.col("model").alias("w_model"), "share"),
                           on=["day", "provider", "project"], how="left")
     return joined.select(
@@ -81,7 +82,7 @@ def _dollar_rows(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, catalog: 
     if by != "model":
         return lines.collect()
     named = lines.filter(pl.col("model").is_not_null()).collect()
-    unnamed = lines.filter(pl.col("model").is_null()).group_by("day", "provider", "project").agg(pl.col("value").sum()).collect()
+    unnamed = lines.filter(pl.col("model").is_null()).group_by("day", "provider", "project").agg(money_sum(pl.col("value"))).collect()
     if unnamed.height == 0:
         return named
     if catalog is None:
@@ -92,8 +93,8 @@ def _dollar_rows(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, catalog: 
 
 def estimated_share(cost_lines: pl.LazyFrame) -> float:
     """Share of inference dollars whose model is estimated from tokens (lines that name none)."""
-    t = _cost_lines(cost_lines, None, None).select(pl.col("value").sum().alias("all"),
-                                              pl.col("value").filter(pl.col("model").is_null()).sum().alias("unnamed")).collect()
+    t = _cost_lines(cost_lines, None, None).select(money_sum(pl.col("value")).alias("all"),
+                                              money_sum(pl.col("value").filter(pl.col("model").is_null())).alias("unnamed")).collect()
     total = float(t["all"][0] or 0.0)
     return float(t["unnamed"][0] or 0.0) / total if total else 0.0
 
@@ -118,7 +119,9 @@ def daily_series(cost_lines: pl.LazyFrame, billed_usage: pl.LazyFrame, metric: s
     if until is not None:
         rows = rows.filter(pl.col("day") <= until)
     key = pl.lit("total") if by == "total" else pl.col(by).fill_null(UNATTRIBUTED if by == "model" else "(unknown)")
-    daily = rows.group_by("day", key.alias("series")).agg(pl.col("value").sum())
+    # Dollars summed exactly (finops.models.money); tokens are integers.
+    total = money_sum(pl.col("value")) if metric == "dollars" else pl.col("value").sum()
+    daily = rows.group_by("day", key.alias("series")).agg(total)
     return fill_days(daily)
 
 
