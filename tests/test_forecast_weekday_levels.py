@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from finops.models.forecast.calendar import CalendarSpec
-from finops.models.forecast.model import LONG, LONG_WEEKDAYS, forecast
+from finops.models.forecast.model import LONG, LONG_WEEKDAYS, SHIFT_SDS, forecast
 from finops.models.forecast.weekday_levels import weekday_levels
 
 N = 700
@@ -29,14 +29,14 @@ def _ar1(phi: float, sd: float, seed: int) -> np.ndarray:
 def test_the_levels_follow_a_weekday_profile_that_moved() -> None:
     d = OLD[WEEKDAYS] + 0.02 * np.random.default_rng(0).standard_normal(N)
     d[-70:] = NEW[WEEKDAYS[-70:]] + 0.02 * np.random.default_rng(1).standard_normal(70)
-    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS)
+    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS, SHIFT_SDS)
     assert fit.levels - fit.levels[0] == pytest.approx(NEW, abs=0.05)
 
 
 @pytest.mark.parametrize("phi", [0.0, 0.7])
 def test_the_ar1_coefficient_is_measured_on_the_days_departures(phi: float) -> None:
     d = OLD[WEEKDAYS] + _ar1(phi, 0.05, seed=2)
-    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS)
+    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS, SHIFT_SDS)
     # The levels absorb part of each departure (a rate per week), so the coefficient reads a little low.
     assert fit.phi == pytest.approx(phi, abs=0.2)
     ahead = fit.predict((N + np.arange(28)) % 7)
@@ -47,7 +47,7 @@ def test_the_ar1_coefficient_is_measured_on_the_days_departures(phi: float) -> N
 def test_a_level_shift_moves_every_weekday_at_once() -> None:
     d = OLD[WEEKDAYS] + 0.02 * np.random.default_rng(3).standard_normal(N)
     d[-10:] += 0.7  # a launch ten days ago
-    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS)
+    fit = weekday_levels(d, np.zeros(N, bool), WEEKDAYS, SHIFT_SDS)
     assert fit.levels == pytest.approx(OLD + 0.7, abs=0.06)
     assert fit.last == 0.0  # the shift is in the levels, not carried as a departure
 
@@ -57,7 +57,7 @@ def test_holiday_days_do_not_move_the_levels() -> None:
     transient = np.zeros(N, bool)
     d[-3:] = -2.0  # a three-day close at the very end: holiday terms explain it, not the levels
     transient[-3:] = True
-    fit = weekday_levels(d, transient, WEEKDAYS)
+    fit = weekday_levels(d, transient, WEEKDAYS, SHIFT_SDS)
     assert fit.levels == pytest.approx(OLD, abs=1e-9)
     assert fit.age == 3
 
@@ -77,3 +77,14 @@ def test_the_member_tracks_a_moved_weekday_profile_the_single_level_member_misse
     err_w = np.mean(np.abs(np.log(weekdays.yhat / truth)))
     err_l = np.mean(np.abs(np.log(single.yhat / truth)))
     assert err_w < 0.05 < err_l
+
+
+def test_a_holiday_week_is_not_a_level_shift() -> None:
+    """The last week is a trough, five of its days holidays: its two ordinary days are no new level."""
+    d = OLD[WEEKDAYS] + 0.02 * np.random.default_rng(5).standard_normal(N)
+    d[-7:] -= 1.0
+    transient = np.zeros(N, bool)
+    transient[-7:-2] = True
+    fit = weekday_levels(d, transient, WEEKDAYS, SHIFT_SDS)
+    held = WEEKDAYS[-7:-2]
+    assert fit.levels[held] == pytest.approx(OLD[held], abs=0.1)

@@ -58,11 +58,7 @@ LONG_FOURIER = 10  # yearly harmonics once there are two years to learn them fro
 MIN_DAYS_LONG_FOURIER = 730
 ALPHAS = (0.03, 0.07, 0.15, 0.3, 0.5)  # candidate smoothing rates of the local level
 SHIFT_SEGMENTS = (14, 7, 4)  # a level shift: this many last days all on one side of the level
-SHIFT_SDS = 2.5
-# The weekday levels' shift test needs a week or more: a run of 4 days is four weekdays' single
-# surprises, and term starts on the course site (visitors) made them without a lasting shift
-# (MASE 0.919 -> 0.933 with the 4-day segment).
-WEEKDAY_SHIFT_SEGMENTS = (14, 7)
+SHIFT_SDS = 2.5  # the weekday levels' shift test too (weekday_levels.py, over 7 or 14 days)
 DRIFT_DAYS = 91
 DRIFT_DAMPING = 0.98  # per day: a drift fades out over about two months
 MIN_DAYS_YEARLY = 400  # below this, no yearly seasonality (it would be extrapolated from < 1 cycle)
@@ -382,8 +378,7 @@ def _fit_long(x: np.ndarray, z: np.ndarray, transient: np.ndarray, penalty: np.n
     gamma = beta[1: 1 + int(cal_keep.sum())]
     d = z - x[:n, 2:][:, cal_keep] @ gamma
     level, drift = _local_level(d, transient, horizon)
-    weekly = (weekday_levels(d, transient, _weekdays(x[:n]), WEEKDAY_SHIFT_SEGMENTS, SHIFT_SDS)
-              if by_weekday else None)
+    weekly = weekday_levels(d, transient, _weekdays(x[:n]), SHIFT_SDS) if by_weekday else None
     return _LongFit(gamma, np.concatenate([[False, False], cal_keep]), level, drift, weekly)
 
 
