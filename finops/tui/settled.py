@@ -11,7 +11,9 @@ A frame of the dashboard is final ("settled") when:
   for the current store and filters, has no loading-indicator timer pending (indicators
   appear 0.2 s into a load), shows no loading indicator and has no table waiting to measure
   its rows (DataTable does so when idle; an auto-height table is laid out at its old height
-  until then, which a busy machine made visible: the Reconcile findings at 0 rows).
+  until then). That it is then laid out at its new height is FrameTable's job
+  (`watch_virtual_size`): Textual's cached box model kept the Reconcile findings at 0 rows in
+  about one full-suite run in four, with nothing left pending for this signal to see.
 
 `FinopsApp.settled` reads it; `FinopsApp.wait_settled()` waits for it to hold across a
 repaint. Tests and snapshots use it instead of sleeping; the UI itself never waits on it.
