@@ -179,22 +179,28 @@ def report(scored: list[Scored]) -> None:
 def panel_specs(directory: Path, split: str = "all") -> list[str]:
     """The series a panel directory lists in series.json (those of the comma-separated splits `split`, or all), as
     bench.forecast_anchors.load specs."""
+    return [spec for spec, _ in panel_entries(directory, split)]
+
+
+def panel_entries(directory: Path, split: str = "all") -> list[tuple[str, str]]:
+    """(load spec, split) of the series a panel directory lists in series.json (those of the comma-separated
+    splits `split`, or all)."""
     listing = directory / "series.json"
     if not listing.exists():
         raise SystemExit(f"{listing}: no such file (a list of {{\"name\", \"file\", \"country\"}})")
-    specs = []
+    entries = []
     for i, entry in enumerate(json.loads(listing.read_text())):
         if not {"file", "country"} <= set(entry):
             raise SystemExit(f"{listing}, entry {i}: needs 'file' and 'country'")
         if split == "all" or entry.get("split") in split.split(","):
-            specs.append(f"{directory / entry['file']}:{entry['country']}")
-    return specs
+            entries.append((f"{directory / entry['file']}:{entry['country']}", str(entry.get("split", ""))))
+    return entries
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--panel", type=Path, action="append", default=[], help="a directory with series.json (repeatable)")
-    ap.add_argument("--split", default="all", help="the panel entries of these splits only, comma-separated (dev, final, final2, final3, final4; default all)")
+    ap.add_argument("--split", default="all", help="the panel entries of these splits only, comma-separated (dev, final, final2, final3, final4, final5; default all)")
     ap.add_argument("--series", default="", help="comma-separated built-in names or PATH.csv[:COUNTRY] files")
     ap.add_argument("--step", type=int, default=14, help="days between origins")
     ap.add_argument("--min-history", type=int, default=730, help="days behind every origin, at least")
