@@ -27,11 +27,15 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.forecast_anchors import HORIZON, Series, dense_cuts, load
 from bench.forecast_panel import panel_entries
+
+if TYPE_CHECKING:
+    from finops.models.forecast.paths import ErrorModel
 
 GRID = np.round(np.arange(0.70, 1.501, 0.02), 2)
 GROUPS = ("within 6 days or started", "7-13 days ahead", "14+ days ahead")
@@ -49,7 +53,7 @@ class YearEndDays:
     in95: np.ndarray
 
 
-def rebanded(errors, alone: np.ndarray, current: np.ndarray, grid: np.ndarray = GRID
+def rebanded(errors: ErrorModel, alone: np.ndarray, current: np.ndarray, grid: np.ndarray = GRID
              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """(lo80, hi80, lo95, hi95) of a forecast's error model for each factor of `grid` on the days `alone`,
     in place of `current` (per day: (80% band factor, 95% tails factor) in force there)."""
