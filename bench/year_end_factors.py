@@ -84,7 +84,7 @@ def score(spec: str, split: str, step: int, min_history: int, max_train: int) ->
         alone = model._season_alone(future)
         if fc.errors is None or alone is None or fc.errors.widen is None:
             continue  # no back-test origins behind it: no year-end widening to refit
-        g = np.searchsorted(model.YEAR_END_AHEAD_DAYS, model._weeks_ahead(alone), side="right")
+        g = model.ahead_groups(alone)
         current = np.array([model.YEAR_END_AHEAD_WIDEN[k] for k in g])
         actual = s.y[cut: cut + HORIZON]
         bands = rebanded(fc.errors, alone, current)

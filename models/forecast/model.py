@@ -680,6 +680,12 @@ def _weeks_ahead(alone: np.ndarray) -> np.ndarray:
     return np.where(alone, np.maximum.accumulate(np.where(first, np.arange(len(alone)), 0)), 0)
 
 
+def ahead_groups(alone: np.ndarray) -> np.ndarray:
+    """Per forecast day, its index into YEAR_END_AHEAD_WIDEN: how far ahead its run of year-end days
+    starts (by YEAR_END_AHEAD_DAYS; group 0 also for days outside the weeks)."""
+    return np.searchsorted(YEAR_END_AHEAD_DAYS, _weeks_ahead(alone), side="right")
+
+
 def _spec_for(n_days: int, spec: CalendarSpec) -> tuple[CalendarSpec, list[str]]:
     if n_days < MIN_DAYS_YEARLY and spec.yearly:
         return CalendarSpec(spec.countries, spec.fourier_order, False, spec.events, spec.holiday_windows,
@@ -773,7 +779,7 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
         for days_, factors in zip((alone & near, alone & ~near), YEAR_END_WIDEN):
             if days_.any():
                 errors.widened(days_, *factors)
-        group = np.searchsorted(YEAR_END_AHEAD_DAYS, _weeks_ahead(alone), side="right")
+        group = ahead_groups(alone)
         for g, factors in enumerate(YEAR_END_AHEAD_WIDEN):
             if (alone & (group == g)).any():
                 errors.widened(alone & (group == g), *factors)
