@@ -14,7 +14,7 @@ from finops.config import ConfigError, ConfigFile
 from finops.forecast_config import calendar_spec
 from finops.models.forecast import model
 from finops.models.forecast.backtest import backtest
-from finops.models.forecast.calendar import CalendarSpec, holiday_names, holiday_terms
+from finops.models.forecast.calendar import CalendarSpec, design, holiday_names, holiday_terms
 from finops.models.forecast.events import Event
 from finops.models.forecast.model import _past_choice_var, forecast, one_thread, recalibration, selection_errors
 from finops.models.forecast.paths import ErrorModel
@@ -51,6 +51,29 @@ def test_each_holiday_gets_its_own_effect() -> None:
     fc = forecast(days, y, 100, US)
     assert _ratio(fc, date(2026, 7, 3)) == pytest.approx(np.exp(-0.6), abs=0.08)  # observed (Friday)
     assert _ratio(fc, date(2026, 9, 7)) == pytest.approx(np.exp(-0.15), abs=0.06)  # Labor Day (Monday)
+
+
+def test_the_last_days_before_christmas_are_learned_one_by_one() -> None:
+    """22 and 23 Dec take their own dips (travel, the first days off), each learned from earlier years;
+    with Christmas's window cut to a day either side, 23 Dec falls back to an ordinary Wednesday."""
+    dips = {date(year, 12, day): effect for year in range(2022, 2026) for day, effect in ((22, -0.15), (23, -0.4))}
+    days, y = synth(date(2026, 11, 30), events=dips)
+    fc = forecast(days, y, 40, US)
+    # Most of 23 Dec's dip, not all: in 2022 Christmas's day off was Monday 26 Dec, and a window
+    # counts from the day off, so that year 23 Dec is also "Christmas Day-3" (log ratio -0.27 here).
+    assert -0.45 < np.log(_ratio(fc, date(2026, 12, 23))) < -0.22
+    assert _ratio(fc, date(2026, 12, 22)) == pytest.approx(np.exp(-0.15), abs=0.06)
+    narrow = forecast(days, y, 40, CalendarSpec(countries={"US": 1.0}, holiday_windows=(("Christmas Day", 1, 1),)))
+    assert _ratio(narrow, date(2026, 12, 23)) > 0.9
+
+
+@pytest.mark.parametrize("country", ["US", "DE", "GB", "FR", "AU", "CL", "BR"])
+def test_christmas_reaches_three_days_back_in_every_country_that_keeps_it(country: str) -> None:
+    """The built-in windows match holiday names, which the `holidays` package gives in English for every country."""
+    days = [date(2024, 12, 15) + timedelta(days=i) for i in range(20)]
+    x, names = design(days, days[0], CalendarSpec(countries={country: 1.0}))
+    hit = x[:, names.index(f"h:{country}:Christmas Day-3")]
+    assert [d for d, v in zip(days, hit) if v] == [date(2024, 12, 22)]
 
 
 def test_known_event_effect_is_learned_and_applied_to_its_future_date() -> None:

@@ -26,9 +26,13 @@ DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
 HOLIDAY_COLUMNS = ("holiday", "shoulder", "year_end", "golden_week", "holiday_weekend", "year_end_weekend")
 DEFAULT_WINDOW = (1, 1)  # days before and after a holiday that it moves
-# Holidays whose effect reaches further than a day either side (the days after Thanksgiving
-# are Black Friday and a long weekend). Keys match the start of the holiday's name.
-BUILTIN_WINDOWS = {"Thanksgiving": (1, 3)}
+# Holidays whose effect reaches further than a day either side. Keys match the start of the
+# holiday's name (the `holidays` package names them in English for every country).
+# - The days after Thanksgiving are Black Friday and a long weekend.
+# - The last days before Christmas are travel and the first days off: on 31 series 23 Dec came
+#   in 16% below the forecast (94% of the series below), 22 Dec 9%, with a day either side.
+#   Three days before: 8% and 3% (bench.forecast_panel: MASE 0.9972x, 16 of 31 better).
+BUILTIN_WINDOWS = {"Thanksgiving": (1, 3), "Christmas Day": (3, 1)}
 RIDGE = 1.0  # penalty on ordinary terms
 # Per-holiday deviations from the pooled terms and event effects are shrunk as a prior with
 # this standard deviation (log scale) would: their penalty is (residual SD / prior SD)^2, so a
