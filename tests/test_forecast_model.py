@@ -76,6 +76,27 @@ def test_christmas_reaches_three_days_back_in_every_country_that_keeps_it(countr
     assert [d for d, v in zip(days, hit) if v] == [date(2024, 12, 22)]
 
 
+def test_holiday_names_do_not_follow_the_machines_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a German desktop the holidays package would name DE's Christmas "Erster Weihnachtstag":
+    its window would be lost, and the forecast and the dashboard's marks would differ from a server's."""
+    from finops.models.forecast import calendar
+    from finops.tui.data.series import country_calendar
+
+    for var, value in (("LANGUAGE", "de"), ("LC_ALL", "de_DE.UTF-8"), ("LANG", "de_DE.UTF-8")):
+        monkeypatch.setenv(var, value)
+    calendar._calendar.cache_clear()
+    calendar._named.cache_clear()
+    try:
+        assert holidays.country_holidays("DE", years=2024)[date(2024, 12, 25)] == "Erster Weihnachtstag"
+        days = [date(2024, 12, 15) + timedelta(days=i) for i in range(20)]
+        _, names = design(days, days[0], CalendarSpec(countries={"DE": 1.0}))
+        assert "h:DE:Christmas Day-3" in names
+        assert country_calendar("DE", range(2024, 2025))[date(2024, 12, 25)] == "Christmas Day"
+    finally:
+        calendar._calendar.cache_clear()
+        calendar._named.cache_clear()
+
+
 def test_known_event_effect_is_learned_and_applied_to_its_future_date() -> None:
     past = [date(y, 11, 3) for y in (2023, 2024, 2025)]
     future = date(2026, 7, 15)

@@ -20,7 +20,7 @@ import holidays
 import numpy as np
 
 from finops.models.forecast.events import Event
-from finops.models.forecast.regions import region
+from finops.models.forecast.regions import HOLIDAY_LANGUAGE, region
 
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
@@ -73,7 +73,8 @@ def _calendar(country: str, first_year: int, last_year: int) -> dict[date, str]:
     """The public holidays of a country or "country-subdivision" over the years (cached: building
     them costs milliseconds)."""
     code, subdiv = region(country)
-    return dict(holidays.country_holidays(code, subdiv=subdiv, years=range(first_year, last_year + 1)).items())
+    return dict(holidays.country_holidays(code, subdiv=subdiv, years=range(first_year, last_year + 1),
+                                          language=HOLIDAY_LANGUAGE).items())
 
 
 def _clean(name: str) -> str:

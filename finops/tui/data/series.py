@@ -83,16 +83,16 @@ def country_calendar(country: str, years: range) -> dict[date, str]:
 
     from holidays.registry import COUNTRIES
 
-    from finops.models.forecast.regions import region
+    from finops.models.forecast.regions import HOLIDAY_LANGUAGE, region
 
     code, subdiv = region(country)
     for module, (class_name, *codes) in COUNTRIES.items():
         if code in codes:
             cls = getattr(importlib.import_module(f"holidays.countries.{module}"), class_name)
-            return dict(cls(years=years, subdiv=subdiv))
+            return dict(cls(years=years, subdiv=subdiv, language=HOLIDAY_LANGUAGE))
     import holidays
 
-    return dict(holidays.country_holidays(code, subdiv=subdiv, years=years))
+    return dict(holidays.country_holidays(code, subdiv=subdiv, years=years, language=HOLIDAY_LANGUAGE))
 
 
 def holiday_marks(start: date, end: date, countries: Sequence[str]) -> tuple[Mark, ...]:
