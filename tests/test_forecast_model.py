@@ -80,7 +80,7 @@ def test_holiday_names_do_not_follow_the_machines_locale(monkeypatch: pytest.Mon
     """On a German desktop the holidays package would name DE's Christmas "Erster Weihnachtstag":
     its window would be lost, and the forecast and the dashboard's marks would differ from a server's."""
     from finops.models.forecast import calendar
-    from finops.tui.data.series import country_calendar
+    from finops.models.forecast.regions import country_calendar
 
     for var, value in (("LANGUAGE", "de"), ("LC_ALL", "de_DE.UTF-8"), ("LANG", "de_DE.UTF-8")):
         monkeypatch.setenv(var, value)

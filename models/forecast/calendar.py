@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
 import numpy as np
 
 from finops.models.forecast.events import Event
-from finops.models.forecast.regions import HOLIDAY_LANGUAGE, region
+from finops.models.forecast.regions import country_calendar, region
 
 DEFAULT_COUNTRIES = {"US": 0.6, "DE": 0.3, "JP": 0.1}
 YEARLY_PERIOD = 365.25
@@ -72,9 +71,7 @@ class CalendarSpec:
 def _calendar(country: str, first_year: int, last_year: int) -> dict[date, str]:
     """The public holidays of a country or "country-subdivision" over the years (cached: building
     them costs milliseconds)."""
-    code, subdiv = region(country)
-    return dict(holidays.country_holidays(code, subdiv=subdiv, years=range(first_year, last_year + 1),
-                                          language=HOLIDAY_LANGUAGE).items())
+    return country_calendar(country, range(first_year, last_year + 1))
 
 
 def _clean(name: str) -> str:

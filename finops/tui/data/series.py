@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from finops.models.forecast.regions import country_calendar
 from finops.models.money import money_sum
 
 
@@ -71,28 +72,6 @@ def daily_series(
         values = grid.join(labelled.filter(pl.col("__label") == label), on="day", how="left")["cost"].fill_null(0.0)
         out.append(Series(str(label), tuple(days), tuple(float(v) for v in values)))
     return tuple(out)
-
-
-def country_calendar(country: str, years: range) -> dict[date, str]:
-    """One country's public holidays, importing only that country's module.
-
-    `holidays.country_holidays` imports every country module (about 0.2 s), which the
-    dashboard's first paint does not need.
-    """
-    import importlib
-
-    from holidays.registry import COUNTRIES
-
-    from finops.models.forecast.regions import HOLIDAY_LANGUAGE, region
-
-    code, subdiv = region(country)
-    for module, (class_name, *codes) in COUNTRIES.items():
-        if code in codes:
-            cls = getattr(importlib.import_module(f"holidays.countries.{module}"), class_name)
-            return dict(cls(years=years, subdiv=subdiv, language=HOLIDAY_LANGUAGE))
-    import holidays
-
-    return dict(holidays.country_holidays(code, subdiv=subdiv, years=years, language=HOLIDAY_LANGUAGE))
 
 
 def holiday_marks(start: date, end: date, countries: Sequence[str]) -> tuple[Mark, ...]:
