@@ -97,6 +97,52 @@ def test_holiday_names_do_not_follow_the_machines_locale(monkeypatch: pytest.Mon
         calendar._named.cache_clear()
 
 
+def _summer_closure(days: list[date], depth: float = -0.3) -> dict[date, float]:
+    """A fortnight's dip every year, 1-14 Aug: a yearly feature too sharp for ten harmonics."""
+    return {d: depth for d in days if d.month == 8 and d.day <= 14}
+
+
+def test_sixteen_harmonics_draw_a_sharp_yearly_feature(monkeypatch: pytest.MonkeyPatch) -> None:
+    end = date(2026, 7, 20)
+    span = [end - timedelta(days=i) for i in range(-40, 365 * 4)]
+    days, y = synth(end, events=_summer_closure(span))
+
+    def shape_error() -> float:
+        """Mean absolute error of the dip's drawn shape over the 40 days (the long member alone: the
+        recent one keeps four harmonics), against the same series without it."""
+        fc = forecast(days, y, 40, US, family=(model.LONG,))
+        base = forecast(days, synth(end)[1], 40, US, family=(model.LONG,))
+        truth = np.array([_summer_closure([d]).get(d, 0.0) for d in fc.days])
+        return float(np.mean(np.abs(np.log(fc.yhat / base.yhat) - truth)))
+
+    sharp = shape_error()
+    monkeypatch.setattr(model, "LONG_FOURIER", 10)
+    assert sharp < 0.8 * shape_error()
+
+
+def _sharp_amplitude(y: np.ndarray, days: list[date]) -> float:
+    """Root sum of squares of the long fit's coefficients on yearly harmonics 11-16."""
+    dz = model._make_design(days, [], US)
+    z = np.log(y)
+    fit = model._fit_long(dz.x, z, dz.transient, dz.penalty, 28, dz.prior_sd)
+    names = np.array(dz.names)[fit.keep]
+    sharp = np.array([n[:3] in ("sin", "cos") and int(n[3:]) > model.SMOOTH_FOURIER for n in names])
+    return float(np.sqrt(np.sum(fit.gamma[sharp] ** 2)))
+
+
+@pytest.mark.parametrize(("noise", "kept"), [(0.03, (0.9, 1.0)), (0.25, (0.0, 0.7))])
+def test_sharp_harmonics_are_kept_on_a_smooth_series_and_shrunk_on_a_noisy_one(
+        monkeypatch: pytest.MonkeyPatch, noise: float, kept: tuple[float, float]) -> None:
+    """The prior is scaled by the fit's residual spread: weather-like noise would otherwise be drawn
+    into harmonics 11-16 as if it came back every year."""
+    end = date(2026, 7, 20)
+    days, y = synth(end, noise=noise, events=_summer_closure([end - timedelta(days=i) for i in range(365 * 4)]))
+    shrunk = _sharp_amplitude(y, days)
+    monkeypatch.setattr(model, "SHARP_FOURIER_PRIOR_SD", 1e6)
+    free = _sharp_amplitude(y, days)
+    assert kept[0] <= shrunk / free <= kept[1]
+
+
 def test_known_event_effect_is_learned_and_applied_to_its_future_date() -> None:
     past = [date(y, 11, 3) for y in (2023, 2024, 2025)]
     future = date(2026, 7, 15)
