@@ -59,7 +59,8 @@ LONG_FOURIER = 16  # yearly harmonics once there are two years to learn them fro
 # fortnight's summer closure, the weeks before Christmas, births' dips in fixed weeks. On a series
 # that weather drives they fit the last years' weather instead. So they carry a prior SD (log
 # scale), turned into a ridge penalty by the fit's own residual spread (`_solve`): a smooth series
-# keeps nearly all of them, a noisy one little. Against ten pairs: MASE 0.9903x over thirty-one
+# keeps nearly all of them, a noisy one little (a zero-heavy series, fitted on the original scale,
+# none: the SD is then in its own units). Against ten pairs: MASE 0.9903x over thirty-one
 # series (bench.forecast_panel, dev to final4), 0.9954x on final5, 0.9918x on final6 (sealed till
 # then); sixteen without the prior read 0.9885x and 1.0070x on final5, the weather-driven counters
 # worse (docs/forecast.md, "Sharper yearly shapes").
