@@ -67,10 +67,10 @@ def test_backtest_command_scores_model_and_baselines(finops_home: Path) -> None:
     result = _run("forecast", "backtest", "--metric", "tokens", "--origins", "3", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = {r["model"]: r for r in json.loads(result.output)}
-    from finops.models.forecast.model import FAMILY
+    from finops.models.forecast.model import BLEND, FAMILY
 
     assert set(rows) == {"model", "trailing_28d_mean", "seasonal_naive_7", *(f"member: {m}" for m in FAMILY)}
-    assert rows["model"]["chosen_now"] in (*FAMILY, "mean of the family")
+    assert rows["model"]["chosen_now"] in (*FAMILY, BLEND)
     assert rows["model"]["origins"] == 3 and rows["model"]["coverage80"] is not None
     assert rows["model"]["mase"] < rows["seasonal_naive_7"]["mase"] < rows["trailing_28d_mean"]["mase"]
 

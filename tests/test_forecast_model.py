@@ -275,6 +275,16 @@ def test_model_choice_variance_widens_the_95_band_only() -> None:
     assert 0.93 <= ((sims >= mlo95) & (sims <= mhi95)).mean() <= 0.97
 
 
+def test_blend_weights_follow_the_back_test_and_fall_back_to_equal() -> None:
+    errors = {"a": np.full((3, 7), 0.10), "b": np.full((3, 7), -0.11), "c": np.full((3, 7), 0.20)}
+    w = model.blend_weights(errors, ("a", "b", "c"))
+    assert w.sum() == pytest.approx(1.0)
+    assert w[1] / w[0] == pytest.approx((0.10 / 0.11) ** model.BLEND_POWER)
+    assert w[2] < 0.001  # twice the best member's error: next to no say
+    empty = {m: np.zeros((0, 7)) for m in "abc"}
+    assert model.blend_weights(empty, ("a", "b", "c")) == pytest.approx([1 / 3] * 3)
+
+
 def test_selection_errors_undo_the_winners_luck() -> None:
     """Five members with errors from one distribution: the one with the smallest back-test errors
     is only the luckiest, and banding with its own errors would promise too much. The errors of
