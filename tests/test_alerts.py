@@ -147,7 +147,7 @@ def test_dry_run_prints_what_would_fire_and_keeps_no_state(finops_home: Path, ho
 
 
 def test_a_budget_walked_day_by_day_fires_once_and_resolves_once(finops_home: Path, hook_env: Receiver) -> None:
-    """$275 cap, alert above 90%: October's spend crosses it (fired Oct 21), November's window resets (resolved)."""
+    """$275 cap, alert above 90%: October's spend crosses it (fired Oct 23), November's window resets (resolved)."""
     write_config(finops_home, webhook_config(cap=275, threshold=0.9))
     events = []
     day = date(2026, 10, 18)
@@ -156,8 +156,9 @@ def test_a_budget_walked_day_by_day_fires_once_and_resolves_once(finops_home: Pa
         assert report.exit_code == 0
         events += [(day, t.event) for t in report.transitions if t.event in ("fired", "resolved")]
         day += timedelta(days=1)
-    # Oct 21 since issue 21's sample plants a growing cached prefix on rag-search (October +$0.58 billed)
-    assert events == [(date(2026, 10, 21), "fired"), (date(2026, 11, 2), "resolved")]
+    # The chance of reaching the cap reads 89% on Oct 21 and 22 and 96% on Oct 23 (it read 91% on Oct 21
+    # before the forecaster's blend was weighted by back-test error: the crossing sits on the threshold).
+    assert events == [(date(2026, 10, 23), "fired"), (date(2026, 11, 2), "resolved")]
     payloads = [verify(r) for r in hook_env.requests]
     assert [p["event"] for p in payloads] == ["fired", "resolved"]
     assert {p["episode"] for p in payloads} == {1}
