@@ -14,7 +14,7 @@ from finops.config import ConfigError, ConfigFile
 from finops.forecast_config import calendar_spec
 from finops.models.forecast import model
 from finops.models.forecast.backtest import backtest
-from finops.models.forecast.calendar import CalendarSpec, design, holiday_names, holiday_terms
+from finops.models.forecast.calendar import CalendarSpec, design, holiday_names, holiday_terms, yearly_harmonic
 from finops.models.forecast.events import Event
 from finops.models.forecast.model import _past_choice_var, forecast, one_thread, recalibration, selection_errors
 from finops.models.forecast.paths import ErrorModel
@@ -126,7 +126,7 @@ def _sharp_amplitude(y: np.ndarray, days: list[date]) -> float:
     z = np.log(y)
     fit = model._fit_long(dz.x, z, dz.transient, dz.penalty, 28, dz.prior_sd)
     names = np.array(dz.names)[fit.keep]
-    sharp = np.array([n[:3] in ("sin", "cos") and int(n[3:]) > model.SMOOTH_FOURIER for n in names])
+    sharp = np.array([yearly_harmonic(n) > model.SMOOTH_FOURIER for n in names])
     return float(np.sqrt(np.sum(fit.gamma[sharp] ** 2)))
 
 
@@ -276,13 +276,11 @@ def test_model_choice_variance_widens_the_95_band_only() -> None:
 
 
 def test_blend_weights_follow_the_back_test_and_fall_back_to_equal() -> None:
-    errors = {"a": np.full((3, 7), 0.10), "b": np.full((3, 7), -0.11), "c": np.full((3, 7), 0.20)}
-    w = model.blend_weights(errors, ("a", "b", "c"))
+    w = model.blend_weights(np.array([0.10, 0.11, 0.20]))
     assert w.sum() == pytest.approx(1.0)
     assert w[1] / w[0] == pytest.approx((0.10 / 0.11) ** model.BLEND_POWER)
     assert w[2] < 0.001  # twice the best member's error: next to no say
-    empty = {m: np.zeros((0, 7)) for m in "abc"}
-    assert model.blend_weights(empty, ("a", "b", "c")) == pytest.approx([1 / 3] * 3)
+    assert model.blend_weights(np.full(3, np.inf)) == pytest.approx([1 / 3] * 3)  # no back-test origins
 
 
 def test_selection_errors_undo_the_winners_luck() -> None:

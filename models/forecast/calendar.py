@@ -175,6 +175,11 @@ def is_holiday_column(name: str) -> bool:
     return name in HOLIDAY_COLUMNS or name.startswith(PER_HOLIDAY_PREFIX)
 
 
+def yearly_harmonic(name: str) -> int:
+    """k of a yearly Fourier column ("sin{k}", "cos{k}" of `design`); 0 for any other column."""
+    return int(name[3:]) if name[:3] in ("sin", "cos") and name[3:].isdigit() else 0
+
+
 def is_special_column(name: str) -> bool:
     """Holiday and event terms: days they touch are not ordinary days."""
     return is_holiday_column(name) or name.startswith(EVENT_PREFIX)

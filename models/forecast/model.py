@@ -43,7 +43,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 from finops.models.forecast.calendar import (
-    CalendarSpec, design, future_days, is_holiday_column, penalties, prior_sds, special_days,
+    CalendarSpec, design, future_days, is_holiday_column, penalties, prior_sds, special_days, yearly_harmonic,
 )
 from finops.models.forecast.paths import ErrorModel
 from finops.models.forecast.seasons import YEAR_END, in_year_end
@@ -467,13 +467,10 @@ def _make_design(days: list[date], future: list[date], spec: CalendarSpec) -> _D
     x, names = design(days + future, days[0], spec, fourier_order=order)
     x = _unseen_year_end_as_holiday(x, names, len(days))
     transient = special_days(x, names)
-
-    def above(k: int) -> np.ndarray:
-        return np.array([c[:3] in ("sin", "cos") and int(c[3:]) > k for c in names])
-
-    short = ~above(spec.fourier_order)
+    harmonic = np.array([yearly_harmonic(c) for c in names])
+    short = harmonic <= spec.fourier_order
     prior_sd = prior_sds(names)
-    prior_sd[above(max(SMOOTH_FOURIER, spec.fourier_order))] = SHARP_FOURIER_PRIOR_SD
+    prior_sd[harmonic > max(SMOOTH_FOURIER, spec.fourier_order)] = SHARP_FOURIER_PRIOR_SD
     return _Design(x, names, penalties(names), prior_sd, transient, short, x[:, short])
 
 
@@ -545,12 +542,16 @@ def calibration(members: tuple[str, ...], dz: _Design, z: np.ndarray, horizon: i
                         np.array(position, dtype=np.int64).reshape(k, horizon))
 
 
-def blend_weights(errors: dict[str, np.ndarray], family: tuple[str, ...]) -> np.ndarray:
-    """The blend's weight per member of `family`: (lowest mean |back-test error| / its own) ** BLEND_POWER,
-    summing to 1; equal without back-test errors."""
-    score = np.array([float(np.mean(np.abs(errors[m]))) if errors[m].size else np.nan for m in family])
+def _mean_abs(errors: np.ndarray) -> float:
+    """A candidate's back-test score: its mean |log error|; inf without origins."""
+    return float(np.mean(np.abs(errors))) if errors.size else float("inf")
+
+
+def blend_weights(score: np.ndarray) -> np.ndarray:
+    """The blend's weight per member from the members' mean |back-test error|: (lowest / its own) **
+    BLEND_POWER, summing to 1; equal without back-test errors (a score of inf)."""
     if not np.isfinite(score).all() or not (score > 0).all():
-        return np.full(len(family), 1.0 / len(family))
+        return np.full(len(score), 1.0 / len(score))
     w = (score.min() / score) ** BLEND_POWER
     return w / w.sum()
 
@@ -776,11 +777,12 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
     dz.prepare(z, [*calibration_origins(len(days), cal_h), len(days)])
     cal = calibration(family, dz, z, cal_h)
     origins = cal.special.shape[0]
-    weights = blend_weights(cal.errors, family)
+    scores = {m: _mean_abs(e) for m, e in cal.errors.items()}
+    weights = blend_weights(np.array([scores[m] for m in family]))
     if len(family) > 1:
         cal.errors[BLEND] = np.tensordot(weights, np.stack([cal.errors[m] for m in family]), axes=1)
+        scores[BLEND] = _mean_abs(cal.errors[BLEND])
     candidates = (*family, BLEND) if len(family) > 1 else family
-    scores = {m: float(np.mean(np.abs(e))) if e.size else float("inf") for m, e in cal.errors.items()}
     member = min(candidates, key=lambda m: (scores[m], candidates.index(m))) if origins else family[0]
     preds = _members_predict(family, dz, z, len(days), horizon, level_horizon or cal_h)
     mu = np.tensordot(weights, np.stack([preds[m] for m in family]), axes=1) if member == BLEND else preds[member]
