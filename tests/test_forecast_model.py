@@ -338,9 +338,24 @@ def test_year_end_days_take_the_same_weeks_errors_alone() -> None:
     alone = ErrorModel.from_calibration(mu, 1.0, cal, special=special, special_days=marked, seasonal=[season, season],
                                         seasonal_alone=np.array([True, False]))
     hi80 = alone.quantile(0.9)
-    assert np.log(hi80[0] + 1.0) - np.log(100.0) == pytest.approx(float(np.quantile(season, 0.9)), abs=1e-9)
+    centred = season - np.median(season)
+    assert np.log(hi80[0] + 1.0) - np.log(100.0) == pytest.approx(float(np.quantile(centred, 0.9)), abs=1e-9)
     assert hi80[1] == pytest.approx(pooled.quantile(0.9)[1])
     assert hi80[0] > pooled.quantile(0.9)[0]  # the holidays' narrow errors no longer dilute the season's
+
+
+def test_year_end_days_alone_are_banded_around_the_forecast() -> None:
+    """Earlier year-ends all missed upwards (the model has since learned from them): the band of a day
+    banded with those errors alone keeps their spread but not their miss, so it straddles the forecast."""
+    rng = np.random.default_rng(3)
+    cal = 0.01 * rng.standard_normal((20, 7))
+    season = 0.3 + 0.05 * rng.standard_normal(40)  # every error above zero
+    errors = ErrorModel.from_calibration(np.full(1, np.log(100.0)), 1.0, cal, seasonal=[season],
+                                         seasonal_alone=np.array([True]))
+    lo80, hi80, lo95, hi95 = errors.bands()
+    assert lo80[0] < 100.0 - 1.0 < hi80[0]  # the point forecast is exp(mu) - offset = 99
+    spread = np.log(hi80[0] + 1.0) - np.log(lo80[0] + 1.0)
+    assert spread == pytest.approx(float(np.quantile(season, 0.9) - np.quantile(season, 0.1)), abs=1e-9)
 
 
 def test_choice_is_reported_with_every_members_score() -> None:
