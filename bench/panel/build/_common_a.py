@@ -14,11 +14,9 @@ import gzip
 import io
 import lzma
 import struct
-import sys
 import zipfile
-from pathlib import Path
 
-PANEL = Path(__file__).resolve().parents[1]
+import _panel_csv
 
 
 def fmt(v):
@@ -28,16 +26,7 @@ def fmt(v):
 
 
 def write_series(name, values):
-    """values: {datetime.date: number}. Writes PANEL/<name>.csv and prints a one-line summary."""
-    days = sorted(values)
-    out = PANEL / f"{name}.csv"
-    with open(out, "w", newline="\n") as f:
-        f.write("day,value\n")
-        for d in days:
-            f.write(f"{d.isoformat()},{fmt(values[d])}\n")
-    span = (days[-1] - days[0]).days + 1
-    print(f"{name}: {len(days)} days {days[0]} .. {days[-1]}, {span - len(days)} missing -> {out}", file=sys.stderr)
-    return out
+    return _panel_csv.write_series(name, values, fmt)
 
 
 def hourly_pjm(path):

@@ -8,11 +8,10 @@ when written; it does not depend on the order of the rows.
 """
 import csv
 import datetime as dt
-import os
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-PANEL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import _panel_csv
 UTC = dt.timezone.utc
 
 
@@ -60,13 +59,4 @@ def utc_hours_to_local_days(hours, tz):
 
 
 def write_series(name, values):
-    """values: {datetime.date: number}. Writes bench/panel/<name>.csv and prints a summary."""
-    path = os.path.join(PANEL, name + ".csv")
-    days = sorted(values)
-    with open(path, "w", newline="\n") as f:
-        f.write("day,value\n")
-        for d in days:
-            f.write(f"{d.isoformat()},{fmt(values[d])}\n")
-    gaps = [(b - a).days - 1 for a, b in zip(days, days[1:])]
-    print(f"{path}: {len(days)} days, {days[0]} .. {days[-1]}, "
-          f"{sum(gaps)} missing, longest gap {max(gaps, default=0)}")
+    return _panel_csv.write_series(name, values, fmt)

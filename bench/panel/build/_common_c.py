@@ -4,10 +4,8 @@ Output rules (bench/panel/SOURCES.md): `day,value`, ISO days ascending, one row 
 endings; an integral value is written without a decimal point, any other float with Python's repr.
 """
 import datetime as dt
-import sys
-from pathlib import Path
 
-PANEL = Path(__file__).resolve().parent.parent
+import _panel_csv
 
 
 def fmt(v):
@@ -23,25 +21,11 @@ def is_nonneg_int(s):
     return s is not None and s.isdigit()
 
 
+args = _panel_csv.args
+
+
 def write_series(name, values):
-    """values: {datetime.date or 'YYYY-MM-DD': value}; writes PANEL/<name>.csv and returns its path."""
-    rows = sorted((d if isinstance(d, str) else d.isoformat(), fmt(v)) for d, v in values.items())
-    path = PANEL / f"{name}.csv"
-    with open(path, "w", newline="\n", encoding="ascii") as f:
-        f.write("day,value\n")
-        f.writelines(f"{d},{v}\n" for d, v in rows)
-    first, last = rows[0][0], rows[-1][0]
-    span = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1
-    print(f"{path}: {len(rows)} days, {first} .. {last}, {span - len(rows)} missing", file=sys.stderr)
-    return path
-
-
-def args(n, usage):
-    """The n raw source paths from the command line (n=None: one or more)."""
-    a = sys.argv[1:]
-    if (n is None and not a) or (n is not None and len(a) != n):
-        sys.exit(f"usage: {Path(sys.argv[0]).name} {usage}")
-    return a
+    return _panel_csv.write_series(name, values, fmt)
 
 
 def sunday(y, m, n):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-PANEL = Path(__file__).resolve().parent.parent
+import _panel_csv
 
 
 def fmt(v):
@@ -31,25 +31,11 @@ def fmt(v):
     raise TypeError(type(v))
 
 
+args = _panel_csv.args
+
+
 def write_series(name, values):
-    """values: {datetime.date: value}; writes PANEL/<name>.csv and returns its path."""
-    rows = sorted((d.isoformat(), fmt(v)) for d, v in values.items())
-    path = PANEL / f"{name}.csv"
-    with open(path, "w", newline="\n", encoding="ascii") as f:
-        f.write("day,value\n")
-        f.writelines(f"{d},{v}\n" for d, v in rows)
-    first, last = rows[0][0], rows[-1][0]
-    span = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1
-    print(f"{path}: {len(rows)} days, {first} .. {last}, {span - len(rows)} missing", file=sys.stderr)
-    return path
-
-
-def args(n, usage):
-    """The n raw source paths from the command line."""
-    a = sys.argv[1:]
-    if len(a) != n:
-        sys.exit(f"usage: {Path(sys.argv[0]).name} {usage}")
-    return a
+    return _panel_csv.write_series(name, values, fmt)
 
 
 def git_blob_sha1(path):
