@@ -36,7 +36,14 @@ def test_other_seed_other_data(tmp_path: Path) -> None:
 def test_committed_sample_is_what_the_generator_makes(tmp_path: Path, sample_dir: Path, default_sample) -> None:
     manifest = write(default_sample, tmp_path)
     committed = json.loads((sample_dir / "manifest.json").read_text())
-    assert manifest == committed
+    assert manifest.keys() == committed.keys()
+    for name, digest in manifest.items():
+        if name.endswith(".parquet"):
+            # Parquet bytes name the writer's version (created_by) and follow its encoder: a newer
+            # polars writes other bytes for the same table, so the table is what must match.
+            assert pl.read_parquet(tmp_path / name).equals(pl.read_parquet(sample_dir / name)), name
+        else:
+            assert digest == committed[name], name
 
 
 def test_sample_shape(default_sample, ground_truth: dict) -> None:
