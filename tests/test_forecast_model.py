@@ -427,3 +427,15 @@ def test_an_unknown_subdivision_is_a_one_line_config_error(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as err:
         calendar_spec(ConfigFile.load(tmp_path / "finops.toml"))
     assert "forecast.countries" in str(err.value) and "'CA-QQ'" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_ordinary_days_95_tails_are_spread_and_nothing_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ORDINARY_TAIL_WIDEN moves only the ordinary days' 95% band outwards: their 80% band and the point
+    forecast stay as the back-test set them (a horizon, 11 Jul - 7 Aug, that no US holiday touches)."""
+    days, y = synth(date(2026, 7, 10), years=3)
+    wide = forecast(days, y, 28, US)
+    monkeypatch.setattr(model, "ORDINARY_TAIL_WIDEN", 1.0)
+    plain = forecast(days, y, 28, US)
+    assert np.array_equal(wide.yhat, plain.yhat)
+    assert np.array_equal(wide.lo80, plain.lo80) and np.array_equal(wide.hi80, plain.hi80)
+    assert (wide.hi95 > plain.hi95).all() and (wide.lo95 < plain.lo95).all()
