@@ -565,6 +565,11 @@ def blend_weights(score: np.ndarray) -> np.ndarray:
     return w / w.sum()
 
 
+def blended(weights: np.ndarray, per_member: dict[str, np.ndarray], family: tuple[str, ...]) -> np.ndarray:
+    """The blend of the members' arrays (back-test errors or forecasts): their mean weighted by `weights`."""
+    return np.tensordot(weights, np.stack([per_member[m] for m in family]), axes=1)
+
+
 def selection_errors(errors: dict[str, np.ndarray], candidates: tuple[str, ...], cuts: np.ndarray, horizon: int
                      ) -> np.ndarray:
     """(origins, h) back-test errors of choosing a member, not of the member chosen: per origin, the
@@ -789,12 +794,12 @@ def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec,
     scores = {m: _mean_abs(e) for m, e in cal.errors.items()}
     weights = blend_weights(np.array([scores[m] for m in family]))
     if len(family) > 1:
-        cal.errors[BLEND] = np.tensordot(weights, np.stack([cal.errors[m] for m in family]), axes=1)
+        cal.errors[BLEND] = blended(weights, cal.errors, family)
         scores[BLEND] = _mean_abs(cal.errors[BLEND])
     candidates = (*family, BLEND) if len(family) > 1 else family
     member = min(candidates, key=lambda m: (scores[m], candidates.index(m))) if origins else family[0]
     preds = _members_predict(family, dz, z, len(days), horizon, level_horizon or cal_h)
-    mu = np.tensordot(weights, np.stack([preds[m] for m in family]), axes=1) if member == BLEND else preds[member]
+    mu = blended(weights, preds, family) if member == BLEND else preds[member]
     if origins < 5:
         notes.append(f"only {origins} back-test origins behind the intervals: treat them as rough")
     kinds = _band_kinds(days + future, dz.transient)
