@@ -80,3 +80,18 @@ def test_panel_specs_take_the_listed_splits_only(tmp_path: Path) -> None:
     assert panel_specs(tmp_path, "dev,final") == [f"{tmp_path / 'a.csv'}:US", f"{tmp_path / 'b.csv'}:US"]
     assert panel_specs(tmp_path, "final4") == [f"{tmp_path / 'c.csv'}:US"]
     assert len(panel_specs(tmp_path)) == 3
+
+
+def test_the_protocols_coverage_resamples_whole_origins_and_counts_the_worst_ones() -> None:
+    from bench.forecast_anchors import Tally
+
+    # Three origins of 4 days: all covered, all covered, none covered at 95%; 80% misses one day each.
+    t = Tally([], in80=[True, True, True, False] * 3, in95=[True] * 8 + [False] * 4, seconds=[],
+              cuts=[10] * 4 + [20] * 4 + [30] * 4)
+    firm = t.by_origin()
+    lo95, hi95, misses, worst = firm["95"]
+    assert (misses, worst) == (4.0, 4.0)  # every miss is the third origin's
+    # An origin is all in or all out: a resample reads 0, 1/3, 2/3 or 1, and its spread straddles 2/3.
+    assert 0.0 <= lo95 < 8 / 12 < hi95 <= 1.0
+    lo80, hi80, misses80, worst80 = firm["80"]
+    assert (lo80, hi80, misses80, worst80) == (0.75, 0.75, 3.0, 2.0)  # each origin alike: no spread
