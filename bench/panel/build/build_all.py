@@ -135,6 +135,8 @@ SERIES = {
     "auckland_k_road_pedestrians": (AKL_REPO, AKL_COMMIT, [AKL_PATH], [], AKL_RAW),
     "iowa_uihc_ed_arrivals": ("petersonR/fastTS", "9cd20ae6dc2f220b59f5e7b203f1eb53a2c35e0a",
                               ["data/uihc_ed_arrivals.RData"], ["rdata"], None),
+    "nyc_yellow_taxi_trips": ("toddwschneider/nyc-taxi-data", "c65ad8332a44f49770644b11576c0529b40bbc76",
+                              ["analysis/2017_update/data/daily_trips_by_geography.csv"], [], None),
 }
 
 
