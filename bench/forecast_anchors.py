@@ -576,7 +576,8 @@ def _firmness_table(results: dict[tuple[str, str], dict]) -> None:
             continue
         lo80, hi80, _, _ = firm["80"]
         lo95, hi95, miss, worst = firm["95"]
-        print(f"| {name} | {model} | {_fmt(r['cov80'], True)} ({lo80:.1%}-{hi80:.1%}) | {_fmt(r['cov95'], True)} "
+        # one decimal, as the season table: the targets' edges are read to it
+        print(f"| {name} | {model} | {r['cov80']:.1%} ({lo80:.1%}-{hi80:.1%}) | {r['cov95']:.1%} "
               f"({lo95:.1%}-{hi95:.1%}) | {miss:.0f} | {worst:.0f} |")
 
 
