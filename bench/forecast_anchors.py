@@ -357,19 +357,18 @@ class Tally:
         (a cluster bootstrap: one origin's days share its level error, so they are not independent
         draws). Keys "80" and "95": (low, high) of the resampled coverage, then the days outside the
         band and how many of them the two origins with the most hold."""
+        from finops.models.forecast.backtest import origin_interval
+
         cuts = np.array(self.cuts)
-        order = np.unique(cuts)
         out = {}
         for key, inside in (("80", self.in80), ("95", self.in95)):
             if not inside:
                 continue
-            hit = np.array(inside, dtype=float)
-            days = np.array([np.sum(cuts == c) for c in order], dtype=float)
-            covered = np.array([hit[cuts == c].sum() for c in order])
-            pick = np.random.default_rng(seed).integers(0, len(order), size=(draws, len(order)))
-            share = covered[pick].sum(axis=1) / days[pick].sum(axis=1)
-            misses = np.sort(days - covered)[::-1]
-            out[key] = (*np.quantile(share, [0.05, 0.95]), float(misses.sum()), float(misses[:2].sum()))
+            hit = np.array(inside, dtype=bool)
+            interval = origin_interval(hit, cuts, draws, seed)
+            assert interval is not None
+            misses = np.sort(np.bincount(np.unique(cuts, return_inverse=True)[1], weights=~hit))[::-1]
+            out[key] = (*interval, float(misses.sum()), float(misses[:2].sum()))
         return out
 
     def row(self) -> dict[str, float | int | None]:

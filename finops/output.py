@@ -51,6 +51,8 @@ LABELS = {
     "kgco2e_low": "kgCO2e low", "kgco2e_mid": "kgCO2e", "kgco2e_high": "kgCO2e high", "token_class": "token class",
     "project_id": "project", "api_key_id": "key", "day_range": "days",
     "coverage80": "80% coverage", "coverage95": "95% coverage", "total_coverage80": "80% coverage of totals",
+    "coverage80_low": "80% low", "coverage80_high": "80% high", "coverage95_low": "95% low",
+    "coverage95_high": "95% high",
     "mase": "MASE", "smape_pct": "sMAPE %",
 }
 # Column names that hold a change: money and percentages print with their sign.

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from finops.models.forecast.backtest import backtest
+from finops.models.forecast.backtest import backtest, origin_interval
 from finops.models.forecast.calendar import CalendarSpec, holiday_terms
 from finops.models.forecast.guard import trough_guard
 from finops.models.forecast.model import forecast
@@ -187,3 +187,16 @@ def test_a_first_year_end_takes_the_traffics_own_holiday_effect() -> None:
     ordinary = np.mean([by_day[date(2026, 12, d)] for d in (8, 9, 10, 15, 16, 17)])
     assert by_day[date(2026, 12, 28)] < 0.95 * ordinary  # a Monday in the year-end days, no holiday itself (100 before)
     assert by_day[date(2026, 12, 18)] > 0.9 * ordinary  # before them: ordinary
+
+
+def test_a_coverages_interval_resamples_whole_origins() -> None:
+    # Three origins of 4 days: two wholly covered, one wholly missed. A day-level bootstrap would read
+    # 12 draws; resampling origins gives only 0, 1/3, 2/3 or 1, and a wide interval around 2/3.
+    inside = np.array([True] * 8 + [False] * 4)
+    origin = np.repeat([0, 1, 2], 4)
+    low, high = origin_interval(inside, origin)
+    assert low <= 1 / 3 + 1e-12 and high == 1.0
+    assert {round(v * 3, 9) for v in (low, high)} <= {0.0, 1.0, 2.0, 3.0}
+    # Every origin alike (3 of 4 covered each): no spread.
+    assert origin_interval(np.tile([True, True, True, False], 3), origin) == (0.75, 0.75)
+    assert origin_interval(np.array([], dtype=bool), np.array([], dtype=int)) is None

@@ -199,7 +199,7 @@ def test_method_backtest_is_the_clis(november, finops_home: Path, sample_dir: Pa
     assert [r["season"] for r in by_season] == [c["season"] for c in mine["model"]["by_season"]]
     for r, c in zip(by_season, mine["model"]["by_season"]):
         assert (r["days"], r["origins"]) == (c["days"], c["origins"])
-        for key in ("coverage80", "coverage95"):
+        for key in ("coverage80", "coverage95", "coverage80_low", "coverage80_high", "coverage95_low", "coverage95_high"):
             assert r[key] == (None if c[key] is None else pytest.approx(c[key])), (r["season"], key)
     md = render(november, "md")
     assert "| ordinary days | " in md and "80% coverage" in md and f"MASE model {mine['model']['mase']:.2f}" in md

@@ -149,7 +149,9 @@ def register(app: typer.Typer) -> None:
                 for sc in backtest(days, y, horizon, origins, step, spec=spec, forecasters=fcs):
                     if by_season:
                         rows += [{"series": name, "model": sc.model, "season": c.season, "days": c.days,
-                                  "origins": c.origins, "coverage80": c.coverage80, "coverage95": c.coverage95}
+                                  "origins": c.origins, "coverage80": c.coverage80, "coverage95": c.coverage95,
+                                  "coverage80_low": c.coverage80_low, "coverage80_high": c.coverage80_high,
+                                  "coverage95_low": c.coverage95_low, "coverage95_high": c.coverage95_high}
                                  for c in sc.by_season]
                         continue
                     rows.append({"series": name, "model": sc.model, "mase": sc.mase, "smape_pct": sc.smape,
@@ -164,7 +166,8 @@ def register(app: typer.Typer) -> None:
             emit(pl.DataFrame(rows), fmt, title=f"Backtest coverage by season ({metric} by {by}, {horizon}-day horizon, "
                  f"every {step} days)", caption="coverage = share of the season's scored days inside the interval; "
                  "days = how many were scored, origins = how many horizons reached them (days of one horizon miss "
-                 "together: a season 2 origins reach is 2 draws, however many days); year-end weeks = "
+                 "together: a season 2 origins reach is 2 draws, however many days); low-high = the coverage's 90% interval "
+                 "with the origins resampled (how far another draw of as many origins could read); year-end weeks = "
                  "20 Dec-7 Jan; holidays and events = the days a holiday or event term touches, with their windows")
             return
         emit(pl.DataFrame(rows), fmt, title=f"Backtest ({metric} by {by}, {horizon}-day horizon, every {step} days)",
