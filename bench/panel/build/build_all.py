@@ -137,6 +137,10 @@ SERIES = {
                               ["data/uihc_ed_arrivals.RData"], ["rdata"], None),
     "nyc_yellow_taxi_trips": ("toddwschneider/nyc-taxi-data", "c65ad8332a44f49770644b11576c0529b40bbc76",
                               ["analysis/2017_update/data/daily_trips_by_geography.csv"], [], None),
+    "ercot_load": ("QuinnThompson/ECE555_Final_Poject", "78fc8954cca91c566dc8149eee216be10713d9f8",
+                   [f"Native_Load_{y}.xlsx" for y in range(2017, 2025)], ["openpyxl"], None),
+    "ecuador_favorita_transactions": ("alexbabits/store-sales-forecasting-model",
+                                      "293b7c016fd4b591aa232413f9b23014ea8168e4", ["transactions.csv"], [], None),
 }
 
 
