@@ -148,11 +148,7 @@ def register(app: typer.Typer) -> None:
                 fcs = {"model": lambda d, v, h, sp: forecast(d, v, h, sp), **member_forecasters(), **BASELINES}
                 for sc in backtest(days, y, horizon, origins, step, spec=spec, forecasters=fcs):
                     if by_season:
-                        rows += [{"series": name, "model": sc.model, "season": c.season, "days": c.days,
-                                  "origins": c.origins, "coverage80": c.coverage80, "coverage95": c.coverage95,
-                                  "coverage80_low": c.coverage80_low, "coverage80_high": c.coverage80_high,
-                                  "coverage95_low": c.coverage95_low, "coverage95_high": c.coverage95_high}
-                                 for c in sc.by_season]
+                        rows += [{"series": name, "model": sc.model, **c.row()} for c in sc.by_season]
                         continue
                     rows.append({"series": name, "model": sc.model, "mase": sc.mase, "smape_pct": sc.smape,
                                  "coverage80": sc.coverage80, "coverage95": sc.coverage95,

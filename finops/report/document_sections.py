@@ -181,10 +181,7 @@ def _backtest_blocks(r: MonthlyReport) -> list[Block]:
     if model is None or not model.origins:
         return [Para("No backtest: the history is too short for one origin.", note=True)]
     mase = ", ".join(f"{label(s.model)} {fmt_cell(s.mase, 'mase')}" for s in r.backtest)
-    seasons = pl.DataFrame([{"season": c.season, "days": c.days, "origins": c.origins, "coverage80": c.coverage80,
-                             "coverage80_low": c.coverage80_low, "coverage80_high": c.coverage80_high,
-                             "coverage95": c.coverage95, "coverage95_low": c.coverage95_low,
-                             "coverage95_high": c.coverage95_high} for c in model.by_season])
+    seasons = pl.DataFrame([c.row() for c in model.by_season])
     return [Para(f"Backtest of the total through {r.period.as_of} ({model.origins} origins every {STEP} days, "
                  f"{HORIZON}-day horizon; `finops forecast backtest --by-season` prints the same): MASE {mase} "
                  "(below 1 beats the in-sample seasonal naive). Interval coverage by season; a season few origins "

@@ -60,6 +60,14 @@ class SeasonCoverage:
     coverage95_low: float | None = None
     coverage95_high: float | None = None
 
+    def row(self) -> dict[str, object]:
+        """The season's figures as `finops forecast backtest --by-season` and the report's method section
+        print them, in their column order (the intervals last: a narrow terminal leaves them out first)."""
+        return {"season": self.season, "days": self.days, "origins": self.origins, "coverage80": self.coverage80,
+                "coverage95": self.coverage95, "coverage80_low": self.coverage80_low,
+                "coverage80_high": self.coverage80_high, "coverage95_low": self.coverage95_low,
+                "coverage95_high": self.coverage95_high}
+
 
 RESAMPLES = 2000
 
