@@ -40,11 +40,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from scipy.ndimage import median_filter
 from scipy.signal import lfilter
 
 from finops.models.forecast.calendar import (
     CalendarSpec, design, future_days, is_holiday_column, penalties, prior_sds, special_days, yearly_harmonic,
 )
+from finops.models.forecast import reductions
 from finops.models.forecast.paths import ErrorModel
 from finops.models.forecast.seasons import YEAR_END, in_year_end
 from finops.models.forecast.weekday_levels import WeekdayLevels, weekday_levels
@@ -218,7 +220,7 @@ def _solve(x: np.ndarray, z: np.ndarray, w: np.ndarray, penalty: np.ndarray,
     xtx, xtz = gram
     beta = np.linalg.solve(xtx + np.diag(penalty), xtz)
     resid = z - x @ beta
-    mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    mad = 1.4826 * reductions.mad(resid) or 1e-9
     if prior_sd is not None:
         penalty = np.where(np.isnan(prior_sd), penalty, (mad / np.where(np.isnan(prior_sd), 1.0, prior_sd)) ** 2)
     if HUBER > 0:
@@ -287,7 +289,7 @@ def _fit(x: np.ndarray, z: np.ndarray, transient: np.ndarray | None = None, pena
     w = 0.5 ** ((n - 1 - np.arange(n)) / HALF_LIFE_DAYS)
     beta, resid = _solve(x, z, w, pen, None if prior_sd is None else prior_sd[keep],
                          None if grams is None else grams.gram(n, keep))
-    mad = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) or 1e-9
+    mad = 1.4826 * reductions.mad(resid) or 1e-9
     # Winsorise at 4 MADs so one anomalous day does not echo through the AR terms for a week.
     resid = np.clip(resid, -4 * mad, 4 * mad)
     if transient is not None:
@@ -332,9 +334,7 @@ class _LongFit:
 
 def _centred_median(v: np.ndarray, k: int = 15) -> np.ndarray:
     """Rolling median over k days centred on each day, the ends padded with the end values."""
-    half = k // 2
-    padded = np.concatenate([np.full(half, v[0]), v, np.full(half, v[-1])])
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, k), axis=1)
+    return median_filter(v, size=k, mode="nearest")
 
 
 def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[float, float]:
@@ -353,7 +353,7 @@ def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[fl
     # 15-day median around them are clipped. A real shift moves that median within a week.
     med = _centred_median(raw)
     r = raw - med
-    mad = 1.4826 * float(np.median(np.abs(r))) or 1e-9
+    mad = 1.4826 * reductions.median(np.abs(r)) or 1e-9
     dd = med + np.clip(r, -3.0 * mad, 3.0 * mad)
     h = max(1, min(horizon, n // 4))
     start = max(1, n - 365 - h)
@@ -363,13 +363,13 @@ def _local_level(d: np.ndarray, transient: np.ndarray, horizon: int) -> tuple[fl
         err = 0.0
         for step in (1, h // 2, h):
             if step >= 1 and n - step > start:
-                err += float(np.mean(np.abs(dd[start + step:] - lev[start: n - step])))
+                err += reductions.mean_abs(dd[start + step:] - lev[start: n - step])
         if best is None or err < best[0]:
             best = (err, lev)
     assert best is not None
     lev = best[1]
     level = float(lev[-1])
-    sd = 1.4826 * float(np.median(np.abs(dd[1:] - lev[:-1]))) or 1e-9
+    sd = 1.4826 * reductions.median(np.abs(dd[1:] - lev[:-1])) or 1e-9
     for k in SHIFT_SEGMENTS:
         if n > 2 * k:
             seg = raw[-k:] - lev[-k - 1]

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import lfilter
 
+from finops.models.forecast import reductions
+
 RATES = (0.1, 0.2, 0.35, 0.5, 0.7)  # candidate smoothing rates, per week, of the weekday levels
 SCORED_WEEKS_AHEAD = (1, 2, 4)  # a rate is chosen by its errors carrying each level this many weeks
 SCORED_DAYS = 365
@@ -63,14 +65,21 @@ def weekday_levels(d: np.ndarray, transient: np.ndarray, weekdays: np.ndarray, s
     col = np.arange(weeks)
     carried = np.maximum.accumulate(np.where(~held, col, 0), axis=1)
     v = np.take_along_axis(grid, carried, axis=1)
-    scored = (col >= weeks - SCORED_DAYS // 7)[None, :] & ~held
+    first = max(0, weeks - SCORED_DAYS // 7)
+    scored = (col >= first)[None, :] & ~held
+    # Per lead k, the scored weeks' values and where they sit, found once for every rate: only the
+    # last year's columns can be scored, so each rate's levels are read there alone.
+    targets = []
+    for k in SCORED_WEEKS_AHEAD:
+        lo = max(k, first)
+        if weeks > k and scored[:, lo:].any():
+            targets.append((lo - k, weeks - k, scored[:, lo:], v[:, lo:][scored[:, lo:]]))
     best: tuple[float, float, np.ndarray] | None = None
     for a in RATES:
         lev = lfilter([a], [1.0, a - 1.0], v, axis=1, zi=(1.0 - a) * v[:, :1])[0]
         err = 0.0
-        for k in SCORED_WEEKS_AHEAD:
-            if weeks > k and scored[:, k:].any():
-                err += float(np.mean(np.abs(v[:, k:] - lev[:, :-k])[scored[:, k:]]))
+        for start, stop, mask, target in targets:
+            err += reductions.mean_abs(target - lev[:, start:stop][mask])
         if best is None or err < best[0]:
             best = (err, a, lev)
     assert best is not None
@@ -96,7 +105,7 @@ def weekday_levels(d: np.ndarray, transient: np.ndarray, weekdays: np.ndarray, s
     departure_last = float(departure[last])
     recent = np.isfinite(surprise) & ordinary
     recent[: max(0, len(days) - SCORED_DAYS)] = False
-    sd = 1.4826 * float(np.median(np.abs(surprise[recent]))) if recent.any() else 0.0
+    sd = 1.4826 * reductions.median(np.abs(surprise[recent])) if recent.any() else 0.0
     m = len(days)
     for k in shift_segments:
         if sd <= 0 or m <= k + 7:
