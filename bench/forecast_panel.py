@@ -200,7 +200,7 @@ def panel_entries(directory: Path, split: str = "all") -> list[tuple[str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--panel", type=Path, action="append", default=[], help="a directory with series.json (repeatable)")
-    ap.add_argument("--split", default="all", help="the panel entries of these splits only, comma-separated (dev, final, final2, final3, final4, final5, final6, final7, final8; default all)")
+    ap.add_argument("--split", default="all", help="the panel entries of these splits only, comma-separated (dev, final, final2, final3, final4, final5, final6, final7, final8, final9; default all)")
     ap.add_argument("--series", default="", help="comma-separated built-in names or PATH.csv[:COUNTRY] files")
     ap.add_argument("--step", type=int, default=14, help="days between origins")
     ap.add_argument("--min-history", type=int, default=730, help="days behind every origin, at least")

@@ -141,6 +141,13 @@ SERIES = {
                    [f"Native_Load_{y}.xlsx" for y in range(2017, 2025)], ["openpyxl"], None),
     "ecuador_favorita_transactions": ("alexbabits/store-sales-forecasting-model",
                                       "293b7c016fd4b591aa232413f9b23014ea8168e4", ["transactions.csv"], [], None),
+    "turkey_elec_demand": ("robjhyndman/ETC3550Slides", "2045a0f1dfd5d73c47e7de78e615ac2494455dc0",
+                           ["data/turkey_elec.csv"], [], None),
+    "romania_elec_consumption": ("Dhiyanesh-B/Electricity-analysis", "dc2146b38a1bda580c17f97619ab3c8cda5584f5",
+                                 ["electricityConsumptionAndProductioction.csv"], [], None),
+    "taiwan_power_consumption": ("Chang-Siang/IndustryElec", "ea57a4bfb6e4c53c6b53335634d4ea329621ab08",
+                                 ["src/data/taiwan_industrial_electricity_20160101_20190930.csv",
+                                  "src/data/台灣電力公司_過去電力供需資訊.csv"], [], None),
 }
 
 
