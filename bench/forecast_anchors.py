@@ -77,6 +77,8 @@ import numpy as np
 DATA = Path(__file__).resolve().parent / "data"
 HORIZON = 28
 STEP = 28
+TARGETS = {80: (0.77, 0.83), 95: (0.93, 0.97)}  # the issue's coverage targets, 80% and 95% bands
+TWIN_DRAWS = 20000
 YE_LAST_DAY = (12, 14)  # the year-end origins' last day of data (forecasts from 15 Dec to 11 Jan)
 
 
@@ -371,6 +373,12 @@ class Tally:
             out[key] = (*interval, float(misses.sum()), float(misses[:2].sum()))
         return out
 
+    def origin_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per origin: (days scored, days inside the 80% band, inside the 95% band)."""
+        inv = np.unique(np.array(self.cuts), return_inverse=True)[1]
+        return (np.bincount(inv), np.bincount(inv, weights=np.array(self.in80, dtype=float)),
+                np.bincount(inv, weights=np.array(self.in95, dtype=float)))
+
     def row(self) -> dict[str, float | int | None]:
         from finops.models.forecast.seasons import YEAR_END_WEEKS
 
@@ -382,6 +390,37 @@ class Tally:
                 "cpu_median": float(np.median(self.cpu)) if self.cpu else None,
                 "cpu_max": float(np.max(self.cpu)) if self.cpu else None,
                 "years": len(self.seconds), "days_ye": days_ye}
+
+
+def inside(v: float | np.ndarray, level: int) -> bool | np.ndarray:
+    lo, hi = TARGETS[level]
+    return (lo <= v) & (v <= hi)
+
+
+def deviations(n: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """Each block's coverage (hits / n) minus the blocks' pooled coverage, scaled by sqrt(k/(k-1)) for the
+    mean it was taken from: how far one block of days strays, to add to a level that is calibrated."""
+    rate = hits / n
+    return (rate - np.average(rate, weights=n)) * np.sqrt(len(n) / (len(n) - 1))
+
+
+def calibrated_twin(n: np.ndarray, h80: np.ndarray, h95: np.ndarray, draws: int = TWIN_DRAWS, seed: int = 0
+                    ) -> tuple[float, float, float]:
+    """How often a forecaster calibrated on average, with this series' own origin-to-origin spread, would put
+    its protocol cells inside the targets: (P 80% inside, P 95% inside, P both).
+
+    Each of its origins covers the level plus one of the series' origins' deviations (drawn with
+    replacement, the 80% and 95% deviations of one origin together: a level error moves both); the cell
+    is the days-weighted mean over the origins. A cell outside the target is then out by more than luck
+    only where the twin's probability is high."""
+    if len(n) < 2:
+        return float("nan"), float("nan"), float("nan")
+    dev = np.stack([deviations(n, h80), deviations(n, h95)], axis=1)
+    pick = np.random.default_rng(seed).integers(0, len(n), size=(draws, len(n)))
+    cell80 = np.clip(0.80 + dev[pick, 0], 0.0, 1.0) @ n / n.sum()
+    cell95 = np.clip(0.95 + dev[pick, 1], 0.0, 1.0) @ n / n.sum()
+    in80, in95 = inside(cell80, 80), inside(cell95, 95)
+    return float(in80.mean()), float(in95.mean()), float((in80 & in95).mean())
 
 
 def _cache_path(cache: Path | None, series: str, model: str, origin: date, max_train: int) -> Path | None:
@@ -567,17 +606,25 @@ def _firmness_table(results: dict[tuple[str, str], dict]) -> None:
     """Each coverage with its 90% interval over resampled origins, and how many of its misses the two worst
     origins hold: whether a cell outside 77-83% / 93-97% is out by more than 26 origins' luck allows."""
     print("\n| series | model | 80% cov (90% interval, origins resampled) | 95% cov (90% interval) | "
-          "days outside the 95% band | of them, from the 2 worst origins |")
-    print("|---|---|---|---|---|---|")
+          "days outside the 95% band | of them, from the 2 worst origins | a calibrated twin inside: 80% / 95% |")
+    print("|---|---|---|---|---|---|---|")
+    # per model, per series: (its cells inside the targets, the twin's expected count, the twin's P(both))
+    cells: dict[str, list[tuple[int, float, float]]] = {}
     for (name, model), r in results.items():
         firm = r.get("by_origin") or {}
         if "95" not in firm:
             continue
         lo80, hi80, _, _ = firm["80"]
         lo95, hi95, miss, worst = firm["95"]
+        p80, p95, both = r["twin"]
+        cells.setdefault(model, []).append((int(inside(r["cov80"], 80)) + int(inside(r["cov95"], 95)), p80 + p95, both))
         # one decimal, as the season table: the targets' edges are read to it
         print(f"| {name} | {model} | {r['cov80']:.1%} ({lo80:.1%}-{hi80:.1%}) | {r['cov95']:.1%} "
-              f"({lo95:.1%}-{hi95:.1%}) | {miss:.0f} | {worst:.0f} |")
+              f"({lo95:.1%}-{hi95:.1%}) | {miss:.0f} | {worst:.0f} | {p80:.0%} / {p95:.0%} |")
+    for model, per_series in cells.items():
+        observed, expected = sum(c[0] for c in per_series), sum(c[1] for c in per_series)
+        print(f"{model}: {observed} of {2 * len(per_series)} cells inside the targets; a calibrated twin would have "
+              f"{expected:.1f}, and all {2 * len(per_series)} with probability {math.prod(c[2] for c in per_series):.2f}")
 
 
 def _cpu(r: dict) -> str:
@@ -594,6 +641,7 @@ def _run(label: str, names: list[str], models: list[str], cuts: Callable[[Series
             results[(name, model)] = r = t.row()
             r["by_season"] = t.by_season() if model != "snaive" else []  # (snaive has no bands)
             r["by_origin"] = t.by_origin() if model != "snaive" else {}
+            r["twin"] = calibrated_twin(*t.origin_counts()) if model != "snaive" else None
             methods = ", ".join(f"{k} x{v}" for k, v in sorted((t.methods or {}).items(), key=lambda kv: -kv[1]))
             print(f"  {label:8s} {name:10s} {model:8s} MASE {_fmt(r['mase'])}  cov80 {_fmt(r['cov80'], True):>4s} "
                   f"cov95 {_fmt(r['cov95'], True):>4s}  year-end cov80 {_fmt(r['cov80_ye'], True):>4s} "

@@ -32,11 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.forecast_anchors import HORIZON, Series, dense_cuts, load, run_model, set_family
+from bench.forecast_anchors import HORIZON, Series, deviations, dense_cuts, inside, load, run_model, set_family
 from finops.models.forecast.seasons import SEASONS, YEAR_END_WEEKS, in_year_end
 
 BOOTSTRAP = 2000
-TARGETS = {80: (0.77, 0.83), 95: (0.93, 0.97)}
 LEADS = ("before 6 Dec", "6-20 Dec", "inside the weeks")
 
 
@@ -120,10 +119,9 @@ def calibrated_twin(scored: list[Scored], pick: list[np.ndarray], level: int, dr
         if not m.any():
             continue
         n, h80, h95 = _block_counts(s, m)
-        rate = (h80 if level == 80 else h95) / n
         sizes.append(n)
         if len(n) > 1:
-            devs.append((rate - np.average(rate, weights=n)) * np.sqrt(len(n) / (len(n) - 1)))
+            devs.append(deviations(n, h80 if level == 80 else h95))
     if not sizes:
         return float("nan")
     pool = np.concatenate(devs) if devs else np.zeros(1)
@@ -131,13 +129,8 @@ def calibrated_twin(scored: list[Scored], pick: list[np.ndarray], level: int, dr
     expected = 0.0
     for n in sizes:
         rates = np.clip(p + rng.choice(pool, size=(draws, len(n))), 0.0, 1.0)
-        expected += float(np.mean([_inside(v, level) for v in rates @ n / n.sum()]))
+        expected += float(np.mean([inside(v, level) for v in rates @ n / n.sum()]))
     return expected
-
-
-def _inside(v: float, level: int) -> bool:
-    lo, hi = TARGETS[level]
-    return lo <= v <= hi
 
 
 def report(scored: list[Scored]) -> None:
@@ -162,8 +155,8 @@ def report(scored: list[Scored]) -> None:
         picks = [s.season == k for s in scored]
         blocks, days, c80, c95, (a, b, c, d) = pooled(scored, picks)
         have = [(s, m) for s, m in zip(scored, picks) if m.any()]
-        in80 = sum(_inside(s.in80[m].mean(), 80) for s, m in have)
-        in95 = sum(_inside(s.in95[m].mean(), 95) for s, m in have)
+        in80 = sum(inside(s.in80[m].mean(), 80) for s, m in have)
+        in95 = sum(inside(s.in95[m].mean(), 95) for s, m in have)
         twin80, twin95 = (calibrated_twin(scored, picks, level) for level in (80, 95))
         print(f"| {k} | {len(have)} | {blocks} | {days} | {c80:.1%} ({a:.1%}-{b:.1%}) | {c95:.1%} ({c:.1%}-{d:.1%}) | "
               f"{in80}/{len(have)} ({twin80:.1f}) | {in95}/{len(have)} ({twin95:.1f}) |")

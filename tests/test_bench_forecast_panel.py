@@ -95,3 +95,19 @@ def test_the_protocols_coverage_resamples_whole_origins_and_counts_the_worst_one
     assert 0.0 <= lo95 < 8 / 12 < hi95 <= 1.0
     lo80, hi80, misses80, worst80 = firm["80"]
     assert (lo80, hi80, misses80, worst80) == (0.75, 0.75, 3.0, 2.0)  # each origin alike: no spread
+
+
+def test_the_protocols_calibrated_twin_keeps_each_series_spread() -> None:
+    from bench.forecast_anchors import Tally, calibrated_twin
+
+    # Origins whose coverage never strays: a calibrated twin of them always reads 80% / 95%, inside.
+    calm = Tally([], in80=[True] * 16 + [False] * 4, in95=[True] * 19 + [False], seconds=[], cuts=[c for c in range(20)])
+    n, h80, h95 = calm.origin_counts()
+    assert (n.tolist(), h80.sum(), h95.sum()) == ([1] * 20, 16.0, 19.0)
+    # One day per origin is all in or all out: the twin's cells move by whole origins, so some land outside.
+    p80, p95, both = calibrated_twin(n, h80, h95, draws=4000)
+    assert 0.0 < both <= min(p80, p95) < 1.0
+    # Twenty origins of 20 days, each covering exactly its share: no spread, the twin is always inside.
+    even = Tally([], in80=([True] * 16 + [False] * 4) * 20, in95=([True] * 19 + [False]) * 20, seconds=[],
+                 cuts=[c for c in range(20) for _ in range(20)])
+    assert calibrated_twin(*even.origin_counts(), draws=500) == (1.0, 1.0, 1.0)
