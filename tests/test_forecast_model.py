@@ -439,3 +439,22 @@ def test_ordinary_days_95_tails_are_spread_and_nothing_else(monkeypatch: pytest.
     assert np.array_equal(wide.yhat, plain.yhat)
     assert np.array_equal(wide.lo80, plain.lo80) and np.array_equal(wide.hi80, plain.hi80)
     assert (wide.hi95 > plain.hi95).all() and (wide.lo95 < plain.lo95).all()
+
+
+@pytest.mark.parametrize("hostile, message", [
+    ("nan", r"1 value\(s\) are not finite numbers, the first on 2024-03-01"),
+    ("inf", r"1 value\(s\) are not finite numbers, the first on 2024-03-01"),
+    ("gap", r"days must be consecutive, but 2024-03-02 follows 2024-02-29"),
+    ("short", r"120 days but 119 values"),
+])
+def test_input_the_model_cannot_read_is_refused_with_the_day_named(hostile: str, message: str) -> None:
+    days = [date(2023, 12, 1) + timedelta(days=i) for i in range(120)]
+    y = np.full(120, 100.0)
+    if hostile in ("nan", "inf"):
+        y[days.index(date(2024, 3, 1))] = np.nan if hostile == "nan" else np.inf
+    elif hostile == "gap":
+        days = [d if d < date(2024, 3, 1) else d + timedelta(days=1) for d in days]
+    else:
+        y = y[:-1]
+    with pytest.raises(ValueError, match=message):
+        model.forecast(days, y, 28)

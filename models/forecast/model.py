@@ -757,9 +757,28 @@ def forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec |
     The level is tuned for `level_horizon` days ahead (default: the calibration horizon), never
     for `horizon`: a longer forecast extends a shorter one, so every surface that forecasts a
     month prints the same number. A detector that only looks a week ahead passes 7.
+    Raises ValueError, naming the first offending day, on input the model cannot read.
     """
+    y = _checked(days, y)
     with one_thread():
         return _forecast(days, y, horizon, spec or CalendarSpec(), family, level_horizon)
+
+
+def _checked(days: list[date], y: np.ndarray) -> np.ndarray:
+    """y as floats, once days and values agree: a NaN or a skipped day would otherwise surface as a
+    LAPACK failure deep in a fit, or as a forecast on a calendar shifted by the missing days."""
+    values = np.asarray(y, dtype=float)
+    if values.ndim != 1 or len(values) != len(days):
+        raise ValueError(f"forecast: {len(days)} days but {values.size} values")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"forecast: {bad.size} value(s) are not finite numbers, the first on {days[bad[0]]}; "
+                         "fill those days first")
+    ordinals = np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=len(days))
+    step = np.flatnonzero(np.diff(ordinals) != 1)
+    if step.size:
+        raise ValueError(f"forecast: days must be consecutive, but {days[step[0] + 1]} follows {days[step[0]]}")
+    return values
 
 
 def _forecast(days: list[date], y: np.ndarray, horizon: int, spec: CalendarSpec, family: tuple[str, ...],
