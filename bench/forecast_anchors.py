@@ -393,6 +393,7 @@ class Tally:
 
 
 def inside(v: float | np.ndarray, level: int) -> bool | np.ndarray:
+    """Whether a coverage (or each of an array of them) lies in the level's target, edges included."""
     lo, hi = TARGETS[level]
     return (lo <= v) & (v <= hi)
 
