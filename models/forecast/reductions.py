@@ -1,8 +1,8 @@
 """Medians and means for the fits' inner loops: numpy's values, to the bit, at a fraction of the overhead.
 
-A forecast refits its models at some 35 back-test origins, and each fit takes a dozen medians and
+A forecast refits its models at some 35 back-test origins, and each fit takes some twenty medians and
 means of a few hundred to 1,500 numbers (robust scales, a smoothing rate's errors). np.median's and
-np.mean's checks and dispatch were a fifth of a forecast's time; the arithmetic is the same.
+np.mean's checks and dispatch were about an eighth of a forecast's time; the arithmetic is the same.
 """
 
 from __future__ import annotations
