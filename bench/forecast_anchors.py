@@ -362,14 +362,14 @@ class Tally:
         from finops.models.forecast.backtest import origin_interval
 
         cuts = np.array(self.cuts)
+        days, h80, h95 = self.origin_counts()
         out = {}
-        for key, inside in (("80", self.in80), ("95", self.in95)):
-            if not inside:
+        for key, flags, hits in (("80", self.in80, h80), ("95", self.in95, h95)):
+            if not flags:
                 continue
-            hit = np.array(inside, dtype=bool)
-            interval = origin_interval(hit, cuts, draws, seed)
+            interval = origin_interval(np.array(flags, dtype=bool), cuts, draws, seed)
             assert interval is not None
-            misses = np.sort(np.bincount(np.unique(cuts, return_inverse=True)[1], weights=~hit))[::-1]
+            misses = np.sort(days - hits)[::-1]
             out[key] = (*interval, float(misses.sum()), float(misses[:2].sum()))
         return out
 
